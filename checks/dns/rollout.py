@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from kopscheck.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
+from kopscheck.pod_health import pod_problem
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.selectors import events_by_object, matches, pods_of
+
+DNS_NAMES = ("coredns", "kube-dns")
+DNS_KINDS = ("Deployment", "DaemonSet", "ReplicationController")
+DNS_SERVICE = "kube-dns"
+
+
+class DnsRollout:
+    """kube-dns/CoreDNS is fully rolled out and its Service has ready endpoints.
+
+    Why: cluster DNS is the first workload that needs pod networking, so it is the first to
+    show that networking is broken: its pods stay Pending on the not-ready taint, stick in
+    ContainerCreating when the CNI cannot set up their sandbox, or crash-loop. Every pod that
+    resolves a Service name depends on it.
+
+    Fix: look at why the pods listed are not ready. Pending on node.kubernetes.io/not-ready or
+    FailedCreatePodSandBox: fix the CNI provider first (the nodes will turn Ready and DNS
+    follows). CrashLoopBackOff with "plugin/loop ... loop detected": the node's resolv.conf
+    points back at CoreDNS; set the kubelet's resolvConf or CoreDNS's forward target.
+
+    Step: "kube-dns daemonset starts" (Troubleshooting, Validating CNI Installation).
+    """
+
+    id = "dns.rollout"
+    family = "dns"
+    needs = frozenset({Fact.WORKLOADS, Fact.PODS})
+    wants = frozenset({Fact.SERVICES, Fact.ENDPOINTS, Fact.EVENTS, Fact.NODES, Fact.POD_LOGS})
+    explains: frozenset[str] = frozenset()
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        workloads = [w for w in snapshot.workloads or () if _is_dns(w)]
+        if not workloads:
+            return Verdict(
+                "no kube-dns or CoreDNS Deployment, DaemonSet or ReplicationController found",
+                (Finding(Status.FAIL, "cluster DNS is not deployed in kube-system"),),
+            )
+        findings: list[Finding] = []
+        pods: list[Pod] = []
+        for workload in workloads:
+            own = pods_of(workload, snapshot.pods or ())
+            pods += own
+            findings += _workload_findings(workload)
+            findings += _pod_findings(snapshot, own)
+        findings += _service_findings(snapshot, workloads, pods)
+        return Verdict(_summary(workloads, findings), tuple(findings))
+
+
+def _is_dns(workload: Workload) -> bool:
+    if workload.namespace != "kube-system" or workload.kind not in DNS_KINDS:
+        return False
+    named = any(workload.name == n or workload.name.startswith(f"{n}-v") for n in DNS_NAMES)
+    return named or workload.selector.get("k8s-app") == "kube-dns"
+
+
+def _workload_findings(w: Workload) -> list[Finding]:
+    evidence: dict[str, JSON] = {
+        "desired": w.desired,
+        "ready": w.ready,
+        "updated": w.updated,
+        "available": w.available,
+        "generation": w.generation,
+        "observed_generation": w.observed_generation,
+    }
+    if w.desired == 0:
+        return [Finding(Status.FAIL, "scaled to zero: no DNS pods wanted", w.ref, evidence)]
+    if w.ready < w.desired or w.available < w.desired:
+        message = f"{w.ready}/{w.desired} pods ready, {w.available} available"
+        return [Finding(Status.FAIL, message, w.ref, evidence)]
+    if w.generation and w.observed_generation < w.generation:
+        message = (
+            f"rollout not yet observed (generation {w.generation},"
+            f" observed {w.observed_generation})"
+        )
+        return [Finding(Status.WARN, message, w.ref, evidence)]
+    if w.updated < w.desired:
+        message = f"rollout in progress: {w.updated}/{w.desired} pods updated"
+        return [Finding(Status.WARN, message, w.ref, evidence)]
+    return []
+
+
+def _pod_findings(snapshot: Snapshot, pods: list[Pod]) -> list[Finding]:
+    events = events_by_object(snapshot.events or ())
+    nodes = {n.name: n for n in snapshot.nodes or ()}
+    findings = []
+    for pod in pods:
+        problem = pod_problem(pod, events.get(pod.ref, []), nodes, snapshot.pod_logs or ())
+        if problem is None:
+            continue
+        findings.append(
+            Finding(
+                Status.FAIL,
+                problem.message,
+                pod.ref,
+                problem.evidence,
+                related=problem.related,
+                signals=problem.signals,
+            )
+        )
+    return findings
+
+
+def _service_findings(
+    snapshot: Snapshot, workloads: list[Workload], pods: list[Pod]
+) -> list[Finding]:
+    if snapshot.services is None:
+        return []
+    service = next(
+        (s for s in snapshot.services if s.namespace == "kube-system" and s.name == DNS_SERVICE),
+        None,
+    )
+    ref = ObjectRef("Service", DNS_SERVICE, "kube-system")
+    if service is None:
+        return [Finding(Status.FAIL, "Service kube-system/kube-dns does not exist", ref)]
+    endpoints = _endpoints(snapshot, service)
+    if endpoints is None:
+        ready = [p.name for p in pods if p.ready and matches(service.selector, p.labels)]
+        source = "ready pods matching the Service selector (endpoints not collected)"
+    else:
+        ready = [a.target.name if a.target else a.ip for a in endpoints.ready]
+        source = "Endpoints kube-system/kube-dns"
+    evidence: dict[str, JSON] = {
+        "cluster_ip": service.cluster_ip,
+        "selector": dict(service.selector),
+        "ready_endpoints": sorted(ready),
+        "source": source,
+    }
+    if not ready:
+        selects = any(matches(service.selector, w.template_labels) for w in workloads)
+        hint = "" if selects else "; its selector matches none of the DNS pods"
+        message = f"no ready endpoints behind {service.cluster_ip or 'the Service'}{hint}"
+        return [Finding(Status.FAIL, message, ref, evidence)]
+    return [Finding(Status.PASS, f"{len(ready)} ready endpoints", ref, evidence)]
+
+
+def _endpoints(snapshot: Snapshot, service: Service) -> Endpoints | None:
+    if snapshot.endpoints is None:
+        return None
+    found = (
+        e for e in snapshot.endpoints if (e.namespace, e.name) == (service.namespace, service.name)
+    )
+    return next(found, Endpoints(service.namespace, service.name))
+
+
+def _summary(workloads: list[Workload], findings: list[Finding]) -> str:
+    rollouts = ", ".join(
+        f"{w.kind} {w.namespace}/{w.name} {w.ready}/{w.desired} ready" for w in workloads
+    )
+    problems = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
+    if not problems:
+        endpoint = next(
+            (f.message for f in findings if f.object and f.object.kind == "Service"), ""
+        )
+        return f"{rollouts}" + (f"; Service kube-dns has {endpoint}" if endpoint else "")
+    pods = [f for f in problems if f.object and f.object.kind == "Pod"]
+    if pods:
+        first = pods[0].message.split(";")[0]
+        return f"{rollouts}; {len(pods)} pod(s) not ready, e.g. {first}"
+    return f"{rollouts}; {problems[0].message}"

@@ -1,0 +1,1 @@
+"""Node-level checks."""

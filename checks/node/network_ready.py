@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from kopscheck.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.messages import classify
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.signals import Signal
+
+
+class NodeNetworkReady:
+    """Every node is Ready and none has NetworkUnavailable=True.
+
+    Why: a node whose container runtime has no working pod network reports Ready=False
+    ("cni plugin not initialized", "network plugin is not ready: cni config uninitialized") and
+    keeps the node.kubernetes.io/not-ready taint, so nothing that needs pod networking, kube-dns
+    included, is scheduled there. With kubenet on AWS a node also stays NetworkUnavailable=True
+    (NoRouteCreated) until the route controller has written its route.
+
+    Fix: read the condition message on each node listed (kubectl describe node NAME). "cni plugin
+    not initialized" or "cni config uninitialized": deploy or repair the CNI provider for the
+    cluster's networking mode. NoRouteCreated: look at the route controller's events and the
+    cluster's AWS route table (`kopscheck explain aws.route-table-capacity`).
+
+    Step: "You will notice that kube-dns fails to start properly until you deploy your CNI provider"
+    (Troubleshooting, Validating CNI Installation).
+    """
+
+    id = "node.network-ready"
+    family = "node"
+    needs = frozenset({Fact.NODES})
+    wants: frozenset[Fact] = frozenset()
+    explains = frozenset({Signal.NODE_NOT_READY, Signal.NOT_READY_TAINT})
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        nodes = snapshot.nodes or ()
+        if not nodes:
+            finding = Finding(Status.WARN, "the cluster reports no nodes at all")
+            return Verdict("no nodes registered: nothing can run pods", (finding,))
+        findings = [f for node in nodes for f in _node_findings(node)]
+        bad = sorted({f.object.name for f in findings if f.object})
+        if not bad:
+            return Verdict(f"all {len(nodes)} nodes Ready, none NetworkUnavailable")
+        reasons = sorted({str(f.evidence.get("reason", "")) for f in findings} - {""})
+        return Verdict(
+            f"{len(bad)} of {len(nodes)} nodes not network-ready ({', '.join(reasons)}): "
+            + ", ".join(bad[:5])
+            + (" ..." if len(bad) > 5 else ""),
+            tuple(findings),
+        )
+
+
+def _node_findings(node: Node) -> list[Finding]:
+    ref = ObjectRef("Node", node.name)
+    findings = []
+    ready = node.condition("Ready")
+    if ready is None:
+        findings.append(Finding(Status.WARN, "node reports no Ready condition", ref))
+    elif ready.status != "True":
+        state = "NotReady" if ready.status == "False" else f"Ready={ready.status}"
+        findings.append(
+            Finding(
+                Status.FAIL,
+                f"{state}: {ready.message or ready.reason or 'no message'}",
+                ref,
+                evidence=_evidence(node, "Ready", ready.status, ready.reason, ready.message),
+                signals=(Signal.NODE_NOT_READY, *classify(ready.reason, ready.message)),
+            )
+        )
+    unavailable = node.condition("NetworkUnavailable")
+    if unavailable is not None and unavailable.status == "True":
+        findings.append(
+            Finding(
+                Status.FAIL,
+                f"NetworkUnavailable: {unavailable.reason}: {unavailable.message}".rstrip(": "),
+                ref,
+                evidence=_evidence(
+                    node,
+                    "NetworkUnavailable",
+                    unavailable.status,
+                    unavailable.reason,
+                    unavailable.message,
+                ),
+                signals=classify(unavailable.reason, unavailable.message),
+            )
+        )
+    return findings
+
+
+def _evidence(node: Node, kind: str, status: str, reason: str, message: str) -> dict[str, JSON]:
+    cond = node.condition(kind)
+    since = cond.last_transition.isoformat() if cond and cond.last_transition else None
+    return {
+        "condition": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "since": since,
+        "taints": [f"{t.key}:{t.effect}" for t in node.taints],
+        "instance_group": node.labels.get("kops.k8s.io/instancegroup"),
+    }

@@ -1,0 +1,240 @@
+"""The command line: wires sources, engine and reporters together and sets the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from kopscheck import demo as demo_data
+from kopscheck.check import check_doc
+from kopscheck.engine import Selection, build_report
+from kopscheck.errors import InputError, KopscheckError
+from kopscheck.exitcodes import ExitCode, exit_code
+from kopscheck.facts import Snapshot
+from kopscheck.registry import find_check, load_checks
+from kopscheck.reporters import OutputFormat, get_reporter
+from kopscheck.results import Report, Status
+from kopscheck.sources import SourceOptions, collect
+
+app = typer.Typer(
+    name="kopscheck",
+    help="Validate and troubleshoot the networking of kops-built Kubernetes clusters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+OutputOpt = Annotated[
+    str, typer.Option("--output", "-o", help="table, json, junit, markdown or a plugin's name.")
+]
+OutFileOpt = Annotated[
+    Path | None, typer.Option("--out", help="Write the report here, not stdout.")
+]
+FailOnOpt = Annotated[
+    str, typer.Option("--fail-on", help="Lowest status that makes the exit code 1: fail or warn.")
+]
+IdsOpt = Annotated[
+    list[str] | None, typer.Option(help="Check ids or families, comma-separated or repeated.")
+]
+
+
+def _split(values: list[str] | None) -> frozenset[str]:
+    return frozenset(v.strip() for value in values or () for v in value.split(",") if v.strip())
+
+
+def _fail_on(value: str) -> Status:
+    if value not in (Status.FAIL, Status.WARN):
+        raise InputError("--fail-on", f"must be 'fail' or 'warn', not {value!r}")
+    return Status(value)
+
+
+def _emit(report: Report, output: str, out: Path | None) -> None:
+    reporter = get_reporter(output)
+    if out is None:
+        reporter.write(report, sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        with out.open("w", encoding="utf-8") as handle:
+            reporter.write(report, handle)
+    except OSError as exc:
+        raise InputError(str(out), f"cannot write report: {exc.strerror or exc}") from None
+    stderr.print(f"kopscheck: wrote {output} report to {out}")
+
+
+def _run(
+    snapshot: Snapshot,
+    select: list[str] | None,
+    skip: list[str] | None,
+    fail_on: str,
+    output: str,
+    out: Path | None,
+) -> None:
+    checks = load_checks()
+    selection = Selection(select=_split(select), skip=_split(skip))
+    unknown = selection.unknown(checks)
+    if unknown:
+        raise InputError(
+            "--select/--skip", f"unknown check id or family: {', '.join(sorted(unknown))}"
+        )
+    get_reporter(output)  # fail on a bad --output before doing the work
+    report = build_report(snapshot, checks, selection, fail_on=_fail_on(fail_on))
+    _emit(report, output, out)
+    raise typer.Exit(int(exit_code(report)))
+
+
+@app.command()
+def check(
+    bundle: Annotated[Path | None, typer.Option(help="A bundle directory (CONTRACT §4).")] = None,
+    dump: Annotated[Path | None, typer.Option(help="A `kubectl cluster-info dump` file.")] = None,
+    context: Annotated[str | None, typer.Option(help="kubeconfig context (live).")] = None,
+    kubeconfig: Annotated[Path | None, typer.Option(help="kubeconfig file (live).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="kops cluster name.")] = None,
+    state_store: Annotated[
+        str | None, typer.Option(envvar="KOPS_STATE_STORE", help="kops state store, s3://...")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
+    networking: Annotated[
+        str | None, typer.Option(help="Override the networking mode (kubenet, cni, calico, ...).")
+    ] = None,
+    probe: Annotated[bool, typer.Option(help="Allow probes that create objects.")] = False,
+    select: IdsOpt = None,
+    skip: IdsOpt = None,
+    fail_on: FailOnOpt = "fail",
+    output: OutputOpt = "table",
+    out: OutFileOpt = None,
+) -> None:
+    """Check a cluster: live, or from a --bundle directory or a --dump file."""
+    options = SourceOptions(
+        bundle=bundle,
+        dump=dump,
+        context=context,
+        kubeconfig=kubeconfig,
+        cluster_name=name,
+        state_store=state_store,
+        region=region,
+        profile=profile,
+        networking=networking,
+        probe=probe,
+    )
+    snapshot = collect(options)
+    _run(snapshot, select, skip, fail_on, output, out)
+
+
+@app.command()
+def demo(
+    scenario: Annotated[
+        str, typer.Argument(help="Which demo cluster; `--list` shows them.")
+    ] = demo_data.DEFAULT_SCENARIO,
+    list_: Annotated[bool, typer.Option("--list", help="List the demo scenarios.")] = False,
+    select: IdsOpt = None,
+    skip: IdsOpt = None,
+    fail_on: FailOnOpt = "fail",
+    output: OutputOpt = "table",
+    out: OutFileOpt = None,
+) -> None:
+    """Run the main job on a built-in demo cluster (the failing one by default)."""
+    found = demo_data.scenarios()
+    if list_:
+        for key, title in found.items():
+            typer.echo(f"{key:<24} {title}")
+        return
+    path = demo_data.scenario_path(scenario)
+    if path is None:
+        raise InputError(scenario, f"no such demo scenario (choose from {', '.join(found)})")
+    from kopscheck.collectors.bundle import read_bundle
+
+    snapshot = replace(read_bundle(path), source="demo")
+    stderr.print(f"kopscheck demo: {found[scenario]} (bundle {path})")
+    _run(snapshot, select, skip, fail_on, output, out)
+
+
+@app.command("checks")
+def list_checks(output: OutputOpt = "table") -> None:
+    """List the check catalog: id, title, family, the facts each needs."""
+    import json
+
+    checks = load_checks()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": c.id,
+            "title": check_doc(c).title,
+            "family": c.family,
+            "needs": sorted(f.value for f in c.needs),
+            "wants": sorted(f.value for f in c.wants),
+        }
+        for c in checks
+    ]
+    if output == OutputFormat.JSON:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if output != OutputFormat.TABLE:
+        raise InputError("--output", "checks prints table or json")
+    from rich.table import Table
+
+    table = Table("id", "family", "title", "needs")
+    for row in rows:
+        table.add_row(row["id"], row["family"], row["title"], ", ".join(row["needs"]))
+    Console(highlight=False).print(table)
+
+
+@app.command()
+def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.rollout.")]) -> None:
+    """Why a check matters, how to fix what it finds, and the origin-document step."""
+    checks = load_checks()
+    found = find_check(checks, check_id)
+    if found is None:
+        raise InputError(check_id, f"unknown check (known: {', '.join(c.id for c in checks)})")
+    doc = check_doc(found)
+    lines = [
+        f"{found.id}: {doc.title}",
+        f"family: {found.family}",
+        f"needs: {', '.join(sorted(f.value for f in found.needs)) or '-'}",
+    ]
+    if found.wants:
+        lines.append(f"uses when present: {', '.join(sorted(f.value for f in found.wants))}")
+    lines += ["", f"Why: {doc.why}", "", f"Fix: {doc.fix}"]
+    if doc.step:
+        lines += ["", f"Origin document step: {doc.step}"]
+    if doc.body:
+        lines += ["", doc.body]
+    typer.echo("\n".join(lines))
+
+
+def main() -> None:
+    """Entry point for `kopscheck` and `kubectl-kopscheck`: one-line errors, documented codes."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except KopscheckError as exc:
+        stderr.print(f"kopscheck: error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        stderr.print("kopscheck: interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line, show the traceback on request
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(ExitCode.INPUT_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if os.environ.get("KOPSCHECK_DEBUG"):
+            raise
+        stderr.print(
+            f"kopscheck: internal error: {type(exc).__name__}: {exc}"
+            " (set KOPSCHECK_DEBUG=1 for details)",
+            markup=False,
+        )
+        sys.exit(ExitCode.SCAN_INCOMPLETE)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,22 @@
+"""Errors that end a run with a documented exit code and a one-line message."""
+
+from __future__ import annotations
+
+
+class KopscheckError(Exception):
+    exit_code = 2
+
+
+class InputError(KopscheckError):
+    """Unreadable or malformed input (bundle, dump, spec, kubeconfig): exit 2."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+
+class ScanError(KopscheckError):
+    """The scan itself could not complete (API unreachable, auth refused): exit 3."""
+
+    exit_code = 3

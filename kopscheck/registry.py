@@ -1,0 +1,43 @@
+"""The check and reporter catalogs: built-ins listed explicitly, plugins by entry point."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+from kopscheck.check import CHECK_ID, Check
+from kopscheck.errors import KopscheckError
+
+CHECK_GROUP = "kopscheck.checks"
+REPORTER_GROUP = "kopscheck.reporters"
+
+
+class PluginError(KopscheckError):
+    """A plugin could not be loaded or does not implement the interface."""
+
+
+def load_checks(include_plugins: bool = True) -> list[Check]:
+    builtin = importlib.import_module("kopscheck_checks").BUILTIN_CHECKS
+    classes: list[type] = list(builtin)
+    if include_plugins:
+        for entry in entry_points(group=CHECK_GROUP):
+            try:
+                loaded = entry.load()
+            except Exception as exc:
+                raise PluginError(f"check plugin {entry.name!r} failed to load: {exc}") from None
+            classes.extend(loaded if isinstance(loaded, list | tuple) else [loaded])
+    checks: list[Check] = []
+    seen: set[str] = set()
+    for cls in classes:
+        check = cls()
+        if not isinstance(check, Check) or not CHECK_ID.match(str(check.id)):
+            raise PluginError(f"{cls.__module__}.{cls.__qualname__} is not a valid kopscheck check")
+        if check.id in seen:
+            raise PluginError(f"two checks claim the id {check.id!r}")
+        seen.add(check.id)
+        checks.append(check)
+    return checks
+
+
+def find_check(checks: list[Check], check_id: str) -> Check | None:
+    return next((c for c in checks if c.id == check_id), None)

@@ -1,0 +1,70 @@
+"""Markdown for pull-request comments and tickets: root causes first, then every check."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from kopscheck.results import CheckResult, Report, Status
+
+ICON = {
+    Status.PASS: "✅ pass",
+    Status.WARN: "⚠️ warn",
+    Status.FAIL: "❌ fail",
+    Status.SKIP: "⏭️ skip",
+    Status.ERROR: "💥 error",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Report) -> str:
+    t = report.target
+    lines = [
+        f"## kopscheck: {ICON[report.status]}",
+        "",
+        f"- **Cluster:** {t.cluster or '(unnamed)'} (source: {t.source})",
+        f"- **Kubernetes:** {t.kubernetes_version or 'unknown'}",
+        f"- **Networking:** {t.networking or 'unknown'}"
+        + (f" (from {t.networking_source})" if t.networking_source else ""),
+        f"- **Gate:** `--fail-on {report.fail_on.value}`",
+        "",
+    ]
+    by_id = {r.check: r for r in report.results}
+    if report.root_causes:
+        lines += ["### Root causes", ""]
+        for index, root in enumerate(report.root_causes, start=1):
+            lines += _root_section(index, by_id[root], report)
+    lines += ["### All checks", "", "| status | check | summary |", "|---|---|---|"]
+    for result in report.results:
+        caused = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""
+        lines.append(
+            f"| {ICON[result.status]} | `{result.check}` | {_cell(result.summary)}{caused} |"
+        )
+    counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
+    lines += ["", f"_{counts}; generated {report.generated_at:%Y-%m-%d %H:%M:%SZ}_", ""]
+    return "\n".join(lines)
+
+
+def _root_section(index: int, result: CheckResult, report: Report) -> list[str]:
+    lines = [f"#### {index}. `{result.check}`: {result.title}", "", result.summary, ""]
+    for finding in result.problems[:20]:
+        obj = f"`{finding.object}`: " if finding.object else ""
+        lines.append(f"- {obj}{finding.message}")
+    if len(result.problems) > 20:
+        lines.append(f"- … and {len(result.problems) - 20} more")
+    symptoms = [r for r in report.results if result.check in r.caused_by]
+    if symptoms:
+        lines += ["", "<details><summary>Symptoms this explains</summary>", ""]
+        lines += [f"- `{s.check}` ({s.status.value}): {s.summary}" for s in symptoms]
+        lines += ["", "</details>"]
+    if result.remediation:
+        lines += ["", f"**Fix:** {result.remediation}"]
+    lines.append("")
+    return lines
+
+
+class MarkdownReporter:
+    def write(self, report: Report, out: TextIO) -> None:
+        out.write(render_markdown(report))

@@ -1,0 +1,132 @@
+"""The terminal view for a person in trouble: root causes first, then what they explain."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from kopscheck.results import CheckResult, Finding, Report, Status
+
+STYLE = {
+    Status.PASS: "green",
+    Status.WARN: "yellow",
+    Status.FAIL: "bold red",
+    Status.SKIP: "dim",
+    Status.ERROR: "magenta",
+}
+MAX_FINDINGS = 8
+
+
+def badge(status: Status) -> Text:
+    return Text(f"{status.value.upper():<5}", style=STYLE[status])
+
+
+def render(report: Report, console: Console) -> None:
+    console.print(_header(report))
+    by_id = {r.check: r for r in report.results}
+    shown: set[str] = set()
+    for index, root in enumerate(report.root_causes, start=1):
+        result = by_id[root]
+        symptoms = [r for r in report.results if root in r.caused_by]
+        shown.add(root)
+        shown.update(r.check for r in symptoms)
+        console.print(_root_panel(index, result, symptoms))
+    rest = [r for r in report.results if r.check not in shown and r.problems]
+    for result in rest:
+        console.print(_root_panel(0, result, []))
+        shown.add(result.check)
+    console.print(_overview(report))
+    console.print(_footer(report))
+
+
+def _header(report: Report) -> Text:
+    t = report.target
+    parts = [f"cluster {t.cluster or '(unnamed)'}", f"source {t.source}"]
+    if t.kubernetes_version:
+        parts.append(f"Kubernetes {t.kubernetes_version}")
+    if t.networking:
+        parts.append(f"networking {t.networking} (from {t.networking_source})")
+    text = Text("kopscheck · ", style="bold")
+    text.append(" · ".join(parts))
+    return text
+
+
+def _root_panel(index: int, result: CheckResult, symptoms: list[CheckResult]) -> Panel:
+    body: list[Text | Table] = [Text(result.summary, style="bold")]
+    problems = result.problems or result.findings
+    if problems:
+        body.append(_findings_table(problems))
+    if result.remediation:
+        body.append(Text.assemble(("Fix: ", "bold green"), result.remediation))
+    if result.step:
+        body.append(Text.assemble(("Origin document step: ", "dim"), (result.step, "dim")))
+    if symptoms:
+        body.append(Text("Symptoms this explains:", style="bold"))
+        for symptom in symptoms:
+            line = Text("  ")
+            line.append_text(badge(symptom.status))
+            line.append(f" {symptom.check}: {symptom.summary}")
+            body.append(line)
+    title = f"{result.check} — {result.title}"
+    if index:
+        title = f"Root cause {index}: {title}"
+    return Panel(Group(*body), title=title, title_align="left", border_style=STYLE[result.status])
+
+
+def _findings_table(findings: tuple[Finding, ...]) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+    table.add_column("", no_wrap=True)
+    table.add_column("object", overflow="fold")
+    table.add_column("what was seen", overflow="fold")
+    for finding in findings[:MAX_FINDINGS]:
+        message = Text(finding.message)
+        evidence = _evidence_line(finding)
+        if evidence:
+            message.append("\n" + evidence, style="dim")
+        table.add_row(badge(finding.status), str(finding.object or "-"), message)
+    if len(findings) > MAX_FINDINGS:
+        table.add_row("", "", Text(f"... and {len(findings) - MAX_FINDINGS} more", style="dim"))
+    return table
+
+
+def _evidence_line(finding: Finding, limit: int = 220) -> str:
+    parts = []
+    for key, value in finding.evidence.items():
+        if value in (None, "", [], {}) or (isinstance(value, str) and value in finding.message):
+            continue
+        shown = value if isinstance(value, str) else json.dumps(value)
+        parts.append(f"{key}={shown}")
+    line = "; ".join(parts)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _overview(report: Report) -> Table:
+    table = Table(title="All checks", title_justify="left", show_lines=False, expand=False)
+    table.add_column("status", no_wrap=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("summary", overflow="fold")
+    for result in report.results:
+        cause = f"  ← {', '.join(result.caused_by)}" if result.caused_by else ""
+        table.add_row(badge(result.status), result.check, result.summary + cause)
+    return table
+
+
+def _footer(report: Report) -> Text:
+    counts = report.counts()
+    text = Text("Result: ")
+    text.append_text(badge(report.status))
+    text.append(" · " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
+    text.append(f" · --fail-on {report.fail_on.value}")
+    for note in report.notes:
+        text.append(f"\nnote: {note}", style="dim")
+    return text
+
+
+class TerminalReporter:
+    def write(self, report: Report, out: TextIO) -> None:
+        render(report, Console(file=out, soft_wrap=False, highlight=False))

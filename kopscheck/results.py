@@ -1,0 +1,113 @@
+"""What checks produce and what reporters render: frozen results and the finished report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from kopscheck.facts import JSON, ObjectRef
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """Severity order used to pick the worst status; skip ranks with pass."""
+        return _RANK[self]
+
+
+_RANK = {Status.SKIP: 0, Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
+
+
+def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
+    return max(statuses, key=lambda s: s.rank, default=default)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One observation about one object.
+
+    `related` names other objects this finding depends on (the node a Pending pod waits for);
+    `signals` classify the failure (see kopscheck.signals). Diagnosis links results through both.
+    """
+
+    status: Status
+    message: str
+    object: ObjectRef | None = None
+    evidence: Mapping[str, JSON] = field(default_factory=dict)
+    related: tuple[ObjectRef, ...] = ()
+    signals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a check returns: its findings and the line a person reads first."""
+
+    summary: str
+    findings: tuple[Finding, ...] = ()
+    remediation: str | None = None
+
+    @property
+    def status(self) -> Status:
+        return worst(f.status for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    check: str
+    title: str
+    family: str
+    status: Status
+    summary: str
+    findings: tuple[Finding, ...] = ()
+    remediation: str | None = None
+    caused_by: tuple[str, ...] = ()
+    step: str = ""
+
+    @property
+    def problems(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.status in (Status.WARN, Status.FAIL))
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    cluster: str | None
+    source: str
+    kubernetes_version: str | None = None
+    networking: str | None = None
+    networking_source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    target: Target
+    generated_at: datetime
+    results: tuple[CheckResult, ...]
+    root_causes: tuple[str, ...] = ()
+    fail_on: Status = Status.FAIL
+    tool_version: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        """pass|warn|fail|error; a report where nothing could be evaluated is `error`."""
+        evaluated = [r.status for r in self.results if r.status is not Status.SKIP]
+        if not evaluated:
+            return Status.ERROR
+        return worst(evaluated)
+
+    def counts(self) -> Mapping[Status, int]:
+        counts = dict.fromkeys(Status, 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    def result(self, check_id: str) -> CheckResult:
+        return next(r for r in self.results if r.check == check_id)

@@ -1,0 +1,37 @@
+"""Pick the source of facts from the command line and collect a snapshot from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kopscheck.errors import InputError, ScanError
+from kopscheck.facts import Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    bundle: Path | None = None
+    dump: Path | None = None
+    context: str | None = None
+    kubeconfig: Path | None = None
+    cluster_name: str | None = None
+    state_store: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    networking: str | None = None
+    probe: bool = False
+
+
+def collect(options: SourceOptions) -> Snapshot:
+    if options.bundle and options.dump:
+        raise InputError("--bundle/--dump", "give one source, not both")
+    if options.bundle is not None:
+        from kopscheck.collectors.bundle import read_bundle
+
+        return read_bundle(options.bundle, networking=options.networking)
+    if options.dump is not None:
+        from kopscheck.collectors.dump import read_dump
+
+        return read_dump(options.dump, networking=options.networking)
+    raise ScanError("live collection is not available in this build; use --bundle or --dump")
