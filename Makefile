@@ -30,7 +30,7 @@ typecheck: $(TEST_STAMP)
 	$(BIN)/mypy kopscheck checks
 
 test: lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -222,13 +222,12 @@ def main() -> None:
         stderr.print("kopscheck: interrupted")
         sys.exit(130)
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(ExitCode.INPUT_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, typer.Abort):
             sys.exit(130)
+        show = getattr(exc, "show", None)
+        if callable(show):  # typer's (vendored) click usage errors: bad flag, missing value
+            show()
+            sys.exit(int(getattr(exc, "exit_code", ExitCode.INPUT_ERROR)))
         if os.environ.get("KOPSCHECK_DEBUG"):
             raise
         stderr.print(

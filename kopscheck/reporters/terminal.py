@@ -46,13 +46,14 @@ def render(report: Report, console: Console) -> None:
 
 def _header(report: Report) -> Text:
     t = report.target
-    parts = [f"cluster {t.cluster or '(unnamed)'}", f"source {t.source}"]
-    if t.kubernetes_version:
-        parts.append(f"Kubernetes {t.kubernetes_version}")
-    if t.networking:
-        parts.append(f"networking {t.networking} (from {t.networking_source})")
     text = Text("kopscheck · ", style="bold")
-    text.append(" · ".join(parts))
+    text.append(f"cluster {t.cluster or '(unnamed)'} · source {t.source}")
+    details = [f"Kubernetes {t.kubernetes_version or 'version unknown'}"]
+    if t.networking:
+        details.append(f"networking {t.networking} (from {t.networking_source})")
+    else:
+        details.append("networking mode unknown")
+    text.append("\n" + " · ".join(details))
     return text
 
 

@@ -1,0 +1,65 @@
+"""Shared fixtures: demo bundles, snapshots from builders, and the CLI run as users run it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from kopscheck.collectors.bundle import read_bundle  # noqa: E402
+from kopscheck.demo import DEMO_ROOT  # noqa: E402
+from kopscheck.facts import Snapshot  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass(frozen=True)
+class CliOutcome:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., CliOutcome]:
+    """Run `kopscheck ARGS` through the real entry point (error handling and exit codes)."""
+    from kopscheck.cli import main
+
+    def run(*args: str) -> CliOutcome:
+        monkeypatch.setattr(sys, "argv", ["kopscheck", *args])
+        capsys.readouterr()
+        try:
+            main()
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else 1
+        else:  # pragma: no cover - main always exits
+            code = 0
+        captured = capsys.readouterr()
+        return CliOutcome(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def demo_snapshot() -> Callable[[str], Snapshot]:
+    return lambda name: read_bundle(DEMO_ROOT / name)
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Callable[[str], Path]:
+    """A writable copy of a demo bundle, for tests that damage or trim it."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(DEMO_ROOT / name, target, ignore=shutil.ignore_patterns("__pycache__"))
+        return target
+
+    return copy

@@ -1,0 +1,41 @@
+"""Build snapshots from raw API objects (kube_builders) through the real parsers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.facts import Fact, Snapshot
+
+OBSERVED = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
+
+
+def snapshot(
+    nodes: list[dict[str, Any]] | None = None,
+    pods: list[dict[str, Any]] | None = None,
+    deployments: list[dict[str, Any]] | None = None,
+    daemonsets: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    services: list[dict[str, Any]] | None = None,
+    endpoints: list[dict[str, Any]] | None = None,
+    **facts: Any,
+) -> Snapshot:
+    """A snapshot holding exactly the kinds given; every other fact is missing."""
+    kube = KubeObjects()
+    for kind, items in (
+        ("Node", nodes),
+        ("Pod", pods),
+        ("Deployment", deployments),
+        ("DaemonSet", daemonsets),
+        ("Event", events),
+        ("Service", services),
+        ("Endpoints", endpoints),
+    ):
+        if items is not None:
+            kube.add(kind, items)
+    fields = {**kube.fields(), **facts}
+    missing = {f: "not in this test" for f in Fact if fields.get(f.value.replace("-", "_")) is None}
+    fields.setdefault("source", "bundle")
+    fields.setdefault("observed_at", OBSERVED)
+    return Snapshot(missing=missing, **fields)

@@ -1,0 +1,144 @@
+"""Bad input: one line naming the file and the problem, exit 2, never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import CliOutcome
+
+
+def _assert_one_line_error(outcome: CliOutcome, *needles: str) -> None:
+    assert outcome.code == 2, outcome
+    assert outcome.stdout == ""
+    lines = outcome.stderr.strip().splitlines()
+    assert len(lines) == 1, outcome.stderr
+    assert lines[0].startswith("kopscheck: error: ")
+    assert "Traceback" not in outcome.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("damage", "needles"),
+    [
+        pytest.param(
+            lambda root: (root / "cluster-info/nodes.json").write_text('{"kind": "NodeList", "items": [{"me'),
+            ("cluster-info/nodes.json", "invalid JSON at line 1"),
+            id="truncated-json",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/kube-system/pods.json").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff"),
+            ("cluster-info/kube-system/pods.json", "binary data"),
+            id="binary-garbage",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/kube-system/events.json").write_text(""),
+            ("cluster-info/kube-system/events.json", "file is empty"),
+            id="empty-file",
+        ),
+        pytest.param(
+            lambda root: (root / "kops/cluster.yaml").write_text("- name: a\n- name: b\n"),
+            ("kops/cluster.yaml", "expected a kops Cluster object, got a YAML list"),
+            id="yaml-list-where-object-belongs",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/nodes.json").write_text('[{"metadata": {"name": "a"}}]'),
+            ("cluster-info/nodes.json", "expected a Kubernetes list object, got a list"),
+            id="json-array-where-list-object-belongs",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/nodes.json").write_text(
+                '{"kind": "NodeList", "items": [{"spec": {}}]}'
+            ),
+            ("cluster-info/nodes.json", "item 0 is not a Kubernetes object with metadata"),
+            id="item-without-metadata",
+        ),
+        pytest.param(
+            lambda root: (root / "kops/instancegroups.yaml").write_text("kind: InstanceGroup\nspec: [1, 2\n"),
+            ("kops/instancegroups.yaml", "invalid YAML at line 3: expected ',' or ']'"),
+            id="malformed-yaml",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/version.json").write_text('{"clientVersion": {}}'),
+            ("cluster-info/version.json", "no serverVersion.gitVersion"),
+            id="version-without-server",
+        ),
+    ],
+)
+def test_damaged_bundle_exits_2_naming_the_file(
+    run_cli: Callable[..., CliOutcome],
+    demo_copy: Callable[[str], Path],
+    damage: Callable[[Path], object],
+    needles: tuple[str, ...],
+) -> None:
+    root = demo_copy("cni-no-provider")
+    damage(root)
+    _assert_one_line_error(run_cli("check", "--bundle", str(root)), *needles)
+
+
+def test_missing_bundle_directory(run_cli: Callable[..., CliOutcome], tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    _assert_one_line_error(run_cli("check", "--bundle", str(missing)), str(missing), "no such bundle")
+
+
+def test_bundle_that_is_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Path) -> None:
+    path = tmp_path / "dump.txt"
+    path.write_text("{}")
+    _assert_one_line_error(run_cli("check", "--bundle", str(path)), "not a directory", "--dump")
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        pytest.param(b"", "file is empty", id="empty-dump"),
+        pytest.param(b"\x00\x01\x02garbage", "binary data", id="binary-dump"),
+        pytest.param(b'{"kind": "NodeList", "items": [', "invalid JSON at line 1", id="truncated-dump"),
+        pytest.param(b"hello world\n", "expected a JSON list or a log section", id="text-dump"),
+        pytest.param(
+            b'{"kind": "NodeList", "apiVersion": "v1", "items": null}\n'
+            b"==== START logs for container c of pod ns/p ====\nline\n",
+            "has no END marker",
+            id="unterminated-log-section",
+        ),
+        pytest.param(b'{"kind": "ConfigMap", "data": {}}', "expected a Kubernetes list", id="wrong-kind"),
+    ],
+)
+def test_bad_dump_exits_2(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path, content: bytes, needle: str
+) -> None:
+    path = tmp_path / "dump.txt"
+    path.write_bytes(content)
+    _assert_one_line_error(run_cli("check", "--dump", str(path)), str(path), needle)
+
+
+def test_empty_bundle_is_never_reported_healthy(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    outcome = run_cli("check", "--bundle", str(tmp_path), "--output", "json")
+    assert outcome.code == 3
+    assert '"status": "error"' in outcome.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        pytest.param(("--fail-on", "maybe"), "--fail-on: must be 'fail' or 'warn'", id="bad-fail-on"),
+        pytest.param(("--select", "dns.nope"), "unknown check id or family: dns.nope", id="unknown-check"),
+        pytest.param(("--output", "yaml"), "unknown --output 'yaml'", id="unknown-output"),
+    ],
+)
+def test_bad_flags_exit_2(
+    run_cli: Callable[..., CliOutcome], args: tuple[str, ...], needle: str
+) -> None:
+    from kopscheck.demo import DEMO_ROOT
+
+    outcome = run_cli("check", "--bundle", str(DEMO_ROOT / "healthy"), *args)
+    _assert_one_line_error(outcome, needle)
+
+
+def test_unknown_flag_is_a_usage_error(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("check", "--no-such-flag")
+    assert outcome.code == 2
+    assert "No such option" in outcome.stderr and "Traceback" not in outcome.stderr

@@ -1,0 +1,95 @@
+"""The command line as scripts and people use it: catalog, explain, demo, selection, gates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import CliOutcome
+
+from kopscheck.demo import DEMO_ROOT
+from kopscheck.registry import load_checks
+
+
+def test_checks_lists_the_catalog_as_json(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("checks", "--output", "json")
+    rows = json.loads(outcome.stdout)
+    assert outcome.code == 0
+    assert [r["id"] for r in rows] == [c.id for c in load_checks()]
+    dns = next(r for r in rows if r["id"] == "dns.rollout")
+    assert dns == {
+        "id": "dns.rollout",
+        "title": "kube-dns/CoreDNS is fully rolled out and its Service has ready endpoints",
+        "family": "dns",
+        "needs": ["pods", "workloads"],
+        "wants": ["endpoints", "events", "nodes", "pod-logs", "services"],
+    }
+
+
+def test_explain_prints_why_fix_and_origin_step(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("explain", "dns.rollout")
+    assert outcome.code == 0
+    text = outcome.stdout
+    assert text.startswith("dns.rollout: kube-dns/CoreDNS is fully rolled out")
+    assert "\nWhy: cluster DNS is the first workload that needs pod networking" in text
+    assert "\nFix: look at why the pods listed are not ready." in text
+    assert '\nOrigin document step: "kube-dns daemonset starts"' in text
+
+
+def test_explain_unknown_check(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("explain", "dns.nope")
+    assert outcome.code == 2
+    assert outcome.stderr.startswith("kopscheck: error: dns.nope: unknown check (known: ")
+
+
+def test_demo_defaults_to_the_failing_cluster(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("demo")
+    assert outcome.code == 1
+    assert "Root cause 1:" in outcome.stdout
+    assert "cni-demo.k8s.local" in outcome.stdout
+
+
+def test_demo_healthy_exits_0_and_lists_scenarios(run_cli: Callable[..., CliOutcome]) -> None:
+    assert run_cli("demo", "healthy").code == 0
+    listing = run_cli("demo", "--list").stdout
+    assert "cni-no-provider" in listing and "healthy" in listing
+
+
+def test_demo_unknown_scenario(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("demo", "nope")
+    assert outcome.code == 2 and "no such demo scenario" in outcome.stderr
+
+
+def test_select_by_family_and_skip_by_id(run_cli: Callable[..., CliOutcome]) -> None:
+    bundle = str(DEMO_ROOT / "cni-no-provider")
+    doc = json.loads(run_cli("check", "--bundle", bundle, "-o", "json", "--select", "dns").stdout)
+    statuses = {r["check"]: r["status"] for r in doc["results"]}
+    assert statuses["dns.rollout"] == "fail"
+    assert statuses["node.network-ready"] == "skip"
+    outcome = run_cli("check", "--bundle", bundle, "-o", "json", "--skip", "dns.rollout")
+    statuses = {r["check"]: r["status"] for r in json.loads(outcome.stdout)["results"]}
+    assert (statuses["dns.rollout"], statuses["node.network-ready"]) == ("skip", "fail")
+
+
+def test_out_writes_the_report_to_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Path) -> None:
+    target = tmp_path / "report.xml"
+    outcome = run_cli("demo", "healthy", "--output", "junit", "--out", str(target))
+    assert outcome.code == 0 and outcome.stdout == ""
+    assert target.read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    assert f"wrote junit report to {target}" in outcome.stderr
+
+
+def test_fail_on_warn_turns_a_warning_into_exit_1(
+    run_cli: Callable[..., CliOutcome], demo_copy: Callable[[str], Path]
+) -> None:
+    root = demo_copy("healthy")
+    deployments = root / "cluster-info" / "kube-system" / "deployments.json"
+    doc = json.loads(deployments.read_text())
+    coredns = next(d for d in doc["items"] if d["metadata"]["name"] == "coredns")
+    coredns["metadata"]["generation"] = 3  # a rollout the controller has not observed yet
+    deployments.write_text(json.dumps(doc))
+    assert run_cli("check", "--bundle", str(root)).code == 0
+    gated = run_cli("check", "--bundle", str(root), "--fail-on", "warn", "-o", "json")
+    assert gated.code == 1
+    assert json.loads(gated.stdout)["status"] == "warn"
