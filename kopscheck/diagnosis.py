@@ -37,7 +37,8 @@ def diagnose(
     roots += [r.check for r in results if r.status is Status.ERROR]
     reach = {root: _reach(root, causes) for root in roots}
     order = {r.check: i for i, r in enumerate(results)}
-    roots.sort(key=lambda root: (-len(reach[root]), order[root]))
+    errors = {r.check for r in results if r.status is Status.ERROR}
+    roots.sort(key=lambda root: (root in errors, -len(reach[root]), order[root]))
     linked = [replace(r, caused_by=tuple(causes.get(r.check, ()))) for r in results]
     return linked, roots
 

@@ -12,9 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kopscheck.collectors.bundle import read_bundle  # noqa: E402
-from kopscheck.demo import DEMO_ROOT  # noqa: E402
-from kopscheck.facts import Snapshot  # noqa: E402
+from kopscheck.collectors.bundle import read_bundle
+from kopscheck.demo import DEMO_ROOT
+from kopscheck.facts import Snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

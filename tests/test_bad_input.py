@@ -24,12 +24,16 @@ def _assert_one_line_error(outcome: CliOutcome, *needles: str) -> None:
     ("damage", "needles"),
     [
         pytest.param(
-            lambda root: (root / "cluster-info/nodes.json").write_text('{"kind": "NodeList", "items": [{"me'),
+            lambda root: (root / "cluster-info/nodes.json").write_text(
+                '{"kind": "NodeList", "items": [{"me'
+            ),
             ("cluster-info/nodes.json", "invalid JSON at line 1"),
             id="truncated-json",
         ),
         pytest.param(
-            lambda root: (root / "cluster-info/kube-system/pods.json").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff"),
+            lambda root: (root / "cluster-info/kube-system/pods.json").write_bytes(
+                b"\x89PNG\r\n\x1a\n\x00\x00\xff"
+            ),
             ("cluster-info/kube-system/pods.json", "binary data"),
             id="binary-garbage",
         ),
@@ -44,7 +48,9 @@ def _assert_one_line_error(outcome: CliOutcome, *needles: str) -> None:
             id="yaml-list-where-object-belongs",
         ),
         pytest.param(
-            lambda root: (root / "cluster-info/nodes.json").write_text('[{"metadata": {"name": "a"}}]'),
+            lambda root: (root / "cluster-info/nodes.json").write_text(
+                '[{"metadata": {"name": "a"}}]'
+            ),
             ("cluster-info/nodes.json", "expected a Kubernetes list object, got a list"),
             id="json-array-where-list-object-belongs",
         ),
@@ -56,7 +62,9 @@ def _assert_one_line_error(outcome: CliOutcome, *needles: str) -> None:
             id="item-without-metadata",
         ),
         pytest.param(
-            lambda root: (root / "kops/instancegroups.yaml").write_text("kind: InstanceGroup\nspec: [1, 2\n"),
+            lambda root: (root / "kops/instancegroups.yaml").write_text(
+                "kind: InstanceGroup\nspec: [1, 2\n"
+            ),
             ("kops/instancegroups.yaml", "invalid YAML at line 3: expected ',' or ']'"),
             id="malformed-yaml",
         ),
@@ -80,7 +88,9 @@ def test_damaged_bundle_exits_2_naming_the_file(
 
 def test_missing_bundle_directory(run_cli: Callable[..., CliOutcome], tmp_path: Path) -> None:
     missing = tmp_path / "nope"
-    _assert_one_line_error(run_cli("check", "--bundle", str(missing)), str(missing), "no such bundle")
+    _assert_one_line_error(
+        run_cli("check", "--bundle", str(missing)), str(missing), "no such bundle"
+    )
 
 
 def test_bundle_that_is_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Path) -> None:
@@ -94,7 +104,9 @@ def test_bundle_that_is_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Pat
     [
         pytest.param(b"", "file is empty", id="empty-dump"),
         pytest.param(b"\x00\x01\x02garbage", "binary data", id="binary-dump"),
-        pytest.param(b'{"kind": "NodeList", "items": [', "invalid JSON at line 1", id="truncated-dump"),
+        pytest.param(
+            b'{"kind": "NodeList", "items": [', "invalid JSON at line 1", id="truncated-dump"
+        ),
         pytest.param(b"hello world\n", "expected a JSON list or a log section", id="text-dump"),
         pytest.param(
             b'{"kind": "NodeList", "apiVersion": "v1", "items": null}\n'
@@ -102,7 +114,9 @@ def test_bundle_that_is_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Pat
             "has no END marker",
             id="unterminated-log-section",
         ),
-        pytest.param(b'{"kind": "ConfigMap", "data": {}}', "expected a Kubernetes list", id="wrong-kind"),
+        pytest.param(
+            b'{"kind": "ConfigMap", "data": {}}', "expected a Kubernetes list", id="wrong-kind"
+        ),
     ],
 )
 def test_bad_dump_exits_2(
@@ -124,8 +138,12 @@ def test_empty_bundle_is_never_reported_healthy(
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        pytest.param(("--fail-on", "maybe"), "--fail-on: must be 'fail' or 'warn'", id="bad-fail-on"),
-        pytest.param(("--select", "dns.nope"), "unknown check id or family: dns.nope", id="unknown-check"),
+        pytest.param(
+            ("--fail-on", "maybe"), "--fail-on: must be 'fail' or 'warn'", id="bad-fail-on"
+        ),
+        pytest.param(
+            ("--select", "dns.nope"), "unknown check id or family: dns.nope", id="unknown-check"
+        ),
         pytest.param(("--output", "yaml"), "unknown --output 'yaml'", id="unknown-output"),
     ],
 )

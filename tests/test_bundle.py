@@ -52,9 +52,14 @@ def test_demo_bundle_fills_every_kubernetes_fact() -> None:
     ]
     assert snap.version is not None and (snap.version.major, snap.version.minor) == (1, 32)
     files = (snap.node_files or {})["i-0a1b2c3d4e5f60002"]
-    assert files.kubelet_cmdline is not None and files.kubelet_cmdline[0] == "/usr/local/bin/kubelet"
+    assert (
+        files.kubelet_cmdline is not None and files.kubelet_cmdline[0] == "/usr/local/bin/kubelet"
+    )
     assert "cni plugin not initialized" in (files.kubelet_log or "")
-    assert snap.missing[Fact.AWS_ROUTE_TABLES] == "aws/ec2-describe-route-tables.json not in the bundle"
+    assert (
+        snap.missing[Fact.AWS_ROUTE_TABLES]
+        == "aws/ec2-describe-route-tables.json not in the bundle"
+    )
     assert not snap.has(Fact.AWS_ROUTE_TABLES)
 
 
@@ -140,7 +145,9 @@ def test_kubectl_get_list_with_mixed_kinds_is_read(tmp_path: Path) -> None:
         {"apiVersion": "v1", "kind": "List", "metadata": {}, "items": [deploy]},
     )
     snap = read_bundle(root)
-    assert [(w.kind, w.name, w.ready) for w in snap.workloads or ()] == [("Deployment", "coredns", 2)]
+    assert [(w.kind, w.name, w.ready) for w in snap.workloads or ()] == [
+        ("Deployment", "coredns", 2)
+    ]
 
 
 def test_null_items_mean_an_observed_empty_list(tmp_path: Path) -> None:

@@ -72,7 +72,9 @@ def test_select_by_family_and_skip_by_id(run_cli: Callable[..., CliOutcome]) -> 
     assert (statuses["dns.rollout"], statuses["node.network-ready"]) == ("skip", "fail")
 
 
-def test_out_writes_the_report_to_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Path) -> None:
+def test_out_writes_the_report_to_a_file(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
     target = tmp_path / "report.xml"
     outcome = run_cli("demo", "healthy", "--output", "junit", "--out", str(target))
     assert outcome.code == 0 and outcome.stdout == ""

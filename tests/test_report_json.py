@@ -29,9 +29,7 @@ def test_bundle_report_is_schema_valid(run_cli: Callable[..., CliOutcome], scena
 def test_failing_report_names_objects_evidence_and_causes(
     run_cli: Callable[..., CliOutcome],
 ) -> None:
-    outcome = run_cli(
-        "check", "--bundle", str(DEMO_ROOT / "cni-no-provider"), "--output", "json"
-    )
+    outcome = run_cli("check", "--bundle", str(DEMO_ROOT / "cni-no-provider"), "--output", "json")
     assert outcome.code == 1
     doc = json.loads(outcome.stdout)
     assert doc["schema"] == "kopscheck/report/v1"
@@ -61,7 +59,9 @@ def test_failing_report_names_objects_evidence_and_causes(
     assert "node.network-ready" in dns["caused_by"]
     pods = {f["object"]["name"]: f for f in dns["findings"] if f["object"]["kind"] == "Pod"}
     assert set(pods) == {"coredns-7d8f9c6b5-4xk2m", "coredns-7d8f9c6b5-p9wqz"}
-    assert "node.kubernetes.io/not-ready" in pods["coredns-7d8f9c6b5-4xk2m"]["evidence"]["scheduling"]
+    assert (
+        "node.kubernetes.io/not-ready" in pods["coredns-7d8f9c6b5-4xk2m"]["evidence"]["scheduling"]
+    )
     assert dns["remediation"].startswith("look at why the pods listed are not ready")
     assert doc["root_causes"][0] != "dns.rollout"
     assert "dns.rollout" not in doc["root_causes"]

@@ -1,0 +1,93 @@
+"""The engine: selection, missing facts, crashing checks, report status and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import kube_builders as kb
+from snapshots import snapshot
+
+from kopscheck.engine import Selection, build_report
+from kopscheck.exitcodes import ExitCode, exit_code
+from kopscheck.facts import Fact, Snapshot
+from kopscheck.results import Finding, Status, Verdict
+
+
+class Crashes:
+    """A check that crashes on any input.
+
+    Why: to prove a broken check cannot stop the run or pass silently, whatever it looks at.
+
+    Fix: nothing to fix in a cluster; this is a test double for the engine's error handling.
+
+    Step: none.
+    """
+
+    id = "test.crashes"
+    family = "test"
+    needs = frozenset({Fact.NODES})
+    wants: frozenset[Fact] = frozenset()
+    explains: frozenset[str] = frozenset()
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        raise KeyError("status")
+
+
+class NeedsRoutes(Crashes):
+    """A check that needs AWS route tables."""
+
+    id = "test.needs-routes"
+    needs = frozenset({Fact.AWS_ROUTE_TABLES, Fact.NODES})
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        return Verdict("ok")
+
+
+class Warns(Crashes):
+    """A check that warns."""
+
+    id = "test.warns"
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        return Verdict("hmm", (Finding(Status.WARN, "not sure"),))
+
+
+NODES = snapshot(nodes=[kb.node("i-1", "10.0.0.1", "100.96.1.0/24")])
+
+
+def test_crashing_check_is_an_error_and_the_run_goes_on() -> None:
+    report = build_report(NODES, [Crashes(), Warns()])
+    crashed = report.result("test.crashes")
+    assert (crashed.status, crashed.summary) == (Status.ERROR, "check crashed: KeyError: 'status'")
+    assert report.result("test.warns").status is Status.WARN
+    assert report.root_causes == ("test.warns", "test.crashes")
+    assert exit_code(report) is ExitCode.SCAN_INCOMPLETE
+
+
+def test_missing_fact_skips_with_the_reason() -> None:
+    snap = replace(
+        NODES, missing={**NODES.missing, Fact.AWS_ROUTE_TABLES: "ec2:DescribeRouteTables denied"}
+    )
+    result = build_report(snap, [NeedsRoutes()]).result("test.needs-routes")
+    assert (result.status, result.summary) == (
+        Status.SKIP,
+        "cannot decide without ec2:DescribeRouteTables denied",
+    )
+
+
+def test_all_skipped_is_an_error_never_a_pass() -> None:
+    report = build_report(NODES, [NeedsRoutes()])
+    assert report.status is Status.ERROR
+    assert exit_code(report) is ExitCode.SCAN_INCOMPLETE
+
+
+def test_fail_on_decides_whether_a_warning_fails_the_gate() -> None:
+    assert exit_code(build_report(NODES, [Warns()])) is ExitCode.OK
+    assert exit_code(build_report(NODES, [Warns()], fail_on=Status.WARN)) is ExitCode.UNHEALTHY
+
+
+def test_deselected_check_is_skipped_with_a_reason() -> None:
+    result = build_report(NODES, [Warns()], Selection(skip=frozenset({"test"}))).result(
+        "test.warns"
+    )
+    assert (result.status, result.summary) == (Status.SKIP, "not selected (--select/--skip)")
