@@ -80,19 +80,31 @@ def _root_panel(index: int, result: CheckResult, symptoms: list[CheckResult]) ->
 
 
 def _findings_table(findings: tuple[Finding, ...]) -> Table:
+    """One row per distinct message: fifty nodes with the same condition are one row."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
     table.add_column("", no_wrap=True)
     table.add_column("object", overflow="fold")
     table.add_column("what was seen", overflow="fold")
-    for finding in findings[:MAX_FINDINGS]:
-        message = Text(finding.message)
-        evidence = _evidence_line(finding)
+    groups: dict[tuple[Status, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.status, finding.message), []).append(finding)
+    for index, ((status, message), group) in enumerate(groups.items()):
+        if index == MAX_FINDINGS:
+            rest = sum(len(g) for g in list(groups.values())[MAX_FINDINGS:])
+            table.add_row("", "", Text(f"... and {rest} more", style="dim"))
+            break
+        text = Text(message)
+        evidence = _evidence_line(group[0])
         if evidence:
-            message.append("\n" + evidence, style="dim")
-        table.add_row(badge(finding.status), str(finding.object or "-"), message)
-    if len(findings) > MAX_FINDINGS:
-        table.add_row("", "", Text(f"... and {len(findings) - MAX_FINDINGS} more", style="dim"))
+            text.append("\n" + evidence, style="dim")
+        table.add_row(badge(status), _objects(group), text)
     return table
+
+
+def _objects(group: list[Finding], limit: int = 4) -> str:
+    names = [str(f.object) for f in group if f.object] or ["-"]
+    shown = "\n".join(names[:limit])
+    return shown + (f"\n(+{len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _evidence_line(finding: Finding, limit: int = 220) -> str:
