@@ -70,6 +70,8 @@ class CheckResult:
     remediation: str | None = None
     caused_by: tuple[str, ...] = ()
     step: str = ""
+    # Problem findings a baseline marks as known: listed, but not counted for the status.
+    suppressed: tuple[Finding, ...] = ()
 
     @property
     def problems(self) -> tuple[Finding, ...]:
@@ -94,6 +96,7 @@ class Report:
     fail_on: Status = Status.FAIL
     tool_version: str = ""
     notes: tuple[str, ...] = ()
+    baseline: str | None = None  # the --baseline file applied, if any
 
     @property
     def status(self) -> Status:

@@ -91,7 +91,8 @@ def test_terminal_puts_root_cause_first_with_objects_evidence_and_fix() -> None:
     assert lines[0].startswith("kopscheck · cluster cni-demo.k8s.local · source bundle")
     assert "networking cni (from kops spec)" in screen
     assert lines[1] == "Kubernetes v1.32.4 · networking cni (from kops spec)"
-    assert "Root cause 1: node.network-ready" in lines[2]
+    assert lines[2].startswith("Start here: node.network-ready — Read the condition message")
+    assert screen.index("Start here:") < screen.index("Root cause 1: node.network-ready")
     assert screen.index("Root cause 1") < screen.index("All checks")
     assert "Node/i-0a1b2c3d4e5f60004" in screen
     assert "Fix: read the condition message on each node listed" in screen

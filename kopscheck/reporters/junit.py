@@ -37,6 +37,9 @@ def render_junit(report: Report) -> str:
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="fail-on", value=report.fail_on.value)
     ET.SubElement(props, "property", name="root-causes", value=",".join(report.root_causes))
+    if report.baseline is not None:
+        known = sum(len(r.suppressed) for r in report.results)
+        ET.SubElement(props, "property", name="baseline-suppressed", value=str(known))
     for result in report.results:
         case = ET.SubElement(
             suite, "testcase", name=result.check, classname=f"kopscheck.{result.family}"
