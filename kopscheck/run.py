@@ -76,7 +76,7 @@ def execute(request: CheckRequest) -> int:
     if fleet:
         return _run_fleet(request, targets, evaluate, checks)
     if policy is not None:
-        report, code = _wait(targets[0], evaluate, policy)
+        report, code = wait_for_report(targets[0], evaluate, policy)
     else:
         report = evaluate(targets[0].collect())
         if request.write_baseline:
@@ -139,9 +139,14 @@ def _validate_output(output: str, fleet: bool) -> None:
         get_reporter(output)
 
 
-def _wait(
+def wait_for_report(
     target: ClusterTarget, evaluate: Callable[[Snapshot], Report], policy: wait.WaitPolicy
 ) -> tuple[Report, ExitCode]:
+    """Wait with live progress on stderr; the last attempt's report and the exit code.
+
+    Exit 1 when the deadline came first even if the last run passed (not enough passes in a
+    row); a ScanError when the last attempt could not scan, since there is no report to show.
+    """
     with wait.WaitDisplay(stderr, policy) as display:
         outcome = wait.wait_for_health(target.collect, evaluate, policy, display)
     last = outcome.last

@@ -287,7 +287,9 @@ def test_results_from_unknown_checks_are_diagnosed_without_explains() -> None:
 class CniNotInitialised:
     """Test stand-in for a CNI check: fails when any node says its CNI is not initialised.
 
-    Why: test. Fix: test.
+    Why: stands in for the CNI checks in diagnosis tests.
+
+    Fix: deploy the CNI provider the networking mode needs. The nodes then turn Ready.
     """
 
     id = "test.cni-broken"

@@ -22,7 +22,7 @@ CHANGE_STYLE = {
 def print_diff(
     old: Path, new: Path, diffs: list[ClusterDiff], console: Console | None = None
 ) -> None:
-    console = console or Console(highlight=False, soft_wrap=False)
+    console = console or Console(highlight=False, soft_wrap=True)
     worse = any(d.worse for d in diffs)
     head = Text(f"kopscheck diff {old} → {new}: ", style="bold")
     head.append("WORSE" if worse else "not worse", style="bold red" if worse else "green")

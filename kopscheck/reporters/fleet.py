@@ -68,7 +68,7 @@ def _overall(fleet: FleetReport) -> Text:
     text.append(f" · {counts} · --fail-on {fleet.fail_on.value}")
     worst = [c.name for c in fleet.clusters if c.status is fleet.status]
     if fleet.status is not Status.PASS:
-        text.append(f" · {fleet.status.value}: {', '.join(worst)}")
+        text.append(f"\n{fleet.status.value}: {', '.join(worst)}")
     return text
 
 
