@@ -8,6 +8,7 @@ from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import CliOutcome
 from rich.console import Console
@@ -30,6 +31,9 @@ from kopscheck.results import Status
 
 LOOP = str(DEMO_ROOT / "coredns-loop")
 LOOP_PODS = {"coredns-7d8f9c6b5-4xk2m", "coredns-7d8f9c6b5-p9wqz"}
+REPORT_SCHEMA = json.loads(
+    (Path(__file__).parents[1] / "reports" / "report.schema.json").read_text()
+)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +127,7 @@ def test_baseline_suppresses_known_findings_but_lists_them(
     outcome = run_cli("check", "--bundle", LOOP, "--baseline", str(path), "-o", "json")
     assert outcome.code == 0
     doc = json.loads(outcome.stdout)
+    jsonschema.validate(doc, REPORT_SCHEMA)
     dns = next(r for r in doc["results"] if r["check"] == "dns.rollout")
     assert dns["status"] == "pass"
     assert dns["summary"].startswith(
