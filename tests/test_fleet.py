@@ -94,11 +94,26 @@ def test_terminal_has_a_section_per_cluster_then_the_overall_line(
     ]
 
 
-def test_junit_has_a_testsuite_per_cluster(run_cli: Callable[..., CliOutcome]) -> None:
+def test_junit_has_a_testsuite_per_cluster(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    target = tmp_path / "fleet.xml"
     outcome = run_cli(
-        "check", "--bundle", HEALTHY, "--bundle", LOOP, "-o", "junit", "--fail-on", "warn"
+        "check",
+        "--bundle",
+        HEALTHY,
+        "--bundle",
+        LOOP,
+        "-o",
+        "junit",
+        "--fail-on",
+        "warn",
+        "--out",
+        str(target),
     )
-    root = ET.fromstring(outcome.stdout.split("\n", 1)[1])
+    assert outcome.code == 1 and outcome.stdout == ""
+    assert f"kopscheck: wrote junit report to {target}" in outcome.stderr
+    root = ET.fromstring(target.read_text().split("\n", 1)[1])
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [f"kopscheck {HEALTHY}", f"kopscheck {LOOP}"]
     loop_cases = {c.get("name"): c for c in suites[1].findall("testcase")}
