@@ -71,7 +71,7 @@ def execute(request: CheckRequest) -> int:
 
     def evaluate(snapshot: Snapshot) -> Report:
         report = build_report(snapshot, checks, request.selection, fail_on=request.fail_on)
-        return apply_baseline(report, known, checks) if known else report
+        return apply_baseline(report, known, checks) if known is not None else report
 
     if fleet:
         return _run_fleet(request, targets, evaluate, checks)

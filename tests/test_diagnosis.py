@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fake_checks import CniNotInitialised
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
@@ -282,37 +283,6 @@ def test_results_from_unknown_checks_are_diagnosed_without_explains() -> None:
 
 
 # --- the real checks on the demo clusters -------------------------------------------------
-
-
-class CniNotInitialised:
-    """Test stand-in for a CNI check: fails when any node says its CNI is not initialised.
-
-    Why: stands in for the CNI checks in diagnosis tests.
-
-    Fix: deploy the CNI provider the networking mode needs. The nodes then turn Ready.
-    """
-
-    id = "test.cni-broken"
-    family = "cni"
-    needs = frozenset({Fact.NODES})
-    wants: frozenset[Fact] = frozenset()
-    explains = frozenset({Signal.CNI_NOT_INITIALIZED})
-
-    def run(self, snapshot: Snapshot) -> Verdict:
-        broken = [
-            n.name
-            for n in snapshot.nodes or ()
-            if (c := n.condition("Ready")) and "cni plugin not initialized" in c.message
-        ]
-        findings = tuple(
-            Finding(
-                Status.FAIL,
-                "calico-node not running",
-                ObjectRef("Pod", f"calico-node-on-{name}", "kube-system"),
-            )
-            for name in broken
-        )
-        return Verdict(f"{len(broken)} nodes without a CNI", findings)
 
 
 def test_coredns_loop_demo_is_dns_rollout_itself() -> None:

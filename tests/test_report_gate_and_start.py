@@ -10,8 +10,8 @@ from io import StringIO
 
 import pytest
 from conftest import CliOutcome
+from fake_checks import CniNotInitialised
 from rich.console import Console
-from test_diagnosis import CniNotInitialised
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
