@@ -158,7 +158,9 @@ def _evidence(
         "arithmetic": cap.arithmetic(),
         "routes_now": cap.routes_now,
         "node_routes_now": cap.node_routes_now,
-        "other_routes": [f"{r.destination} -> {r.target or r.state}" for r in split.other_routes],
+        "other_routes": first(
+            [f"{r.destination} -> {r.target or r.state}" for r in split.other_routes]
+        ),
         "nodes_now": cap.nodes_now,
         "nodes_without_route": first(unrouted),
         "max_nodes": cap.max_nodes,

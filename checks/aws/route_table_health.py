@@ -120,6 +120,7 @@ def _no_table(scope: RouteScope, tables: tuple[RouteTable, ...]) -> Verdict:
     )
     evidence: dict[str, JSON] = {
         "problem": "no-table",
+        "cluster_name_from": scope.cluster_source,
         "searched_tags": [f"{LEGACY_CLUSTER_TAG}={cluster}", f"{CLUSTER_TAG_PREFIX}{cluster}"],
         "tables_seen": len(tables),
         "untagged_tables_with_node_routes": candidates,

@@ -37,6 +37,14 @@ AWS_FACTS = {
     Fact.AWS_ROUTE_QUOTA: ("aws_route_quota", QUOTA_FILE),
 }
 FILTER_VALUES_MAX = 200  # EC2 accepts at most 200 values in one filter
+# Page sizes: the largest each API allows (DescribeRouteTables 100, DescribeAutoScalingGroups
+# 100); AWS asks for paginated DescribeRouteTables once tables hold more than 125 routes.
+PAGE_SIZES = {
+    "describe_instances": 1000,
+    "describe_vpcs": 1000,
+    "describe_route_tables": 100,
+    "describe_auto_scaling_groups": 100,
+}
 SECRET_KEYS = frozenset({"UserData"})
 
 
@@ -277,9 +285,10 @@ def _pages(
 ) -> list[Mapping[str, Any]]:
     """Every item of `key` over every page, for each filter set (each set is one query)."""
     paginator = client.get_paginator(operation)
+    config = {"PageSize": PAGE_SIZES[operation]}
     out: list[Mapping[str, Any]] = []
     for filters in filter_sets:
-        for page in paginator.paginate(Filters=filters):
+        for page in paginator.paginate(Filters=filters, PaginationConfig=config):
             out.extend(cli_json(item) for item in page.get(key) or ())
     return out
 
