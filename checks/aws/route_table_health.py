@@ -156,7 +156,7 @@ def _table_findings(scope: RouteScope) -> list[Finding]:
 def _shared(scope: RouteScope, split: TableRoutes, others: dict[str, str]) -> Finding:
     foreign = [
         f"{r.destination} -> {r.target} ({', '.join(sorted(clusters))})"
-        for r in split.node_routes
+        for r in split.table.routes
         if (clusters := _instance_clusters(scope, r.target) & set(others))
     ]
     message = (

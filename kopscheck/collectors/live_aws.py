@@ -131,7 +131,7 @@ def _clients(region: str | None, profile: str | None) -> tuple[Any, Any, Any]:
     if not session.region_name:
         raise AwsUnavailable("no AWS region: pass --region or set AWS_REGION")
     config = Config(
-        retries={"mode": "standard", "max_attempts": 5},
+        retries={"mode": "standard"},  # attempts: AWS_MAX_ATTEMPTS or the mode's default
         connect_timeout=10,
         read_timeout=60,
         user_agent_extra="kopscheck",
@@ -190,7 +190,9 @@ class _Run:
         try:
             call()
         except ClientError as exc:
-            self.missing[fact] = f"{action} failed: {_describe(exc)}"
+            operation = getattr(exc, "operation_name", "")
+            where = f"{action.split(':')[0]}:{operation}" if operation else action
+            self.missing[fact] = f"{where} failed: {_describe(exc)}"
         except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
             self.fatal = f"cannot call AWS: {_describe(exc)}"
             self.missing[fact] = self.fatal

@@ -7,6 +7,8 @@ moto 5 (what the live AWS tests run against) differs from EC2 and Service Quotas
   (and records the tokens it was asked for) the way DescribeInstances already does in moto.
 - A route never becomes `blackhole`. EC2 marks a route blackhole when its target instance is
   gone; `MotoExtension.blackhole_terminated` reports routes to terminated instances that way.
+- moto allows every call. `MotoExtension.deny_route_tables` refuses DescribeRouteTables the
+  way EC2 refuses a caller whose policy lacks ec2:DescribeRouteTables.
 - Service Quotas always answers AWS's default (an ARN without an account), cannot be told
   about an increase, and has no GetAWSDefaultServiceQuota. `MotoExtension.quota` answers an
   applied value with the account in its ARN, or refuses GetServiceQuota (AccessDenied) and
@@ -65,6 +67,20 @@ class MotoExtension:
             page = tables[start : start + size]
             more = str(start + size) if start + size < len(tables) else None
             return ActionResult({"RouteTables": page, "NextToken": more})
+
+        self.monkeypatch.setattr(RouteTables, "describe_route_tables", describe_route_tables)
+
+    def deny_route_tables(self) -> None:
+        from moto.ec2.exceptions import EC2ClientError
+
+        def describe_route_tables(response: RouteTables) -> Any:
+            raise EC2ClientError(
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation. User:"
+                " arn:aws:iam::123456789012:user/readonly is not authorized to perform:"
+                " ec2:DescribeRouteTables because no identity-based policy allows the"
+                " ec2:DescribeRouteTables action",
+            )
 
         self.monkeypatch.setattr(RouteTables, "describe_route_tables", describe_route_tables)
 

@@ -308,6 +308,19 @@ def test_no_region_no_name_no_credentials_leave_the_facts_missing(
     )
 
 
+def test_refused_describe_route_tables_skips_the_checks_with_the_reason(
+    moto: MotoExtension,
+) -> None:
+    moto.deny_route_tables()
+    collection, snapshot = live(build_world(workers=1, nodes_max=2))
+    reason = collection.missing[Fact.AWS_ROUTE_TABLES]
+    assert reason.startswith("ec2:DescribeRouteTables failed: UnauthorizedOperation: You are not")
+    assert Fact.AWS_INSTANCES not in collection.missing
+    for result in (capacity(snapshot), health(snapshot)):
+        assert result.status is Status.SKIP
+        assert result.summary == f"cannot decide without {reason}"
+
+
 def test_unknown_profile_is_an_input_error(aws_env: None) -> None:
     with pytest.raises(InputError, match="--profile"):
         collect_aws(NAME, region=REGION, profile="no-such-profile")
