@@ -111,6 +111,8 @@ def parse_quota(doc: object, label: str) -> Quota:
     value = quota.get("Value") if isinstance(quota, Mapping) else None
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise InputError(label, "expected service-quotas JSON with Quota.Value")
+    if value <= 0:
+        raise InputError(label, f"Quota.Value must be positive, not {value}")
     assert isinstance(quota, Mapping)
     arn = str(quota.get("QuotaArn") or "").split(":")
     if len(arn) >= 6 and arn[2] == "servicequotas" and not arn[4]:

@@ -41,9 +41,24 @@ def test_quota_file_says_whether_it_is_applied_or_the_default(
     assert quota.value == doc["Quota"]["Value"]
 
 
-def test_quota_file_without_a_value_is_an_input_error() -> None:
-    with pytest.raises(InputError, match=r"Quota\.Value"):
-        parse_quota({"Quota": {"QuotaCode": "L-93826ACB"}}, "aws/q.json")
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        pytest.param(
+            {"Quota": {"QuotaCode": "L-93826ACB"}},
+            "expected service-quotas JSON with Quota.Value",
+            id="no-value",
+        ),
+        pytest.param(
+            {"Quotas": []}, "expected service-quotas JSON with Quota.Value", id="list-output"
+        ),
+        pytest.param({"Quota": {"Value": 0.0}}, "Quota.Value must be positive, not 0.0", id="zero"),
+    ],
+)
+def test_bad_quota_file_is_an_input_error(doc: dict[str, Any], problem: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_quota(doc, "aws/q.json")
+    assert error.value.problem == problem
 
 
 def test_blackhole_route_keeps_the_instance_it_pointed_at() -> None:
@@ -134,3 +149,22 @@ def test_catalog_lists_and_explains_both_checks(
         assert done.value.code == 0
         assert out.startswith(f"{check_id}: ")
         assert phrase in out and "Fix: " in out and "Origin document step: " in out
+
+
+def test_wrong_aws_file_in_a_bundle_is_a_one_line_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kopscheck.cli import main
+
+    root = ab.write_bundle(tmp_path / "b", ab.KubenetCluster(workers=1, nodes_max=2))
+    # describe-instances output saved under the route tables' name
+    (root / "aws" / "ec2-describe-route-tables.json").write_text(json.dumps({"Reservations": []}))
+    monkeypatch.setattr(sys, "argv", ["kopscheck", "check", "--bundle", str(root)])
+    with pytest.raises(SystemExit) as done:
+        main()
+    err = capsys.readouterr().err
+    assert done.value.code == 2
+    assert err.strip().splitlines() == [
+        "kopscheck: error: b/aws/ec2-describe-route-tables.json: expected AWS CLI JSON with a"
+        " top-level 'RouteTables' list"
+    ]
