@@ -36,6 +36,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def moto(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoExtension]:
+def mocked(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoExtension]:
     with mock_aws():
         yield MotoExtension(monkeypatch)

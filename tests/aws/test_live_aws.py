@@ -47,7 +47,7 @@ def pairs(result: CheckResult) -> set[tuple[str, Status]]:
     return {(str(f.object), f.status) for f in result.findings}
 
 
-def other_cluster(ec2: object) -> str:
+def other_cluster() -> str:
     """A second kops cluster in its own VPC, with its own tagged route table."""
     client = boto3.client("ec2", region_name=REGION)
     tags = [{"Key": "KubernetesCluster", "Value": "staging.k8s.local"}]
@@ -60,9 +60,9 @@ def other_cluster(ec2: object) -> str:
     return str(table["RouteTable"]["RouteTableId"])
 
 
-def test_discovers_the_clusters_resources_by_tag(moto: MotoExtension) -> None:
+def test_discovers_the_clusters_resources_by_tag(mocked: MotoExtension) -> None:
     world = build_world(workers=3, nodes_max=6)
-    theirs = other_cluster(world.ec2)
+    theirs = other_cluster()
     collection, snapshot = live(world)
     assert collection.missing == {}
     assert collection.vpc_ids == (world.vpc,)
@@ -80,8 +80,8 @@ def test_discovers_the_clusters_resources_by_tag(moto: MotoExtension) -> None:
     ]
 
 
-def test_healthy_live_cluster_passes_both_checks(moto: MotoExtension) -> None:
-    moto.quota(applied=500)
+def test_healthy_live_cluster_passes_both_checks(mocked: MotoExtension) -> None:
+    mocked.quota(applied=500)
     _, snapshot = live(build_world(workers=5, nodes_max=8))
     result = capacity(snapshot)
     assert result.status is Status.PASS
@@ -108,14 +108,14 @@ def test_healthy_live_cluster_passes_both_checks(moto: MotoExtension) -> None:
     ],
 )
 def test_route_quota(
-    moto: MotoExtension,
+    mocked: MotoExtension,
     applied: int | None,
     deny_default: bool,
     value: float,
     source: str,
     note: str,
 ) -> None:
-    moto.quota(applied=applied, deny_default=deny_default)
+    mocked.quota(applied=applied, deny_default=deny_default)
     _, snapshot = live(build_world(workers=1, nodes_max=2))
     quota = snapshot.aws_route_quota
     assert quota is not None
@@ -124,9 +124,9 @@ def test_route_quota(
 
 
 def test_quota_unreadable_falls_back_to_the_documented_default_said_so(
-    moto: MotoExtension,
+    mocked: MotoExtension,
 ) -> None:
-    moto.quota(applied=None, deny_default=True)
+    mocked.quota(applied=None, deny_default=True)
     collection, snapshot = live(build_world(workers=1, nodes_max=2))
     reason = collection.missing[Fact.AWS_ROUTE_QUOTA]
     assert reason.startswith(
@@ -139,9 +139,9 @@ def test_quota_unreadable_falls_back_to_the_documented_default_said_so(
     assert str(evidence["quota_note"]).startswith(reason + "; assuming 50")
 
 
-def test_every_describe_call_pages(moto: MotoExtension, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_describe_call_pages(mocked: MotoExtension, monkeypatch: pytest.MonkeyPatch) -> None:
     """Small pages force several requests per query; nothing may be lost between pages."""
-    moto.page_route_tables()
+    mocked.page_route_tables()
     monkeypatch.setattr(live_aws, "PAGE_SIZES", dict.fromkeys(live_aws.PAGE_SIZES, 5))
     world = build_world(workers=2, nodes_max=3)
     ec2 = boto3.client("ec2", region_name=REGION)
@@ -162,15 +162,15 @@ def test_every_describe_call_pages(moto: MotoExtension, monkeypatch: pytest.Monk
         )
     collection, snapshot = live(world)
     assert collection.missing == {}
-    assert {"5", "10"} <= set(moto.route_table_tokens)
+    assert {"5", "10"} <= set(mocked.route_table_tokens)
     tagged = cluster_tables(snapshot.aws_route_tables or (), NAME)
     assert sorted(t.id for t in tagged) == sorted([world.rtb, *extra])
     assert len(snapshot.aws_instances or ()) == 3 + 11
     assert health(snapshot).summary.startswith(f"{world.rtb}, ")  # 13 tables: the controller stops
 
 
-def test_1000_routes_and_1000_instances(moto: MotoExtension) -> None:
-    moto.quota(applied=1000)
+def test_1000_routes_and_1000_instances(mocked: MotoExtension) -> None:
+    mocked.quota(applied=1000)
     world = build_world(workers=997, nodes_max=997, asgs=False)
     _, snapshot = live(world)
     (table,) = cluster_tables(snapshot.aws_route_tables or (), NAME)
@@ -183,8 +183,8 @@ def test_1000_routes_and_1000_instances(moto: MotoExtension) -> None:
     assert health(snapshot).status is Status.PASS
 
 
-def test_route_to_a_terminated_instance_is_blackhole_and_named(moto: MotoExtension) -> None:
-    moto.blackhole_terminated()
+def test_route_to_a_terminated_instance_is_blackhole_and_named(mocked: MotoExtension) -> None:
+    mocked.blackhole_terminated()
     world = build_world(workers=3, nodes_max=4)
     gone = world.instances.pop(3)  # terminated; its Node object was deleted
     world.ec2.terminate_instances(InstanceIds=[gone])
@@ -196,7 +196,7 @@ def test_route_to_a_terminated_instance_is_blackhole_and_named(moto: MotoExtensi
     assert finding.evidence["instance_group"] == "nodes-us-east-1a"
 
 
-def test_missing_and_stale_routes_are_named(moto: MotoExtension) -> None:
+def test_missing_and_stale_routes_are_named(mocked: MotoExtension) -> None:
     world = build_world(workers=3, nodes_max=4)
     world.ec2.delete_route(RouteTableId=world.rtb, DestinationCidrBlock=world.pod_cidr(2))
     stray = world.ec2.run_instances(
@@ -221,7 +221,7 @@ def test_missing_and_stale_routes_are_named(moto: MotoExtension) -> None:
     )
 
 
-def test_table_shared_with_another_cluster_is_named(moto: MotoExtension) -> None:
+def test_table_shared_with_another_cluster_is_named(mocked: MotoExtension) -> None:
     world = build_world(workers=2, nodes_max=3)
     world.ec2.create_tags(
         Resources=[world.rtb],
@@ -235,7 +235,7 @@ def test_table_shared_with_another_cluster_is_named(moto: MotoExtension) -> None
     ]
 
 
-def test_source_dest_check_left_on(moto: MotoExtension) -> None:
+def test_source_dest_check_left_on(mocked: MotoExtension) -> None:
     world = build_world(workers=2, nodes_max=3)
     world.ec2.modify_instance_attribute(
         InstanceId=world.instances[1], SourceDestCheck={"Value": True}
@@ -244,7 +244,7 @@ def test_source_dest_check_left_on(moto: MotoExtension) -> None:
     assert pairs(health(snapshot)) == {(f"Node/{world.instances[1]}", Status.FAIL)}
 
 
-def test_user_data_is_never_collected_or_written(moto: MotoExtension, tmp_path: Path) -> None:
+def test_user_data_is_never_collected_or_written(mocked: MotoExtension, tmp_path: Path) -> None:
     secret = "export KOPS_BOOTSTRAP_TOKEN=s3cr3t-b00tstrap"
     collection, _ = live(build_world(workers=1, nodes_max=2, user_data=secret))
     written = write_aws_files(tmp_path, collection.documents)
@@ -258,8 +258,10 @@ def test_user_data_is_never_collected_or_written(moto: MotoExtension, tmp_path: 
     }
 
 
-def test_collected_files_read_back_into_the_same_facts(moto: MotoExtension, tmp_path: Path) -> None:
-    moto.quota(applied=200)
+def test_collected_files_read_back_into_the_same_facts(
+    mocked: MotoExtension, tmp_path: Path
+) -> None:
+    mocked.quota(applied=200)
     world = build_world(workers=3, nodes_max=5, routed=3)
     collection, _ = live(world)
     paths = write_aws_files(tmp_path, collection.documents)
@@ -309,9 +311,9 @@ def test_no_region_no_name_no_credentials_leave_the_facts_missing(
 
 
 def test_refused_describe_route_tables_skips_the_checks_with_the_reason(
-    moto: MotoExtension,
+    mocked: MotoExtension,
 ) -> None:
-    moto.deny_route_tables()
+    mocked.deny_route_tables()
     collection, snapshot = live(build_world(workers=1, nodes_max=2))
     reason = collection.missing[Fact.AWS_ROUTE_TABLES]
     assert reason.startswith("ec2:DescribeRouteTables failed: UnauthorizedOperation: You are not")
@@ -326,7 +328,7 @@ def test_unknown_profile_is_an_input_error(aws_env: None) -> None:
         collect_aws(NAME, region=REGION, profile="no-such-profile")
 
 
-def test_sources_fill_a_live_snapshot(moto: MotoExtension) -> None:
+def test_sources_fill_a_live_snapshot(mocked: MotoExtension) -> None:
     world = build_world(workers=1, nodes_max=2)
     base = world.snapshot()
     filled = add_live_aws(base, SourceOptions(cluster_name=NAME, region=REGION))
