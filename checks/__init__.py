@@ -7,10 +7,14 @@ explicit list the engine runs, in report order; third-party checks come through 
 
 from __future__ import annotations
 
+from .aws.route_table_capacity import RouteTableCapacity
+from .aws.route_table_health import RouteTableHealth
 from .dns.rollout import DnsRollout
 from .node.network_ready import NodeNetworkReady
 
 BUILTIN_CHECKS: tuple[type, ...] = (
     NodeNetworkReady,
     DnsRollout,
+    RouteTableCapacity,
+    RouteTableHealth,
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import CliOutcome
+from cli_outcome import CliOutcome
 from rich.console import Console
 
 from kopscheck.collectors.bundle import read_bundle

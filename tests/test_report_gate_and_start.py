@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
-from conftest import CliOutcome
+from cli_outcome import CliOutcome
 from fake_checks import CniNotInitialised
 from rich.console import Console
 

@@ -86,7 +86,8 @@ def _terminal(report: Report) -> str:
 
 
 def test_terminal_puts_root_cause_first_with_objects_evidence_and_fix() -> None:
-    screen = _terminal(_report("cni-no-provider"))
+    report = _report("cni-no-provider")
+    screen = _terminal(report)
     lines = screen.splitlines()
     assert lines[0].startswith("kopscheck · cluster cni-demo.k8s.local · source bundle")
     assert "networking cni (from kops spec)" in screen
@@ -98,7 +99,8 @@ def test_terminal_puts_root_cause_first_with_objects_evidence_and_fix() -> None:
     assert "Fix: read the condition message on each node listed" in screen
     assert "Symptoms this explains:" in screen
     assert "FAIL  dns.rollout:" in screen
-    assert lines[-1] == "Result: FAIL  · 2 fail · --fail-on fail"
+    counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
+    assert lines[-1] == f"Result: FAIL  · {counts} · --fail-on fail"
 
 
 def test_terminal_healthy_has_no_root_cause_panel() -> None:

@@ -13,7 +13,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from conftest import CliOutcome
+from cli_outcome import CliOutcome
 from rich.console import Console
 
 from kopscheck import wait
