@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kopscheck.errors import InputError, ScanError
+from kopscheck.errors import InputError
 from kopscheck.facts import Snapshot
 
 
@@ -21,6 +21,7 @@ class SourceOptions:
     profile: str | None = None
     networking: str | None = None
     probe: bool = False
+    request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
 
 
 def collect(options: SourceOptions) -> Snapshot:
@@ -34,4 +35,6 @@ def collect(options: SourceOptions) -> Snapshot:
         from kopscheck.collectors.dump import read_dump
 
         return read_dump(options.dump, networking=options.networking)
-    raise ScanError("live collection is not available in this build; use --bundle or --dump")
+    from kopscheck.collectors.live import collect_live
+
+    return collect_live(options).snapshot

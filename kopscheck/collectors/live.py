@@ -1,0 +1,70 @@
+"""A live collection: the Kubernetes API and the kops state store, into one snapshot.
+
+`collect` keeps the raw API responses (`Tuning.keep_raw`) so bundle_writer can write the files
+kubectl and kops would have written; `check` drops them as it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kopscheck.collectors.kube_client import load_target
+from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_kube
+from kopscheck.collectors.state_store import KopsState, read_state
+from kopscheck.facts import Fact, Snapshot
+from kopscheck.sources import SourceOptions
+
+AWS_FACTS = (
+    Fact.AWS_ROUTE_TABLES,
+    Fact.AWS_INSTANCES,
+    Fact.AWS_AUTOSCALING_GROUPS,
+    Fact.AWS_ROUTE_QUOTA,
+)
+DEFAULT_TUNING = Tuning()
+NO_LIVE_AWS = "AWS facts are not collected live by this build (give a bundle's aws/ files)"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCollection:
+    snapshot: Snapshot
+    kube: KubeCollection
+    kops: KopsState
+
+
+def collect_live(
+    options: SourceOptions,
+    tuning: Tuning = DEFAULT_TUNING,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> LiveCollection:
+    target = load_target(options.kubeconfig, options.context, tuning.workers)
+    try:
+        kube = collect_kube(target, options.request_timeout, tuning)
+    finally:
+        target.api_client.close()
+    # kops names the kubeconfig context after the cluster, and falls back to it the same way
+    name = options.cluster_name or target.context
+    kops = read_state(options.state_store, name, options.region, options.profile)
+    fields = dict(kube.fields)
+    fields["kops_cluster"] = kops.cluster
+    fields["kops_instance_groups"] = kops.instance_groups
+    missing: dict[Fact, str] = {}
+    for fact in Fact:
+        if fields.get(fact.value.replace("-", "_")) is None:
+            fields[fact.value.replace("-", "_")] = None
+            missing[fact] = kube.missing.get(fact) or kops.missing.get(fact) or _absent(fact)
+    snapshot = Snapshot(
+        source="live",
+        observed_at=now().replace(microsecond=0),
+        cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
+        networking_override=options.networking,
+        missing=missing,
+        failed=frozenset((kube.failed | kops.failed) & set(missing)),
+        **fields,
+    )
+    return LiveCollection(snapshot, kube, kops)
+
+
+def _absent(fact: Fact) -> str:
+    return NO_LIVE_AWS if fact in AWS_FACTS else f"{fact.value} not collected"
