@@ -161,7 +161,7 @@ def _list_all(requester: Requester, resource: Resource, tuning: Tuning) -> Liste
     method = getattr(group(requester.target.api_client), resource.method)
     done = Listed(resource)
     for _attempt in range(MAX_LIST_RESTARTS + 1):
-        done.objects, done.raw = KubeObjects(), None
+        done.objects, done.raw, done.failure = KubeObjects(), None, None
         try:
             _pages(requester, method, resource, tuning, done)
             return done
