@@ -24,19 +24,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fake_store import TYPES, ApiError, ResourceType, Store, bad_request, not_found
+from fake_errors import ApiError, bad_request, not_found
+from fake_state import DEFAULT_VERSION, Kubelet, load_bundle
+from fake_store import TYPES, ResourceType, Store
 
-DEFAULT_VERSION = {
-    "major": "1",
-    "minor": "32",
-    "gitVersion": "v1.32.4",
-    "gitCommit": "59526cd4867447956156ae3a602fcbac10a2c335",
-    "gitTreeState": "clean",
-    "buildDate": "2025-04-22T16:02:27Z",
-    "goVersion": "go1.23.6",
-    "compiler": "gc",
-    "platform": "linux/amd64",
-}
 VAR_LOG_LISTING = (
     '<pre>\n<a href="alternatives.log">alternatives.log</a>\n<a href="apt/">apt/</a>\n'
     '<a href="containers/">containers/</a>\n<a href="journal/">journal/</a>\n'
@@ -55,20 +46,6 @@ class Fault:
     times: int | None = None  # None: every time
     query: str = ""  # a regex the raw query string must match too
     retry_after: str = "1"
-
-
-@dataclass
-class Kubelet:
-    configz: bytes | None = None
-    journal: str | None = None
-
-    def log_query_enabled(self) -> bool:
-        if self.configz is None:
-            return False
-        config = json.loads(self.configz).get("kubeletconfig", {})
-        return bool(config.get("enableSystemLogQuery")) and bool(
-            (config.get("featureGates") or {}).get("NodeLogQuery")
-        )
 
 
 @dataclass(frozen=True)
@@ -135,53 +112,9 @@ class FakeApiServer:
         self.store.load(TYPES[plural], obj)
 
     def load_bundle(self, root: Path) -> FakeApiServer:
-        info = root / "cluster-info"
-        for namespace in ("default", "kube-node-lease", "kube-public", "kube-system"):
-            self._namespace(namespace)
-        if (info / "nodes.json").is_file():
-            for item in json.loads((info / "nodes.json").read_text())["items"]:
-                self.add("nodes", item)
-        if (info / "version.json").is_file():
-            self.version = json.loads((info / "version.json").read_text())["serverVersion"]
-        for ns_dir in sorted(p for p in info.iterdir() if p.is_dir()):
-            self._namespace(ns_dir.name)
-            for path in sorted(ns_dir.glob("*.json")):
-                doc = json.loads(path.read_text())
-                for item in doc.get("items") or ():
-                    kind = item.get("kind") or doc["kind"].removesuffix("List")
-                    self.add(
-                        _plural(kind),
-                        {**item, "metadata": {"namespace": ns_dir.name, **item["metadata"]}},
-                    )
-            for logs in sorted(ns_dir.glob("*/logs.txt")):
-                self._load_logs(logs.read_text())
-        nodes = root / "nodes"
-        for node_dir in sorted(nodes.iterdir()) if nodes.is_dir() else ():
-            configz, journal = node_dir / "configz.json", node_dir / "kubelet.log"
-            self.kubelets[node_dir.name] = Kubelet(
-                configz.read_bytes() if configz.is_file() else None,
-                journal.read_text() if journal.is_file() else None,
-            )
+        """Hold what a bundle's files describe (CONTRACT §4): objects, logs, kubelets."""
+        load_bundle(self, root)
         return self
-
-    def _namespace(self, name: str) -> None:
-        if ("namespaces", name) not in self.store.objects:
-            self.add(
-                "namespaces",
-                {
-                    "metadata": {"name": name},
-                    "spec": {"finalizers": ["kubernetes"]},
-                    "status": {"phase": "Active"},
-                },
-            )
-
-    def _load_logs(self, text: str) -> None:
-        pattern = re.compile(
-            r"^==== START logs for container (\S+) of pod ([^/\s]+)/(\S+) ====\n(.*?)^==== END logs for container \1 of pod \2/\3 ====$",
-            re.M | re.S,
-        )
-        for container, namespace, pod, body in pattern.findall(text):
-            self.pod_logs[(namespace, pod, container)] = body
 
     # ------------------------------------------------------------------------------ requests
 
@@ -205,12 +138,6 @@ class FakeApiServer:
     def record(self, method: str, path: str, query: dict[str, str]) -> None:
         with self._lock:
             self.requests.append((method, path, query))
-
-
-def _plural(kind: str) -> str:
-    from fake_store import KIND_TO_PLURAL
-
-    return KIND_TO_PLURAL[kind]
 
 
 def route(path: str) -> Route:
