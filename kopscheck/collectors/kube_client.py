@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -308,6 +309,28 @@ def _connection_failure(exc: urllib3.exceptions.HTTPError, timeout: float) -> Ap
     if isinstance(cause, urllib3.exceptions.ProtocolError):
         return ApiFailure(None, "ConnectionReset", "connection reset by the server")
     return ApiFailure(None, type(cause).__name__, _one_line(str(cause))[:200])
+
+
+def describe_failure(failure: ApiFailure) -> str:
+    """One line for a report: what the API said, without the HTTP noise."""
+    if failure.status is None:
+        return failure.message
+    if failure.status == 401:
+        return "authentication refused (401 Unauthorized)"
+    if failure.status == 403:
+        return f"forbidden by RBAC (403): {failure.message}"
+    if failure.status == 404:
+        return "not served by this API server (404 NotFound)"
+    return f"{failure.status} {failure.reason}: {failure.message}"
+
+
+FORBIDDEN_USER = re.compile(r'User "([^"]+)"')
+
+
+def forbidden_user(failure: ApiFailure) -> str:
+    """` (as User 'x')` from a 403's message, so the reader knows whose RBAC to fix."""
+    user = FORBIDDEN_USER.search(failure.message)
+    return f" (as User {user.group(1)!r})" if user else ""
 
 
 def _one_line(text: str) -> str:

@@ -7,11 +7,13 @@ kubectl and kops would have written; `check` drops them as it goes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kopscheck.collectors.kube_client import load_target
-from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_kube
+from kopscheck.collectors.kube_client import KubeTarget, Requester, load_target
+from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
+from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
 from kopscheck.collectors.state_store import KopsState, read_state
 from kopscheck.facts import Fact, Snapshot
 from kopscheck.sources import SourceOptions
@@ -64,6 +66,17 @@ def collect_live(
         **fields,
     )
     return LiveCollection(snapshot, kube, kops)
+
+
+def collect_kube(target: KubeTarget, timeout: float, tuning: Tuning) -> KubeCollection:
+    """Lists, then per-node and per-pod calls, all on one bounded pool of workers."""
+    requester = Requester(target, timeout, tuning.attempts, tuning.backoff)
+    out = KubeCollection(target)
+    with ThreadPoolExecutor(max_workers=max(tuning.workers, 1)) as pool:
+        collect_lists(requester, pool, out, tuning)
+        collect_node_facts(requester, pool, out, tuning)
+        collect_pod_logs(requester, pool, out, tuning)
+    return out
 
 
 def _absent(fact: Fact) -> str:

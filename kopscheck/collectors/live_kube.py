@@ -9,7 +9,6 @@ failed (server error, timeout) is missing *and* failed, so the checks that need 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +18,14 @@ from kubernetes import client
 
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.kube_client import ApiFailure, KubeTarget, Requester, host_label
+from kopscheck.collectors.kube_client import (
+    ApiFailure,
+    KubeTarget,
+    Requester,
+    describe_failure,
+    forbidden_user,
+    host_label,
+)
 from kopscheck.errors import InputError, ScanError
 from kopscheck.facts import Fact, Version
 
@@ -92,7 +98,6 @@ class Listed:
     objects: KubeObjects | None = None
     raw: RawList | None = None
     failure: ApiFailure | None = None
-    requests: int = 0
 
 
 @dataclass(slots=True)
@@ -117,18 +122,13 @@ class KubeCollection:
             self.missing[fact] = reason
 
 
-def collect_kube(target: KubeTarget, timeout: float, tuning: Tuning) -> KubeCollection:
-    requester = Requester(target, timeout, tuning.attempts, tuning.backoff)
-    out = KubeCollection(target)
+def collect_lists(
+    requester: Requester, pool: ThreadPoolExecutor, out: KubeCollection, tuning: Tuning
+) -> None:
+    """`/version`, then one paginated list per kind, the kinds concurrently on `pool`."""
     _version(requester, out)
-    with ThreadPoolExecutor(max_workers=max(tuning.workers, 1)) as pool:
-        listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
-        _assemble(listed, out, tuning)
-        from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
-
-        collect_node_facts(requester, pool, out, tuning)
-        collect_pod_logs(requester, pool, out, tuning)
-    return out
+    listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
+    _assemble(listed, out, tuning)
 
 
 def _version(requester: Requester, out: KubeCollection) -> None:
@@ -184,7 +184,6 @@ def _pages(
         params: dict[str, Any] = {"limit": tuning.page_size}
         if token:
             params["_continue"] = token
-        done.requests += 1
         doc = requester.typed(method, **params).json(f"list {resource.plural}")
         items = _page_items(doc, resource)
         if done.raw is None:
@@ -250,31 +249,14 @@ def _bundle_order(fact: Fact, objects: list[Any]) -> list[Any]:
 def _namespaces(out: KubeCollection) -> list[str]:
     names = {"default", "kube-system"}
     raw = out.raw_lists.get("namespaces")
-    names |= {str(i["metadata"]["name"]) for i in raw.items} if raw else set()
+    names |= {str((i.get("metadata") or {}).get("name") or "") for i in raw.items} if raw else set()
     for key in ("pods", "events", "services", "endpoints", "workloads"):
         names |= {o.namespace for o in out.fields.get(key) or () if o.namespace}
-    return sorted(names)
-
-
-FORBIDDEN_USER = re.compile(r'User "([^"]+)"')
+    return sorted(names - {""})
 
 
 def list_failure(resource: Resource, failure: ApiFailure) -> str:
     what = f"list {resource.plural}"
     if failure.status == 403:
-        user = FORBIDDEN_USER.search(failure.message)
-        who = f" (as User {user.group(1)!r})" if user else ""
-        return f"RBAC: cannot {what} at cluster scope{who}"
+        return f"RBAC: cannot {what} at cluster scope{forbidden_user(failure)}"
     return f"{what}: {describe_failure(failure)}"
-
-
-def describe_failure(failure: ApiFailure) -> str:
-    if failure.status is None:
-        return failure.message
-    if failure.status == 401:
-        return "authentication refused (401 Unauthorized)"
-    if failure.status == 403:
-        return f"forbidden by RBAC (403): {failure.message}"
-    if failure.status == 404:
-        return "not served by this API server (404 NotFound)"
-    return f"{failure.status} {failure.reason}: {failure.message}"

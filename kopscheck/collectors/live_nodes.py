@@ -21,8 +21,13 @@ from kubernetes import client
 
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.bundle import container_log
-from kopscheck.collectors.kube_client import ApiFailure, Requester
-from kopscheck.collectors.live_kube import FORBIDDEN_USER, KubeCollection, Tuning, describe_failure
+from kopscheck.collectors.kube_client import (
+    ApiFailure,
+    Requester,
+    describe_failure,
+    forbidden_user,
+)
+from kopscheck.collectors.live_kube import KubeCollection, Tuning
 from kopscheck.errors import InputError
 from kopscheck.facts import ContainerLog, Fact, NodeFiles, Pod, Workload
 from kopscheck.networking import PROVIDER_DAEMONSETS
@@ -31,6 +36,7 @@ NETWORKING_LABEL = "role.kubernetes.io/networking"
 DNS_LABEL_VALUES = frozenset({"kube-dns", "coredns"})
 PROVIDER_NAMES = frozenset(name for _ns, name in PROVIDER_DAEMONSETS)
 MAX_CONTAINERS_PER_POD = 4
+LOG_LIMIT_BYTES = 256 * 1024  # per container: tailLines bounds lines, this bounds long ones
 
 
 @dataclass(slots=True)
@@ -145,6 +151,7 @@ def collect_pod_logs(
                 namespace=pod.namespace,
                 container=container,
                 tail_lines=tuning.log_tail_lines,
+                limit_bytes=LOG_LIMIT_BYTES,
             )
         except ApiFailure as failure:
             if failure.status in (401, 403):
@@ -211,5 +218,4 @@ def log_containers(pod: Pod) -> list[str]:
 def _denied(verb: str, failure: ApiFailure) -> str:
     if failure.status == 401:
         return f"{verb}: authentication refused (401 Unauthorized)"
-    user = FORBIDDEN_USER.search(failure.message)
-    return f"RBAC: cannot {verb}" + (f" (as User {user.group(1)!r})" if user else "")
+    return f"RBAC: cannot {verb}{forbidden_user(failure)}"
