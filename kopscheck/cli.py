@@ -259,12 +259,13 @@ def main() -> None:
         stderr.print("kopscheck: interrupted")
         sys.exit(130)
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(ExitCode.INPUT_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        # typer >= 0.20 raises its own vendored click's exceptions, not click's: match by name
+        kinds = {cls.__name__ for cls in type(exc).__mro__}
+        if "ClickException" in kinds:
+            exc.show()  # type: ignore[attr-defined]
+            code = getattr(exc, "exit_code", ExitCode.INPUT_ERROR)
+            sys.exit(ExitCode.INPUT_ERROR if "UsageError" in kinds else code)
+        if "Abort" in kinds:
             sys.exit(130)
         if os.environ.get("KOPSCHECK_DEBUG"):
             raise

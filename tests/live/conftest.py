@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -126,11 +127,11 @@ class LiveCluster:
     kubeconfig: Path
     bundle: Path  # the files the server (and the state store) was loaded from
     name: str  # the kops cluster name, also the kubeconfig context's name
-    state_store: str = f"s3://{STATE_BUCKET}"
+    state_store: str | None = None  # set when the kops objects were put in (moto's) S3
 
-    def args(self, *more: str, kops: bool = True) -> list[str]:
+    def args(self, *more: str) -> list[str]:
         """Source flags for the CLI: this cluster's kubeconfig, and its kops state store."""
-        store = ["--state-store", self.state_store] if kops else []
+        store = ["--state-store", self.state_store] if self.state_store else []
         return ["--kubeconfig", str(self.kubeconfig), *store, *more]
 
 
@@ -141,25 +142,38 @@ def moto_s3() -> Iterator[None]:
 
 
 @pytest.fixture
-def live_cluster(tmp_path: Path, moto_s3: None) -> Iterator[Callable[..., LiveCluster]]:
-    """A fake API server holding a demo scenario (as the API shows it), and its kops state
-    store in (moto's) S3."""
+def live_cluster(tmp_path: Path) -> Iterator[Callable[..., LiveCluster]]:
+    """A fake API server holding a demo scenario (as the API shows it); with `kops=True` also
+    its kops state store in moto's S3."""
     started: list[FakeApiServer] = []
+    aws: list[Any] = []  # the moto mock, started on the first kops=True
 
-    def start(demo: str = "healthy", setup: Callable[[Path], None] | None = None) -> LiveCluster:
+    def start(
+        demo: str = "healthy", setup: Callable[[Path], None] | None = None, kops: bool = False
+    ) -> LiveCluster:
         bundle = api_view(demo, tmp_path / f"{demo}-api-view")
         if setup is not None:
             setup(bundle)
-        name = seed_state_store(bundle)
+        name = str(
+            yaml.safe_load((bundle / "kops" / "cluster.yaml").read_text())["metadata"]["name"]
+        )
+        if kops:
+            if not aws:
+                aws.append(mock_aws())
+                aws[0].start()
+            seed_state_store(bundle)
         server = FakeApiServer().load_bundle(bundle).start()
         started.append(server)
         kubeconfig = tmp_path / f"{demo}.kubeconfig"
         write_kubeconfig(kubeconfig, server.url, server.token, context=name)
-        return LiveCluster(server, kubeconfig, bundle, name)
+        store = f"s3://{STATE_BUCKET}" if kops else None
+        return LiveCluster(server, kubeconfig, bundle, name, store)
 
     yield start
     for server in started:
         server.stop()
+    for mock in aws:
+        mock.stop()
 
 
 @dataclass(frozen=True)

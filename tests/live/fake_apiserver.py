@@ -41,7 +41,7 @@ class Fault:
     """Answer requests whose path matches `path` (a regex) with `action` instead."""
 
     path: str
-    action: str  # "403", "429", "500", "503", "timeout", "reset" or "expire"
+    action: str  # "401", "403", "404", "429", "500", "503", "timeout", "reset" or "expire"
     method: str = "GET"
     times: int | None = None  # None: every time
     query: str = ""  # a regex the raw query string must match too
@@ -228,6 +228,10 @@ class _Handler(BaseHTTPRequestHandler):
                 {"retryAfterSeconds": int(fault.retry_after)},
                 retry_after=fault.retry_after,
             )
+        if code == 401:
+            raise ApiError(401, "Unauthorized", "Unauthorized")
+        if code == 404:  # what an API server that does not serve the group answers
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if code == 503:
             raise ApiError(
                 503, "ServiceUnavailable", "the server is currently unable to handle the request"

@@ -46,7 +46,7 @@ def test_collect_writes_the_contract_layout(
     kopscheck_cli: Callable[..., CliOutcome],
     tmp_path: Path,
 ) -> None:
-    cluster = live_cluster("healthy")
+    cluster = live_cluster("healthy", kops=True)
     out = tmp_path / "bundle"
     outcome = kopscheck_cli("collect", *cluster.args("--out", str(out)))
     assert outcome.code == 0, outcome.stderr
@@ -88,7 +88,7 @@ def test_no_secret_no_credential_no_user_data_in_the_bundle(
     kopscheck_cli: Callable[..., CliOutcome],
     tmp_path: Path,
 ) -> None:
-    cluster = live_cluster("healthy")
+    cluster = live_cluster("healthy", kops=True)
     password = "s3cr3t-Pa55word-for-the-db"
     encoded = base64.b64encode(password.encode()).decode()
     cluster.server.add(
@@ -132,7 +132,7 @@ def test_collect_refuses_a_non_empty_directory_before_any_request(
     kopscheck_cli: Callable[..., CliOutcome],
     tmp_path: Path,
 ) -> None:
-    cluster = live_cluster("healthy")
+    cluster = live_cluster("healthy", kops=True)
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "nodes.json").write_text("{}")
     outcome = kopscheck_cli("collect", *cluster.args("--out", str(tmp_path / "old")))
@@ -149,7 +149,7 @@ def test_what_failed_live_is_missing_in_the_bundle_and_collect_exits_3(
     kopscheck_cli: Callable[..., CliOutcome],
     tmp_path: Path,
 ) -> None:
-    cluster = live_cluster("healthy")
+    cluster = live_cluster("healthy", kops=True)
     cluster.server.inject(r"^/apis/apps/v1/replicasets$", "500")
     out = tmp_path / "bundle"
     outcome = kopscheck_cli("collect", *cluster.args("--out", str(out)))
@@ -165,3 +165,9 @@ def test_what_failed_live_is_missing_in_the_bundle_and_collect_exits_3(
     assert replay.missing[Fact.WORKLOADS] == (
         "cluster-info/<ns>/{deployments,daemonsets,...}.json not in the bundle"
     )
+
+
+def test_collect_without_out_is_a_usage_error(kopscheck_cli: Callable[..., CliOutcome]) -> None:
+    outcome = kopscheck_cli("collect")
+    assert outcome.code == 2
+    assert "Error: Missing option '--out'." in outcome.stderr

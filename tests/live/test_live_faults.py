@@ -87,6 +87,37 @@ def test_forbidden_pods_skip_dns_rollout_with_the_rbac_reason(
 
 
 @pytest.mark.parametrize(
+    ("action", "path", "fact", "reason"),
+    [
+        pytest.param(
+            "404",
+            r"^/api/v1/replicationcontrollers$",
+            Fact.WORKLOADS,
+            "list replicationcontrollers: not served by this API server (404 NotFound)",
+            id="kind-not-served-404",
+        ),
+        pytest.param(
+            "401",
+            r"^/api/v1/endpoints$",
+            Fact.ENDPOINTS,
+            "list endpoints: authentication refused (401 Unauthorized)",
+            id="kind-refused-401",
+        ),
+    ],
+)
+def test_a_kind_that_is_not_served_or_refused_is_missing_with_the_reason(
+    action: str, path: str, fact: Fact, reason: str, live_cluster: Callable[..., LiveCluster]
+) -> None:
+    cluster = live_cluster("healthy")
+    cluster.server.inject(path, action)
+    snapshot = collect_live(SourceOptions(kubeconfig=cluster.kubeconfig), FAST).snapshot
+    assert (snapshot.has(fact), snapshot.missing[fact]) == (False, reason)
+    assert snapshot.failed == frozenset()
+    assert cluster.server.count(path) == 1  # nothing to retry
+    assert snapshot.nodes is not None and snapshot.pods is not None
+
+
+@pytest.mark.parametrize(
     ("scenario", "code", "network_ready"),
     [
         pytest.param("healthy", 3, "pass", id="healthy-cluster-exits-3-not-0"),

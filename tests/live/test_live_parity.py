@@ -46,7 +46,7 @@ def test_live_check_gives_the_bundle_check_results(
     live_cluster: Callable[..., LiveCluster],
     kopscheck_cli: Callable[..., CliOutcome],
 ) -> None:
-    cluster = live_cluster(scenario)
+    cluster = live_cluster(scenario, kops=True)
     live = kopscheck_cli("check", *cluster.args("-o", "json"))
     offline = kopscheck_cli("check", "--bundle", str(cluster.bundle), "-o", "json")
     assert (live.code, offline.code) == (code, code), live.stderr
@@ -61,7 +61,7 @@ def test_live_check_gives_the_bundle_check_results(
 def test_live_snapshot_holds_the_bundle_facts(
     scenario: str, code: int, live_cluster: Callable[..., LiveCluster]
 ) -> None:
-    cluster = live_cluster(scenario)
+    cluster = live_cluster(scenario, kops=True)
     (cluster.bundle / "observed-at.txt").write_text("2026-11-27T10:20:00Z\n")
     options = SourceOptions(kubeconfig=cluster.kubeconfig, state_store=cluster.state_store)
     live = collect_live(options, now=lambda: NOW).snapshot
@@ -90,7 +90,7 @@ def test_collect_then_check_bundle_reproduces_the_live_run(
     kopscheck_cli: Callable[..., CliOutcome],
     tmp_path: Path,
 ) -> None:
-    cluster = live_cluster(scenario)
+    cluster = live_cluster(scenario, kops=True)
     out = tmp_path / "collected"
     live = kopscheck_cli("check", *cluster.args("-o", "json"))
     collected = kopscheck_cli("collect", *cluster.args("--out", str(out)))
@@ -106,7 +106,7 @@ def test_collect_then_check_bundle_reproduces_the_live_run(
 def test_collected_bundle_reads_back_as_the_same_snapshot(
     scenario: str, code: int, live_cluster: Callable[..., LiveCluster], tmp_path: Path
 ) -> None:
-    cluster = live_cluster(scenario)
+    cluster = live_cluster(scenario, kops=True)
     options = SourceOptions(kubeconfig=cluster.kubeconfig, state_store=cluster.state_store)
     collection = collect_live(options, Tuning(keep_raw=True), now=lambda: NOW)
     write_bundle(collection, tmp_path / "out")

@@ -83,7 +83,7 @@ def test_what_cannot_be_read_is_missing_with_the_reason(
 def test_a_malformed_spec_is_exit_2_in_one_line(
     live_cluster: Callable[..., LiveCluster], kopscheck_cli: Callable[..., CliOutcome]
 ) -> None:
-    cluster = live_cluster("healthy")
+    cluster = live_cluster("healthy", kops=True)
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.put_object(Bucket="kops-state-demo", Key="bad.k8s.local/config", Body=b"spec: [\n")
     outcome = kopscheck_cli("check", *cluster.args("--name", "bad.k8s.local"))
