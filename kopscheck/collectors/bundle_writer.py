@@ -9,9 +9,11 @@
     observed-at.txt                date -u +%Y-%m-%dT%H:%M:%SZ (when the collection ran)
 
 The API's JSON is written as it came, not re-serialised from facts, so `check --bundle` reads
-what the live run read. A kind the live run could not list is left out, so the bundle says
-"missing" where the live run did. Never written: Secrets (never listed), kubeconfig
-credentials (never held here), EC2 user-data (redacted from instance groups).
+what the live run read. Container logs are those the live run read (networking and DNS pods,
+capped), not every pod's as `kubectl cluster-info dump` would fetch. A kind the live run
+could not list is left out, so the bundle says "missing" where the live run did. Never
+written: Secrets (never listed), kubeconfig credentials (never held here), EC2 user-data
+(redacted from instance groups).
 """
 
 from __future__ import annotations

@@ -34,13 +34,14 @@ from kopscheck.facts import Fact, Version
 class Tuning:
     """How hard to push the API server; the defaults suit a 5,000-node cluster."""
 
-    page_size: int = 500
-    workers: int = 8
-    attempts: int = 3
-    backoff: float = 0.5
-    max_log_pods: int = 30
+    page_size: int = 500  # items per list request (kubectl's --chunk-size is 500 too)
+    workers: int = 16  # concurrent requests: the kinds, then the nodes, then the pod logs
+    attempts: int = 3  # per request, on 429, 5xx and dropped connections
+    backoff: float = 0.5  # seconds before the first retry, doubling, with jitter
+    max_log_pods: int = 30  # networking and DNS pods whose container logs are read
     log_tail_lines: int = 200
-    kubelet_log_lines: int = 1000
+    max_kubelet_logs: int = 50  # nodes whose kubelet log is read (NotReady ones first)
+    kubelet_log_lines: int = 500
     keep_raw: bool = False  # keep the API's JSON for `collect` to write a bundle
 
 

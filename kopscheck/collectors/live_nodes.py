@@ -29,7 +29,7 @@ from kopscheck.collectors.kube_client import (
 )
 from kopscheck.collectors.live_kube import KubeCollection, Tuning
 from kopscheck.errors import InputError
-from kopscheck.facts import ContainerLog, Fact, NodeFiles, Pod, Workload
+from kopscheck.facts import ContainerLog, Fact, Node, NodeFiles, Pod, Workload
 from kopscheck.networking import PROVIDER_DAEMONSETS
 
 NETWORKING_LABEL = "role.kubernetes.io/networking"
@@ -69,11 +69,18 @@ def collect_node_facts(
     if not names:
         out.lack(Fact.NODE_FILES, "the cluster has no nodes", failed=False)
         return
-    first = _node(requester, names[0], tuning)
+    # kubelet logs are big: read them from the nodes in trouble first, and from a bounded few
+    by_trouble = sorted(nodes, key=lambda n: (_node_ready(n), n.name))
+    with_log = {n.name for n in by_trouble[: tuning.max_kubelet_logs]}
+
+    def visit(name: str) -> NodeOutcome:
+        return _node(requester, name, tuning, name in with_log)
+
+    first = visit(names[0])
     if first.denied is not None:
         out.lack(Fact.NODE_FILES, _denied("get nodes/proxy", first.denied), failed=False)
         return
-    outcomes = [first, *pool.map(lambda name: _node(requester, name, tuning), names[1:])]
+    outcomes = [first, *pool.map(visit, names[1:])]
     out.node_outcomes = {o.node: o for o in outcomes}
     if not any(o.configz is not None or o.kubelet_log is not None for o in outcomes):
         problems = sorted({reason for o in outcomes for reason in o.unavailable.values()})
@@ -93,7 +100,12 @@ def collect_node_facts(
     }
 
 
-def _node(requester: Requester, node: str, tuning: Tuning) -> NodeOutcome:
+def _node_ready(node: Node) -> bool:
+    ready = node.condition("Ready")
+    return ready is not None and ready.status == "True"
+
+
+def _node(requester: Requester, node: str, tuning: Tuning, want_log: bool) -> NodeOutcome:
     outcome = NodeOutcome(node)
     try:
         reply = requester.raw(proxy_path(node, "configz"))
@@ -108,6 +120,8 @@ def _node(requester: Requester, node: str, tuning: Tuning) -> NodeOutcome:
             return outcome  # the kubelet is unreachable: its log would fail the same way
     except InputError as exc:
         outcome.unavailable["configz"] = f"kubelet configz: {exc}"
+    if not want_log:
+        return outcome
     if outcome.configz is not None and not outcome.configz.get("enableSystemLogQuery"):
         return outcome  # the kubelet does not serve its log: nothing failed
     _kubelet_log(requester, outcome, tuning)

@@ -114,3 +114,29 @@ def test_requests_follow_pages_not_objects(nodes: int, pods_per_node: int, sized
         f"/api/v1/namespaces/kube-system/pods/calico-node-{i:05d}/log" for i in range(capped)
     ]
     assert sum(sent.values()) == 1 + sum(pages.values()) + nodes + capped
+
+
+def test_kubelet_logs_are_read_from_a_bounded_few_nodes_in_trouble_first(
+    tmp_path: Path,
+) -> None:
+    server = FakeApiServer()
+    configz = json.dumps(kubelet_configz(log_query=True)).encode()
+    troubled = {"i-00000000000000007", "i-00000000000000003"}
+    for i in range(10):
+        name, ip = f"i-{i:017x}", f"172.20.32.{i + 1}"
+        ready = kb.CNI_NOT_INITIALIZED if name in troubled else kb.READY
+        server.add("nodes", kb.node(name, ip, f"100.96.{i}.0/24", ready=ready))
+        journal = f"Nov 27 10:14:2{i} {name} kubelet[2231]: I1127 started\n"
+        server.kubelets[name] = Kubelet(configz=configz, journal=journal)
+    server.start()
+    try:
+        kubeconfig = write_kubeconfig(tmp_path / "kc", server.url, server.token)
+        tuning = Tuning(max_kubelet_logs=3)
+        snapshot = collect_live(SourceOptions(kubeconfig=kubeconfig), tuning).snapshot
+    finally:
+        server.stop()
+    files = snapshot.node_files or {}
+    with_log = sorted(name for name, f in files.items() if f.kubelet_log is not None)
+    assert with_log == ["i-00000000000000000", "i-00000000000000003", "i-00000000000000007"]
+    assert all(f.configz is not None for f in files.values()) and len(files) == 10
+    assert server.count(r"/proxy/logs/$") == 3
