@@ -122,10 +122,18 @@ def _node(requester: Requester, node: str, tuning: Tuning, want_log: bool) -> No
         outcome.unavailable["configz"] = f"kubelet configz: {exc}"
     if not want_log:
         return outcome
-    if outcome.configz is not None and not outcome.configz.get("enableSystemLogQuery"):
+    if outcome.configz is not None and not _log_query_on(outcome.configz):
         return outcome  # the kubelet does not serve its log: nothing failed
     _kubelet_log(requester, outcome, tuning)
     return outcome
+
+
+def _log_query_on(configz: dict[str, Any]) -> bool:
+    """The kubelet serves `/logs/?query=` with both settings on (and gate NodeLogQuery)."""
+    return (
+        bool(configz.get("enableSystemLogQuery"))
+        and configz.get("enableSystemLogHandler", True) is not False
+    )
 
 
 def _kubelet_log(requester: Requester, outcome: NodeOutcome, tuning: Tuning) -> None:
