@@ -280,7 +280,7 @@ def test_all_contexts_names_every_kubeconfig_context(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("--all-contexts", "--kubeconfig", "KUBECONFIG"),
-            "cannot list contexts",
+            "unreadable kubeconfig: ParserError",
             id="unreadable-kubeconfig",
         ),
     ],

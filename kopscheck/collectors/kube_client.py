@@ -102,10 +102,24 @@ def _kubeconfig_paths(kubeconfig: Path | None, environ: Mapping[str, str]) -> li
     return [default] if os.path.isfile(default) else []
 
 
-def _load_kubeconfig(
-    cfg: Any, paths: Sequence[str], context: str | None
-) -> tuple[str | None, str | None]:
-    label = os.pathsep.join(paths)
+def list_contexts(kubeconfig: Path | None, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Every context name for `--all-contexts`, first file first, as `kubectl config
+    get-contexts` lists the merged KUBECONFIG (a name in two files counts once)."""
+    paths = _kubeconfig_paths(kubeconfig, environ)
+    if not paths:
+        raise InputError("kubeconfig", "none found; give --kubeconfig or set KUBECONFIG")
+    names = [
+        str(entry["name"])
+        for doc in _read_kubeconfigs(paths)
+        for entry in doc.get("contexts") or ()
+        if isinstance(entry, Mapping) and entry.get("name")
+    ]
+    if not names:
+        raise InputError(os.pathsep.join(paths), "has no contexts (--all-contexts needs one)")
+    return list(dict.fromkeys(names))
+
+
+def _read_kubeconfigs(paths: Sequence[str]) -> list[Mapping[str, Any]]:
     docs = []
     for path in paths:
         try:
@@ -116,6 +130,14 @@ def _load_kubeconfig(
         if not isinstance(doc, Mapping):
             raise InputError(path, "not a kubeconfig (expected a YAML mapping)")
         docs.append(doc)
+    return docs
+
+
+def _load_kubeconfig(
+    cfg: Any, paths: Sequence[str], context: str | None
+) -> tuple[str | None, str | None]:
+    label = os.pathsep.join(paths)
+    docs = _read_kubeconfigs(paths)
     # kubectl: the first file that sets current-context wins (the client takes the last one).
     chosen = context or next(
         (str(d["current-context"]) for d in docs if d.get("current-context")), None

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import boto3
 import yaml
-from conftest import CliOutcome, LiveCluster
+from cli_outcome import CliOutcome
 from fake_store import TYPES
+from live_env import LiveCluster
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.facts import Fact

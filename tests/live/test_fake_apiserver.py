@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 import urllib3
-from conftest import LiveCluster
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
+from live_env import LiveCluster
 
 KS = "kube-system"
 

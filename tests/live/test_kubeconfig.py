@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CliOutcome, LiveCluster
+from cli_outcome import CliOutcome
+from live_env import LiveCluster
 
 from kopscheck.collectors.kube_client import load_target
 from kopscheck.durations import parse_duration

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import CliOutcome, LiveCluster
+from cli_outcome import CliOutcome
+from live_env import LiveCluster
 
 from kopscheck.collectors.live import collect_live
 from kopscheck.collectors.live_kube import Tuning

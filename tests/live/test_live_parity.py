@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliOutcome, LiveCluster
+from cli_outcome import CliOutcome
+from live_env import LiveCluster
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.bundle_writer import write_bundle

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import kube_builders as kb
 import pytest
-from conftest import kubelet_configz, write_kubeconfig
 from fake_apiserver import FakeApiServer, Kubelet
+from live_env import kubelet_configz, write_kubeconfig
 
 from kopscheck.collectors.live import collect_live
 from kopscheck.collectors.live_kube import Tuning

@@ -8,7 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from conftest import CliOutcome, LiveCluster, api_view, seed_state_store
+from cli_outcome import CliOutcome
+from live_env import LiveCluster, api_view, seed_state_store
 from moto.server import ThreadedMotoServer
 
 from kopscheck.collectors.bundle import read_bundle
