@@ -1,0 +1,61 @@
+"""What the CNI provider looks like in a snapshot: its workloads, its pods, the nodes it fails.
+
+Shared by the cni.* and pod.* checks so they agree on which workloads are "the provider".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kopscheck.facts import Condition, Node, Pod, Snapshot, Workload
+from kopscheck.messages import classify
+from kopscheck.networking import NetworkingMode, expected_components, user_providers
+from kopscheck.selectors import pods_of
+from kopscheck.signals import Signal
+
+NETWORK_CONDITIONS = ("Ready", "NetworkUnavailable")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderWorkload:
+    provider: str  # the mode name, or the user-deployed provider's name
+    workload: Workload
+
+
+def provider_workloads(snapshot: Snapshot, mode: NetworkingMode | None) -> list[ProviderWorkload]:
+    """The deployed workloads of the mode's provider; for `cni` (or an unknown mode), the
+    providers the user deployed."""
+    spec = mode.spec if mode else None
+    if spec is not None and spec.components:
+        expected = expected_components(snapshot, spec)
+        return [ProviderWorkload(spec.name, e.workload) for e in expected if e.workload]
+    found = user_providers(snapshot.workloads or ())
+    return [ProviderWorkload(provider.name, workload) for provider, workload in found]
+
+
+def agent_pods(snapshot: Snapshot, workloads: Iterable[ProviderWorkload]) -> dict[str, list[Pod]]:
+    """Pods of the provider's DaemonSets by node name."""
+    by_node: dict[str, list[Pod]] = {}
+    for item in workloads:
+        if item.workload.kind != "DaemonSet":
+            continue
+        for pod in pods_of(item.workload, snapshot.pods or ()):
+            by_node.setdefault(pod.node_name, []).append(pod)
+    return by_node
+
+
+def network_condition(node: Node, signal: Signal = Signal.CNI_NOT_INITIALIZED) -> Condition | None:
+    """The node condition whose message carries `signal` (Ready=False, NetworkUnavailable=True)."""
+    for cond in node.conditions:
+        if cond.type not in NETWORK_CONDITIONS:
+            continue
+        bad = cond.status != "True" if cond.type == "Ready" else cond.status == "True"
+        if bad and signal in classify(cond.reason, cond.message):
+            return cond
+    return None
+
+
+def nodes_without_cni(nodes: Iterable[Node]) -> list[str]:
+    """Names of nodes whose runtime reports its network plugin is not ready."""
+    return sorted(n.name for n in nodes if network_condition(n) is not None)
