@@ -7,10 +7,24 @@ explicit list the engine runs, in report order; third-party checks come through 
 
 from __future__ import annotations
 
+from .cni.node_config import NodeConfig
+from .cni.provider_deployed import ProviderDeployed
+from .cni.provider_healthy import ProviderHealthy
 from .dns.rollout import DnsRollout
+from .kops.networking_supported import NetworkingSupported
+from .kubelet.network_plugin import KubeletNetworkPlugin
 from .node.network_ready import NodeNetworkReady
+from .pod.node_logs import NodeLogs
+from .pod.sandbox_errors import SandboxErrors
 
 BUILTIN_CHECKS: tuple[type, ...] = (
+    NetworkingSupported,
+    KubeletNetworkPlugin,
+    ProviderDeployed,
+    ProviderHealthy,
+    NodeConfig,
     NodeNetworkReady,
     DnsRollout,
+    SandboxErrors,
+    NodeLogs,
 )

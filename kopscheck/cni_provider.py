@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kopscheck.facts import Condition, Node, Pod, Snapshot, Workload
+from kopscheck.facts import Condition, Node, Pod, Snapshot, Taint, Toleration, Workload
 from kopscheck.messages import classify
 from kopscheck.networking import NetworkingMode, expected_components, user_providers
 from kopscheck.selectors import pods_of
@@ -59,3 +59,43 @@ def network_condition(node: Node, signal: Signal = Signal.CNI_NOT_INITIALIZED) -
 def nodes_without_cni(nodes: Iterable[Node]) -> list[str]:
     """Names of nodes whose runtime reports its network plugin is not ready."""
     return sorted(n.name for n in nodes if network_condition(n) is not None)
+
+
+# Taints the DaemonSet controller tolerates on its own (it adds these tolerations to every
+# DaemonSet pod), so they never keep a node agent away.
+DAEMONSET_TOLERATED = (
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+    "node.kubernetes.io/disk-pressure",
+    "node.kubernetes.io/memory-pressure",
+    "node.kubernetes.io/pid-pressure",
+    "node.kubernetes.io/unschedulable",
+    "node.kubernetes.io/network-unavailable",
+)
+
+
+def daemonset_targets(workload: Workload, nodes: Iterable[Node]) -> list[Node]:
+    """Nodes a DaemonSet must run on: nodeSelector matches, every hard taint is tolerated.
+
+    Node affinity is not in the facts, so this is the simple reading; a DaemonSet that uses
+    affinity to stay off some nodes shows up as a shortfall only if its desired count says so.
+    """
+    return [
+        node
+        for node in nodes
+        if all(node.labels.get(k) == v for k, v in workload.node_selector.items())
+        and all(_tolerated(taint, workload.tolerations) for taint in node.taints)
+    ]
+
+
+def _tolerated(taint: Taint, tolerations: Iterable[Toleration]) -> bool:
+    if taint.effect == "PreferNoSchedule" or taint.key in DAEMONSET_TOLERATED:
+        return True
+    for tol in tolerations:
+        if tol.effect and tol.effect != taint.effect:
+            continue
+        if tol.operator == "Exists" and (not tol.key or tol.key == taint.key):
+            return True
+        if tol.operator != "Exists" and tol.key == taint.key and tol.value == taint.value:
+            return True
+    return False

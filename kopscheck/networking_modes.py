@@ -232,7 +232,7 @@ MODES: tuple[Mode, ...] = (
         forbidden_from=(1, 23),
         forbidden_by_kops=(1, 23),
         removed_in_kops=(1, 28),
-        kops_message="Weave is no longer supported",
+        kops_message="Weave is not supported for Kubernetes >= 1.23 (and gone from kops 1.28)",
     ),
     Mode(
         "canal",

@@ -92,6 +92,7 @@ def _version_problems(
     mode: Mode, versions: dict[str, tuple[MinorVersion, str]], kops: KopsVersion | None
 ) -> list[str]:
     newest = max((minor for minor, _ in versions.values()), default=None)
+    where = ", ".join(f"{source} {text}" for source, (_, text) in versions.items())
     problems = []
     if mode.removed_in_kops and kops and kops.minor >= mode.removed_in_kops:
         problems.append(
@@ -108,7 +109,7 @@ def _version_problems(
         if not lifted or (kops is not None and kops.minor < lifted):
             problems.append(
                 f"kops rejects {mode.name} for Kubernetes {show(mode.forbidden_from)} and later"
-                f" (this cluster: {show(newest)}): {mode.kops_message}"
+                f" ({where}): {mode.kops_message}"
             )
     if mode.min_kops and kops and kops.minor < mode.min_kops:
         problems.append(f"{mode.name} needs kops {show(mode.min_kops)} or later, not {kops.text}")
