@@ -114,7 +114,12 @@ def parse_args(args: Sequence[str]) -> dict[str, str]:
 def _quote(args: Sequence[str]) -> str:
     """The network-related arguments, or a note that there are none."""
     wanted = ("network-plugin", "cni-", "container-runtime")
-    picked = [a for a in args if any(a.lstrip("-").startswith(w) for w in wanted)]
+    picked = []
+    for index, arg in enumerate(args):
+        if arg.startswith("-") and any(arg.lstrip("-").startswith(w) for w in wanted):
+            value = args[index + 1] if index + 1 < len(args) else "-"
+            separate = "=" not in arg and not value.startswith("-")
+            picked.append(f"{arg} {value}" if separate else arg)
     if picked:
         return " ".join(picked)
     return f"{args[0]} ({len(args) - 1} arguments, none network-related)"

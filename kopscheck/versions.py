@@ -81,7 +81,7 @@ def kops_version(snapshot: Snapshot) -> KopsVersion | None:
 
 def _tagged(images: Iterable[str]) -> tuple[MinorVersion, str, str] | None:
     for image in images:
-        _, sep, tag = image.rpartition(":")
+        _, sep, tag = image.split("@", 1)[0].rpartition(":")
         minor = parse_minor(tag) if sep and "/" not in tag else None
         if minor is not None:
             return minor, tag, image

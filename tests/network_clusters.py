@@ -44,6 +44,7 @@ class Provider:
     cni_types: tuple[str, ...] = ()
     log: str = ""
     kops_labels: bool = True
+    tolerations: tuple[dict[str, str], ...] = ({"operator": "Exists"},)
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -68,6 +69,11 @@ PROVIDERS: dict[str, Provider] = {
         ("calico", "bandwidth", "portmap"),
         "2026-11-27 09:02:31.118 [INFO][62] felix/health.go 336: Overall health status changed: live=true ready=true\n"
         "2026-11-27 09:40:02.512 [INFO][62] felix/int_dataplane.go 1954: Received *proto.WorkloadEndpointUpdate update from calculation graph\n",
+        tolerations=(
+            {"effect": "NoSchedule", "operator": "Exists"},
+            {"key": "CriticalAddonsOnly", "operator": "Exists"},
+            {"effect": "NoExecute", "operator": "Exists"},
+        ),
     ),
     "cilium": Provider(
         "networking.cilium.io",
@@ -118,6 +124,7 @@ PROVIDERS: dict[str, Provider] = {
         "10-flannel.conflist",
         ("flannel", "portmap"),
         "I1127 09:02:14.221031       1 main.go:452] Found network config - Backend type: vxlan\n",
+        tolerations=({"effect": "NoSchedule", "operator": "Exists"},),
     ),
     "kube-router": Provider(
         "networking.kuberouter",
@@ -146,6 +153,10 @@ PROVIDERS: dict[str, Provider] = {
         "10-containerd-net.conflist",
         ("ptp", "portmap"),
         "I1127 09:02:16.004411       1 main.go:71] kopeio networking agent started, mode vxlan\n",
+        tolerations=(
+            {"effect": "NoSchedule", "operator": "Exists"},
+            {"effect": "NoExecute", "operator": "Exists"},
+        ),
     ),
     "kindnet": Provider(
         "networking.kindnet",
@@ -160,6 +171,7 @@ PROVIDERS: dict[str, Provider] = {
         "10-kindnet.conflist",
         ("ptp", "portmap"),
         "I1127 09:02:17.332101       1 main.go:212] Handling node with IPs: map[172.20.46.21:{}]\n",
+        tolerations=({"effect": "NoSchedule", "operator": "Exists"},),
     ),
     "weave": Provider(
         "networking.weave",
@@ -333,6 +345,7 @@ def _add_provider(cluster: Cluster, p: Provider) -> None:
             "role.kubernetes.io/networking": "1",
         }
     ds = kb.daemonset(name, ns, labels, selector, image, len(HOSTS), len(HOSTS))
+    ds["spec"]["template"]["spec"]["tolerations"] = list(p.tolerations)
     cluster.add(ns, "daemonsets.json", ds)
     for suffix, (host, ip, _) in zip(SUFFIXES, HOSTS, strict=True):
         pod_name = f"{name}-{suffix}"

@@ -73,10 +73,8 @@ class NodeLogs:
             message = "no kubelet or CNI provider logs collected on any node"
             return Verdict(message, (Finding(Status.SKIP, message),))
         nodes = {n.name: n for n in snapshot.nodes or ()}
-        registered = snapshot.nodes is not None
         findings = [
-            _judge(name, nodes.get(name), registered, found)
-            for name, found in sorted(readings.items())
+            _judge(name, nodes.get(name), found) for name, found in sorted(readings.items())
         ]
         silent = _silent(findings, readings)
         if silent is not None:
@@ -113,7 +111,7 @@ def _read(source: str, text: str) -> Reading:
     return Reading(source, len(text.splitlines()), tuple(sandbox_lines(text)))
 
 
-def _judge(name: str, node: Node | None, registered: bool, readings: Iterable[Reading]) -> Finding:
+def _judge(name: str, node: Node | None, readings: Iterable[Reading]) -> Finding:
     readings = list(readings)
     ref = ObjectRef("Node", name)
     evidence: dict[str, JSON] = {
@@ -121,7 +119,7 @@ def _judge(name: str, node: Node | None, registered: bool, readings: Iterable[Re
         "deletes": sum(r.count(LineKind.DELETE) for r in readings),
         "sources": [f"{r.source} ({r.lines} lines)" for r in readings],
     }
-    ready = _ready(node) if node is not None else (None if not registered else False)
+    ready = _ready(node) if node is not None else None  # unregistered or nodes not collected
     problems = [p for r in readings for p in _problems(r, ready)]
     if problems:
         status = worst(p.status for p in problems)
