@@ -8,7 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kopscheck.facts import Condition, Node, Pod, Snapshot, Taint, Toleration, Workload
+from kopscheck.facts import (
+    Condition,
+    ContainerLog,
+    Node,
+    Pod,
+    Snapshot,
+    Taint,
+    Toleration,
+    Workload,
+)
 from kopscheck.messages import classify
 from kopscheck.networking import NetworkingMode, expected_components, user_providers
 from kopscheck.selectors import pods_of
@@ -99,3 +108,11 @@ def _tolerated(taint: Taint, tolerations: Iterable[Toleration]) -> bool:
         if tol.operator != "Exists" and tol.key == taint.key and tol.value == taint.value:
             return True
     return False
+
+
+def logs_by_pod(logs: Iterable[ContainerLog]) -> dict[tuple[str, str], list[ContainerLog]]:
+    """Container logs indexed by (namespace, pod), so per-pod lookups stay linear overall."""
+    index: dict[tuple[str, str], list[ContainerLog]] = {}
+    for log in logs:
+        index.setdefault((log.namespace, log.pod), []).append(log)
+    return index

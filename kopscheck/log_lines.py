@@ -25,18 +25,15 @@ _SEVERE = re.compile(
     re.IGNORECASE,
 )
 _STARTED = re.compile(
-    r"\bContainerStarted\b|Calico CNI IPAM assigned addresses|Successful endpoint creation",
-    re.IGNORECASE,
+    r"\bContainerStarted\b|Calico CNI IPAM assigned addresses|Successful endpoint creation"
 )
 _CREATE = re.compile(
     r"SyncLoop \(?ADD\b|Calico CNI IPAM request count|Create endpoint request"
-    r"|Received CNI add request|Received AddNetwork",
-    re.IGNORECASE,
+    r"|Received CNI add request|Received AddNetwork"
 )
 _DELETE = re.compile(
     r"SyncLoop \(?(?:DELETE|REMOVE)\b|Calico CNI releasing IP address|Delete endpoint request"
-    r"|Received CNI del request|Received DelNetwork|falling back to deletion queue",
-    re.IGNORECASE,
+    r"|Received CNI del request|Received DelNetwork|falling back to deletion queue"
 )
 # Signals that mean a pod's network could not be set up or torn down.
 SANDBOX_SIGNALS = frozenset(
@@ -85,11 +82,33 @@ def _warning(line: str) -> bool:
     return bool(re.search(r"\[WARNING\]|level=warn|\"level\":\s*\"warn|(?:^|\s)W\d{4} ", line))
 
 
-def sandbox_lines(text: str) -> list[LogLine]:
-    """Pod create/delete lines and network failures, in log order."""
+# Words every failure pattern of kopscheck.messages needs; lines without any skip classify().
+# Matched on lower-cased text without IGNORECASE, which is much cheaper on long logs.
+_FAILURE_WORDS = re.compile(
+    "network|sandbox|cni|plugin|cidr|address|agent|subnet|calico|cilium|flannel"
+)
+_POD_WORDS = re.compile("SyncLoop|ContainerStarted|Calico CNI|endpoint|Received|deletion queue")
+
+
+def _maybe_failure(text: str) -> bool:
+    return _FAILURE_WORDS.search(text.lower()) is not None
+
+
+def not_ready_lines(text: str) -> list[LogLine]:
+    """Only the lines saying the runtime's network is not ready (no CNI config yet)."""
+    if not _maybe_failure(text):  # one scan of the whole log in the common case
+        return []
+    return [line for line in sandbox_lines(text, pods=False) if line.kind is LineKind.NOT_READY]
+
+
+def sandbox_lines(text: str, pods: bool = True) -> list[LogLine]:
+    """Pod create/delete lines (unless `pods` is False) and network failures, in log order."""
     out = []
+    failures_possible = _maybe_failure(text)
     for index, line in enumerate(text.splitlines()):
-        signals = classify(line)
+        signals = classify(line) if failures_possible and _maybe_failure(line) else ()
+        if not signals and not (pods and _POD_WORDS.search(line)):
+            continue
         if SANDBOX_SIGNALS.intersection(signals):
             out.append(LogLine(index, LineKind.FAILURE, line.strip(), signals))
         elif Signal.CNI_NOT_INITIALIZED in signals:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 from kopscheck.cni_provider import network_condition
 from kopscheck.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
-from kopscheck.log_lines import LineKind, sandbox_lines
+from kopscheck.log_lines import not_ready_lines
 from kopscheck.messages import classify
 from kopscheck.networking import NetworkingMode, resolve_networking, user_providers
 from kopscheck.results import Finding, Status, Verdict
@@ -92,7 +92,7 @@ def _judge(
 ) -> Finding:
     ref = ObjectRef("Node", name)
     log = (files.kubelet_log if files else None) or ""
-    not_ready = [line for line in sandbox_lines(log) if line.kind is LineKind.NOT_READY]
+    not_ready = not_ready_lines(log)
     evidence: dict[str, JSON] = {"kubelet_log": not_ready[-1].text if not_ready else None}
     cond = network_condition(node) if node else None
     if cond is not None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from kopscheck.cni_provider import (
     ProviderWorkload,
     daemonset_targets,
+    logs_by_pod,
     network_condition,
     provider_workloads,
 )
@@ -124,14 +125,12 @@ def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Findi
         findings += _coverage(w, pods, snapshot.nodes)
     events = events_by_object(snapshot.events or ())
     nodes = {n.name: n for n in snapshot.nodes or ()}
+    logs = logs_by_pod(snapshot.pod_logs or ())
     for pod in pods:
         own = events.get(pod.ref, [])
-        logs = [
-            log
-            for log in snapshot.pod_logs or ()
-            if (log.namespace, log.pod) == (pod.namespace, pod.name)
-        ]
-        findings += _pod_findings(snapshot, w, pod, own, nodes, logs)
+        findings += _pod_findings(
+            snapshot, w, pod, own, nodes, logs.get((pod.namespace, pod.name), [])
+        )
     if not any(f.status is not Status.PASS for f in findings):
         findings.append(Finding(Status.PASS, f"{w.ready}/{w.desired} ready", w.ref))
     return findings

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kopscheck.cni_provider import agent_pods, provider_workloads
+from kopscheck.cni_provider import agent_pods, logs_by_pod, provider_workloads
 from kopscheck.facts import JSON, Fact, Node, ObjectRef, Snapshot
 from kopscheck.log_lines import LineKind, LogLine, sandbox_lines
 from kopscheck.networking import resolve_networking
@@ -99,10 +99,11 @@ def _readings(snapshot: Snapshot) -> dict[str, list[Reading]]:
         if files.kubelet_log is not None:
             found.setdefault(name, []).append(_read("kubelet log", files.kubelet_log))
     agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    logs = logs_by_pod(snapshot.pod_logs or ())
     for node, pods in agents.items():
         for pod in pods:
-            for log in snapshot.pod_logs or ():
-                if (log.namespace, log.pod) == (pod.namespace, pod.name) and log.text:
+            for log in logs.get((pod.namespace, pod.name), []):
+                if log.text:
                     found.setdefault(node, []).append(_read(f"{pod.name} log", log.text))
     return found
 

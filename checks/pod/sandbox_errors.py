@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from kopscheck.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
 from kopscheck.log_lines import SANDBOX_SIGNALS
@@ -87,17 +88,23 @@ class SandboxErrors:
         )
 
 
+@lru_cache(maxsize=4096)
+def _signals(message: str) -> tuple[Signal, ...]:
+    """classify() once per distinct message: thousands of events repeat a handful of texts."""
+    return classify(message)
+
+
 def _relevant(event: Event) -> bool:
     if event.type != "Warning" or event.involved.kind != "Pod":
         return False
-    signals = classify(event.message)
+    signals = _signals(event.message)
     if event.reason == "FailedKillPod":
         return bool(NETWORK_SIGNALS.intersection(signals)) or "KillPodSandbox" in event.message
     return event.reason in SANDBOX_REASONS or bool(SANDBOX_SIGNALS.intersection(signals))
 
 
 def cause_of(event: Event) -> Cause:
-    signals = classify(event.message)
+    signals = _signals(event.message)
     teardown = event.reason == "FailedKillPod" or any(h in event.message for h in TEARDOWN_HINTS)
     direction = "tear-down" if teardown else "set-up"
     for signal, label in CAUSES:
@@ -130,7 +137,7 @@ def _finding(
     }
     status, state = _status(cause, names, pods)
     evidence["pods_now"] = state
-    signals = classify(*(e.message for e in events))
+    signals = tuple(s for m in dict.fromkeys(e.message for e in events) for s in _signals(m))
     if cause.network:
         signals = (*signals, Signal.SANDBOX_NETWORK_FAILED)
     message = f"{cause.label} ({cause.direction}) for {len(names)} pod(s): {', '.join(names[:5])}"
