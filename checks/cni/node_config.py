@@ -50,27 +50,24 @@ class NodeConfig:
             for name in sorted({*nodes, *files})
         ]
         findings.sort(key=lambda f: f.status is Status.SKIP)  # a skip never masks a pass
-        bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
         if not findings:
-            return Verdict(
-                "no nodes registered", (Finding(Status.WARN, "the cluster reports no nodes"),)
-            )
-        judged = [f for f in findings if f.status is not Status.SKIP]
-        if not bad:
-            summary = f"no node reports a missing CNI config ({len(judged)} judged"
-            summary += (
-                f", {len(findings) - len(judged)} not)" if len(judged) < len(findings) else ")"
-            )
-            return Verdict(summary, tuple(findings))
-        groups: dict[str, list[str]] = {}
-        for f in bad:
-            groups.setdefault(str(f.evidence.get("problem")), []).append(
-                f.object.name if f.object else "?"
-            )
-        parts = [f"{problem}: {', '.join(names[:5])}" for problem, names in groups.items()]
-        return Verdict(
-            f"{len(bad)} of {len(findings)} node(s): " + "; ".join(parts), tuple(findings)
-        )
+            warn = Finding(Status.WARN, "the cluster reports no nodes")
+            return Verdict("no nodes registered", (warn,))
+        return Verdict(_summary(findings), tuple(findings))
+
+
+def _summary(findings: list[Finding]) -> str:
+    bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
+    judged = sum(f.status is not Status.SKIP for f in findings)
+    if not bad:
+        unjudged = f", {len(findings) - judged} not" if judged < len(findings) else ""
+        return f"no node reports a missing CNI config ({judged} judged{unjudged})"
+    groups: dict[str, list[str]] = {}
+    for f in bad:
+        name = f.object.name if f.object else "?"
+        groups.setdefault(str(f.evidence.get("problem")), []).append(name)
+    parts = [f"{problem}: {', '.join(names[:5])}" for problem, names in groups.items()]
+    return f"{len(bad)} of {len(findings)} node(s): " + "; ".join(parts)
 
 
 def _expected_types(snapshot: Snapshot, mode: NetworkingMode | None) -> tuple[str, ...]:
@@ -150,21 +147,7 @@ def _config_finding(
     names = sorted(n for n in configs if n.endswith(CONFIG_SUFFIXES))
     evidence["cni_configs"] = sorted(configs)
     if not names:
-        if (
-            mode
-            and mode.spec
-            and mode.spec.uses_kubenet
-            and node
-            and node.container_runtime.startswith("docker")
-        ):
-            return Finding(
-                Status.PASS, "kubenet on dockershim needs no CNI config file", ref, evidence
-            )
-        evidence["problem"] = "Ready, but /etc/cni/net.d holds no config"
-        message = (
-            "Ready, but /etc/cni/net.d holds no config: a runtime restart loses pod networking"
-        )
-        return Finding(Status.WARN, message, ref, evidence, signals=(Signal.CNI_NOT_INITIALIZED,))
+        return _empty_dir(ref, mode, node, evidence)
     first = names[0]
     types = plugin_types(configs[first])
     evidence["active_config"] = first
@@ -181,6 +164,17 @@ def _config_finding(
         )
         return Finding(Status.WARN, message, ref, evidence)
     return Finding(Status.PASS, f"CNI config {first} ({', '.join(types)})", ref, evidence)
+
+
+def _empty_dir(
+    ref: ObjectRef, mode: NetworkingMode | None, node: Node | None, evidence: dict[str, JSON]
+) -> Finding:
+    kubenet = mode is not None and mode.spec is not None and mode.spec.uses_kubenet
+    if kubenet and node is not None and node.container_runtime.startswith("docker"):
+        return Finding(Status.PASS, "kubenet on dockershim needs no CNI config file", ref, evidence)
+    evidence["problem"] = "Ready, but /etc/cni/net.d holds no config"
+    message = "Ready, but /etc/cni/net.d holds no config: a runtime restart loses pod networking"
+    return Finding(Status.WARN, message, ref, evidence, signals=(Signal.CNI_NOT_INITIALIZED,))
 
 
 def plugin_types(text: str) -> tuple[str, ...] | None:

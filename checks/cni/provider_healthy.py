@@ -137,15 +137,7 @@ def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Findi
 
 
 def _rollout(w: Workload) -> list[Finding]:
-    evidence: dict[str, JSON] = {
-        "desired": w.desired,
-        "current": w.current,
-        "ready": w.ready,
-        "updated": w.updated,
-        "available": w.available,
-        "misscheduled": w.misscheduled,
-        "images": list(w.images),
-    }
+    evidence = _rollout_evidence(w)
     if w.desired == 0:
         target = "no node matches its nodeSelector" if w.kind == "DaemonSet" else "scaled to zero"
         return [Finding(Status.FAIL, f"0 pods wanted: {target}", w.ref, evidence)]
@@ -177,6 +169,18 @@ def _rollout(w: Workload) -> list[Finding]:
             )
         ]
     return []
+
+
+def _rollout_evidence(w: Workload) -> dict[str, JSON]:
+    return {
+        "desired": w.desired,
+        "current": w.current,
+        "ready": w.ready,
+        "updated": w.updated,
+        "available": w.available,
+        "misscheduled": w.misscheduled,
+        "images": list(w.images),
+    }
 
 
 def _coverage(w: Workload, pods: list[Pod], nodes: Sequence[Node]) -> list[Finding]:
