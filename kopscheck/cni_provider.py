@@ -49,9 +49,30 @@ def agent_pods(snapshot: Snapshot, workloads: Iterable[ProviderWorkload]) -> dic
     for item in workloads:
         if item.workload.kind != "DaemonSet":
             continue
-        for pod in pods_of(item.workload, snapshot.pods or ()):
+        for pod in workload_pods(item.workload, snapshot.pods or ()):
             by_node.setdefault(pod.node_name, []).append(pod)
     return by_node
+
+
+def workload_pods(workload: Workload, pods: Iterable[Pod]) -> list[Pod]:
+    """The workload's pods by selector, and a DaemonSet's also by owner reference.
+
+    The owner reference is what the DaemonSet controller itself goes by, so an agent pod whose
+    labels drifted from the selector is still counted where it runs.
+    """
+    pods = list(pods)
+    found = pods_of(workload, pods)
+    if workload.kind == "DaemonSet":
+        seen = {p.name for p in found}
+        found += [
+            p
+            for p in pods
+            if p.owner is not None
+            and (p.owner.kind, p.owner.name) == ("DaemonSet", workload.name)
+            and p.namespace == workload.namespace
+            and p.name not in seen
+        ]
+    return found
 
 
 def network_condition(node: Node, signal: Signal = Signal.CNI_NOT_INITIALIZED) -> Condition | None:

@@ -336,7 +336,8 @@ def _nodes(mode: str, k8s: str, runtime: str) -> list[Obj]:
 
 
 def _add_provider(cluster: Cluster, p: Provider) -> None:
-    ns, name, selector, image, container = p.daemonset
+    ns, name, shared_selector, image, container = p.daemonset
+    selector = dict(shared_selector)  # the builders keep the dict; tests edit their copy
     labels = {**selector}
     if p.kops_labels:
         labels |= {
@@ -371,7 +372,9 @@ def _add_provider(cluster: Cluster, p: Provider) -> None:
         if p.kops_labels:
             dlabels |= {"addon.kops.k8s.io/name": p.addon, "role.kubernetes.io/networking": "1"}
         cluster.add(
-            dns, "deployments.json", kb.deployment(dname, dns, dlabels, dselector, dimage, 1, 1)
+            dns,
+            "deployments.json",
+            kb.deployment(dname, dns, dlabels, dict(dselector), dimage, 1, 1),
         )
         pod = kb.pod(
             f"{dname}-5b9d7c8f4-lq2sd",

@@ -8,7 +8,7 @@ from kopscheck.networking import (
     resolve_networking,
     user_providers,
 )
-from kopscheck.networking_modes import Mode
+from kopscheck.networking_modes import Component, Mode
 from kopscheck.results import Finding, Status, Verdict
 from kopscheck.signals import Signal
 
@@ -60,8 +60,14 @@ class ProviderDeployed:
             if waiting:
                 summary += f"; {len(waiting)} node(s) report no CNI config"
             return Verdict(summary, tuple(findings))
-        deployed = ", ".join(str(f.object) for f in findings if f.status is Status.PASS)
-        return Verdict(f"{mode.name} ({_from(mode)}) deployed: {deployed}", tuple(findings))
+        found = [f for f in findings if f.status is Status.PASS and not f.evidence.get("missing")]
+        notes = [str(f.object) for f in findings if f.evidence.get("missing")]
+        summary = f"{mode.name} ({_from(mode)}) deployed: " + ", ".join(
+            str(f.object) for f in found
+        )
+        if notes:
+            summary += f" (not found: {', '.join(notes)})"
+        return Verdict(summary, tuple(findings))
 
 
 def _from(mode: NetworkingMode) -> str:
@@ -141,13 +147,25 @@ def _component_findings(snapshot: Snapshot, mode: NetworkingMode, spec: Mode) ->
         ref = ObjectRef(c.kind, c.name, c.namespace)
         evidence = _evidence(snapshot, mode, waiting) | {"selector": dict(c.selector)}
         if w is None:
-            message = f"{c.kind} {c.namespace}/{c.name} of {spec.name} is not deployed"
-            findings.append(Finding(Status.FAIL, message, ref, evidence))
+            findings.append(_missing(c, spec, mode, ref, evidence))
             continue
         where = "" if w.namespace == c.namespace else f" (in {w.namespace}, not {c.namespace})"
         message = f"{w.kind} {w.namespace}/{w.name} deployed{where}: {_counts(w)}"
         findings.append(Finding(Status.PASS, message, w.ref, {"addon": spec.addon}))
     return findings
+
+
+def _missing(
+    c: Component, spec: Mode, mode: NetworkingMode, ref: ObjectRef, evidence: dict[str, JSON]
+) -> Finding:
+    """A missing node agent always fails. Without the spec or the flag saying the cluster runs
+    kops's addon (the mode was only recognised from what runs), another missing component is
+    a note: the user may have deployed the provider their own way."""
+    message = f"{c.kind} {c.namespace}/{c.name} of {spec.name} is not deployed"
+    if c.per_node or mode.source != "deployed":
+        return Finding(Status.FAIL, message, ref, evidence)
+    note = f"{message} (kops's {spec.name} addon would deploy it; the mode was only detected)"
+    return Finding(Status.PASS, note, ref, evidence | {"missing": True})
 
 
 def _static_pods(snapshot: Snapshot, spec: Mode) -> list[Finding]:

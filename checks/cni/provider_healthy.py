@@ -10,6 +10,7 @@ from kopscheck.cni_provider import (
     logs_by_pod,
     network_condition,
     provider_workloads,
+    workload_pods,
 )
 from kopscheck.facts import (
     JSON,
@@ -27,7 +28,7 @@ from kopscheck.messages import classify, first_match
 from kopscheck.networking import resolve_networking
 from kopscheck.pod_health import pod_problem
 from kopscheck.results import Finding, Status, Verdict
-from kopscheck.selectors import events_by_object, pods_of
+from kopscheck.selectors import events_by_object
 from kopscheck.signals import Signal
 
 RECENT = timedelta(hours=1)
@@ -111,15 +112,16 @@ class ProviderHealthy:
 
 
 def _clean(snapshot: Snapshot, workloads: Sequence[ProviderWorkload]) -> str:
-    pods = [p for w in workloads for p in pods_of(w.workload, snapshot.pods or ())]
+    pods = [p for w in workloads for p in workload_pods(w.workload, snapshot.pods or ())]
     names = {p.name for p in pods}
     logs = [log for log in snapshot.pod_logs or () if log.pod in names and log.text]
-    return f"{len(pods)} pods ready, no restarts or probe failures, no errors in {len(logs)} log(s)"
+    read = f"no errors in {len(logs)} log(s)" if logs else "their logs were not collected"
+    return f"{len(pods)} pods ready, no restarts or probe failures, {read}"
 
 
 def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Finding]:
     w = item.workload
-    pods = pods_of(w, snapshot.pods or ())
+    pods = workload_pods(w, snapshot.pods or ())
     findings = _rollout(w)
     if w.kind == "DaemonSet" and snapshot.nodes is not None:
         findings += _coverage(w, pods, snapshot.nodes)

@@ -1,24 +1,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
+from kopscheck.cni_provider import agent_pods, provider_workloads
 from kopscheck.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
 from kopscheck.log_lines import SANDBOX_SIGNALS
 from kopscheck.messages import classify
+from kopscheck.networking import resolve_networking
 from kopscheck.results import Finding, Status, Verdict
 from kopscheck.signals import Signal
 
 RECENT = timedelta(hours=1)  # the API server's default event TTL
 SANDBOX_REASONS = ("FailedCreatePodSandBox", "FailedKillPod", "NetworkNotReady")
 NETWORK_SIGNALS = SANDBOX_SIGNALS | {Signal.CNI_NOT_INITIALIZED}
+AGENT_DOWN = "CNI provider agent not running on the node"
 # Most specific first: the first signal a message carries names its cause.
 CAUSES = (
     (Signal.IP_EXHAUSTED, "no IP addresses left"),
     (Signal.CNI_BINARY_MISSING, "CNI plugin binary missing"),
-    (Signal.CNI_AGENT_NOT_RUNNING, "CNI provider agent not running on the node"),
+    (Signal.CNI_AGENT_NOT_RUNNING, AGENT_DOWN),
     (Signal.CNI_NOT_INITIALIZED, "no CNI config on the node"),
     (Signal.NO_POD_CIDR, "node has no pod CIDR"),
 )
@@ -56,7 +59,7 @@ class SandboxErrors:
     id = "pod.sandbox-errors"
     family = "pod"
     needs = frozenset({Fact.EVENTS})
-    wants = frozenset({Fact.PODS, Fact.NODES})
+    wants = frozenset({Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains = frozenset({Signal.SANDBOX_NETWORK_FAILED})
 
     def run(self, snapshot: Snapshot) -> Verdict:
@@ -73,6 +76,7 @@ class SandboxErrors:
                 groups.items(), key=lambda g: (g[0][0], g[0][1].label)
             )
         ]
+        findings = _with_agent_pods(snapshot, findings)
         older = len(relevant) - len(recent)
         note = f" ({older} older event(s) ignored)" if older else ""
         bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
@@ -145,6 +149,26 @@ def _finding(
         message += " - recovered, the pods run now"
     ref = ObjectRef("Node", node) if node else None
     return Finding(status, message, ref, evidence, signals=tuple(dict.fromkeys(signals)))
+
+
+def _with_agent_pods(snapshot: Snapshot, findings: list[Finding]) -> list[Finding]:
+    """Show the provider's own pod on each node whose sandboxes say the agent is not running:
+    "Running and ready" there points at its mounts or socket, not at the pod being down."""
+    if not any(f.evidence.get("cause") == AGENT_DOWN for f in findings):
+        return findings
+    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    out = []
+    for finding in findings:
+        node = str(finding.evidence.get("node") or "")
+        if finding.evidence.get("cause") == AGENT_DOWN and snapshot.pods is not None:
+            seen = [f"{p.name}: {p.phase or 'Unknown'}, {_ready(p)}" for p in agents.get(node, [])]
+            finding = replace(finding, evidence={**finding.evidence, "agent_pods": seen})
+        out.append(finding)
+    return out
+
+
+def _ready(pod: Pod) -> str:
+    return "ready" if pod.ready else "not ready"
 
 
 def _status(

@@ -455,3 +455,28 @@ def test_node_whose_kubelet_stopped_is_not_judged(tmp_path: Path) -> None:
     assert verdict.findings[-1].object == ObjectRef("Node", W3)
     assert verdict.findings[-1].status is Status.SKIP
     assert verdict.summary == "no node reports a missing CNI config (3 judged, 1 not)"
+
+
+def test_detected_mode_only_notes_a_missing_controller(tmp_path: Path) -> None:
+    cluster = nc.healthy("calico")
+    _drop(cluster, KS, "deployments.json", "calico-kube-controllers")
+    _drop(cluster, KS, "pods.json", "calico-kube-controllers")
+    root = cluster.write(tmp_path)
+    (root / "kops" / "cluster.yaml").unlink()
+    from kopscheck.collectors.bundle import read_bundle
+
+    verdict = DEPLOYED.run(read_bundle(root))
+    assert verdict.status is Status.PASS
+    assert verdict.summary == (
+        "calico (detected from the cluster) deployed: DaemonSet/kube-system/calico-node"
+        " (not found: Deployment/kube-system/calico-kube-controllers)"
+    )
+
+
+def test_agent_pods_count_by_owner_when_labels_drifted(tmp_path: Path) -> None:
+    cluster = nc.healthy("calico")
+    ds = cluster.find(KS, "daemonsets.json", "calico-node")
+    ds["spec"]["selector"]["matchLabels"]["role.kubernetes.io/networking"] = "1"
+    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    assert verdict.status is Status.PASS
+    assert "calico-node 4/4 ready" in verdict.summary and "5 pods ready" in verdict.summary

@@ -81,6 +81,20 @@ def test_sandbox_failures_grouped_by_node_and_cause(
     assert verdict.summary == f"1 sandbox failure group(s): {W1}: {cause}"
 
 
+def test_agent_not_running_shows_the_agent_pod_on_that_node(tmp_path: Path) -> None:
+    cluster = nc.healthy("calico")
+    message = (
+        SETUP
+        + 'plugin type="calico" failed (add): stat /var/lib/calico/nodename: no such file or directory'
+    )
+    cluster.add("default", "pods.json", _web("web-a", W2, False))
+    cluster.add("default", "events.json", _event("web-a", W2, message, count=5))
+    verdict = SANDBOX.run(cluster.snapshot(tmp_path))
+    [finding] = verdict.findings
+    assert finding.status is Status.FAIL
+    assert finding.evidence["agent_pods"] == ["calico-node-hx4rw: Running, ready"]
+
+
 def test_network_not_ready_events_point_at_the_missing_cni_config() -> None:
     message = ("network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady"
                " message:Network plugin returns error: cni plugin not initialized")  # fmt: skip
