@@ -5,13 +5,14 @@ Shared by the cni.* and pod.* checks so they agree on which workloads are "the p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kopscheck.facts import (
     Condition,
     ContainerLog,
     Node,
+    NodeFiles,
     Pod,
     Snapshot,
     Taint,
@@ -137,3 +138,26 @@ def logs_by_pod(logs: Iterable[ContainerLog]) -> dict[tuple[str, str], list[Cont
     for log in logs:
         index.setdefault((log.namespace, log.pod), []).append(log)
     return index
+
+
+def files_by_node(
+    nodes: Iterable[Node], files: Mapping[str, NodeFiles] | None
+) -> dict[str, NodeFiles]:
+    """Node files keyed by node name, whatever the bundle named their directory.
+
+    People collect `nodes/<dir>/` by hand under the instance id, the EC2 private DNS name
+    (`ip-172-20-46-21.ec2.internal`) or the short hostname; a directory that matches no
+    registered node keeps its own name (its kubelet may never have registered).
+    """
+    aliases: dict[str, str] = {}
+    for node in nodes:
+        names = [node.name, node.instance_id, node.labels.get("kubernetes.io/hostname", "")]
+        if node.internal_ip:
+            names.append("ip-" + node.internal_ip.replace(".", "-"))
+        for alias in filter(None, names):
+            aliases.setdefault(alias, node.name)
+    out: dict[str, NodeFiles] = {}
+    for key, found in (files or {}).items():
+        short = key.split(".", 1)[0]
+        out[aliases.get(key) or aliases.get(short) or key] = found
+    return out

@@ -279,3 +279,24 @@ def test_daemonset_targets_follow_node_selector_and_taints() -> None:
     assert snap.workloads and snap.nodes
     names = [n.name for n in daemonset_targets(snap.workloads[0], snap.nodes)]
     assert names == ["i-0aa", "i-0dd"]
+
+
+def test_node_files_match_nodes_by_instance_id_or_private_dns_name() -> None:
+    from kopscheck.cni_provider import files_by_node
+
+    snap = snapshot(
+        nodes=[
+            kb.node("i-0aa", "172.20.40.1", "100.96.1.0/24"),
+            kb.node("i-0bb", "172.20.40.2", "100.96.2.0/24"),
+        ]
+    )
+    files = {
+        "ip-172-20-40-1.ec2.internal": NodeFiles("ip-172-20-40-1.ec2.internal"),
+        "i-0bb": NodeFiles("i-0bb"),
+        "i-0zz-never-registered": NodeFiles("i-0zz-never-registered"),
+    }
+    assert sorted(files_by_node(snap.nodes or (), files)) == [
+        "i-0aa",
+        "i-0bb",
+        "i-0zz-never-registered",
+    ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from kopscheck.cni_provider import network_condition
+from kopscheck.cni_provider import files_by_node, network_condition
 from kopscheck.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
 from kopscheck.log_lines import not_ready_lines
 from kopscheck.messages import classify
@@ -44,7 +44,7 @@ class NodeConfig:
         mode = resolve_networking(snapshot)
         expected_types = _expected_types(snapshot, mode)
         nodes = {n.name: n for n in snapshot.nodes or ()}
-        files = snapshot.node_files or {}
+        files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
             _judge(name, nodes.get(name), files.get(name), expected_types, mode)
             for name in sorted({*nodes, *files})

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kopscheck.cni_provider import network_condition
+from kopscheck.cni_provider import files_by_node, network_condition
 from kopscheck.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef, Snapshot
 from kopscheck.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
 from kopscheck.messages import classify
@@ -59,7 +59,7 @@ class KubeletNetworkPlugin:
             mode.spec if mode else None, kubernetes_version(snapshot), snapshot.kops_cluster
         )
         nodes = {n.name: n for n in snapshot.nodes or ()}
-        files = snapshot.node_files or {}
+        files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
             _judge(name, nodes.get(name), files.get(name), ctx) for name in sorted({*nodes, *files})
         ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kopscheck.cni_provider import agent_pods, logs_by_pod, provider_workloads
+from kopscheck.cni_provider import agent_pods, files_by_node, logs_by_pod, provider_workloads
 from kopscheck.facts import JSON, Fact, Node, ObjectRef, Snapshot
 from kopscheck.log_lines import LineKind, LogLine, sandbox_lines
 from kopscheck.networking import resolve_networking
@@ -95,7 +95,7 @@ class NodeLogs:
 def _readings(snapshot: Snapshot) -> dict[str, list[Reading]]:
     """Kubelet logs and the provider agents' container logs, by node."""
     found: dict[str, list[Reading]] = {}
-    for name, files in (snapshot.node_files or {}).items():
+    for name, files in files_by_node(snapshot.nodes or (), snapshot.node_files).items():
         if files.kubelet_log is not None:
             found.setdefault(name, []).append(_read("kubelet log", files.kubelet_log))
     agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))

@@ -128,6 +128,29 @@ def test_fixture_is_diagnosed_by_evidence(
     assert _failing(report) == failing
 
 
+@pytest.mark.parametrize(
+    "root",
+    [DEMO_ROOT / "cni-no-provider", *sorted(p for p in FIXTURES.iterdir() if p.is_dir())],
+    ids=lambda p: p.name,
+)
+def test_causes_never_form_a_cycle(root: Path) -> None:
+    report = _report(root)
+    causes = {r.check: set(r.caused_by) for r in report.results}
+
+    def upstream(check: str) -> set[str]:
+        found: set[str] = set()
+        frontier = list(causes[check])
+        while frontier:
+            cause = frontier.pop()
+            if cause not in found:
+                found.add(cause)
+                frontier += causes[cause]
+        return found
+
+    assert [c for c in causes if c in upstream(c)] == []
+    assert all(not causes[root_cause] for root_cause in report.root_causes)
+
+
 def test_healthy_demo_raises_no_alarm() -> None:
     report = _report(DEMO_ROOT / "healthy")
     assert [(r.check, r.status) for r in report.results if r.status is not Status.PASS] == []
