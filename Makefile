@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/kopscheck demo
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check kopscheck checks tests benchmarks
-	$(BIN)/ruff format --check kopscheck checks tests benchmarks
+	$(BIN)/ruff check kopscheck checks tests tools benchmarks
+	$(BIN)/ruff format --check kopscheck checks tests tools benchmarks
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy kopscheck checks

@@ -7,6 +7,8 @@ explicit list the engine runs, in report order; third-party checks come through 
 
 from __future__ import annotations
 
+from .aws.route_table_capacity import RouteTableCapacity
+from .aws.route_table_health import RouteTableHealth
 from .cni.node_config import NodeConfig
 from .cni.provider_deployed import ProviderDeployed
 from .cni.provider_healthy import ProviderHealthy
@@ -27,4 +29,6 @@ BUILTIN_CHECKS: tuple[type, ...] = (
     DnsRollout,
     SandboxErrors,
     NodeLogs,
+    RouteTableCapacity,
+    RouteTableHealth,
 )

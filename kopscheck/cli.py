@@ -20,7 +20,8 @@ from kopscheck.facts import Snapshot
 from kopscheck.registry import find_check, load_checks
 from kopscheck.reporters import OutputFormat, get_reporter
 from kopscheck.results import Report, Status
-from kopscheck.sources import SourceOptions, collect
+from kopscheck.run import CheckRequest, execute
+from kopscheck.sources import SourceOptions
 
 app = typer.Typer(
     name="kopscheck",
@@ -92,9 +93,14 @@ def _run(
 
 @app.command()
 def check(
-    bundle: Annotated[Path | None, typer.Option(help="A bundle directory (CONTRACT §4).")] = None,
+    bundle: Annotated[
+        list[Path] | None,
+        typer.Option(help="A bundle directory (CONTRACT §4); repeat for several clusters."),
+    ] = None,
     dump: Annotated[Path | None, typer.Option(help="A `kubectl cluster-info dump` file.")] = None,
-    context: Annotated[str | None, typer.Option(help="kubeconfig context (live).")] = None,
+    context: Annotated[
+        list[str] | None, typer.Option(help="kubeconfig context (live); repeat for several.")
+    ] = None,
     kubeconfig: Annotated[Path | None, typer.Option(help="kubeconfig file (live).")] = None,
     name: Annotated[str | None, typer.Option("--name", help="kops cluster name.")] = None,
     state_store: Annotated[
@@ -111,12 +117,30 @@ def check(
     fail_on: FailOnOpt = "fail",
     output: OutputOpt = "table",
     out: OutFileOpt = None,
+    all_contexts: Annotated[
+        bool, typer.Option("--all-contexts", help="Check every kubeconfig context.")
+    ] = False,
+    wait: Annotated[
+        str | None, typer.Option(help="Re-check until healthy or this long (30s, 2m, 1h30m).")
+    ] = None,
+    interval: Annotated[
+        str | None, typer.Option(help="With --wait: time between runs (default 10s).")
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(help="With --wait: consecutive passing runs needed (default 1).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Suppress the known findings this file lists.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Record this run's problem findings as known.")
+    ] = None,
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     options = SourceOptions(
-        bundle=bundle,
+        bundle=None,  # set per cluster by kopscheck.run
         dump=dump,
-        context=context,
+        context=None,
         kubeconfig=kubeconfig,
         cluster_name=name,
         state_store=state_store,
@@ -125,8 +149,22 @@ def check(
         networking=networking,
         probe=probe,
     )
-    snapshot = collect(options)
-    _run(snapshot, select, skip, fail_on, output, out)
+    request = CheckRequest(
+        options,
+        tuple(bundle or ()),
+        tuple(context or ()),
+        all_contexts,
+        Selection(select=_split(select), skip=_split(skip)),
+        _fail_on(fail_on),
+        output,
+        out,
+        baseline,
+        write_baseline,
+        wait,
+        interval,
+        count,
+    )
+    raise typer.Exit(execute(request))
 
 
 @app.command()
@@ -207,6 +245,18 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
     if doc.body:
         lines += ["", doc.body]
     typer.echo("\n".join(lines))
+
+
+@app.command("diff")
+def diff_reports(
+    old: Annotated[Path, typer.Argument(help="The earlier JSON report (--output json).")],
+    new: Annotated[Path, typer.Argument(help="The later JSON report.")],
+    output: OutputOpt = "table",
+) -> None:
+    """What changed between two JSON reports; exit 1 if anything got worse."""
+    from kopscheck.report_diff import run_diff
+
+    raise typer.Exit(run_diff(old, new, output))
 
 
 def main() -> None:

@@ -1,59 +1,122 @@
-"""Link symptoms to causes by evidence: shared objects and explained signals.
+"""Link symptoms to causes by evidence: shared objects and explained signals, never a fixed table.
 
-Result A is caused by failing result B when one of A's problem findings
-- carries a signal that B's check declares it `explains`, or
-- names as `related` an object that one of B's problem findings is about.
-Root causes are the failing results nothing explains, the ones explaining most first.
+A finding is explained by another failing result B when
+- it carries a signal that B's check declares it `explains`, or
+- it names as `related` an object that one of B's problem findings is about,
+and B's evidence is at least as severe as the finding: a warning (facts not enough to decide)
+never explains a failure. Only a result's decisive findings, those at the result's own status,
+link it: result A is caused by B when one of them is explained by B.
+
+Root causes, most fundamental first:
+- failing (fail or warn) results that nothing explains;
+- results partly explained that also hold a decisive finding with signals of its own that
+  nothing explains: CoreDNS in a forwarding loop on a Ready node next to a CoreDNS pod Pending
+  on a NotReady node is two problems, and the loop must not hide behind the CNI;
+- for each cycle of mutual causes no other root reaches, the member that explains the most;
+- erroring results (the check could not be evaluated).
+Ordered fail, then warn, then error; within that by how many results each explains, directly
+or through others; then in report order (the catalog lists the fundamental layers first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from kopscheck.check import Check
 from kopscheck.facts import ObjectRef
-from kopscheck.results import CheckResult, Status
+from kopscheck.results import CheckResult, Finding, Status
 
 FAILING = (Status.FAIL, Status.WARN)
+_ROOT_ORDER = {Status.FAIL: 0, Status.WARN: 1, Status.ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    """What a failing result can explain: its check's signals and the objects it is about."""
+
+    rank: int
+    signals: frozenset[str]
+    objects: Mapping[ObjectRef, int]  # object -> rank of the worst problem finding about it
+
+    def explains(self, finding: Finding) -> bool:
+        needed = finding.status.rank
+        if self.rank < needed:
+            return False
+        if self.signals.intersection(finding.signals):
+            return True
+        return any(self.objects.get(ref, -1) >= needed for ref in finding.related)
 
 
 def diagnose(
     results: Sequence[CheckResult], checks: Sequence[Check]
 ) -> tuple[list[CheckResult], list[str]]:
-    explains = {c.id: c.explains for c in checks}
+    """Fill each result's `caused_by` and return the results with the root causes in order."""
+    explains = {c.id: frozenset(c.explains) for c in checks}
     failing = [r for r in results if r.status in FAILING]
-    objects = {r.check: {f.object for f in r.problems if f.object} for r in failing}
+    evidence = {r.check: _evidence(r, explains.get(r.check, frozenset())) for r in failing}
     causes: dict[str, list[str]] = {}
+    roots: list[str] = []
     for symptom in failing:
-        causes[symptom.check] = [
-            cause.check
-            for cause in failing
-            if cause.check != symptom.check
-            and _explained(symptom, explains.get(cause.check, frozenset()), objects[cause.check])
-        ]
-    roots = [r.check for r in failing if not causes[r.check]]
-    roots += _cycle_roots(causes, roots)
+        causes[symptom.check], stands_alone = _link(symptom, failing, evidence)
+        if stands_alone or not causes[symptom.check]:
+            roots.append(symptom.check)
+    roots += _cycle_roots([r.check for r in failing], causes, roots)
     roots += [r.check for r in results if r.status is Status.ERROR]
-    reach = {root: _reach(root, causes) for root in roots}
+    status = {r.check: r.status for r in results}
     order = {r.check: i for i, r in enumerate(results)}
-    errors = {r.check for r in results if r.status is Status.ERROR}
-    roots.sort(key=lambda root: (root in errors, -len(reach[root]), order[root]))
+    reach = {root: _reach(root, causes) for root in roots}
+    roots.sort(key=lambda root: (_ROOT_ORDER[status[root]], -len(reach[root]), order[root]))
     linked = [replace(r, caused_by=tuple(causes.get(r.check, ()))) for r in results]
     return linked, roots
 
 
-def _explained(symptom: CheckResult, signals: frozenset[str], objects: set[ObjectRef]) -> bool:
-    for finding in symptom.problems:
-        if signals.intersection(finding.signals):
-            return True
-        if objects.intersection(finding.related):
-            return True
-    return False
+def symptoms_of(results: Sequence[CheckResult], root: str) -> list[tuple[CheckResult, str | None]]:
+    """Every result `root` explains, directly or through others, in report order.
+
+    Each comes with the cause it is reached through, or None when `root` causes it directly.
+    """
+    causes = {r.check: list(r.caused_by) for r in results}
+    reached = _reach(root, causes)
+    found = []
+    for result in results:
+        if result.check not in reached:
+            continue
+        via = None if root in result.caused_by else _first_in(result.caused_by, reached)
+        found.append((result, via))
+    return found
 
 
-def _reach(root: str, causes: dict[str, list[str]]) -> set[str]:
-    """Every result that `root` explains, directly or through others."""
+def _first_in(candidates: Sequence[str], pool: set[str]) -> str | None:
+    return next((c for c in candidates if c in pool), None)
+
+
+def _evidence(result: CheckResult, signals: frozenset[str]) -> _Evidence:
+    objects: dict[ObjectRef, int] = {}
+    for finding in result.problems:
+        if finding.object is not None:
+            objects[finding.object] = max(objects.get(finding.object, -1), finding.status.rank)
+    return _Evidence(result.status.rank, signals, objects)
+
+
+def _link(
+    symptom: CheckResult, failing: Sequence[CheckResult], evidence: Mapping[str, _Evidence]
+) -> tuple[list[str], bool]:
+    """The results explaining `symptom`, and whether it also shows a problem of its own."""
+    others = [c.check for c in failing if c.check != symptom.check]
+    linked: set[str] = set()
+    stands_alone = False
+    for finding in symptom.findings:
+        if finding.status is not symptom.status:
+            continue
+        by = {cause for cause in others if evidence[cause].explains(finding)}
+        linked |= by
+        stands_alone = stands_alone or (not by and bool(finding.signals))
+    return [cause for cause in others if cause in linked], stands_alone
+
+
+def _reach(root: str, causes: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every result that `root` explains, directly or through others (never `root` itself)."""
     seen: set[str] = set()
     frontier = [root]
     while frontier:
@@ -65,7 +128,18 @@ def _reach(root: str, causes: dict[str, list[str]]) -> set[str]:
     return seen - {root}
 
 
-def _cycle_roots(causes: dict[str, list[str]], roots: list[str]) -> list[str]:
-    """Failing results only reachable through a cycle of mutual causes become roots too."""
-    covered = set(roots).union(*(_reach(r, causes) for r in roots)) if roots else set()
-    return sorted(check for check in causes if check not in covered)
+def _cycle_roots(
+    failing: Sequence[str], causes: Mapping[str, Sequence[str]], roots: Sequence[str]
+) -> list[str]:
+    """One root for each cycle of mutual causes that no root reaches: the one explaining most."""
+    covered = set(roots)
+    for root in roots:
+        covered |= _reach(root, causes)
+    picked: list[str] = []
+    left = [check for check in failing if check not in covered]
+    while left:
+        best = max(left, key=lambda c: (len(_reach(c, causes) - covered), -failing.index(c)))
+        picked.append(best)
+        covered |= {best} | _reach(best, causes)
+        left = [check for check in left if check not in covered]
+    return picked

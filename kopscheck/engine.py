@@ -57,6 +57,8 @@ def run_check(check: Check, snapshot: Snapshot, selection: Selection) -> CheckRe
     except Exception as exc:  # a broken check must not end the run
         return result(Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}")
     status = verdict.status
+    if status is Status.SKIP:  # the check itself says it does not apply
+        return result(Status.SKIP, verdict.summary)
     remediation = verdict.remediation or (doc.fix if status is not Status.PASS else None)
     return result(status, verdict.summary, findings=verdict.findings, remediation=remediation)
 

@@ -48,14 +48,22 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What a check returns: its findings and the line a person reads first."""
+    """What a check returns: its findings and the line a person reads first.
+
+    `not_applicable` says the check does not apply to this cluster (a kubenet-only check on a
+    calico cluster); the engine reports it as `skip` with the summary as the reason, never as
+    a pass.
+    """
 
     summary: str
     findings: tuple[Finding, ...] = ()
     remediation: str | None = None
+    not_applicable: bool = False
 
     @property
     def status(self) -> Status:
+        if self.not_applicable:
+            return Status.SKIP
         return worst(f.status for f in self.findings)
 
 
@@ -70,6 +78,8 @@ class CheckResult:
     remediation: str | None = None
     caused_by: tuple[str, ...] = ()
     step: str = ""
+    # Problem findings a baseline marks as known: listed, but not counted for the status.
+    suppressed: tuple[Finding, ...] = ()
 
     @property
     def problems(self) -> tuple[Finding, ...]:
@@ -94,6 +104,7 @@ class Report:
     fail_on: Status = Status.FAIL
     tool_version: str = ""
     notes: tuple[str, ...] = ()
+    baseline: str | None = None  # the --baseline file applied, if any
 
     @property
     def status(self) -> Status:

@@ -35,3 +35,17 @@ def collect(options: SourceOptions) -> Snapshot:
 
         return read_dump(options.dump, networking=options.networking)
     raise ScanError("live collection is not available in this build; use --bundle or --dump")
+
+
+def add_live_aws(snapshot: Snapshot, options: SourceOptions) -> Snapshot:
+    """A live snapshot with its AWS facts: route tables, instances, ASGs, route quota.
+
+    The live path calls this after the Kubernetes and kops facts are in, so the cluster name
+    can come from --name or the kops spec. AWS refusing or failing leaves those facts missing
+    with the reason (the checks that need them skip); only a bad --profile is an input error.
+    To also write them into a bundle, call `collect_aws` and `write_aws_files` instead.
+    """
+    from kopscheck.collectors.live_aws import collect_aws
+
+    name = options.cluster_name or snapshot.cluster_name
+    return collect_aws(name, options.region, options.profile).apply(snapshot)

@@ -5,25 +5,16 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
+from cli_outcome import CliOutcome
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.facts import Snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@dataclass(frozen=True)
-class CliOutcome:
-    code: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliOutcome
+from cli_outcome import CliOutcome
 
 
 def _assert_one_line_error(outcome: CliOutcome, *needles: str) -> None:

@@ -119,9 +119,9 @@ def test_dump_stream_gives_the_same_results_as_the_directory(tmp_path: Path, sce
     for doc in (from_dir, from_stream):
         doc.pop("generated_at")
         doc["target"].pop("source")
-        for result in doc["results"]:  # each source names its own missing files
-            if result["status"] == "skip":
-                result.pop("summary")
+        for result in doc["results"]:
+            if result["status"] == "skip":  # each source names its own missing file
+                result["summary"] = "skipped"
     assert from_dir == from_stream
     assert from_stream["status"] == ("fail" if scenario == "cni-no-provider" else "pass")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from check_scenarios import SCENARIOS
+from check_scenarios import SCENARIOS, bundle
 
 from kopscheck.check import CHECK_ID, Check, check_doc
 from kopscheck.collectors.bundle import read_bundle
@@ -57,8 +59,10 @@ def test_check_is_well_formed_and_documented(check: Check) -> None:
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
-def test_check_really_fails_and_passes_on_realistic_bundles(check: Check) -> None:
+def test_check_really_fails_and_passes_on_realistic_bundles(check: Check, tmp_path: Path) -> None:
     assert check.id in SCENARIOS, f"add a failing and a passing bundle for {check.id}"
     failing, passing = SCENARIOS[check.id]
-    assert run_check(check, read_bundle(failing), Selection()).status is Status.FAIL
-    assert run_check(check, read_bundle(passing), Selection()).status is Status.PASS
+    failed = run_check(check, read_bundle(bundle(failing, tmp_path / "fail")), Selection())
+    assert failed.status is Status.FAIL, failed.summary
+    passed = run_check(check, read_bundle(bundle(passing, tmp_path / "pass")), Selection())
+    assert passed.status is Status.PASS, passed.summary

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import CliOutcome
+from cli_outcome import CliOutcome
 
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.registry import load_checks

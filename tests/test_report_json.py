@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import CliOutcome
+from cli_outcome import CliOutcome
 
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.registry import load_checks

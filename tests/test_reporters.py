@@ -68,7 +68,8 @@ def test_markdown_leads_with_root_cause_and_lists_every_check() -> None:
     assert "- `Networking/cni`: networking is `cni` and no CNI provider is deployed" in text
     assert "<details><summary>Symptoms this explains</summary>" in text
     assert "- `node.network-ready` (fail): 4 of 4 nodes not network-ready" in text
-    assert "| ❌ fail | `dns.rollout` |" in text and "node.network-ready, pod.node-logs) |" in text
+    assert "| ❌ fail | `dns.rollout` |" in text
+    assert "(caused by cni.node-config, node.network-ready) |" in text
 
 
 def test_markdown_escapes_pipes_in_table_cells() -> None:
@@ -87,18 +88,21 @@ def _terminal(report: Report) -> str:
 
 
 def test_terminal_puts_root_cause_first_with_objects_evidence_and_fix() -> None:
-    screen = _terminal(_report("cni-no-provider"))
+    report = _report("cni-no-provider")
+    screen = _terminal(report)
     lines = screen.splitlines()
     assert lines[0].startswith("kopscheck · cluster cni-demo.k8s.local · source bundle")
     assert "networking cni (from kops spec)" in screen
     assert lines[1] == "Kubernetes v1.32.4 · networking cni (from kops spec)"
-    assert "Root cause 1: cni.provider-deployed" in lines[2]
+    assert lines[2].startswith("Start here: cni.provider-deployed — ")
+    assert screen.index("Start here:") < screen.index("Root cause 1: cni.provider-deployed")
     assert screen.index("Root cause 1") < screen.index("All checks")
     assert "Networking/cni" in screen and "i-0a1b2c3d4e5f60004" in screen
-    assert "Fix: for `cni`, deploy your provider now" in screen
+    assert "Fix: deploy the CNI provider the networking mode needs." in screen
     assert "Symptoms this explains:" in screen
     assert "FAIL  node.network-ready:" in screen
-    assert lines[-1] == "Result: FAIL  · 2 pass, 7 fail · --fail-on fail"
+    counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
+    assert lines[-1] == f"Result: FAIL  · {counts} · --fail-on fail"
 
 
 def test_terminal_healthy_has_no_root_cause_panel() -> None:

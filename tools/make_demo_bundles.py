@@ -498,7 +498,201 @@ def calico_cni_config(root: Path, host: str, cidr: str) -> None:
     )
 
 
+def coredns_loop(root: Path) -> None:
+    """The healthy calico cluster, except CoreDNS crash-loops on `plugin/loop`: not the CNI."""
+    healthy(root)
+    info = root / "cluster-info" / KS
+    placed = (
+        ("coredns-7d8f9c6b5-4xk2m", WORKERS[0], "100.96.1.3", 46143),
+        ("coredns-7d8f9c6b5-p9wqz", WORKERS[1], "100.96.2.4", 59782),
+    )
+    coredns = []
+    for n, (h, hip, _), pip, _ in placed:
+        back_off = f"back-off 5m0s restarting failed container=coredns pod={n}_kube-system({kb.uid(f'{KS}/{n}/')})"
+        status = kb.container_status(
+            "coredns",
+            COREDNS_IMAGE,
+            state="waiting",
+            reason="CrashLoopBackOff",
+            message=back_off,
+            ready=False,
+            restarts=7,
+            last_reason="Error",
+        )
+        coredns.append(
+            kb.pod(
+                n,
+                KS,
+                {"k8s-app": "kube-dns", "pod-template-hash": "7d8f9c6b5"},
+                ("ReplicaSet", "coredns-7d8f9c6b5"),
+                COREDNS_IMAGE,
+                "coredns",
+                node_name=h,
+                pod_ip=pip,
+                host_ip=hip,
+                statuses=[status],
+            )
+        )
+    pods = json.loads((info / "pods.json").read_text())["items"]
+    pods = [p for p in pods if not p["metadata"]["name"].startswith("coredns-")] + coredns
+    kb.write_json(info / "pods.json", kb.as_list("PodList", pods))
+    deployments = json.loads((info / "deployments.json").read_text())["items"]
+    deployments = [d for d in deployments if d["metadata"]["name"] != "coredns"]
+    kb.write_json(
+        info / "deployments.json",
+        kb.as_list("DeploymentList", [coredns_deployment(0), *deployments], "apps/v1"),
+    )
+    events = [
+        kb.event(
+            ("Pod", KS, n),
+            "BackOff",
+            f"Back-off restarting failed container coredns in pod {n}_kube-system({kb.uid(f'{KS}/{n}/')})",
+            count=29,
+            host=h,
+        )
+        for n, (h, _, _), _, _ in placed
+    ]
+    kb.write_json(info / "events.json", kb.as_list("EventList", events))
+    not_ready = [(pip, h, n) for n, (h, _, _), pip, _ in placed]
+    kb.write_json(
+        info / "endpoints.json",
+        {
+            "apiVersion": "v1",
+            "items": [kb.endpoints("kube-dns", KS, [], not_ready=not_ready)],
+            "kind": "List",
+            "metadata": {"resourceVersion": ""},
+        },
+    )
+    for n, _, _, port in placed:
+        header = f"container coredns of pod {KS}/{n}"
+        body = (
+            ".:53\n[INFO] plugin/reload: Running configuration SHA512 = 591cf3\nCoreDNS-1.11.4\n"
+            "linux/amd64, go1.22.8, 7f2a6b3\n"
+            f'[FATAL] plugin/loop: Loop (127.0.0.1:{port} -> :53) detected for zone ".", see '
+            'https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO 4547991504243258144.3688648895315093531."'
+        )
+        path = info / n / "logs.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"==== START logs for {header} ====\n{body}\n==== END logs for {header} ====\n"
+        )
+    (root / "README.md").write_text(
+        "# A healthy calico cluster whose CoreDNS crash-loops on a forwarding loop (plugin/loop)\n\n"
+        "Every node is Ready and calico-node runs everywhere, but CoreDNS forwards to the node's\n"
+        "resolv.conf stub (127.0.0.53), which sends the query back: CoreDNS exits with `plugin/loop`.\n"
+        "The root cause is `dns.rollout` itself; nothing traces it to the CNI.\n"
+    )
+
+
+def kubenet_route_limit(root: Path) -> None:
+    """kubenet at 60 nodes: the route table is full (50 of 50), 12 nodes have no route."""
+    import aws_builders as ab
+
+    cluster = ab.KubenetCluster(workers=59, routed=48, nodes_max=70)
+    kops_files(root, cluster.name, {"kubenet": {}})
+    groups = ab.kops_instance_groups(cluster.name, cluster.instance_groups())
+    (root / "kops" / "instancegroups.yaml").write_text(yaml.safe_dump_all(groups, sort_keys=True))
+    cp, cp_ip = cluster.instance_id(0), cluster.ip(0)
+    pods = []
+    for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        image = f"registry.k8s.io/{component}:v1.32.4"
+        pods.append(
+            kb.pod(
+                f"{component}-{cp}",
+                KS,
+                {"k8s-app": component},
+                ("Node", cp),
+                image,
+                component,
+                node_name=cp,
+                pod_ip=cp_ip,
+                host_ip=cp_ip,
+                host_network=True,
+                statuses=[kb.container_status(component, image)],
+                priority_class="system-cluster-critical",
+            )
+        )
+    ccm_image = "registry.k8s.io/provider-aws/cloud-controller-manager:v1.32.1"
+    pods.append(
+        kb.pod(
+            "aws-cloud-controller-manager-7xw2d",
+            KS,
+            {"k8s-app": "aws-cloud-controller-manager"},
+            ("DaemonSet", "aws-cloud-controller-manager"),
+            ccm_image,
+            "aws-cloud-controller-manager",
+            node_name=cp,
+            pod_ip=cp_ip,
+            host_ip=cp_ip,
+            host_network=True,
+            statuses=[kb.container_status("aws-cloud-controller-manager", ccm_image)],
+            priority_class="system-cluster-critical",
+        )
+    )
+    coredns = [
+        kb.pod(
+            n,
+            KS,
+            {"k8s-app": "kube-dns", "pod-template-hash": "7d8f9c6b5"},
+            ("ReplicaSet", "coredns-7d8f9c6b5"),
+            COREDNS_IMAGE,
+            "coredns",
+            node_name=cluster.instance_id(i),
+            pod_ip=cluster.pod_cidr(i).replace(".0/24", ".3"),
+            host_ip=cluster.ip(i),
+            statuses=[kb.container_status("coredns", COREDNS_IMAGE)],
+        )
+        for n, i in (("coredns-7d8f9c6b5-4xk2m", 1), ("coredns-7d8f9c6b5-p9wqz", 2))
+    ]
+    ccm_ds = kb.daemonset(
+        "aws-cloud-controller-manager",
+        KS,
+        {
+            "k8s-addon": "aws-cloud-controller.addons.k8s.io",
+            "k8s-app": "aws-cloud-controller-manager",
+        },
+        {"k8s-app": "aws-cloud-controller-manager"},
+        ccm_image,
+        1,
+        1,
+        node_selector={"node-role.kubernetes.io/control-plane": ""},
+    )
+    kb.write_cluster_info(
+        root,
+        cluster.nodes(),
+        {
+            KS: {
+                "pods.json": pods + coredns,
+                "deployments.json": [coredns_deployment(2)],
+                "daemonsets.json": [kops_controller_ds(), ccm_ds],
+                "services.json": [dns_service()],
+                "endpoints.json": [
+                    kb.endpoints(
+                        "kube-dns",
+                        KS,
+                        [
+                            (c["status"]["podIP"], c["spec"]["nodeName"], c["metadata"]["name"])
+                            for c in coredns
+                        ],
+                    )
+                ],
+            },
+            "default": {**default_ns(), "events.json": cluster.events()},
+        },
+    )
+    ab.write_aws(root, cluster.aws_docs(quota_value=50))
+    (root / "README.md").write_text(
+        "# kubenet at 60 nodes: the AWS route table is full, 12 nodes NoRouteCreated\n\n"
+        "The origin document's kubenet limit: one route per node in the cluster's route table,\n"
+        "50 routes allowed. The table holds 50 of 50 (local, internet gateway, 48 nodes), so the\n"
+        "route controller's CreateRoute fails with RouteLimitExceeded and 12 nodes stay\n"
+        "NetworkUnavailable (NoRouteCreated). The nodes instance group may grow to 70.\n"
+    )
+
+
 SCENARIOS = {"cni-no-provider": cni_no_provider, "healthy": healthy}
+SCENARIOS["coredns-loop"] = coredns_loop
+SCENARIOS["kubenet-route-limit"] = kubenet_route_limit
 
 
 def main(out: Path) -> None:

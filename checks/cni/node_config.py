@@ -24,8 +24,8 @@ class NodeConfig:
     file in /etc/cni/net.d/. Has your network provider started?". A leftover config from an
     earlier provider that sorts first silently wins over the current one.
 
-    Fix: start (or repair) the provider's agent on the nodes listed; it writes the config
-    within seconds (`kubectl -n kube-system logs` of its pod on that node; its install-cni init
+    Fix: get the CNI provider's agent running on the nodes listed. It writes the config within
+    seconds (`kubectl -n kube-system logs` of its pod on that node; its install-cni init
     container writes the file). Remove stale files of a former provider from /etc/cni/net.d
     and restart the runtime. kubenet: the node needs a podCIDR (kube-controller-manager
     --allocate-node-cidrs) before containerd can render its config.

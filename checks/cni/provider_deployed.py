@@ -22,9 +22,10 @@ class ProviderDeployed:
     initialized") until you deploy one, so kube-dns/CoreDNS cannot start either. kubenet and
     gce need no provider pods at all.
 
-    Fix: for `cni`, deploy your provider now (its Helm chart, operator or manifest, e.g.
-    Calico's tigera-operator or `cilium install`); the nodes turn Ready within a minute. For a
-    kops-managed mode, re-apply the addons with `kops update cluster --yes` and look at
+    Fix: deploy the CNI provider the networking mode needs. With `cni` that is yours to install
+    (its Helm chart, operator or manifest, e.g. Calico's tigera-operator or `cilium install`);
+    the nodes turn Ready within a minute. For a kops-managed mode, re-apply the addons with
+    `kops update cluster --yes` and look at
     `kubectl -n kube-system get ds,deploy -l role.kubernetes.io/networking=1`; if the spec and
     the cluster disagree, fix spec.networking or pass the right `--networking`.
 

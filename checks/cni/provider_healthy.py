@@ -58,11 +58,12 @@ class ProviderHealthy:
     not ready: BGP not established", "Felix is not live") and error lines in the agent's log
     show a provider that runs but does not work.
 
-    Fix: for each pod listed, `kubectl -n NAMESPACE describe pod NAME` and `kubectl logs NAME
-    -c CONTAINER --previous`. Missing on a node: compare the DaemonSet's nodeSelector and
-    tolerations with the node's labels and taints. BGP not established: security groups must
-    allow TCP 179 (and IP-in-IP / VXLAN) between nodes. IP exhaustion in aws-node: add subnet
-    space or enable prefix delegation.
+    Fix: get the provider's pods listed running and ready on every node. For each,
+    `kubectl -n NAMESPACE describe pod NAME` and `kubectl logs NAME -c CONTAINER --previous`.
+    Missing on a node: compare the DaemonSet's nodeSelector and tolerations with the node's
+    labels and taints. BGP not established: security groups must allow TCP 179 (and IP-in-IP /
+    VXLAN) between nodes. IP exhaustion in aws-node: add subnet space or enable prefix
+    delegation.
 
     Step: "The CNI provider started without errors" (Troubleshooting, Validating CNI Installation).
     """

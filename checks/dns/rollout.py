@@ -4,10 +4,19 @@ from kopscheck.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snap
 from kopscheck.pod_health import pod_problem
 from kopscheck.results import Finding, Status, Verdict
 from kopscheck.selectors import events_by_object, matches, pods_of
+from kopscheck.signals import Signal
 
 DNS_NAMES = ("coredns", "kube-dns")
 DNS_KINDS = ("Deployment", "DaemonSet", "ReplicationController")
 DNS_SERVICE = "kube-dns"
+LOOP_FIX = (
+    "Give CoreDNS a real upstream resolver instead of one that forwards back to it, then delete"
+    " the CoreDNS pods so they restart. Either point the kubelet's resolvConf"
+    " (spec.kubelet.resolvConf in the kops cluster spec) at a file that names no local stub such"
+    " as 127.0.0.53 (on Ubuntu: /run/systemd/resolve/resolv.conf), or set the forward plugin in"
+    " the CoreDNS Corefile to the VPC resolver (169.254.169.253). This is a DNS configuration"
+    " problem, not a CNI one: https://coredns.io/plugins/loop#troubleshooting"
+)
 
 
 class DnsRollout:
@@ -47,7 +56,11 @@ class DnsRollout:
             findings += _workload_findings(workload)
             findings += _pod_findings(snapshot, own)
         findings += _service_findings(snapshot, workloads, pods)
-        return Verdict(_summary(workloads, findings), tuple(findings))
+        summary = _summary(workloads, findings)
+        if any(Signal.DNS_LOOP in f.signals for f in findings):
+            summary += "; CoreDNS reports a forwarding loop (plugin/loop)"
+            return Verdict(summary, tuple(findings), remediation=LOOP_FIX)
+        return Verdict(summary, tuple(findings))
 
 
 def _is_dns(workload: Workload) -> bool:

@@ -22,11 +22,11 @@ class NetworkingSupported:
     blocked for Kubernetes 1.28+ by kops 1.28 to 1.32. A cluster on such a mode cannot be updated
     or upgraded, and AWS-only modes (amazonvpc, cilium-eni) or the GCE mode fail elsewhere.
 
-    Fix: migrate to a supported mode before upgrading (kops docs "Modifying the Network Plugin of
-    an Existing Cluster"): set one key under spec.networking (e.g. `cilium: {}` or `calico: {}`)
-    with `kops edit cluster`, then `kops update cluster --yes` and
-    `kops rolling-update cluster --yes`. Pin the kops release that still supports the old mode
-    until the migration is done.
+    Fix: migrate to a networking mode kops supports before upgrading. Set exactly one key under
+    spec.networking (e.g. `cilium: {}` or `calico: {}`) with `kops edit cluster`, then
+    `kops update cluster --yes` and `kops rolling-update cluster --yes` (kops docs "Modifying
+    the Network Plugin of an Existing Cluster"). Keep the kops release that still supports the
+    old mode until the migration is done.
 
     Step: "Specifying a Network Plugin at Cluster Creation" (the --networking values kops accepts).
     """

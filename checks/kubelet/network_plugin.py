@@ -37,7 +37,8 @@ class KubeletNetworkPlugin:
     --network-plugin" and the node never turns Ready; from then on the container runtime needs a
     CNI config in /etc/cni/net.d instead.
 
-    Fix: on 1.24+ remove the flags from the kubelet's arguments: kops's nodeup writes them to
+    Fix: give each kubelet listed the network flags its Kubernetes version expects. From 1.24
+    remove --network-plugin and the other dockershim flags: kops's nodeup writes them to
     DAEMON_ARGS in /etc/sysconfig/kubelet, so drop any `networkPluginName` from spec.kubelet /
     spec.controlPlaneKubelet (`kops edit cluster`), `kops update cluster --yes` and roll the
     nodes. Before 1.24 set `--network-plugin=cni` (CNI modes) or `kubenet` the same way. A node
@@ -104,7 +105,9 @@ def _wanted(mode: Mode | None) -> str | None:
 
 
 def _judge(name: str, node: Node | None, files: NodeFiles | None, ctx: Context) -> Finding:
-    ref = ObjectRef("Kubelet", name)  # flag findings are about the kubelet on that node
+    # About the kubelet on that node, not the Node: pods waiting for a NotReady node are
+    # node.network-ready's symptoms, and only a kubelet that stopped posting explains that.
+    ref = ObjectRef("Kubelet", name)
     version, vtext = _node_version(node, ctx)
     flags = read_flags(files, ctx.kops)
     log = (files.kubelet_log if files else None) or ""
@@ -221,11 +224,7 @@ def _runtime(
     ctx: Context | None,
     evidence: dict[str, JSON],
 ) -> Finding | None:
-    """A failure when the runtime has no CNI config (kubenet on dockershim needs none).
-
-    Such findings are about the node's runtime, so their object is the Node, not the Kubelet.
-    """
-    ref = ObjectRef("Node", ref.name)
+    """A failure when the runtime has no CNI config (kubenet on dockershim needs none)."""
     if (
         ctx is not None
         and ctx.mode is not None

@@ -51,7 +51,8 @@ class NodeLogs:
     AWS VPC CNI's add/del requests). A node whose logs show set-up failures after the last pod
     that started is failing pods right now, even when its events have expired.
 
-    Fix: read the failure lines quoted for each node: the same causes as pod.sandbox-errors
+    Fix: remove the cause named by the failure lines quoted for each node. They are the same
+    causes as pod.sandbox-errors
     (IP exhaustion, a missing CNI binary, the provider's agent down). "Container runtime network
     not ready" while the node is NotReady: the provider has not written its CNI config yet (see
     cni.node-config). A long log without any pod create or delete line: the kubelet runs below
@@ -114,7 +115,9 @@ def _read(source: str, text: str) -> Reading:
 
 def _judge(name: str, node: Node | None, readings: Iterable[Reading]) -> Finding:
     readings = list(readings)
-    ref = ObjectRef("Node", name)
+    # The node's logs are evidence, not the node: kept apart from the Node objects that pods
+    # waiting for a node relate to.
+    ref = ObjectRef("NodeLogs", name)
     evidence: dict[str, JSON] = {
         "creates": sum(r.count(LineKind.CREATE, LineKind.STARTED) for r in readings),
         "deletes": sum(r.count(LineKind.DELETE) for r in readings),

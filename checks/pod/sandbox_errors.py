@@ -46,7 +46,8 @@ class SandboxErrors:
     running on that node ("check that the calico/node container is running", "unable to
     connect to Cilium agent", "/run/flannel/subnet.env: no such file").
 
-    Fix: act on the cause shown for each node. IP exhaustion: free or add subnet addresses
+    Fix: remove the cause shown for each node; the kubelet retries and the pods start. IP
+    exhaustion: free or add subnet addresses
     (amazonvpc: prefix delegation, WARM_IP_TARGET) or widen the pod CIDR. Missing binary: the
     provider's install-cni init container did not run on that node; restart its pod there.
     Agent not running: see cni.provider-healthy for that node's agent pod. Events older than

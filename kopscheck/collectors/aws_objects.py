@@ -101,9 +101,21 @@ def autoscaling_group(raw: Mapping[str, Any]) -> AutoScalingGroup:
 
 
 def parse_quota(doc: object, label: str) -> Quota:
-    """`aws service-quotas get-service-quota` (applied) or `get-aws-default-service-quota`."""
+    """`aws service-quotas get-service-quota` (applied) or `get-aws-default-service-quota`.
+
+    The two answer in the same shape; only the ARN differs. An applied quota's ARN names the
+    account (`arn:aws:servicequotas:REGION:ACCOUNT:vpc/L-...`), AWS's default has none
+    (`arn:aws:servicequotas:REGION::vpc/L-...`).
+    """
     quota = doc.get("Quota") if isinstance(doc, Mapping) else None
     value = quota.get("Value") if isinstance(quota, Mapping) else None
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise InputError(label, "expected service-quotas JSON with Quota.Value")
+    if value <= 0:
+        raise InputError(label, f"Quota.Value must be positive, not {value}")
+    assert isinstance(quota, Mapping)
+    arn = str(quota.get("QuotaArn") or "").split(":")
+    if len(arn) >= 6 and arn[2] == "servicequotas" and not arn[4]:
+        note = "AWS's default (get-aws-default-service-quota): an increase would not show here"
+        return Quota(value=float(value), source="default", note=note)
     return Quota(value=float(value), source="applied")

@@ -39,6 +39,7 @@ def result_to_dict(result: CheckResult) -> dict[str, Any]:
         "remediation": result.remediation,
         "caused_by": list(result.caused_by),
         "step": result.step or None,
+        "suppressed": [finding_to_dict(f) for f in result.suppressed],
     }
 
 
@@ -61,7 +62,16 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "root_causes": list(report.root_causes),
         "counts": {status.value: n for status, n in report.counts().items()},
         "notes": list(report.notes),
+        "baseline": _baseline(report),
     }
+
+
+def _baseline(report: Report) -> dict[str, Any] | None:
+    """Which baseline was applied and how many known findings it kept out of the status."""
+    if report.baseline is None:
+        return None
+    known = sum(len(r.suppressed) for r in report.results)
+    return {"file": report.baseline, "suppressed": known}
 
 
 class JsonReporter:

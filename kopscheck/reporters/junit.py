@@ -21,13 +21,26 @@ def _details(result: CheckResult) -> str:
 
 
 def render_junit(report: Report) -> str:
+    suites = ET.Element("testsuites", name="kopscheck")
+    add_testsuite(suites, report)
+    return to_xml(suites)
+
+
+def to_xml(suites: ET.Element) -> str:
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
+
+
+def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -> ET.Element:
+    """One testsuite for one cluster's report: a testcase per check."""
     counts = report.counts()
     failing = {Status.FAIL} | ({Status.WARN} if report.fail_on is Status.WARN else set())
-    suites = ET.Element("testsuites", name="kopscheck")
     suite = ET.SubElement(
         suites,
         "testsuite",
-        name=f"kopscheck {report.target.cluster or report.target.source}",
+        name=f"kopscheck {name or report.target.cluster or report.target.source}",
         tests=str(len(report.results)),
         failures=str(sum(counts[s] for s in failing)),
         errors=str(counts[Status.ERROR]),
@@ -37,6 +50,9 @@ def render_junit(report: Report) -> str:
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="fail-on", value=report.fail_on.value)
     ET.SubElement(props, "property", name="root-causes", value=",".join(report.root_causes))
+    if report.baseline is not None:
+        known = sum(len(r.suppressed) for r in report.results)
+        ET.SubElement(props, "property", name="baseline-suppressed", value=str(known))
     for result in report.results:
         case = ET.SubElement(
             suite, "testcase", name=result.check, classname=f"kopscheck.{result.family}"
@@ -50,10 +66,7 @@ def render_junit(report: Report) -> str:
             ET.SubElement(case, "skipped", message=result.summary)
         elif result.status is Status.WARN:
             ET.SubElement(case, "system-out").text = _details(result)
-    ET.indent(suites)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
-    )
+    return suite
 
 
 class JunitReporter:

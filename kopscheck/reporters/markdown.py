@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from kopscheck.diagnosis import symptoms_of
+from kopscheck.reporters.common import start_here, suppressed_results
 from kopscheck.results import CheckResult, Report, Status
 
 ICON = {
@@ -29,8 +31,14 @@ def render_markdown(report: Report) -> str:
         f"- **Networking:** {t.networking or 'unknown'}"
         + (f" (from {t.networking_source})" if t.networking_source else ""),
         f"- **Gate:** `--fail-on {report.fail_on.value}`",
-        "",
     ]
+    if report.baseline is not None:
+        known = sum(len(r.suppressed) for r in report.results)
+        lines.append(f"- **Baseline:** `{report.baseline}` ({known} known findings suppressed)")
+    lines.append("")
+    first = start_here(report)
+    if first is not None:
+        lines += [f"**Start here:** `{first.check}` — {first.action}", ""]
     by_id = {r.check: r for r in report.results}
     if report.root_causes:
         lines += ["### Root causes", ""]
@@ -42,6 +50,7 @@ def render_markdown(report: Report) -> str:
         lines.append(
             f"| {ICON[result.status]} | `{result.check}` | {_cell(result.summary)}{caused} |"
         )
+    lines += _suppressed_section(report)
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
     lines += ["", f"_{counts}; generated {report.generated_at:%Y-%m-%d %H:%M:%SZ}_", ""]
     return "\n".join(lines)
@@ -54,15 +63,31 @@ def _root_section(index: int, result: CheckResult, report: Report) -> list[str]:
         lines.append(f"- {obj}{finding.message}")
     if len(result.problems) > 20:
         lines.append(f"- … and {len(result.problems) - 20} more")
-    symptoms = [r for r in report.results if result.check in r.caused_by]
+    symptoms = symptoms_of(report.results, result.check)
     if symptoms:
         lines += ["", "<details><summary>Symptoms this explains</summary>", ""]
-        lines += [f"- `{s.check}` ({s.status.value}): {s.summary}" for s in symptoms]
+        for symptom, via in symptoms:
+            through = f" (through `{via}`)" if via else ""
+            lines.append(
+                f"- `{symptom.check}` ({symptom.status.value}): {symptom.summary}{through}"
+            )
         lines += ["", "</details>"]
     if result.remediation:
         lines += ["", f"**Fix:** {result.remediation}"]
     lines.append("")
     return lines
+
+
+def _suppressed_section(report: Report) -> list[str]:
+    results = suppressed_results(report)
+    if not results:
+        return []
+    lines = ["", "<details><summary>Suppressed by the baseline (known, not counted)</summary>", ""]
+    for result in results:
+        for finding in result.suppressed:
+            obj = f"`{finding.object}`: " if finding.object else ""
+            lines.append(f"- `{result.check}` {obj}{finding.message}")
+    return [*lines, "", "</details>"]
 
 
 class MarkdownReporter:

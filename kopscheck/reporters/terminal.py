@@ -10,6 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from kopscheck.diagnosis import symptoms_of
+from kopscheck.reporters.common import start_here, suppressed_results
 from kopscheck.results import CheckResult, Finding, Report, Status
 
 STYLE = {
@@ -28,19 +30,26 @@ def badge(status: Status) -> Text:
 
 def render(report: Report, console: Console) -> None:
     console.print(_header(report))
+    first = start_here(report)
+    if first is not None:
+        console.print(
+            Text.assemble(("Start here: ", "bold"), (first.check, "bold"), " — ", first.action)
+        )
     by_id = {r.check: r for r in report.results}
     shown: set[str] = set()
     for index, root in enumerate(report.root_causes, start=1):
-        result = by_id[root]
-        symptoms = [r for r in report.results if root in r.caused_by]
+        symptoms = symptoms_of(report.results, root)
         shown.add(root)
-        shown.update(r.check for r in symptoms)
-        console.print(_root_panel(index, result, symptoms))
+        shown.update(r.check for r, _ in symptoms)
+        console.print(_root_panel(index, by_id[root], symptoms))
     rest = [r for r in report.results if r.check not in shown and r.problems]
     for result in rest:
         console.print(_root_panel(0, result, []))
         shown.add(result.check)
     console.print(_overview(report))
+    suppressed = _suppressed(report)
+    if suppressed is not None:
+        console.print(suppressed)
     console.print(_footer(report))
 
 
@@ -57,7 +66,9 @@ def _header(report: Report) -> Text:
     return text
 
 
-def _root_panel(index: int, result: CheckResult, symptoms: list[CheckResult]) -> Panel:
+def _root_panel(
+    index: int, result: CheckResult, symptoms: list[tuple[CheckResult, str | None]]
+) -> Panel:
     body: list[Text | Table] = [Text(result.summary, style="bold")]
     problems = result.problems or result.findings
     if problems:
@@ -68,10 +79,12 @@ def _root_panel(index: int, result: CheckResult, symptoms: list[CheckResult]) ->
         body.append(Text.assemble(("Origin document step: ", "dim"), (result.step, "dim")))
     if symptoms:
         body.append(Text("Symptoms this explains:", style="bold"))
-        for symptom in symptoms:
+        for symptom, via in symptoms:
             line = Text("  ")
             line.append_text(badge(symptom.status))
             line.append(f" {symptom.check}: {symptom.summary}")
+            if via:
+                line.append(f" (through {via})", style="dim")
             body.append(line)
     title = f"{result.check} — {result.title}"
     if index:
@@ -80,19 +93,31 @@ def _root_panel(index: int, result: CheckResult, symptoms: list[CheckResult]) ->
 
 
 def _findings_table(findings: tuple[Finding, ...]) -> Table:
+    """One row per distinct message: fifty nodes with the same condition are one row."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
     table.add_column("", no_wrap=True)
     table.add_column("object", overflow="fold")
     table.add_column("what was seen", overflow="fold")
-    for finding in findings[:MAX_FINDINGS]:
-        message = Text(finding.message)
-        evidence = _evidence_line(finding)
+    groups: dict[tuple[Status, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.status, finding.message), []).append(finding)
+    for index, ((status, message), group) in enumerate(groups.items()):
+        if index == MAX_FINDINGS:
+            rest = sum(len(g) for g in list(groups.values())[MAX_FINDINGS:])
+            table.add_row("", "", Text(f"... and {rest} more", style="dim"))
+            break
+        text = Text(message)
+        evidence = _evidence_line(group[0])
         if evidence:
-            message.append("\n" + evidence, style="dim")
-        table.add_row(badge(finding.status), str(finding.object or "-"), message)
-    if len(findings) > MAX_FINDINGS:
-        table.add_row("", "", Text(f"... and {len(findings) - MAX_FINDINGS} more", style="dim"))
+            text.append("\n" + evidence, style="dim")
+        table.add_row(badge(status), _objects(group), text)
     return table
+
+
+def _objects(group: list[Finding], limit: int = 4) -> str:
+    names = [str(f.object) for f in group if f.object] or ["-"]
+    shown = "\n".join(names[:limit])
+    return shown + (f"\n(+{len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _evidence_line(finding: Finding, limit: int = 220) -> str:
@@ -117,12 +142,37 @@ def _overview(report: Report) -> Table:
     return table
 
 
+def _suppressed(report: Report) -> Table | None:
+    results = suppressed_results(report)
+    if not results:
+        return None
+    total = sum(len(r.suppressed) for r in results)
+    table = Table(
+        title=f"Suppressed by the baseline ({total} known, not counted)",
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+    )
+    table.add_column("check", no_wrap=True)
+    table.add_column("object", overflow="fold")
+    table.add_column("message", overflow="fold")
+    rows = [(r.check, f) for r in results for f in r.suppressed]
+    for check, finding in rows[:MAX_FINDINGS]:
+        table.add_row(check, str(finding.object or "-"), finding.message)
+    if len(rows) > MAX_FINDINGS:
+        table.add_row("", "", Text(f"... and {len(rows) - MAX_FINDINGS} more", style="dim"))
+    return table
+
+
 def _footer(report: Report) -> Text:
     counts = report.counts()
     text = Text("Result: ")
     text.append_text(badge(report.status))
     text.append(" · " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
     text.append(f" · --fail-on {report.fail_on.value}")
+    if report.baseline is not None:
+        known = sum(len(r.suppressed) for r in report.results)
+        text.append(f" · baseline {report.baseline}: {known} known suppressed")
     for note in report.notes:
         text.append(f"\nnote: {note}", style="dim")
     return text

@@ -89,7 +89,7 @@ def test_empty_cni_dir_on_1_24_means_the_runtime_has_no_config(tmp_path: Path) -
     verdict = _run(cluster, tmp_path)
     assert verdict.status is Status.FAIL
     bad = next(f for f in verdict.findings if f.status is Status.FAIL)
-    assert bad.object == ObjectRef("Node", W3)
+    assert bad.object == ObjectRef("Kubelet", W3)
     assert bad.message == "the container runtime has no CNI config: /etc/cni/net.d holds none"
     assert bad.evidence["cni_configs"] == ["calico-kubeconfig"]
     assert bad.signals == (Signal.CNI_NOT_INITIALIZED,)
@@ -227,7 +227,7 @@ def test_runtime_without_cni_config_names_the_condition(tmp_path: Path) -> None:
     cluster.nodes[1] = kb.node(*nc.WORKERS[0], ready=kb.CNI_NOT_INITIALIZED)
     verdict = _run(cluster, tmp_path)
     bad = next(f for f in verdict.findings if f.status is Status.FAIL)
-    assert bad.object == ObjectRef("Node", W1)
+    assert bad.object == ObjectRef("Kubelet", W1)
     assert (
         bad.message
         == "the container runtime has no CNI config (Network plugin returns error: cni plugin not initialized)"

@@ -239,7 +239,7 @@ def test_failures_after_the_last_started_pod_fail(tmp_path: Path) -> None:
     cluster = nc.healthy("flannel")
     cluster.node_files[W1]["kubelet.log"] += RUNPOD_FAILED.format(host=W1) * 2
     verdict = _run_logs(cluster, tmp_path)
-    assert _problems(verdict) == {ObjectRef("Node", W1): Status.FAIL}
+    assert _problems(verdict) == {ObjectRef("NodeLogs", W1): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert finding.message == (
         "2 sandbox network failure(s) in the kubelet log and no pod started since"
@@ -255,7 +255,7 @@ def test_failures_followed_by_a_started_pod_recovered(tmp_path: Path) -> None:
     cluster.node_files[W1]["kubelet.log"] += RUNPOD_FAILED.format(host=W1) + STARTED.format(host=W1)
     verdict = _run_logs(cluster, tmp_path)
     assert verdict.status is Status.PASS
-    finding = next(f for f in verdict.findings if f.object == ObjectRef("Node", W1))
+    finding = next(f for f in verdict.findings if f.object == ObjectRef("NodeLogs", W1))
     assert finding.message == "5 create and 0 delete line(s); 1 earlier failure(s) recovered"
 
 
@@ -275,7 +275,7 @@ def test_provider_logs_count_cni_add_and_del(tmp_path: Path) -> None:
         'time="2026-11-27T10:01:02Z" level=info msg="Delete endpoint request" id="container-id:905e" subsys=daemon\n'
     )
     verdict = _run_logs(cluster, tmp_path)
-    finding = next(f for f in verdict.findings if f.object == ObjectRef("Node", W1))
+    finding = next(f for f in verdict.findings if f.object == ObjectRef("NodeLogs", W1))
     assert finding.evidence["deletes"] == 1
     assert finding.evidence["sources"] == ["kubelet log (5 lines)", "cilium-8zt5n log (3 lines)"]
 
@@ -325,11 +325,11 @@ def test_unregistered_node_whose_log_ends_not_ready_warns(tmp_path: Path) -> Non
         ' plugin not initialized"\n'
     }
     verdict = _run_logs(cluster, tmp_path)
-    assert _problems(verdict) == {ObjectRef("Node", new): Status.WARN}
+    assert _problems(verdict) == {ObjectRef("NodeLogs", new): Status.WARN}
 
 
 def test_aws_ip_exhaustion_fixture_fails_on_the_affected_node() -> None:
     verdict = LOGS.run(read_bundle(FIXTURES / "aws-vpc-ip-exhausted"))
-    assert _problems(verdict) == {ObjectRef("Node", W2): Status.FAIL}
+    assert _problems(verdict) == {ObjectRef("NodeLogs", W2): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert set(finding.signals) == {Signal.IP_EXHAUSTED, Signal.SANDBOX_NETWORK_FAILED}

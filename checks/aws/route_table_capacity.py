@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from kopscheck.facts import JSON, Event, Fact, ObjectRef, Quota, Snapshot
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.route_scope import RouteScope, events_evidence, route_limit_events, route_scope
+from kopscheck.routes import (
+    ORIGIN_PERFORMANCE_ROUTES,
+    WARN_RATIO,
+    Capacity,
+    GroupMax,
+    TableRoutes,
+    effective_quota,
+    first,
+    group_maxima,
+    ipv4,
+    node_cidrs,
+)
+from kopscheck.signals import Signal
+
+
+class RouteTableCapacity:
+    """Routes for every node at every instance group's maximum fit the route-table quota.
+
+    Why: with kubenet the route controller writes one route per node (its podCIDR to its
+    instance) into the cluster's one AWS route table. When the table is full, AWS refuses the
+    next route (RouteLimitExceeded), the node keeps NetworkUnavailable=True (NoRouteCreated) and
+    its pods cannot be reached. The quota is "Routes per route table" (Service Quotas: vpc,
+    L-93826ACB) as applied to the account; the origin document gives 50 and warns that tables
+    over 50 routes may perform worse. The count here is the table's other routes plus one route
+    per node with every instance group at its maxSize, so a scale-up cannot hit the wall.
+
+    Fix: raise the quota (Service Quotas, vpc L-93826ACB, up to 1,000), or lower the instance
+    groups' maxSize (kops edit ig NAME; kops update cluster --yes), or move the cluster to a
+    networking mode that needs no per-node VPC routes (calico, cilium, amazonvpc): see
+    "Modifying the Network Plugin of an Existing Cluster". Delete stale or blackhole routes the
+    route controller left behind (aws.route-table-health lists them).
+
+    Step: "an AWS routing table cannot have more than 50 entries, which sets a limit of 50 nodes
+    per cluster" (Specifying a Network Plugin, kubenet).
+    """
+
+    id = "aws.route-table-capacity"
+    family = "aws"
+    needs = frozenset({Fact.AWS_ROUTE_TABLES})
+    wants = frozenset(
+        {
+            Fact.NODES,
+            Fact.AWS_ROUTE_QUOTA,
+            Fact.KOPS_CLUSTER,
+            Fact.KOPS_INSTANCE_GROUPS,
+            Fact.AWS_AUTOSCALING_GROUPS,
+            Fact.AWS_INSTANCES,
+            Fact.EVENTS,
+            Fact.WORKLOADS,
+        }
+    )
+    explains = frozenset({Signal.NO_ROUTE_CREATED, Signal.ROUTE_LIMIT_EXCEEDED})
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        scope = route_scope(snapshot)
+        reason = scope.skip_reason()
+        if reason:
+            return Verdict(reason, not_applicable=True)
+        if scope.cluster is None or not scope.tables:
+            return Verdict(
+                f"no route table is tagged for cluster {scope.cluster}: nothing to measure"
+                " (aws.route-table-health reports why)",
+                not_applicable=True,
+            )
+        quota = effective_quota(
+            snapshot.aws_route_quota, snapshot.why_missing(Fact.AWS_ROUTE_QUOTA)
+        )
+        nodes = snapshot.nodes or ()
+        maxima = group_maxima(
+            nodes, snapshot.kops_instance_groups, snapshot.aws_autoscaling_groups, scope.cluster
+        )
+        events = route_limit_events(snapshot.events or ())
+        findings = tuple(_table(scope, s, quota, maxima, events) for s in scope.splits)
+        worst = max(findings, key=lambda f: f.status.rank)
+        return Verdict(worst.message + scope.mode_note(), findings)
+
+
+def _table(
+    scope: RouteScope,
+    split: TableRoutes,
+    quota: Quota,
+    maxima: tuple[GroupMax, ...] | None,
+    events: list[Event],
+) -> Finding:
+    nodes = scope.nodes.nodes
+    cap = Capacity(
+        routes_now=len(split.counted),
+        node_routes_now=len(split.node_routes),
+        other_routes=len(split.other_routes),
+        nodes_now=len(nodes),
+        max_nodes=sum(g.max_nodes for g in maxima) if maxima is not None else len(nodes),
+        quota=int(quota.value),
+        quota_source=quota.source,
+    )
+    routed = {str(ipv4(r.destination)) for r in split.node_routes}
+    unrouted = sorted(n.name for n in nodes if any(c not in routed for c in node_cidrs(n)))
+    status, verdict = _status(cap, quota, maxima, events, unrouted)
+    message = f"{split.table.id}: {cap.arithmetic()}; {verdict}"
+    evidence = _evidence(split, cap, quota, maxima, unrouted)
+    if events:
+        evidence["route_limit_exceeded"] = events_evidence(events)
+    return Finding(status, message, ObjectRef("RouteTable", split.table.id), evidence)
+
+
+def _status(
+    cap: Capacity,
+    quota: Quota,
+    maxima: tuple[GroupMax, ...] | None,
+    events: list[Event],
+    unrouted: list[str],
+) -> tuple[Status, str]:
+    now = f"now {cap.routes_now} of {cap.quota} routes used"
+    if cap.over or (cap.full_now and unrouted):
+        if unrouted:
+            what = f"{len(unrouted)} of {cap.nodes_now} nodes have no route, {now}"
+        else:
+            what = f"the instance groups can grow past the quota, {now}"
+        if quota.source == "applied" or events:
+            return Status.FAIL, what
+        floor = (
+            f" (at least {cap.routes_now}: the table already holds that many)"
+            if cap.routes_now > cap.quota
+            else ""
+        )
+        return Status.WARN, (
+            f"{what}; measured against the {quota.source} quota, and the applied one may be"
+            f" higher{floor}"
+        )
+    if cap.near:
+        return Status.WARN, f"above {WARN_RATIO:.0%} of the quota, {now}"
+    if maxima is None:
+        return Status.WARN, (
+            f"{now}, but instance-group maxima are unknown (no kops instance groups or ASGs),"
+            " so growth cannot be projected"
+        )
+    seen = ""
+    if events:
+        seen = (
+            f"; {sum(e.count for e in events)} RouteLimitExceeded events were recorded earlier,"
+            " the quota now leaves room for the routes still missing"
+        )
+    return Status.PASS, f"headroom {cap.headroom} routes, {now}{seen}"
+
+
+def _evidence(
+    split: TableRoutes,
+    cap: Capacity,
+    quota: Quota,
+    maxima: tuple[GroupMax, ...] | None,
+    unrouted: list[str],
+) -> dict[str, JSON]:
+    evidence: dict[str, JSON] = {
+        "arithmetic": cap.arithmetic(),
+        "routes_now": cap.routes_now,
+        "node_routes_now": cap.node_routes_now,
+        "other_routes": first(
+            [f"{r.destination} -> {r.target or r.state}" for r in split.other_routes]
+        ),
+        "nodes_now": cap.nodes_now,
+        "nodes_without_route": first(unrouted),
+        "max_nodes": cap.max_nodes,
+        "max_nodes_by_group": (
+            {g.name: {"max": g.max_nodes, "now": g.nodes_now, "source": g.source} for g in maxima}
+            if maxima is not None
+            else None
+        ),
+        "projected_routes": cap.projected,
+        "quota": cap.quota,
+        "quota_source": quota.source,
+        "quota_note": quota.note or None,
+        "usage_percent": cap.percent,
+        "headroom": cap.headroom,
+        "warn_above_percent": round(WARN_RATIO * 100),
+    }
+    if cap.projected > ORIGIN_PERFORMANCE_ROUTES:
+        evidence["performance_note"] = (
+            f"{cap.projected} routes: the origin document notes route tables over"
+            f" {ORIGIN_PERFORMANCE_ROUTES} entries may take a performance hit"
+        )
+    return evidence

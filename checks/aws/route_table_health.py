@@ -1,0 +1,293 @@
+from __future__ import annotations
+
+from collections import Counter
+
+from kopscheck.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable, Snapshot
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.route_scope import KUBENET, RouteScope, instance_evidence, route_scope
+from kopscheck.routes import (
+    BLACKHOLE,
+    CLUSTER_TAG_PREFIX,
+    LEGACY_CLUSTER_TAG,
+    TableRoutes,
+    first,
+    ipv4,
+    node_cidrs,
+    other_cluster_tags,
+    split_routes,
+    tagged_clusters,
+)
+from kopscheck.signals import Signal
+
+LABELS = {
+    "no-table": "no route table tagged for the cluster",
+    "multiple-tables": "route tables tagged for the cluster (the route controller needs one)",
+    "shared": "table(s) also tagged for another cluster",
+    "missing-route": "node(s) without a route",
+    "blackhole": "blackhole route(s)",
+    "wrong-target": "node route(s) to the wrong instance",
+    "stale": "stale route(s) to instances that are not nodes",
+    "source-dest-check": "node(s) with source/dest check on",
+    "no-pod-cidr": "node(s) without a podCIDR",
+    "kubenet-leftovers": "table(s) with kubenet routes left behind",
+}
+
+
+class RouteTableHealth:
+    """The cluster owns one route table, unshared, with no blackhole, missing or stale routes.
+
+    Why: with kubenet the cloud route controller keeps one route per node in the one route table
+    tagged for the cluster (KubernetesCluster=NAME or kubernetes.io/cluster/NAME). With no such
+    table ("unable to find route table for AWS cluster") or several ("found multiple matching AWS
+    route tables") it routes nothing. A blackhole route (its instance is gone), a node whose
+    podCIDR has no route to its own instance, or an instance that still has source/destination
+    check on leaves that node's pods unreachable from other nodes. A table shared with a second
+    cluster gets its routes rewritten by both route controllers.
+
+    Fix: tag exactly one route table, the one associated with the cluster's subnets, for the
+    cluster, and remove the tag (or the second cluster) from any other. Delete blackhole and
+    stale routes (aws ec2 delete-route --route-table-id RTB --destination-cidr-block CIDR); the
+    route controller re-creates the routes nodes need. For a node without a route, read its
+    FailedToCreateRoute events (kubectl describe node NAME) and the controller-manager log.
+
+    Step: "realistically kubernetes needs to own the routing table ... It is theoretically
+    possible to share a routing table with other infrastructure (but not a second cluster!)"
+    (Specifying a Network Plugin, kubenet).
+    """
+
+    id = "aws.route-table-health"
+    family = "aws"
+    needs = frozenset({Fact.AWS_ROUTE_TABLES, Fact.NODES})
+    wants = frozenset({Fact.AWS_INSTANCES, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
+    explains = frozenset({Signal.NO_ROUTE_CREATED})
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        scope = route_scope(snapshot)
+        if scope.mode not in (None, KUBENET):
+            return _leftovers(scope)
+        if scope.cluster is None and scope.mode == KUBENET:
+            message = (
+                "cannot tell which route table is the cluster's: its name is unknown"
+                " (give --name or the kops spec; or collect the nodes' instances)"
+            )
+            return Verdict(message, (Finding(Status.WARN, message),))
+        reason = scope.skip_reason()
+        if reason or scope.cluster is None:
+            return Verdict(reason or "cluster unknown", not_applicable=True)
+        if not scope.tables:
+            return _no_table(scope, snapshot.aws_route_tables or ())
+        findings = _table_findings(scope)
+        for split in scope.splits:
+            findings += _route_findings(scope, split)
+        if len(scope.splits) == 1:
+            findings += _node_findings(scope, scope.splits[0])
+        return _verdict(scope, findings)
+
+
+def _verdict(scope: RouteScope, findings: list[Finding]) -> Verdict:
+    tables = ", ".join(t.id for t in scope.tables)
+    if not findings:
+        split = scope.splits[0]
+        message = (
+            f"{tables}: {len(split.node_routes)} node routes for {len(scope.nodes.nodes)} nodes,"
+            " none blackhole or stale; the table is the cluster's alone"
+        )
+        evidence: dict[str, JSON] = {"vpc": split.table.vpc_id, "tags": dict(split.table.tags)}
+        ref = ObjectRef("RouteTable", split.table.id)
+        return Verdict(message + scope.mode_note(), (Finding(Status.PASS, message, ref, evidence),))
+    counts = Counter(str(f.evidence.get("problem")) for f in findings)
+    parts = [f"{n} {LABELS.get(kind, kind)}" for kind, n in counts.items()]
+    return Verdict(f"{tables}: {', '.join(parts)}{scope.mode_note()}", tuple(findings))
+
+
+def _no_table(scope: RouteScope, tables: tuple[RouteTable, ...]) -> Verdict:
+    cluster = scope.cluster
+    candidates: list[dict[str, JSON]] = []
+    for table in tables:
+        split = split_routes(table, scope.nodes, scope.pods)
+        to_nodes = [r for r in split.node_routes if r.target in scope.nodes.by_instance]
+        if to_nodes:
+            candidates.append(
+                {"route_table": table.id, "vpc": table.vpc_id, "node_routes": len(to_nodes)}
+            )
+    hint = "".join(
+        f"; {c['route_table']} holds {c['node_routes']} routes to its nodes but lacks the tag"
+        for c in candidates
+    )
+    message = (
+        f"unable to find route table for AWS cluster: {cluster} (no table tagged"
+        f" {LEGACY_CLUSTER_TAG}={cluster} or {CLUSTER_TAG_PREFIX}{cluster}){hint}"
+    )
+    evidence: dict[str, JSON] = {
+        "problem": "no-table",
+        "cluster_name_from": scope.cluster_source,
+        "searched_tags": [f"{LEGACY_CLUSTER_TAG}={cluster}", f"{CLUSTER_TAG_PREFIX}{cluster}"],
+        "tables_seen": len(tables),
+        "untagged_tables_with_node_routes": candidates,
+    }
+    return Verdict(message, (Finding(Status.FAIL, message, None, evidence),))
+
+
+def _table_findings(scope: RouteScope) -> list[Finding]:
+    assert scope.cluster is not None
+    findings = []
+    ids = [t.id for t in scope.tables]
+    for split in scope.splits:
+        table, ref = split.table, ObjectRef("RouteTable", split.table.id)
+        if len(ids) > 1:
+            message = (
+                f"found multiple matching AWS route tables for AWS cluster: {scope.cluster}"
+                f" ({', '.join(ids)}); the route controller routes no node until one remains"
+            )
+            evidence: dict[str, JSON] = {
+                "problem": "multiple-tables",
+                "vpc": table.vpc_id,
+                "cluster_tags": list(tagged_clusters(table.tags).values()),
+                "node_routes": len(split.node_routes),
+                "subnets": list(table.subnet_ids),
+            }
+            findings.append(Finding(Status.FAIL, message, ref, evidence))
+        others = other_cluster_tags(table.tags, scope.cluster)
+        if others:
+            findings.append(_shared(scope, split, others))
+    return findings
+
+
+def _shared(scope: RouteScope, split: TableRoutes, others: dict[str, str]) -> Finding:
+    foreign = [
+        f"{r.destination} -> {r.target} ({', '.join(sorted(clusters))})"
+        for r in split.table.routes
+        if (clusters := _instance_clusters(scope, r.target) & set(others))
+    ]
+    message = (
+        f"also tagged for cluster {', '.join(sorted(others))} ({', '.join(others.values())}):"
+        " two clusters' route controllers write here and each deletes routes it does not own"
+    )
+    own = tagged_clusters(split.table.tags).get(scope.cluster or "")
+    evidence: dict[str, JSON] = {
+        "problem": "shared",
+        "own_tag": own,
+        "other_cluster_tags": list(others.values()),
+        "other_cluster_routes": first(foreign),
+    }
+    return Finding(Status.FAIL, message, ObjectRef("RouteTable", split.table.id), evidence)
+
+
+def _instance_clusters(scope: RouteScope, instance_id: str) -> set[str]:
+    instance = scope.instances.get(instance_id)
+    return set(tagged_clusters(instance.tags)) if instance else set()
+
+
+def _route_findings(scope: RouteScope, split: TableRoutes) -> list[Finding]:
+    """Node-style routes whose CIDR belongs to no current node: blackhole or stale."""
+    others = set(other_cluster_tags(split.table.tags, scope.cluster or ""))
+    findings = []
+    for route in split.node_routes:
+        if str(ipv4(route.destination)) in scope.nodes.by_cidr:
+            continue  # judged with its node
+        if _instance_clusters(scope, route.target) & others:
+            continue  # the other cluster's route, named in the shared-table finding
+        findings.append(_orphan(scope, split.table, route))
+    return findings
+
+
+def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
+    ref = ObjectRef("Route", f"{table.id}/{route.destination}")
+    evidence: dict[str, JSON] = {
+        "route_table": table.id,
+        "destination": route.destination,
+        "state": route.state,
+        **instance_evidence(scope.instances.get(route.target), route.target),
+    }
+    if route.state == BLACKHOLE:
+        evidence["problem"] = "blackhole"
+        message = f"blackhole route {route.destination} -> {route.target or '(deleted target)'}"
+        return Finding(Status.FAIL, message + _state(scope, route.target), ref, evidence)
+    evidence["problem"] = "stale"
+    node = scope.nodes.by_instance.get(route.target)
+    if node is not None:
+        cidrs = ", ".join(node_cidrs(node)) or "none"
+        message = f"stale route {route.destination} -> node {node.name}, whose podCIDR is {cidrs}"
+    else:
+        message = f"stale route {route.destination} -> {route.target}, not a node of this cluster"
+    return Finding(Status.FAIL, message + _state(scope, route.target), ref, evidence)
+
+
+def _state(scope: RouteScope, instance_id: str) -> str:
+    instance = scope.instances.get(instance_id)
+    return f" (instance {instance.state})" if instance and instance.state else ""
+
+
+def _node_findings(scope: RouteScope, split: TableRoutes) -> list[Finding]:
+    by_cidr = {str(ipv4(r.destination)): r for r in split.node_routes}
+    findings = []
+    for node in scope.nodes.nodes:
+        ref = ObjectRef("Node", node.name)
+        instance = scope.nodes.instance_of.get(node.name, "")
+        cidrs = node_cidrs(node)
+        if not cidrs:
+            message = "no podCIDR assigned yet: the route controller has nothing to route"
+            evidence: dict[str, JSON] = {"problem": "no-pod-cidr", "instance": instance}
+            signals = (Signal.NO_POD_CIDR,)
+            findings.append(Finding(Status.WARN, message, ref, evidence, signals=signals))
+        for cidr in cidrs:
+            finding = _node_route(scope, split.table, node, instance, cidr, by_cidr.get(cidr))
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _node_route(
+    scope: RouteScope, table: RouteTable, node: Node, instance: str, cidr: str, route: Route | None
+) -> Finding | None:
+    ref = ObjectRef("Node", node.name)
+    unavailable = node.condition("NetworkUnavailable")
+    evidence: dict[str, JSON] = {
+        "route_table": table.id,
+        "pod_cidr": cidr,
+        "instance": instance,
+        "network_unavailable": (
+            f"{unavailable.status} {unavailable.reason}".strip() if unavailable else None
+        ),
+    }
+    no_route = (Signal.NO_ROUTE_CREATED,)
+    if route is None:
+        evidence["problem"] = "missing-route"
+        message = f"no route for its podCIDR {cidr} in {table.id}"
+        return Finding(Status.FAIL, message, ref, evidence, signals=no_route)
+    if route.state == BLACKHOLE:
+        evidence |= {"problem": "blackhole", "route_target": route.target}
+        message = f"its route {cidr} -> {route.target} is blackhole{_state(scope, route.target)}"
+        return Finding(Status.FAIL, message, ref, evidence, signals=no_route)
+    if instance and route.target != instance:
+        evidence |= {"problem": "wrong-target", "route_target": route.target}
+        message = f"its route {cidr} points at {route.target}, not its own instance {instance}"
+        return Finding(Status.FAIL, message, ref, evidence, signals=no_route)
+    found = scope.instances.get(instance)
+    if found is not None and found.source_dest_check is True:
+        evidence["problem"] = "source-dest-check"
+        message = (
+            f"source/destination check is still on for {instance}: AWS drops traffic to its"
+            f" pods ({cidr}) although the route exists"
+        )
+        return Finding(Status.FAIL, message, ref, evidence)
+    return None
+
+
+def _leftovers(scope: RouteScope) -> Verdict:
+    reason = scope.skip_reason() or ""
+    leftovers = [s for s in scope.splits if s.node_routes]
+    if not leftovers:
+        return Verdict(reason, not_applicable=True)
+    findings = []
+    for split in leftovers:
+        routes = [f"{r.destination} -> {r.target or r.state}" for r in split.node_routes]
+        message = (
+            f"{len(routes)} kubenet-style routes (pod CIDR -> instance) remain although"
+            f" networking is {scope.mode}: nothing maintains them any more; they use route"
+            " quota and can send pod traffic to the wrong node"
+        )
+        evidence: dict[str, JSON] = {"problem": "kubenet-leftovers", "routes": first(routes)}
+        ref = ObjectRef("RouteTable", split.table.id)
+        findings.append(Finding(Status.WARN, message, ref, evidence))
+    return _verdict(scope, findings)

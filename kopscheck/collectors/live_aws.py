@@ -1,0 +1,322 @@
+"""Live AWS facts for the route-table checks, read through boto3 (imported only when used).
+
+Read-only calls: ec2 DescribeInstances, DescribeVpcs and DescribeRouteTables, autoscaling
+DescribeAutoScalingGroups, service-quotas GetServiceQuota and GetAWSDefaultServiceQuota.
+Every describe call goes through a paginator. boto3's usual chain picks the credentials and
+endpoint (`--profile`, `--region`, `AWS_*`, `AWS_ENDPOINT_URL`), with standard-mode retries.
+EC2 user data is never requested: DescribeInstances does not return it, DescribeInstanceAttribute
+is never called, and a `UserData` key is dropped before anything is written.
+
+Each response is kept in the shape `aws ... --output json` prints, so `write_aws_files` writes
+bundle files (CONTRACT §4) that read back into the same facts. A refused or failed call leaves
+its fact missing with the reason; it never ends the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from kopscheck.collectors import aws_objects
+from kopscheck.errors import InputError
+from kopscheck.facts import Fact, Snapshot
+from kopscheck.routes import CLUSTER_TAG_PREFIX, LEGACY_CLUSTER_TAG, QUOTA_CODE, QUOTA_SERVICE_CODE
+
+ROUTE_TABLES_FILE = "ec2-describe-route-tables.json"
+INSTANCES_FILE = "ec2-describe-instances.json"
+ASGS_FILE = "autoscaling-describe-auto-scaling-groups.json"
+QUOTA_FILE = f"service-quotas-{QUOTA_SERVICE_CODE}-{QUOTA_CODE}.json"
+AWS_FACTS = {
+    Fact.AWS_ROUTE_TABLES: ("aws_route_tables", ROUTE_TABLES_FILE),
+    Fact.AWS_INSTANCES: ("aws_instances", INSTANCES_FILE),
+    Fact.AWS_AUTOSCALING_GROUPS: ("aws_autoscaling_groups", ASGS_FILE),
+    Fact.AWS_ROUTE_QUOTA: ("aws_route_quota", QUOTA_FILE),
+}
+FILTER_VALUES_MAX = 200  # EC2 accepts at most 200 values in one filter
+# Page sizes: the largest each API allows (DescribeRouteTables 100, DescribeAutoScalingGroups
+# 100); AWS asks for paginated DescribeRouteTables once tables hold more than 125 routes.
+PAGE_SIZES = {
+    "describe_instances": 1000,
+    "describe_vpcs": 1000,
+    "describe_route_tables": 100,
+    "describe_auto_scaling_groups": 100,
+}
+SECRET_KEYS = frozenset({"UserData"})
+
+
+class AwsUnavailable(Exception):
+    """AWS cannot be asked at all (no region, no credentials); every AWS fact is missing."""
+
+
+@dataclass(frozen=True, slots=True)
+class AwsCollection:
+    """What one live AWS collection found: snapshot fields, missing reasons, raw documents."""
+
+    cluster_name: str | None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    missing: Mapping[Fact, str] = field(default_factory=dict)
+    documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    vpc_ids: tuple[str, ...] = ()
+
+    def apply(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with these AWS facts in place (and the cluster name if it had none)."""
+        missing = {f: r for f, r in snapshot.missing.items() if f not in AWS_FACTS}
+        missing.update(self.missing)
+        fields: dict[str, Any] = {name: None for name, _ in AWS_FACTS.values()}
+        fields.update(self.fields)
+        return replace(
+            snapshot,
+            cluster_name=snapshot.cluster_name or self.cluster_name,
+            missing=missing,
+            **fields,
+        )
+
+
+def collect_aws(
+    cluster_name: str | None,
+    region: str | None = None,
+    profile: str | None = None,
+) -> AwsCollection:
+    """Read the cluster's route tables, instances, ASGs and route quota from AWS."""
+    if not cluster_name:
+        reason = "no cluster name to find its AWS resources by tag (pass --name)"
+        return AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, reason))
+    try:
+        clients = _clients(region, profile)
+    except AwsUnavailable as exc:
+        return AwsCollection(cluster_name, missing=dict.fromkeys(AWS_FACTS, str(exc)))
+    return _Run(cluster_name, *clients).collect()
+
+
+def write_aws_files(out_dir: Path, documents: Mapping[str, Mapping[str, Any]]) -> list[Path]:
+    """Write the documents as the bundle's `aws/` files; returns the paths written."""
+    aws_dir = out_dir / "aws"
+    aws_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, doc in sorted(documents.items()):
+        path = aws_dir / name
+        path.write_text(json.dumps(cli_json(doc), indent=4, ensure_ascii=False) + "\n")
+        written.append(path)
+    return written
+
+
+def cli_json(value: Any) -> Any:
+    """A boto3 response as the AWS CLI prints it: ISO times, no ResponseMetadata or user data."""
+    if isinstance(value, Mapping):
+        return {
+            str(k): cli_json(v)
+            for k, v in value.items()
+            if k != "ResponseMetadata" and k not in SECRET_KEYS
+        }
+    if isinstance(value, list | tuple):
+        return [cli_json(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _clients(region: str | None, profile: str | None) -> tuple[Any, Any, Any]:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as exc:
+        raise InputError("--profile", str(exc)) from None
+    if not session.region_name:
+        raise AwsUnavailable("no AWS region: pass --region or set AWS_REGION")
+    config = Config(
+        retries={"mode": "standard"},  # attempts: AWS_MAX_ATTEMPTS or the mode's default
+        connect_timeout=10,
+        read_timeout=60,
+        user_agent_extra="kopscheck",
+    )
+    try:
+        return (
+            session.client("ec2", config=config),
+            session.client("autoscaling", config=config),
+            session.client("service-quotas", config=config),
+        )
+    except BotoCoreError as exc:
+        raise AwsUnavailable(f"cannot set up AWS clients: {exc}") from None
+
+
+def _describe(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, Mapping):
+        err = response.get("Error") or {}
+        return f"{err.get('Code', 'error')}: {err.get('Message', '')}".rstrip(": ")
+    return str(error) or type(error).__name__
+
+
+class _Run:
+    """One collection: the calls in dependency order, each failure kept as a missing reason."""
+
+    def __init__(self, cluster: str, ec2: Any, autoscaling: Any, quotas: Any) -> None:
+        self.cluster = cluster
+        self.ec2, self.autoscaling, self.quotas = ec2, autoscaling, quotas
+        self.documents: dict[str, Mapping[str, Any]] = {}
+        self.missing: dict[Fact, str] = {}
+        self.fatal: str | None = None  # credentials or endpoint: no point asking again
+        self.vpc_ids: tuple[str, ...] = ()
+        self.quota_source = ("applied", "")
+
+    def collect(self) -> AwsCollection:
+        self._step(Fact.AWS_INSTANCES, "ec2:DescribeInstances", self._instances)
+        self._step(Fact.AWS_ROUTE_TABLES, "ec2:DescribeRouteTables", self._route_tables)
+        self._step(Fact.AWS_INSTANCES, "ec2:DescribeInstances", self._route_targets)
+        self._step(Fact.AWS_AUTOSCALING_GROUPS, "autoscaling:DescribeAutoScalingGroups", self._asgs)
+        self._step(Fact.AWS_ROUTE_QUOTA, "servicequotas:GetServiceQuota", self._quota)
+        fields: dict[str, Any] = {}
+        for fact, (name, file_name) in AWS_FACTS.items():
+            doc = self.documents.get(file_name)
+            if doc is not None and fact not in self.missing:
+                fields[name] = self._parse(fact, doc)
+        return AwsCollection(self.cluster, fields, self.missing, self.documents, self.vpc_ids)
+
+    def _step(self, fact: Fact, action: str, call: Callable[[], None]) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if fact in self.missing:
+            return
+        if self.fatal:
+            self.missing[fact] = self.fatal
+            return
+        try:
+            call()
+        except ClientError as exc:
+            operation = getattr(exc, "operation_name", "")
+            where = f"{action.split(':')[0]}:{operation}" if operation else action
+            self.missing[fact] = f"{where} failed: {_describe(exc)}"
+        except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
+            self.fatal = f"cannot call AWS: {_describe(exc)}"
+            self.missing[fact] = self.fatal
+
+    def _parse(self, fact: Fact, doc: Mapping[str, Any]) -> Any:
+        label = f"live AWS {AWS_FACTS[fact][1]}"
+        if fact is Fact.AWS_ROUTE_TABLES:
+            return aws_objects.parse_route_tables(doc, label)
+        if fact is Fact.AWS_INSTANCES:
+            return aws_objects.parse_instances(doc, label)
+        if fact is Fact.AWS_AUTOSCALING_GROUPS:
+            return aws_objects.parse_autoscaling_groups(doc, label)
+        source, note = self.quota_source
+        return replace(aws_objects.parse_quota(doc, label), source=source, note=note)
+
+    def _tag_filters(self) -> list[list[dict[str, Any]]]:
+        return [
+            [{"Name": f"tag:{LEGACY_CLUSTER_TAG}", "Values": [self.cluster]}],
+            [{"Name": "tag-key", "Values": [f"{CLUSTER_TAG_PREFIX}{self.cluster}"]}],
+        ]
+
+    def _instances(self) -> None:
+        reservations = _pages(self.ec2, "describe_instances", "Reservations", self._tag_filters())
+        self.documents[INSTANCES_FILE] = {"Reservations": _merge_reservations(reservations, [])}
+
+    def _route_tables(self) -> None:
+        tagged = _pages(self.ec2, "describe_route_tables", "RouteTables", self._tag_filters())
+        vpcs = _pages(self.ec2, "describe_vpcs", "Vpcs", self._tag_filters())
+        instances = _instances_of(self.documents.get(INSTANCES_FILE, {}))
+        vpc_ids = {str(v["VpcId"]) for v in vpcs} | {str(t["VpcId"]) for t in tagged}
+        vpc_ids |= {str(i["VpcId"]) for i in instances if i.get("VpcId")}
+        self.vpc_ids = tuple(sorted(vpc_ids))
+        # Untagged tables in the cluster's VPCs show where routes went when the tag is missing.
+        by_vpc = _chunked("vpc-id", vpc_ids)
+        in_vpcs = _pages(self.ec2, "describe_route_tables", "RouteTables", by_vpc)
+        tables = {str(t["RouteTableId"]): t for t in [*tagged, *in_vpcs]}
+        self.documents[ROUTE_TABLES_FILE] = {"RouteTables": list(tables.values())}
+
+    def _route_targets(self) -> None:
+        """Instances that routes point at but that carry no cluster tag (stale, foreign)."""
+        known = {str(i["InstanceId"]) for i in _instances_of(self.documents[INSTANCES_FILE])}
+        targets = {
+            str(r["InstanceId"])
+            for t in self.documents.get(ROUTE_TABLES_FILE, {}).get("RouteTables", [])
+            for r in t.get("Routes") or ()
+            if r.get("InstanceId")
+        }
+        extra = _pages(
+            self.ec2, "describe_instances", "Reservations", _chunked("instance-id", targets - known)
+        )
+        current = self.documents[INSTANCES_FILE]["Reservations"]
+        self.documents[INSTANCES_FILE] = {"Reservations": _merge_reservations(current, extra)}
+
+    def _asgs(self) -> None:
+        filters = [
+            [{"Name": "tag-key", "Values": [f"{CLUSTER_TAG_PREFIX}{self.cluster}"]}],
+            [{"Name": f"tag:{LEGACY_CLUSTER_TAG}", "Values": [self.cluster]}],
+        ]
+        groups = _pages(
+            self.autoscaling, "describe_auto_scaling_groups", "AutoScalingGroups", filters
+        )
+        unique = {str(g["AutoScalingGroupName"]): g for g in groups}
+        self.documents[ASGS_FILE] = {"AutoScalingGroups": list(unique.values())}
+
+    def _quota(self) -> None:
+        """The applied value; AWS's default (said so) when that is refused."""
+        from botocore.exceptions import ClientError
+
+        codes = {"ServiceCode": QUOTA_SERVICE_CODE, "QuotaCode": QUOTA_CODE}
+        try:
+            response = self.quotas.get_service_quota(**codes)
+        except ClientError as exc:
+            applied = _describe(exc)
+            try:
+                response = self.quotas.get_aws_default_service_quota(**codes)
+            except ClientError as again:
+                self.missing[Fact.AWS_ROUTE_QUOTA] = (
+                    f"Service Quotas gave neither the applied routes-per-route-table quota"
+                    f" ({applied}) nor AWS's default ({_describe(again)})"
+                )
+                return
+            self.quota_source = (
+                "default",
+                f"GetServiceQuota refused ({applied}); this is AWS's default, which does not"
+                " show an increase granted to this account",
+            )
+        self.documents[QUOTA_FILE] = cli_json(response)
+
+
+def _pages(
+    client: Any, operation: str, key: str, filter_sets: Iterable[list[dict[str, Any]]]
+) -> list[Mapping[str, Any]]:
+    """Every item of `key` over every page, for each filter set (each set is one query)."""
+    paginator = client.get_paginator(operation)
+    config = {"PageSize": PAGE_SIZES[operation]}
+    out: list[Mapping[str, Any]] = []
+    for filters in filter_sets:
+        for page in paginator.paginate(Filters=filters, PaginationConfig=config):
+            out.extend(cli_json(item) for item in page.get(key) or ())
+    return out
+
+
+def _chunked(name: str, values: Iterable[str]) -> list[list[dict[str, Any]]]:
+    ordered = sorted(values)
+    return [
+        [{"Name": name, "Values": ordered[i : i + FILTER_VALUES_MAX]}]
+        for i in range(0, len(ordered), FILTER_VALUES_MAX)
+    ]
+
+
+def _instances_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [i for r in doc.get("Reservations") or () for i in r.get("Instances") or ()]
+
+
+def _merge_reservations(*parts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Reservations from several queries, each instance once (filter sets overlap)."""
+    merged: dict[str, dict[str, Any]] = {}
+    seen: set[str] = set()
+    for part in parts:
+        for reservation in part:
+            key = str(reservation.get("ReservationId"))
+            target = merged.setdefault(key, {**reservation, "Instances": []})
+            for instance in reservation.get("Instances") or ():
+                if instance["InstanceId"] not in seen:
+                    seen.add(instance["InstanceId"])
+                    target["Instances"].append(instance)
+    return list(merged.values())

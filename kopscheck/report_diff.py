@@ -1,0 +1,243 @@
+"""`kopscheck diff OLD.json NEW.json`: what changed between two reports, e.g. around an upgrade.
+
+Reads `kopscheck/report/v1` or `kopscheck/fleet/v1` documents (both the same kind; fleets are
+paired by cluster name) and lists each check whose status changed, the problem findings that are
+new and those that are resolved. Findings are matched like baselines match them: check, object
+and a fingerprint of the message's stable part, so a restart count going from 7 to 9 is not a
+new finding. Suppressed findings count as present: they are still in the cluster. Something got
+worse (exit 1) when a check's status rose (pass/skip < warn < error < fail), a problem finding
+appeared, or a cluster could no longer be scanned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kopscheck.baseline import fingerprint
+from kopscheck.errors import InputError
+from kopscheck.exitcodes import ExitCode
+from kopscheck.results import Status
+
+REPORT_SCHEMA = "kopscheck/report/v1"
+FLEET_SCHEMA = "kopscheck/fleet/v1"
+SCHEMA = "kopscheck/diff/v1"
+PROBLEMS = (Status.WARN.value, Status.FAIL.value)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckChange:
+    check: str
+    old: str | None  # None: the check is not in that report
+    new: str | None
+    change: str  # worse | better | changed | added | removed
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRef:
+    check: str
+    object: str
+    message: str
+    status: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.check, self.object, fingerprint(self.check, self.message))
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterDiff:
+    name: str
+    old_status: str | None  # None: the cluster is not in that report
+    new_status: str | None
+    checks: tuple[CheckChange, ...]
+    new_findings: tuple[FindingRef, ...]
+    resolved_findings: tuple[FindingRef, ...]
+
+    @property
+    def worse(self) -> bool:
+        if self.new_status is None:
+            return False
+        gone_bad = self.old_status is not None and _rank(self.new_status) > _rank(self.old_status)
+        return gone_bad or bool(self.new_findings) or any(c.change == "worse" for c in self.checks)
+
+
+def _rank(status: str | None) -> int:
+    return Status(status).rank if status in tuple(Status) else 0
+
+
+def load_reports(path: Path) -> tuple[str, dict[str, dict[str, Any] | None]]:
+    """The document's schema and its reports by cluster name (None: that scan did not complete)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read report: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(str(path), f"not a kopscheck JSON report: invalid JSON ({exc})") from None
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if schema == REPORT_SCHEMA:
+        return schema, {_cluster_name(doc): _checked(path, doc, "report")}
+    if schema == FLEET_SCHEMA and isinstance(doc.get("clusters"), list):
+        reports: dict[str, dict[str, Any] | None] = {}
+        for i, entry in enumerate(doc["clusters"]):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                raise InputError(str(path), f"malformed fleet report: clusters[{i}] has no name")
+            report = entry.get("report")
+            reports[entry["name"]] = _checked(path, report, f"clusters[{i}]") if report else None
+        return schema, reports
+    expected = f"{REPORT_SCHEMA!r} or {FLEET_SCHEMA!r}"
+    raise InputError(str(path), f"not a kopscheck JSON report (expected schema {expected})")
+
+
+def _cluster_name(doc: Mapping[str, Any]) -> str:
+    target = doc.get("target")
+    name = target.get("cluster") if isinstance(target, dict) else None
+    return name if isinstance(name, str) else "(unnamed)"
+
+
+def _checked(path: Path, doc: Any, where: str) -> dict[str, Any]:
+    """The report if its results have the fields diff reads; InputError naming the first gap."""
+    results = doc.get("results") if isinstance(doc, dict) else None
+    if not isinstance(results, list) or doc.get("status") not in tuple(Status):
+        raise InputError(str(path), f"malformed report: {where} needs 'status' and 'results'")
+    for i, result in enumerate(results):
+        ok = isinstance(result, dict) and isinstance(result.get("check"), str)
+        ok = ok and result.get("status") in tuple(Status)
+        ok = ok and isinstance(result.get("findings", []), list)
+        if not ok:
+            raise InputError(str(path), f"malformed report: {where} results[{i}]")
+    return dict(doc)
+
+
+def diff_files(old_path: Path, new_path: Path) -> list[ClusterDiff]:
+    old_schema, old = load_reports(old_path)
+    new_schema, new = load_reports(new_path)
+    if old_schema != new_schema:
+        raise InputError(f"{old_path} / {new_path}", "one is a fleet report and one is not")
+    if old_schema == REPORT_SCHEMA:  # one cluster each: compare them even if renamed
+        [(name, new_doc)] = new.items()
+        return [diff_reports(name, next(iter(old.values())), new_doc)]
+    names = [*new, *(n for n in old if n not in new)]
+    return [diff_reports(n, old.get(n), new.get(n), n in old, n in new) for n in names]
+
+
+def diff_reports(
+    name: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    in_old: bool = True,
+    in_new: bool = True,
+) -> ClusterDiff:
+    old_results = _results(old)
+    new_results = _results(new)
+    checks = []
+    for check in [*new_results, *(c for c in old_results if c not in new_results)]:
+        change = _change(old_results.get(check), new_results.get(check))
+        if change is not None:
+            checks.append(
+                CheckChange(check, old_results.get(check), new_results.get(check), change)
+            )
+    old_found = {f.key: f for f in _findings(old)}
+    new_found = {f.key: f for f in _findings(new)}
+    return ClusterDiff(
+        name,
+        _status(old) if in_old else None,
+        _status(new) if in_new else None,
+        tuple(checks),
+        tuple(f for k, f in new_found.items() if k not in old_found),
+        tuple(f for k, f in old_found.items() if k not in new_found),
+    )
+
+
+def _status(doc: Mapping[str, Any] | None) -> str:
+    return str(doc["status"]) if doc is not None else Status.ERROR.value  # no report: not scanned
+
+
+def _results(doc: Mapping[str, Any] | None) -> dict[str, str]:
+    return {r["check"]: r["status"] for r in doc["results"]} if doc else {}
+
+
+def _change(old: str | None, new: str | None) -> str | None:
+    if old == new:
+        return None
+    if old is None:
+        return "worse" if _rank(new) > 0 else "added"
+    if new is None:
+        return "removed"
+    if _rank(new) != _rank(old):
+        return "worse" if _rank(new) > _rank(old) else "better"
+    return "changed"
+
+
+def _findings(doc: Mapping[str, Any] | None) -> Iterable[FindingRef]:
+    for result in doc["results"] if doc else ():
+        for finding in [*result.get("findings", []), *result.get("suppressed", [])]:
+            status = finding.get("status", result["status"]) if isinstance(finding, dict) else None
+            if status not in PROBLEMS:
+                continue
+            yield FindingRef(
+                result["check"],
+                _object(finding.get("object")),
+                str(finding.get("message", "")),
+                status,
+            )
+
+
+def _object(ref: Any) -> str:
+    """The same "Kind/namespace/name" form baselines use (ObjectRef's str)."""
+    if not isinstance(ref, dict):
+        return ""
+    scope = f"{ref['namespace']}/" if ref.get("namespace") else ""
+    return f"{ref.get('kind', '')}/{scope}{ref.get('name', '')}"
+
+
+def diff_to_dict(old: Path, new: Path, diffs: list[ClusterDiff]) -> dict[str, Any]:
+    def finding(f: FindingRef) -> dict[str, Any]:
+        return {
+            "check": f.check,
+            "object": f.object or None,
+            "status": f.status,
+            "message": f.message,
+        }
+
+    return {
+        "schema": SCHEMA,
+        "old": str(old),
+        "new": str(new),
+        "worse": any(d.worse for d in diffs),
+        "clusters": [
+            {
+                "name": d.name,
+                "old_status": d.old_status,
+                "new_status": d.new_status,
+                "worse": d.worse,
+                "checks": [
+                    {"check": c.check, "old": c.old, "new": c.new, "change": c.change}
+                    for c in d.checks
+                ],
+                "new_findings": [finding(f) for f in d.new_findings],
+                "resolved_findings": [finding(f) for f in d.resolved_findings],
+            }
+            for d in diffs
+        ],
+    }
+
+
+def run_diff(old: Path, new: Path, output: str) -> ExitCode:
+    """Print the diff (table or json) and return 1 if anything got worse, else 0."""
+    if output not in ("table", "json"):
+        raise InputError("--output", "diff prints table or json")
+    diffs = diff_files(old, new)
+    if output == "json":
+        import sys
+
+        json.dump(diff_to_dict(old, new, diffs), sys.stdout, indent=2)
+        print()
+    else:
+        from kopscheck.reporters.diff_table import print_diff
+
+        print_diff(old, new, diffs)
+    return ExitCode.UNHEALTHY if any(d.worse for d in diffs) else ExitCode.OK

@@ -1,0 +1,207 @@
+"""`kopscheck check` as a gate: which clusters, baselines, waiting for health, the output.
+
+The CLI parses flags into a CheckRequest; `execute` returns the exit code (CONTRACT §2).
+One cluster renders as `kopscheck/report/v1`; several (repeated `--bundle` or `--context`, or
+`--all-contexts`) as one combined `kopscheck/fleet/v1` report.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from kopscheck import wait
+from kopscheck.baseline import apply_baseline, from_reports, read_baseline, write_baseline
+from kopscheck.check import Check
+from kopscheck.engine import Selection, build_report
+from kopscheck.errors import InputError, ScanError
+from kopscheck.exitcodes import ExitCode, exit_code
+from kopscheck.facts import Snapshot
+from kopscheck.fleet import ClusterOutcome, ClusterTarget, fleet_exit_code, run_fleet
+from kopscheck.registry import load_checks
+from kopscheck.reporters import get_reporter
+from kopscheck.results import Report, Status
+from kopscheck.sources import SourceOptions, collect
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    options: SourceOptions
+    bundles: tuple[Path, ...] = ()
+    contexts: tuple[str, ...] = ()
+    all_contexts: bool = False
+    selection: Selection = field(default_factory=Selection)
+    fail_on: Status = Status.FAIL
+    output: str = "table"
+    out: Path | None = None
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    wait: str | None = None
+    interval: str | None = None
+    count: int | None = None
+
+
+def execute(request: CheckRequest) -> int:
+    checks = load_checks()
+    unknown = request.selection.unknown(checks)
+    if unknown:
+        raise InputError(
+            "--select/--skip", f"unknown check id or family: {', '.join(sorted(unknown))}"
+        )
+    policy = _policy(request)
+    targets = cluster_targets(request)
+    fleet = len(targets) > 1 or request.all_contexts
+    _validate_output(request.output, fleet)
+    if policy is not None and (fleet or request.write_baseline):
+        other = "several clusters" if fleet else "--write-baseline"
+        raise InputError(
+            "--wait", f"waits for one cluster's health; it cannot be combined with {other}"
+        )
+    known = read_baseline(request.baseline) if request.baseline else None
+    if request.write_baseline:
+        known = None  # the baseline written from this run replaces the one given
+
+    def evaluate(snapshot: Snapshot) -> Report:
+        report = build_report(snapshot, checks, request.selection, fail_on=request.fail_on)
+        return apply_baseline(report, known, checks) if known is not None else report
+
+    if fleet:
+        return _run_fleet(request, targets, evaluate, checks)
+    if policy is not None:
+        report, code = wait_for_report(targets[0], evaluate, policy)
+    else:
+        report = evaluate(targets[0].collect())
+        if request.write_baseline:
+            report = _record([report], request.write_baseline, checks)[0]
+        code = exit_code(report)
+    _emit(partial(get_reporter(request.output).write, report), request)
+    return int(code)
+
+
+def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
+    """One (name, collect) per cluster the flags name; a plain run is one cluster."""
+    opts = request.options
+    given = [
+        flag
+        for flag, present in (
+            ("--bundle", bool(request.bundles)),
+            ("--dump", opts.dump is not None),
+            ("--context", bool(request.contexts) or request.all_contexts),
+        )
+        if present
+    ]
+    if len(given) > 1:
+        raise InputError("/".join(given), "give one kind of source, not several")
+    if request.bundles:
+        return [
+            ClusterTarget(str(b), partial(collect, replace(opts, bundle=b)))
+            for b in request.bundles
+        ]
+    names = list(request.contexts)
+    if request.all_contexts:
+        from kopscheck.collectors.kubeconfig_contexts import list_contexts
+
+        names += list_contexts(opts.kubeconfig)
+    if names:
+        unique = dict.fromkeys(names)
+        return [ClusterTarget(n, partial(collect, replace(opts, context=n))) for n in unique]
+    name = str(opts.dump) if opts.dump is not None else "current context"
+    return [ClusterTarget(name, partial(collect, opts))]
+
+
+def _policy(request: CheckRequest) -> wait.WaitPolicy | None:
+    if request.wait is None:
+        if request.interval is not None or request.count is not None:
+            raise InputError("--interval/--count", "only mean something with --wait DURATION")
+        return None
+    return wait.WaitPolicy(
+        timeout=wait.parse_duration(request.wait, "--wait"),
+        interval=wait.parse_duration(request.interval or "10s", "--interval"),
+        count=1 if request.count is None else request.count,
+    )
+
+
+def _validate_output(output: str, fleet: bool) -> None:
+    """Fail on a bad --output before doing any work."""
+    if fleet:
+        from kopscheck.reporters.fleet import check_fleet_output
+
+        check_fleet_output(output)
+    else:
+        get_reporter(output)
+
+
+def wait_for_report(
+    target: ClusterTarget, evaluate: Callable[[Snapshot], Report], policy: wait.WaitPolicy
+) -> tuple[Report, ExitCode]:
+    """Wait with live progress on stderr; the last attempt's report and the exit code.
+
+    Exit 1 when the deadline came first even if the last run passed (not enough passes in a
+    row); a ScanError when the last attempt could not scan, since there is no report to show.
+    """
+    with wait.WaitDisplay(stderr, policy) as display:
+        outcome = wait.wait_for_health(target.collect, evaluate, policy, display)
+    last = outcome.last
+    if last.report is None:
+        raise ScanError(
+            f"{last.error} (the last of {last.number} attempts in"
+            f" {wait.format_duration(last.elapsed)} could not scan)"
+        )
+    report = replace(last.report, notes=(*last.report.notes, outcome.note(policy)))
+    code = exit_code(report)
+    if not outcome.healthy and code is ExitCode.OK:  # passed, but not often enough in a row
+        code = ExitCode.UNHEALTHY
+    return report, code
+
+
+def _run_fleet(
+    request: CheckRequest,
+    targets: Sequence[ClusterTarget],
+    evaluate: Callable[[Snapshot], Report],
+    checks: Sequence[Check],
+) -> int:
+    from kopscheck.reporters.fleet import write_fleet
+
+    def progress(outcome: ClusterOutcome) -> None:
+        detail = f" ({outcome.error})" if outcome.error else ""
+        stderr.print(
+            f"kopscheck: cluster {outcome.name}: {outcome.status.value}{detail}", markup=False
+        )
+
+    fleet = run_fleet(targets, evaluate, request.fail_on, on_done=progress)
+    if request.write_baseline:
+        scanned = [c.report for c in fleet.clusters if c.report is not None]
+        gated = iter(_record(scanned, request.write_baseline, checks))
+        clusters = tuple(replace(c, report=next(gated)) if c.report else c for c in fleet.clusters)
+        fleet = replace(fleet, clusters=clusters)
+    _emit(partial(write_fleet, fleet, request.output), request)
+    return int(fleet_exit_code(fleet))
+
+
+def _record(reports: list[Report], path: Path, checks: Sequence[Check]) -> list[Report]:
+    """Write every problem finding to `path` and apply that baseline to the reports."""
+    baseline = replace(from_reports(reports), source=str(path))
+    write_baseline(baseline, path)
+    stderr.print(f"kopscheck: wrote {len(baseline.entries)} known findings to {path}")
+    return [apply_baseline(report, baseline, checks) for report in reports]
+
+
+def _emit(write: Callable[[TextIO], None], request: CheckRequest) -> None:
+    if request.out is None:
+        write(sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        with request.out.open("w", encoding="utf-8") as handle:
+            write(handle)
+    except OSError as exc:
+        raise InputError(str(request.out), f"cannot write report: {exc.strerror or exc}") from None
+    stderr.print(f"kopscheck: wrote {request.output} report to {request.out}")

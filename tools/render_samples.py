@@ -1,0 +1,41 @@
+"""Render the sample reports in reports/ from the failing demo cluster (run from the repo root).
+
+    python tools/render_samples.py
+
+Writes reports/demo-cni-no-provider.svg with rich's own SVG export of the terminal view, and the
+same report as JSON, Markdown and JUnit next to it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+
+from rich.console import Console
+
+from kopscheck.collectors.bundle import read_bundle
+from kopscheck.demo import DEFAULT_SCENARIO, DEMO_ROOT
+from kopscheck.engine import build_report
+from kopscheck.registry import load_checks
+from kopscheck.reporters import get_reporter
+from kopscheck.reporters.terminal import render
+
+OUT = Path("reports")
+
+
+def main() -> None:
+    snapshot = read_bundle(DEMO_ROOT / DEFAULT_SCENARIO)
+    report = build_report(snapshot, load_checks(), now=datetime(2026, 11, 27, 10, 20, tzinfo=UTC))
+    console = Console(record=True, width=110, file=StringIO(), force_terminal=True)
+    render(report, console)
+    svg = console.export_svg(title="kopscheck demo")
+    (OUT / f"demo-{DEFAULT_SCENARIO}.svg").write_text(svg)
+    for name, suffix in (("json", "json"), ("markdown", "md"), ("junit", "xml")):
+        buffer = StringIO()
+        get_reporter(name).write(report, buffer)
+        (OUT / f"demo-{DEFAULT_SCENARIO}.{suffix}").write_text(buffer.getvalue())
+
+
+if __name__ == "__main__":
+    main()
