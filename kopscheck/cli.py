@@ -44,6 +44,14 @@ FailOnOpt = Annotated[
 IdsOpt = Annotated[
     list[str] | None, typer.Option(help="Check ids or families, comma-separated or repeated.")
 ]
+AwsOpt = Annotated[
+    bool,
+    typer.Option("--aws/--no-aws", help="Live: read route tables, instances and quotas from AWS."),
+]
+RequestTimeoutOpt = Annotated[
+    str,
+    typer.Option(help="Timeout of each Kubernetes API request (live), e.g. 30s, 2m; 0: none."),
+]
 
 
 def _split(values: list[str] | None) -> frozenset[str]:
@@ -135,8 +143,12 @@ def check(
     write_baseline: Annotated[
         Path | None, typer.Option(help="Record this run's problem findings as known.")
     ] = None,
+    request_timeout: RequestTimeoutOpt = "30s",
+    aws: AwsOpt = True,
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
+    from kopscheck.durations import parse_duration
+
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.run
         dump=dump,
@@ -148,6 +160,8 @@ def check(
         profile=profile,
         networking=networking,
         probe=probe,
+        request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
+        aws=aws,
     )
     request = CheckRequest(
         options,
@@ -165,6 +179,37 @@ def check(
         count,
     )
     raise typer.Exit(execute(request))
+
+
+@app.command("collect")
+def collect_bundle(
+    out: Annotated[Path, typer.Option("--out", help="Bundle directory to write (new or empty).")],
+    context: Annotated[str | None, typer.Option(help="kubeconfig context.")] = None,
+    kubeconfig: Annotated[Path | None, typer.Option(help="kubeconfig file.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="kops cluster name.")] = None,
+    state_store: Annotated[
+        str | None, typer.Option(envvar="KOPS_STATE_STORE", help="kops state store, s3://...")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
+    request_timeout: RequestTimeoutOpt = "30s",
+    aws: AwsOpt = True,
+) -> None:
+    """Collect a live cluster into a bundle directory (CONTRACT §4) for `check --bundle`."""
+    from kopscheck.collectors.bundle_writer import collect_to_bundle
+    from kopscheck.durations import parse_duration
+
+    options = SourceOptions(
+        context=context,
+        kubeconfig=kubeconfig,
+        cluster_name=name,
+        state_store=state_store,
+        region=region,
+        profile=profile,
+        request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
+        aws=aws,
+    )
+    raise typer.Exit(collect_to_bundle(options, out, lambda line: stderr.print(line, markup=False)))
 
 
 @app.command()

@@ -51,7 +51,8 @@ def run_check(check: Check, snapshot: Snapshot, selection: Selection) -> CheckRe
     missing = [fact for fact in sorted(check.needs) if not snapshot.has(fact)]
     if missing:
         reasons = "; ".join(snapshot.why_missing(fact) for fact in missing)
-        return result(Status.SKIP, f"cannot decide without {reasons}")
+        failed = any(fact in snapshot.failed for fact in missing)
+        return result(Status.ERROR if failed else Status.SKIP, f"cannot decide without {reasons}")
     try:
         verdict = check.run(snapshot)
     except Exception as exc:  # a broken check must not end the run

@@ -257,6 +257,10 @@ class NodeFiles:
     sysconfig_kubelet: str | None = None
     cni_configs: Mapping[str, str] | None = None
     kubelet_log: str | None = None
+    # The kubelet's running config: the `kubeletconfig` object of `nodes/<node>/proxy/configz`.
+    configz: Mapping[str, JSON] | None = None
+    # What could not be read from this node, and why ("configz" -> "timed out after 30s").
+    unavailable: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +331,10 @@ class Snapshot:
     aws_autoscaling_groups: tuple[AutoScalingGroup, ...] | None = None
     aws_route_quota: Quota | None = None
     missing: Mapping[Fact, str] = field(default_factory=dict)
+    # Missing facts whose collection failed (API error, timeout) rather than being unavailable
+    # (forbidden, not served, not in the bundle): checks that need them end in `error`, not
+    # `skip`, so a scan that could not look never exits 0.
+    failed: frozenset[Fact] = frozenset()
 
     def has(self, fact: Fact) -> bool:
         return getattr(self, fact.value.replace("-", "_")) is not None

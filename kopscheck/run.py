@@ -19,6 +19,7 @@ from rich.console import Console
 from kopscheck import wait
 from kopscheck.baseline import apply_baseline, from_reports, read_baseline, write_baseline
 from kopscheck.check import Check
+from kopscheck.durations import format_duration, parse_duration
 from kopscheck.engine import Selection, build_report
 from kopscheck.errors import InputError, ScanError
 from kopscheck.exitcodes import ExitCode, exit_code
@@ -123,8 +124,8 @@ def _policy(request: CheckRequest) -> wait.WaitPolicy | None:
             raise InputError("--interval/--count", "only mean something with --wait DURATION")
         return None
     return wait.WaitPolicy(
-        timeout=wait.parse_duration(request.wait, "--wait"),
-        interval=wait.parse_duration(request.interval or "10s", "--interval"),
+        timeout=parse_duration(request.wait, "--wait", positive=True),
+        interval=parse_duration(request.interval or "10s", "--interval", positive=True),
         count=1 if request.count is None else request.count,
     )
 
@@ -153,7 +154,7 @@ def wait_for_report(
     if last.report is None:
         raise ScanError(
             f"{last.error} (the last of {last.number} attempts in"
-            f" {wait.format_duration(last.elapsed)} could not scan)"
+            f" {format_duration(last.elapsed)} could not scan)"
         )
     report = replace(last.report, notes=(*last.report.notes, outcome.note(policy)))
     code = exit_code(report)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kopscheck.errors import InputError, ScanError
+from kopscheck.errors import InputError
 from kopscheck.facts import Snapshot
 
 
@@ -21,6 +21,8 @@ class SourceOptions:
     profile: str | None = None
     networking: str | None = None
     probe: bool = False
+    request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
+    aws: bool = True  # live: read route tables, instances, ASGs and the route quota
 
 
 def collect(options: SourceOptions) -> Snapshot:
@@ -34,18 +36,6 @@ def collect(options: SourceOptions) -> Snapshot:
         from kopscheck.collectors.dump import read_dump
 
         return read_dump(options.dump, networking=options.networking)
-    raise ScanError("live collection is not available in this build; use --bundle or --dump")
+    from kopscheck.collectors.live import collect_live
 
-
-def add_live_aws(snapshot: Snapshot, options: SourceOptions) -> Snapshot:
-    """A live snapshot with its AWS facts: route tables, instances, ASGs, route quota.
-
-    The live path calls this after the Kubernetes and kops facts are in, so the cluster name
-    can come from --name or the kops spec. AWS refusing or failing leaves those facts missing
-    with the reason (the checks that need them skip); only a bad --profile is an input error.
-    To also write them into a bundle, call `collect_aws` and `write_aws_files` instead.
-    """
-    from kopscheck.collectors.live_aws import collect_aws
-
-    name = options.cluster_name or snapshot.cluster_name
-    return collect_aws(name, options.region, options.profile).apply(snapshot)
+    return collect_live(options).snapshot

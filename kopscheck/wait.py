@@ -12,7 +12,6 @@ The clock is injected (`clock`, a module-level seam) so tests run a 30-second wa
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,33 +22,11 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
+from kopscheck.durations import format_duration
 from kopscheck.errors import InputError, ScanError
 from kopscheck.exitcodes import ExitCode, exit_code
 from kopscheck.facts import Snapshot
 from kopscheck.results import CheckResult, Report, Status
-
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(text: str, flag: str) -> float:
-    """Seconds in a Go-style duration: 30s, 2m, 1h30m, 1.5m, 500ms."""
-    value = text.strip()
-    parts = list(_PART.finditer(value))
-    if not value or "".join(m.group(0) for m in parts) != value:
-        raise InputError(flag, f"{text!r} is not a duration (use e.g. 30s, 2m, 1h30m)")
-    seconds = sum(float(m.group(1)) * _SECONDS[m.group(2)] for m in parts)
-    if seconds <= 0:
-        raise InputError(flag, f"{text!r} must be longer than zero")
-    return seconds
-
-
-def format_duration(seconds: float) -> str:
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
-    return text + (f"{secs}s" if secs or not text else "")
 
 
 class Clock(Protocol):

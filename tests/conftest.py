@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -13,6 +14,13 @@ from cli_outcome import CliOutcome
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.facts import Snapshot
+
+# Tests never reach a real cloud: no instance-metadata lookups, no credentials from the machine.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+for _name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+os.environ["AWS_CONFIG_FILE"] = os.devnull
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -19,6 +19,7 @@ from rich.console import Console
 from kopscheck import wait
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
+from kopscheck.durations import parse_duration
 from kopscheck.engine import build_report
 from kopscheck.errors import InputError, ScanError
 from kopscheck.exitcodes import ExitCode
@@ -27,7 +28,7 @@ from kopscheck.fleet import ClusterTarget
 from kopscheck.registry import load_checks
 from kopscheck.results import Report
 from kopscheck.run import wait_for_report
-from kopscheck.wait import Attempt, WaitDisplay, WaitPolicy, parse_duration, wait_for_health
+from kopscheck.wait import Attempt, WaitDisplay, WaitPolicy, wait_for_health
 
 
 class FakeClock:
@@ -215,13 +216,13 @@ def test_bad_wait_flags_are_one_line_errors(
     ],
 )
 def test_parse_duration(text: str, seconds: float) -> None:
-    assert parse_duration(text, "--wait") == seconds
+    assert parse_duration(text, "--wait", positive=True) == seconds
 
 
 @pytest.mark.parametrize("text", ["30", "", "abc", "0s", "-5s", "5d", "1h 30m", "m"])
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(InputError, match="--wait"):
-        parse_duration(text, "--wait")
+        parse_duration(text, "--wait", positive=True)
 
 
 # --- the loop itself, with scans that fail --------------------------------------------------

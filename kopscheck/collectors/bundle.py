@@ -24,6 +24,7 @@ NAMESPACED_FILES = (
     "replication-controllers.json",
     "endpoints.json",
 )
+OBSERVED_AT = "observed-at.txt"
 AWS_FILES = {
     "ec2-describe-route-tables.json": ("aws_route_tables", aws_objects.parse_route_tables),
     "ec2-describe-instances.json": ("aws_instances", aws_objects.parse_instances),
@@ -55,7 +56,11 @@ def read_bundle(root: Path, source: str = "bundle", networking: str | None = Non
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
             missing[fact] = f"{_where(fact)} not in the bundle"
-    observed = kube.latest_time() or datetime.fromtimestamp(root.stat().st_mtime, UTC)
+    observed = (
+        _observed_at(root)
+        or kube.latest_time()
+        or datetime.fromtimestamp(root.stat().st_mtime, UTC)
+    )
     kops = fields.get("kops_cluster")
     return Snapshot(
         source=source,
@@ -156,6 +161,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         return read_text(path, _label(root, path)) if path.is_file() else None
 
     cmdline = text("kubelet.cmdline")
+    configz = node_dir / "configz.json"
     cni_dir = node_dir / "cni-net.d"
     cni = (
         {p.name: read_text(p, _label(root, p)) for p in sorted(cni_dir.iterdir()) if p.is_file()}
@@ -168,7 +174,22 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         sysconfig_kubelet=text("sysconfig-kubelet"),
         cni_configs=cni,
         kubelet_log=text("kubelet.log"),
+        configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
+        if configz.is_file()
+        else None,
     )
+
+
+def _observed_at(root: Path) -> datetime | None:
+    """`date -u +%Y-%m-%dT%H:%M:%SZ > DIR/observed-at.txt`: when the bundle was collected."""
+    path = root / OBSERVED_AT
+    if not path.is_file():
+        return None
+    label = _label(root, path)
+    stamp = ko.parse_time(read_text(path, label).strip())
+    if stamp is None or stamp.tzinfo is None:
+        raise InputError(label, "expected one RFC 3339 UTC time, e.g. 2026-11-27T10:15:00Z")
+    return stamp
 
 
 def split_cmdline(text: str) -> tuple[str, ...]:

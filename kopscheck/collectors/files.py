@@ -36,7 +36,10 @@ def read_json(path: Path, label: str) -> object:
 
 
 def read_yaml_documents(path: Path, label: str) -> list[object]:
-    text = read_text(path, label)
+    return read_yaml_text(read_text(path, label), label)
+
+
+def read_yaml_text(text: str, label: str) -> list[object]:
     if not text.strip():
         raise InputError(label, "file is empty")
     try:

@@ -311,3 +311,13 @@ def parse_version(doc: object, source: str) -> Version:
     except (IndexError, ValueError):
         raise InputError(source, f"unrecognised Kubernetes version {git!r}") from None
     return Version(git_version=git, major=major, minor=minor)
+
+
+def parse_configz(doc: object, source: str) -> Mapping[str, Any]:
+    """The kubelet's `/configz` body: `{"kubeletconfig": {...}}` -> the inner config."""
+    if not isinstance(doc, Mapping):
+        raise InputError(source, f"expected the kubelet's configz object, got {_type_name(doc)}")
+    inner = doc.get("kubeletconfig", doc)
+    if not isinstance(inner, Mapping):
+        raise InputError(source, "'kubeletconfig' must be an object")
+    return dict(inner)

@@ -205,8 +205,9 @@ class _Run:
             return aws_objects.parse_instances(doc, label)
         if fact is Fact.AWS_AUTOSCALING_GROUPS:
             return aws_objects.parse_autoscaling_groups(doc, label)
+        quota = aws_objects.parse_quota(doc, label)  # the ARN tells applied from default
         source, note = self.quota_source
-        return replace(aws_objects.parse_quota(doc, label), source=source, note=note)
+        return replace(quota, source=source, note=note) if source == "default" else quota
 
     def _tag_filters(self) -> list[list[dict[str, Any]]]:
         return [

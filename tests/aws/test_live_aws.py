@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -21,13 +22,14 @@ from moto_world import NAME, REGION, World, build_world
 
 from kopscheck.collectors import live_aws
 from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, collect_cloud
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws, write_aws_files
 from kopscheck.engine import Selection, run_check
 from kopscheck.errors import InputError
 from kopscheck.facts import Fact, Snapshot
 from kopscheck.results import CheckResult, Status
 from kopscheck.routes import cluster_tables
-from kopscheck.sources import SourceOptions, add_live_aws
+from kopscheck.sources import SourceOptions
 
 
 def live(world: World) -> tuple[AwsCollection, Snapshot]:
@@ -328,10 +330,23 @@ def test_unknown_profile_is_an_input_error(aws_env: None) -> None:
         collect_aws(NAME, region=REGION, profile="no-such-profile")
 
 
-def test_sources_fill_a_live_snapshot(mocked: MotoExtension) -> None:
+def test_live_path_fills_aws_facts_with_the_region_of_the_nodes(mocked: MotoExtension) -> None:
     world = build_world(workers=1, nodes_max=2)
     base = world.snapshot()
-    filled = add_live_aws(base, SourceOptions(cluster_name=NAME, region=REGION))
+    regions = {n.labels.get("topology.kubernetes.io/region") for n in base.nodes or ()}
+    assert regions == {REGION}
+    collection = collect_cloud(SourceOptions(cluster_name=NAME), base)
+    filled = collection.apply(base)
     assert filled.aws_route_tables is not None and filled.aws_instances is not None
     assert not {Fact.AWS_ROUTE_TABLES, Fact.AWS_INSTANCES} & set(filled.missing)
     assert filled.nodes == base.nodes
+
+
+def test_live_path_asks_aws_nothing_when_turned_off_or_not_on_aws(mocked: MotoExtension) -> None:
+    base = build_world(workers=1, nodes_max=2).snapshot()
+    off = collect_cloud(SourceOptions(cluster_name=NAME, aws=False), base).apply(base)
+    assert off.missing[Fact.AWS_ROUTE_TABLES] == AWS_OFF and off.aws_route_tables is None
+    nodes = tuple(replace(n, provider_id="") for n in base.nodes or ())
+    elsewhere = replace(base, nodes=nodes, kops_cluster=None)
+    gce = collect_cloud(SourceOptions(cluster_name=NAME), elsewhere).apply(elsewhere)
+    assert gce.missing[Fact.AWS_INSTANCES] == NOT_ON_AWS

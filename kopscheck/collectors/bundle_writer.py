@@ -1,0 +1,194 @@
+"""Write a live collection as a bundle (CONTRACT §4): the files the standard commands write.
+
+    cluster-info/                  kubectl cluster-info dump --all-namespaces --output-directory
+    cluster-info/<ns>/endpoints.json   kubectl get endpoints -n NS -o json
+    cluster-info/version.json      kubectl version -o json (the server half)
+    kops/cluster.yaml, kops/instancegroups.yaml   kops get cluster / kops get ig -o yaml
+    nodes/<node>/configz.json      kubectl get --raw /api/v1/nodes/NODE/proxy/configz
+    nodes/<node>/kubelet.log       kubectl get --raw "/api/v1/nodes/NODE/proxy/logs/?query=kubelet"
+    observed-at.txt                date -u +%Y-%m-%dT%H:%M:%SZ (when the collection ran)
+
+The API's JSON is written as it came, not re-serialised from facts, so `check --bundle` reads
+what the live run read. Container logs are those the live run read (networking and DNS pods,
+capped), not every pod's as `kubectl cluster-info dump` would fetch. A kind the live run
+could not list is left out, so the bundle says "missing" where the live run did. Never
+written: Secrets (never listed), kubeconfig credentials (never held here), EC2 user-data
+(redacted from instance groups).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kopscheck.collectors.bundle import OBSERVED_AT
+from kopscheck.collectors.files import LOG_END, LOG_START
+from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, collect_live
+from kopscheck.collectors.live_aws import write_aws_files
+from kopscheck.collectors.live_kube import RawList, Tuning
+from kopscheck.errors import InputError
+from kopscheck.facts import ContainerLog, Fact
+from kopscheck.sources import SourceOptions
+
+# plural -> (file in cluster-info/<ns>/, the fact it feeds), in kubectl cluster-info dump's set
+DUMP_FILES = {
+    "events": ("events.json", Fact.EVENTS),
+    "replicationcontrollers": ("replication-controllers.json", Fact.WORKLOADS),
+    "services": ("services.json", Fact.SERVICES),
+    "daemonsets": ("daemonsets.json", Fact.WORKLOADS),
+    "deployments": ("deployments.json", Fact.WORKLOADS),
+    "replicasets": ("replicasets.json", Fact.WORKLOADS),
+    "pods": ("pods.json", Fact.PODS),
+}
+REDACTED = "<redacted by kopscheck: EC2 user-data>"
+
+
+def collect_to_bundle(options: SourceOptions, out: Path, say: Callable[[str], None]) -> int:
+    """`kopscheck collect`: exit 0 when written, 3 when some fact could not be collected."""
+    _prepare(out)  # before the work: a non-empty --out must not cost a whole collection
+    collection = collect_live(options, Tuning(keep_raw=True))
+    write_bundle(collection, out)
+    snapshot = collection.snapshot
+    counts = f"{len(snapshot.nodes or ())} nodes, {len(snapshot.pods or ())} pods"
+    say(f"kopscheck: wrote bundle {out} ({counts})")
+    for fact, reason in snapshot.missing.items():
+        if reason not in (AWS_OFF, NOT_ON_AWS):
+            state = "failed" if fact in snapshot.failed else "missing"
+            say(f"kopscheck: {state}: {fact.value}: {reason}")
+    return 3 if snapshot.failed else 0
+
+
+def write_bundle(collection: LiveCollection, out: Path) -> None:
+    _prepare(out)
+    snapshot, kube = collection.snapshot, collection.kube
+    info = out / "cluster-info"
+    info.mkdir()
+    nodes = kube.raw_lists.get("nodes")
+    if nodes is not None and snapshot.has(Fact.NODES):
+        _write_json(info / "nodes.json", _dump_list(nodes, nodes.items))
+    if kube.raw_version is not None and snapshot.has(Fact.VERSION):
+        _write_json(info / "version.json", {"serverVersion": kube.raw_version}, indent=2)
+    for namespace in kube.namespaces:
+        _write_namespace(collection, info / namespace, namespace)
+    _write_logs(info, snapshot.pod_logs or ())
+    if snapshot.has(Fact.NODE_FILES):
+        _write_node_files(out / "nodes", kube.node_outcomes.values())
+    _write_kops(out / "kops", collection)
+    if collection.aws.documents:
+        write_aws_files(out, collection.aws.documents)
+    observed = snapshot.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    (out / OBSERVED_AT).write_text(observed + "\n", encoding="utf-8")
+
+
+def _prepare(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()):
+        raise InputError(str(out), "directory is not empty; give a new one so no old file mixes in")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(out), f"cannot create: {exc.strerror or exc}") from None
+
+
+def _write_namespace(collection: LiveCollection, folder: Path, namespace: str) -> None:
+    snapshot, raw_lists = collection.snapshot, collection.kube.raw_lists
+    folder.mkdir()
+    for plural, (name, fact) in DUMP_FILES.items():
+        raw = raw_lists.get(plural)
+        if raw is not None and snapshot.has(fact):
+            _write_json(folder / name, _dump_list(raw, _in_namespace(raw.items, namespace)))
+    endpoints = raw_lists.get("endpoints")
+    if endpoints is not None and snapshot.has(Fact.ENDPOINTS):
+        items = _in_namespace(endpoints.items, namespace)
+        _write_json(folder / "endpoints.json", _get_list(endpoints, items), sort_keys=True)
+
+
+def _in_namespace(items: Iterable[Mapping[str, Any]], namespace: str) -> list[Mapping[str, Any]]:
+    return [i for i in items if (i.get("metadata") or {}).get("namespace") == namespace]
+
+
+def _dump_list(raw: RawList, items: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The list as the API server sent it (kubectl cluster-info dump prints it unchanged)."""
+    return {
+        "kind": raw.kind,
+        "apiVersion": raw.api_version,
+        "metadata": {"resourceVersion": raw.resource_version},
+        "items": items,
+    }
+
+
+def _get_list(raw: RawList, items: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """`kubectl get -o json`: a `kind: List` whose items carry their own kind and apiVersion."""
+    kind = raw.kind.removesuffix("List")
+    return {
+        "apiVersion": "v1",
+        "items": [{"apiVersion": raw.api_version, "kind": kind, **item} for item in items],
+        "kind": "List",
+        "metadata": {"resourceVersion": ""},
+    }
+
+
+def _write_logs(info: Path, logs: Iterable[ContainerLog]) -> None:
+    """`<ns>/<pod>/logs.txt`, one START/END section per container, as kubectl writes them."""
+    by_pod: dict[tuple[str, str], list[str]] = {}
+    for log in logs:
+        header = f"container {log.container} of pod {log.namespace}/{log.pod} ===="
+        body = f"Request log error: {log.error}" if log.error else log.text
+        section = f"{LOG_START.removesuffix('container ')}{header}\n"
+        section += f"{body}\n" if body else ""
+        section += f"{LOG_END.removesuffix('container ')}{header}\n"
+        by_pod.setdefault((log.namespace, log.pod), []).append(section)
+    for (namespace, pod), sections in by_pod.items():
+        folder = info / namespace / pod
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "logs.txt").write_bytes("".join(sections).encode("utf-8"))
+
+
+def _write_node_files(folder: Path, outcomes: Iterable[Any]) -> None:
+    for outcome in outcomes:
+        if outcome.configz_raw is None and outcome.kubelet_log is None:
+            continue
+        node_dir = folder / outcome.node
+        node_dir.mkdir(parents=True)
+        if outcome.configz is not None and outcome.configz_raw is not None:
+            (node_dir / "configz.json").write_bytes(outcome.configz_raw)
+        if outcome.kubelet_log is not None:
+            (node_dir / "kubelet.log").write_bytes(outcome.kubelet_log.encode("utf-8"))
+
+
+def _write_kops(folder: Path, collection: LiveCollection) -> None:
+    kops = collection.kops
+    if kops.cluster_doc is None:
+        return
+    folder.mkdir()
+    (folder / "cluster.yaml").write_text(_yaml([kops.cluster_doc]), encoding="utf-8")
+    if kops.group_docs:
+        groups = [_without_user_data(doc) for doc in kops.group_docs]
+        (folder / "instancegroups.yaml").write_text(_yaml(groups), encoding="utf-8")
+
+
+def _without_user_data(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """An InstanceGroup's `additionalUserData` becomes EC2 user-data: keep names, drop content."""
+    spec = doc.get("spec")
+    extra = spec.get("additionalUserData") if isinstance(spec, Mapping) else None
+    if not isinstance(spec, Mapping) or not isinstance(extra, list):
+        return dict(doc)
+    cleaned = [
+        {**part, "content": REDACTED} if isinstance(part, Mapping) and "content" in part else part
+        for part in extra
+    ]
+    return {**doc, "spec": {**spec, "additionalUserData": cleaned}}
+
+
+def _yaml(docs: Sequence[Mapping[str, Any]]) -> str:
+    return yaml.safe_dump_all(docs, sort_keys=True, default_flow_style=False, allow_unicode=True)
+
+
+def _write_json(path: Path, doc: object, indent: int = 4, sort_keys: bool = False) -> None:
+    text = json.dumps(doc, indent=indent, ensure_ascii=False, sort_keys=sort_keys)
+    path.write_bytes((text + "\n").encode("utf-8"))

@@ -1,0 +1,343 @@
+"""Talk to the Kubernetes API through the official client: configuration, timeouts, retries.
+
+Only the live path imports this module (and with it `kubernetes`). Every request goes through
+`Requester`, which returns the raw response body or raises `ApiFailure`, one line that says
+what went wrong and whether the fact is unavailable (forbidden, not served) or the request
+failed (server error, timeout, connection) after its retries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+import yaml
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.incluster_config import InClusterConfigLoader
+
+from kopscheck.errors import InputError
+
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+DEFAULT_KUBECONFIG = "~/.kube/config"
+MAX_RETRY_AFTER = 10.0
+STATUS_REASONS = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    410: "Gone",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KubeTarget:
+    """A configured API client and what to call the cluster in messages."""
+
+    api_client: Any
+    host: str
+    context: str | None  # None when running in-cluster
+    cluster: str | None  # the kubeconfig context's cluster name (kops names it after the cluster)
+
+    def describe(self) -> str:
+        where = f"context {self.context!r}" if self.context else "in-cluster config"
+        return f"{self.host} ({where})"
+
+
+def load_target(
+    kubeconfig: Path | None,
+    context: str | None,
+    workers: int,
+    environ: Mapping[str, str] = os.environ,
+    service_account_dir: Path = SERVICE_ACCOUNT_DIR,
+) -> KubeTarget:
+    """kubectl's order: --kubeconfig, KUBECONFIG (merged), ~/.kube/config, then in-cluster."""
+    cfg = client.Configuration()
+    paths = _kubeconfig_paths(kubeconfig, environ)
+    if paths:
+        name, cluster = _load_kubeconfig(cfg, paths, context)
+    elif environ.get("KUBERNETES_SERVICE_HOST") and context is None:
+        name, cluster = None, None
+        loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+            token_filename=str(service_account_dir / "token"),
+            cert_filename=str(service_account_dir / "ca.crt"),
+            environ=environ,
+        )
+        try:
+            loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
+        except ConfigException as exc:
+            raise InputError("in-cluster config", str(exc)) from None
+    else:
+        looked = environ.get("KUBECONFIG") or DEFAULT_KUBECONFIG
+        raise InputError(
+            "kubeconfig", f"none found ({looked}); give --kubeconfig or set KUBECONFIG"
+        )
+    cfg.retries = False  # Requester retries, with backoff, on what is worth retrying
+    cfg.connection_pool_maxsize = max(workers, 1)
+    return KubeTarget(client.ApiClient(cfg), str(cfg.host), name, cluster)
+
+
+def _kubeconfig_paths(kubeconfig: Path | None, environ: Mapping[str, str]) -> list[str]:
+    if kubeconfig is not None:
+        if not kubeconfig.is_file():
+            raise InputError(str(kubeconfig), "no such kubeconfig file")
+        return [str(kubeconfig)]
+    listed = environ.get("KUBECONFIG")
+    if listed:
+        found = [os.path.expanduser(p) for p in listed.split(os.pathsep) if p]
+        return [p for p in found if os.path.isfile(p)]
+    default = os.path.expanduser(DEFAULT_KUBECONFIG)
+    return [default] if os.path.isfile(default) else []
+
+
+def _load_kubeconfig(
+    cfg: Any, paths: Sequence[str], context: str | None
+) -> tuple[str | None, str | None]:
+    label = os.pathsep.join(paths)
+    docs = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                doc = yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"unreadable kubeconfig: {type(exc).__name__}") from None
+        if not isinstance(doc, Mapping):
+            raise InputError(path, "not a kubeconfig (expected a YAML mapping)")
+        docs.append(doc)
+    # kubectl: the first file that sets current-context wins (the client takes the last one).
+    chosen = context or next(
+        (str(d["current-context"]) for d in docs if d.get("current-context")), None
+    )
+    if not chosen:
+        raise InputError(label, "no current-context set; give --context")
+    try:
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=label, context=chosen, client_configuration=cfg, persist_config=False
+        )
+    except ConfigException as exc:
+        raise InputError(label, _one_line(str(exc))) from None
+    entry = next(
+        (c for d in docs for c in d.get("contexts") or () if c.get("name") == chosen), None
+    )
+    cluster = (entry.get("context") or {}).get("cluster") if isinstance(entry, Mapping) else None
+    return chosen, str(cluster) if cluster else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str
+
+    def json(self, what: str) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiFailure(self.status, "InvalidResponse", f"{what}: not JSON") from None
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class ApiFailure(Exception):
+    """A request that did not succeed; `status` is None for connection errors and timeouts."""
+
+    def __init__(self, status: int | None, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying: throttled, a server error, or a dropped connection."""
+        if self.status is None:
+            return self.reason in ("ConnectionRefused", "ConnectionReset")
+        return self.status == 429 or 500 <= self.status <= 599
+
+    @property
+    def unavailable(self) -> bool:
+        """Not allowed or not served: the fact is missing, nothing failed."""
+        return self.status in (401, 403, 404)
+
+
+class Requester:
+    """Sends one request at a time per call, with a timeout and bounded retries with backoff."""
+
+    def __init__(
+        self,
+        target: KubeTarget,
+        timeout: float,
+        attempts: int = 3,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.target = target
+        self.timeout = timeout
+        self.attempts = max(attempts, 1)
+        self.backoff = backoff
+        self._sleep = sleep
+
+    def typed(self, method: Callable[..., Any], **params: Any) -> Reply:
+        """A generated client method, returning the raw body (no model round trip)."""
+
+        def once() -> Reply:
+            response = method(**params, _preload_content=False, **self._timeout_arg())
+            return _read(response)
+
+        return self._retrying(once)
+
+    def raw(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Reply:
+        """GET a path the generated methods cannot express (node proxy with a query)."""
+        api = self.target.api_client
+
+        def once() -> Reply:
+            request = api.param_serialize(
+                method="GET",
+                resource_path=path,
+                query_params=list(query),
+                header_params={"Accept": "application/json, */*"},
+                auth_settings=["BearerToken"],
+            )
+            response = api.call_api(*request, **self._timeout_arg())
+            response.read()
+            if not 200 <= response.status <= 299:
+                raise _failure_from_status(response.status, response.data, response.headers)
+            return Reply(response.status, response.data, response.headers.get("Content-Type", ""))
+
+        return self._retrying(once)
+
+    def _timeout_arg(self) -> dict[str, float]:
+        return {"_request_timeout": self.timeout} if self.timeout > 0 else {}
+
+    def _retrying(self, once: Callable[[], Reply]) -> Reply:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return _classified(once, self.timeout)
+            except _Retryable as retry:
+                failure = retry.failure
+                if attempt == self.attempts:
+                    note = f" (after {attempt} attempts)" if attempt > 1 else ""
+                    raise ApiFailure(
+                        failure.status, failure.reason, failure.message + note
+                    ) from None
+                delay = self.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
+                self._sleep(max(delay, min(retry.retry_after, MAX_RETRY_AFTER)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Retryable(Exception):
+    def __init__(self, failure: ApiFailure, retry_after: float) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.retry_after = retry_after
+
+
+def _classified(once: Callable[[], Reply], timeout: float) -> Reply:
+    """Run one attempt; turn every error into ApiFailure (wrapped when worth a retry)."""
+    try:
+        return once()
+    except ApiException as exc:
+        failure = (
+            ApiFailure(None, "TLS", _one_line(str(exc.reason)))
+            if not exc.status
+            else _failure_from_status(exc.status, exc.body, exc.headers)
+        )
+        retry_after = _retry_after(exc.headers)
+    except ApiFailure as exc:
+        failure, retry_after = exc, 0.0
+    except urllib3.exceptions.HTTPError as exc:
+        failure, retry_after = _connection_failure(exc, timeout), 0.0
+    if failure.transient:
+        raise _Retryable(failure, retry_after)
+    raise failure
+
+
+def _read(response: Any) -> Reply:
+    try:
+        body = response.data
+    finally:
+        response.release_conn()
+    return Reply(response.status, body, response.headers.get("Content-Type", ""))
+
+
+def _failure_from_status(status: int, body: object, headers: object) -> ApiFailure:
+    """An HTTP error with the API's `Status` body (reason, message) when it sent one."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    reason, message = "", ""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, Mapping) and doc.get("kind") == "Status":
+        reason, message = str(doc.get("reason") or ""), str(doc.get("message") or "")
+    reason = reason or STATUS_REASONS.get(status, f"HTTP{status}")
+    return ApiFailure(status, reason, _one_line(message or text)[:300] or reason)
+
+
+def _retry_after(headers: object) -> float:
+    value = headers.get("Retry-After") if isinstance(headers, Mapping) else None
+    try:
+        return max(float(value), 0.0) if value is not None else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _connection_failure(exc: urllib3.exceptions.HTTPError, timeout: float) -> ApiFailure:
+    cause = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+    if isinstance(cause, urllib3.exceptions.NewConnectionError):
+        text = str(cause).lower()
+        reason = "NameResolution" if "resolution" in text or "name" in text else "ConnectionRefused"
+        words = "cannot resolve the host" if reason == "NameResolution" else "connection refused"
+        return ApiFailure(None, reason, words)
+    if isinstance(cause, urllib3.exceptions.SSLError):
+        return ApiFailure(None, "TLS", f"TLS error: {_one_line(str(cause))[:200]}")
+    if isinstance(cause, urllib3.exceptions.TimeoutError):
+        return ApiFailure(None, "Timeout", f"timed out after {timeout:g}s (--request-timeout)")
+    if isinstance(cause, urllib3.exceptions.ProtocolError):
+        return ApiFailure(None, "ConnectionReset", "connection reset by the server")
+    return ApiFailure(None, type(cause).__name__, _one_line(str(cause))[:200])
+
+
+def describe_failure(failure: ApiFailure) -> str:
+    """One line for a report: what the API said, without the HTTP noise."""
+    if failure.status is None:
+        return failure.message
+    if failure.status == 401:
+        return "authentication refused (401 Unauthorized)"
+    if failure.status == 403:
+        return f"forbidden by RBAC (403): {failure.message}"
+    if failure.status == 404:
+        return "not served by this API server (404 NotFound)"
+    return f"{failure.status} {failure.reason}: {failure.message}"
+
+
+FORBIDDEN_USER = re.compile(r'User "([^"]+)"')
+
+
+def forbidden_user(failure: ApiFailure) -> str:
+    """` (as User 'x')` from a 403's message, so the reader knows whose RBAC to fix."""
+    user = FORBIDDEN_USER.search(failure.message)
+    return f" (as User {user.group(1)!r})" if user else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def host_label(host: str) -> str:
+    """scheme://host:port of the API server, without any path or credentials."""
+    parts = urlsplit(host)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"

@@ -1,0 +1,104 @@
+"""A live collection: the Kubernetes API and the kops state store, into one snapshot.
+
+`collect` keeps the raw API responses (`Tuning.keep_raw`) so bundle_writer can write the files
+kubectl and kops would have written; `check` drops them as it goes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kopscheck.collectors.kube_client import KubeTarget, Requester, load_target
+from kopscheck.collectors.live_aws import AwsCollection, collect_aws
+from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
+from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
+from kopscheck.collectors.state_store import KopsState, read_state
+from kopscheck.facts import Fact, Snapshot
+from kopscheck.sources import SourceOptions
+
+AWS_FACTS = (
+    Fact.AWS_ROUTE_TABLES,
+    Fact.AWS_INSTANCES,
+    Fact.AWS_AUTOSCALING_GROUPS,
+    Fact.AWS_ROUTE_QUOTA,
+)
+DEFAULT_TUNING = Tuning()
+AWS_OFF = "AWS collection turned off (--no-aws)"
+NOT_ON_AWS = "the cluster does not run on AWS (no aws:// provider IDs, kops cloudProvider not aws)"
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCollection:
+    snapshot: Snapshot
+    kube: KubeCollection
+    kops: KopsState
+    aws: AwsCollection
+
+
+def collect_live(
+    options: SourceOptions,
+    tuning: Tuning = DEFAULT_TUNING,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> LiveCollection:
+    target = load_target(options.kubeconfig, options.context, tuning.workers)
+    try:
+        kube = collect_kube(target, options.request_timeout, tuning)
+    finally:
+        target.api_client.close()
+    # kops names the kubeconfig context after the cluster, and falls back to it the same way
+    name = options.cluster_name or target.context
+    kops = read_state(options.state_store, name, options.region, options.profile)
+    fields = dict(kube.fields)
+    fields["kops_cluster"] = kops.cluster
+    fields["kops_instance_groups"] = kops.instance_groups
+    missing: dict[Fact, str] = {}
+    for fact in Fact:
+        if fields.get(fact.value.replace("-", "_")) is None:
+            fields[fact.value.replace("-", "_")] = None
+            missing[fact] = kube.missing.get(fact) or kops.missing.get(fact) or _absent(fact)
+    snapshot = Snapshot(
+        source="live",
+        observed_at=now().replace(microsecond=0),
+        cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
+        networking_override=options.networking,
+        missing=missing,
+        failed=frozenset((kube.failed | kops.failed) & set(missing)),
+        **fields,
+    )
+    aws = collect_cloud(options, snapshot)
+    return LiveCollection(aws.apply(snapshot), kube, kops, aws)
+
+
+def collect_cloud(options: SourceOptions, snapshot: Snapshot) -> AwsCollection:
+    """The AWS facts, asked only of a cluster that runs on AWS; the region defaults to the
+    nodes' `topology.kubernetes.io/region` label, as a user would read it off `kubectl`."""
+    if not options.aws:
+        return AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, AWS_OFF))
+    nodes = snapshot.nodes or ()
+    spec = snapshot.kops_cluster.spec if snapshot.kops_cluster else {}
+    on_aws = spec.get("cloudProvider") == "aws" or any(
+        n.provider_id.startswith("aws://") for n in nodes
+    )
+    if not on_aws:
+        return AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, NOT_ON_AWS))
+    regions = {n.labels.get("topology.kubernetes.io/region", "") for n in nodes} - {""}
+    region = options.region or (regions.pop() if len(regions) == 1 else None)
+    return collect_aws(options.cluster_name or snapshot.cluster_name, region, options.profile)
+
+
+def collect_kube(target: KubeTarget, timeout: float, tuning: Tuning) -> KubeCollection:
+    """Lists, then per-node and per-pod calls, all on one bounded pool of workers."""
+    requester = Requester(target, timeout, tuning.attempts, tuning.backoff)
+    out = KubeCollection(target)
+    with ThreadPoolExecutor(max_workers=max(tuning.workers, 1)) as pool:
+        collect_lists(requester, pool, out, tuning)
+        collect_node_facts(requester, pool, out, tuning)
+        collect_pod_logs(requester, pool, out, tuning)
+    return out
+
+
+def _absent(fact: Fact) -> str:
+    return f"{fact.value} not collected"

@@ -1,0 +1,263 @@
+"""Collect Kubernetes facts from a live API server: one paginated list per kind, concurrently.
+
+The raw JSON of each list feeds the same parsers the bundle reader uses (`KubeObjects`), so a
+live run and `check --bundle` on what `collect` wrote fill the same model in the same order.
+A kind that is forbidden or not served is a missing fact with its reason; a kind whose list
+failed (server error, timeout) is missing *and* failed, so the checks that need it end in
+`error`. An API that cannot be reached at all, or that refuses the credentials, ends the scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes import client
+
+from kopscheck.collectors import kube_objects as ko
+from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.kube_client import (
+    ApiFailure,
+    KubeTarget,
+    Requester,
+    describe_failure,
+    forbidden_user,
+    host_label,
+)
+from kopscheck.errors import InputError, ScanError
+from kopscheck.facts import Fact, Version
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """How hard to push the API server; the defaults suit a 5,000-node cluster."""
+
+    page_size: int = 500  # items per list request (kubectl's --chunk-size is 500 too)
+    workers: int = 16  # concurrent requests: the kinds, then the nodes, then the pod logs
+    attempts: int = 3  # per request, on 429, 5xx and dropped connections
+    backoff: float = 0.5  # seconds before the first retry, doubling, with jitter
+    max_log_pods: int = 30  # networking and DNS pods whose container logs are read
+    log_tail_lines: int = 200
+    max_kubelet_logs: int = 50  # nodes whose kubelet log is read (NotReady ones first)
+    kubelet_log_lines: int = 500
+    keep_raw: bool = False  # keep the API's JSON for `collect` to write a bundle
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    plural: str
+    kind: str
+    api: str  # "core" or "apps"
+    method: str
+    fact: Fact | None
+
+
+RESOURCES = (
+    Resource("namespaces", "Namespace", "core", "list_namespace", None),
+    Resource("nodes", "Node", "core", "list_node", Fact.NODES),
+    Resource("pods", "Pod", "core", "list_pod_for_all_namespaces", Fact.PODS),
+    Resource("events", "Event", "core", "list_event_for_all_namespaces", Fact.EVENTS),
+    Resource("services", "Service", "core", "list_service_for_all_namespaces", Fact.SERVICES),
+    Resource("endpoints", "Endpoints", "core", "list_endpoints_for_all_namespaces", Fact.ENDPOINTS),
+    Resource(
+        "replicationcontrollers",
+        "ReplicationController",
+        "core",
+        "list_replication_controller_for_all_namespaces",
+        Fact.WORKLOADS,
+    ),
+    Resource(
+        "daemonsets", "DaemonSet", "apps", "list_daemon_set_for_all_namespaces", Fact.WORKLOADS
+    ),
+    Resource(
+        "deployments", "Deployment", "apps", "list_deployment_for_all_namespaces", Fact.WORKLOADS
+    ),
+    Resource(
+        "replicasets", "ReplicaSet", "apps", "list_replica_set_for_all_namespaces", Fact.WORKLOADS
+    ),
+)
+# The bundle reader's order within a namespace directory (bundle.NAMESPACED_FILES).
+WORKLOAD_ORDER = {"DaemonSet": 0, "Deployment": 1, "ReplicaSet": 2, "ReplicationController": 3}
+MAX_LIST_RESTARTS = 2
+
+
+@dataclass(slots=True)
+class RawList:
+    """A whole (paginated) list as the API server returned it."""
+
+    kind: str
+    api_version: str
+    resource_version: str
+    items: list[Mapping[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Listed:
+    resource: Resource
+    objects: KubeObjects | None = None
+    raw: RawList | None = None
+    failure: ApiFailure | None = None
+
+
+@dataclass(slots=True)
+class KubeCollection:
+    """What the API showed: facts for the snapshot plus, for `collect`, the raw responses."""
+
+    target: KubeTarget
+    fields: dict[str, Any] = field(default_factory=dict)
+    missing: dict[Fact, str] = field(default_factory=dict)
+    failed: set[Fact] = field(default_factory=set)
+    raw_lists: dict[str, RawList] = field(default_factory=dict)
+    raw_version: dict[str, Any] | None = None
+    namespaces: list[str] = field(default_factory=list)
+    node_outcomes: dict[str, Any] = field(default_factory=dict)  # live_nodes.NodeOutcome
+
+    def lack(self, fact: Fact, reason: str, failed: bool) -> None:
+        """Record a fact as missing; a failure wins over a mere absence."""
+        self.fields[fact.value.replace("-", "_")] = None
+        self.missing.setdefault(fact, reason)
+        if failed:
+            self.failed.add(fact)
+            self.missing[fact] = reason
+
+
+def collect_lists(
+    requester: Requester, pool: ThreadPoolExecutor, out: KubeCollection, tuning: Tuning
+) -> None:
+    """`/version`, then one paginated list per kind, the kinds concurrently on `pool`."""
+    _version(requester, out)
+    listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
+    _assemble(listed, out, tuning)
+
+
+def _version(requester: Requester, out: KubeCollection) -> None:
+    """`/version` first: it tells whether the API can be reached and the credentials work."""
+    api = client.VersionApi(requester.target.api_client)
+    where = requester.target.describe()
+    try:
+        doc = requester.typed(api.get_code).json("/version")
+    except ApiFailure as failure:
+        if failure.status is None:
+            raise ScanError(f"cannot reach the Kubernetes API at {where}: {failure}") from None
+        if failure.status == 401:
+            raise ScanError(
+                f"the Kubernetes API at {where} refused the credentials (401 Unauthorized)"
+            ) from None
+        out.lack(Fact.VERSION, f"/version: {describe_failure(failure)}", not failure.unavailable)
+        return
+    try:
+        version: Version = ko.parse_version(doc, f"{host_label(requester.target.host)}/version")
+    except InputError as exc:
+        out.lack(Fact.VERSION, str(exc), failed=True)
+        return
+    out.fields["version"] = version
+    out.raw_version = dict(doc)
+
+
+def _list_all(requester: Requester, resource: Resource, tuning: Tuning) -> Listed:
+    """Every page of one kind across namespaces; a stale continue token restarts the list."""
+    group = client.CoreV1Api if resource.api == "core" else client.AppsV1Api
+    method = getattr(group(requester.target.api_client), resource.method)
+    done = Listed(resource)
+    for _attempt in range(MAX_LIST_RESTARTS + 1):
+        done.objects, done.raw, done.failure = KubeObjects(), None, None
+        try:
+            _pages(requester, method, resource, tuning, done)
+            return done
+        except ApiFailure as failure:
+            done.failure = failure
+            if failure.status != 410:
+                return done
+    return done
+
+
+def _pages(
+    requester: Requester,
+    method: Callable[..., Any],
+    resource: Resource,
+    tuning: Tuning,
+    done: Listed,
+) -> None:
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": tuning.page_size}
+        if token:
+            params["_continue"] = token
+        doc = requester.typed(method, **params).json(f"list {resource.plural}")
+        items = _page_items(doc, resource)
+        if done.raw is None:
+            meta = doc.get("metadata") or {}
+            done.raw = RawList(
+                kind=str(doc.get("kind") or f"{resource.kind}List"),
+                api_version=str(doc.get("apiVersion") or ""),
+                resource_version=str(meta.get("resourceVersion") or ""),
+            )
+        if resource.fact is not None and done.objects is not None:
+            done.objects.add(resource.kind, items)
+        if tuning.keep_raw or resource.fact is None:
+            done.raw.items.extend(items)
+        token = (doc.get("metadata") or {}).get("continue") or None
+        if not token:
+            return
+
+
+def _page_items(doc: Any, resource: Resource) -> list[Mapping[str, Any]]:
+    """A page's items, checked the way the bundle reader checks a file."""
+    what = f"list {resource.plural}"
+    try:
+        if resource.fact is None:  # namespaces: only their names are used
+            items = doc.get("items") if isinstance(doc, Mapping) else None
+            if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+                raise InputError(what, "not a Kubernetes list")
+            return items
+        return ko.list_items(doc, what)[1]
+    except InputError as exc:
+        raise ApiFailure(200, "InvalidResponse", f"the API server sent {exc.problem}") from None
+
+
+def _assemble(listed: Iterable[Listed], out: KubeCollection, tuning: Tuning) -> None:
+    merged: dict[Fact, list[Any]] = {}
+    for item in listed:
+        resource = item.resource
+        if item.failure is not None:
+            if resource.fact is not None:
+                reason = list_failure(resource, item.failure)
+                out.lack(resource.fact, reason, failed=not item.failure.unavailable)
+            continue
+        if item.raw is not None and (tuning.keep_raw or resource.fact is None):
+            out.raw_lists[resource.plural] = item.raw
+        if resource.fact is None or item.objects is None:
+            continue
+        bucket = getattr(item.objects, resource.fact.value.replace("-", "_")) or []
+        merged.setdefault(resource.fact, []).extend(bucket)
+    for fact, objects in merged.items():
+        if fact not in out.missing:
+            out.fields[fact.value.replace("-", "_")] = tuple(_bundle_order(fact, objects))
+    out.namespaces = _namespaces(out)
+
+
+def _bundle_order(fact: Fact, objects: list[Any]) -> list[Any]:
+    """The order `read_bundle` produces: namespace directories sorted, then file order."""
+    if fact is Fact.NODES:
+        return objects
+    if fact is Fact.WORKLOADS:
+        return sorted(objects, key=lambda w: (w.namespace, WORKLOAD_ORDER.get(w.kind, 9)))
+    return sorted(objects, key=lambda o: o.namespace)
+
+
+def _namespaces(out: KubeCollection) -> list[str]:
+    names = {"default", "kube-system"}
+    raw = out.raw_lists.get("namespaces")
+    names |= {str((i.get("metadata") or {}).get("name") or "") for i in raw.items} if raw else set()
+    for key in ("pods", "events", "services", "endpoints", "workloads"):
+        names |= {o.namespace for o in out.fields.get(key) or () if o.namespace}
+    return sorted(names - {""})
+
+
+def list_failure(resource: Resource, failure: ApiFailure) -> str:
+    what = f"list {resource.plural}"
+    if failure.status == 403:
+        return f"RBAC: cannot {what} at cluster scope{forbidden_user(failure)}"
+    return f"{what}: {describe_failure(failure)}"
