@@ -28,6 +28,24 @@ from kopscheck.networking_modes import (
 PROVIDER_KINDS = ("DaemonSet", "Deployment")
 
 
+def _agents() -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for mode in MODES:
+        for component in mode.components:
+            if component.per_node:
+                found.setdefault((component.namespace, component.name), mode.name)
+    return found
+
+
+# (namespace, DaemonSet name) -> mode, for the node agents kops renders; collectors use it to
+# pick whose logs to read.
+PROVIDER_DAEMONSETS: Mapping[tuple[str, str], str] = _agents()
+# spec.networking keys of every API version -> the mode's name (cilium's variants: "cilium").
+SPEC_KEYS: Mapping[str, str] = {
+    key: mode.name for mode in reversed(MODES) if not mode.variant[0] for key in mode.spec_keys
+}
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkingMode:
     name: str
