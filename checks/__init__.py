@@ -9,12 +9,26 @@ from __future__ import annotations
 
 from .aws.route_table_capacity import RouteTableCapacity
 from .aws.route_table_health import RouteTableHealth
+from .cni.node_config import NodeConfig
+from .cni.provider_deployed import ProviderDeployed
+from .cni.provider_healthy import ProviderHealthy
 from .dns.rollout import DnsRollout
+from .kops.networking_supported import NetworkingSupported
+from .kubelet.network_plugin import KubeletNetworkPlugin
 from .node.network_ready import NodeNetworkReady
+from .pod.node_logs import NodeLogs
+from .pod.sandbox_errors import SandboxErrors
 
 BUILTIN_CHECKS: tuple[type, ...] = (
+    NetworkingSupported,
+    KubeletNetworkPlugin,
+    ProviderDeployed,
+    ProviderHealthy,
+    NodeConfig,
     NodeNetworkReady,
     DnsRollout,
+    SandboxErrors,
+    NodeLogs,
     RouteTableCapacity,
     RouteTableHealth,
 )

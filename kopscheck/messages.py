@@ -42,6 +42,36 @@ PATTERNS: tuple[tuple[Signal, re.Pattern[str]], ...] = tuple(
         (Signal.NOT_READY_TAINT, r"node\.kubernetes\.io/not-ready"),
         (Signal.DNS_LOOP, r"plugin/loop\b.*loop detected|\bLoop \(.+\) detected"),
         (Signal.KUBELET_NETWORK_PLUGIN, r"unknown flag: --network-plugin"),
+        # Other runtimes and versions word the same failures differently (containerd's config
+        # loader, CRI-O's default-network lookup, pflag vs Go flag errors, klog vs structured).
+        (
+            Signal.CNI_NOT_INITIALIZED,
+            r"NetworkReady=false|runtime network not ready|no network config found in"
+            r"|cni config load failed|Missing CNI default network",
+        ),
+        (Signal.CNI_BINARY_MISSING, r"failed to find plugin\b|/opt/cni/bin/\S+: no such file"),
+        (Signal.CNI_AGENT_NOT_RUNNING, r"Agent is down, falling back"),
+        (
+            Signal.CNI_AGENT_NOT_READY,
+            r"calico/node is not ready|BIRD is not ready|Felix is not (live|ready)"
+            r"|BGP not established|Failed to set NetworkUnavailable to False"
+            r"|127\.0\.0\.1:9879|cilium-health.{0,40}(fail|unreachable)",
+        ),
+        (
+            Signal.IP_EXHAUSTED,
+            r"CIDRNotAvailable|CIDR allocation failed|No more free affine blocks"
+            r"|InsufficientCidrBlocks|failed to allocate for range",
+        ),
+        (
+            Signal.SANDBOX_NETWORK_FAILED,
+            r"error (adding|removing) pod \S+ (to|from) CNI network"
+            r"|failed to (setup|set up|destroy|teardown|tear down) network",
+        ),
+        (Signal.NO_POD_CIDR, r"does not have netConfig|no pod ?CIDR (assigned|for node)"),
+        (
+            Signal.KUBELET_NETWORK_PLUGIN,
+            r"kubernetes\.io/no-op|flag provided but not defined: -+network-plugin",
+        ),
     )
 )
 
@@ -49,10 +79,12 @@ PATTERNS: tuple[tuple[Signal, re.Pattern[str]], ...] = tuple(
 def classify(*texts: str) -> tuple[Signal, ...]:
     """Every signal whose pattern occurs in any of the texts, in declaration order."""
     joined = "\n".join(t for t in texts if t)
-    return tuple(signal for signal, pattern in PATTERNS if pattern.search(joined))
+    found = (signal for signal, pattern in PATTERNS if pattern.search(joined))
+    return tuple(dict.fromkeys(found))
 
 
 def first_match(text: str, signal: Signal) -> str | None:
     """The line of `text` that carries `signal`, for evidence."""
-    pattern = dict(PATTERNS)[signal]
-    return next((line.strip() for line in text.splitlines() if pattern.search(line)), None)
+    patterns = [pattern for name, pattern in PATTERNS if name is signal]
+    lines = (line.strip() for line in text.splitlines())
+    return next((line for line in lines if any(p.search(line) for p in patterns)), None)

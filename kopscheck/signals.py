@@ -33,3 +33,5 @@ class Signal(StrEnum):
     NO_POD_CIDR = "no-pod-cidr"
     # CoreDNS detected a forwarding loop (plugin/loop); a DNS configuration problem.
     DNS_LOOP = "dns-loop"
+    # The CNI provider's agent runs but fails its health checks (calico BIRD/Felix, cilium health).
+    CNI_AGENT_NOT_READY = "cni-agent-not-ready"

@@ -14,6 +14,7 @@ import aws_builders as ab
 from kopscheck.demo import DEMO_ROOT
 
 Scenario = Path | Callable[[Path], Path]
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def small_routed_kubenet(root: Path) -> Path:
@@ -25,6 +26,16 @@ def small_routed_kubenet(root: Path) -> Path:
 SCENARIOS: dict[str, tuple[Scenario, Scenario]] = {
     "node.network-ready": (DEMO_ROOT / "cni-no-provider", DEMO_ROOT / "healthy"),
     "dns.rollout": (DEMO_ROOT / "cni-no-provider", DEMO_ROOT / "healthy"),
+    "kops.networking-supported": (FIXTURES / "weave-upgrade-to-1.23", DEMO_ROOT / "healthy"),
+    "kubelet.network-plugin": (
+        FIXTURES / "kubelet-network-plugin-after-1.24",
+        DEMO_ROOT / "healthy",
+    ),
+    "cni.provider-deployed": (DEMO_ROOT / "cni-no-provider", DEMO_ROOT / "healthy"),
+    "cni.provider-healthy": (FIXTURES / "calico-bgp-not-established", DEMO_ROOT / "healthy"),
+    "cni.node-config": (DEMO_ROOT / "cni-no-provider", DEMO_ROOT / "healthy"),
+    "pod.sandbox-errors": (FIXTURES / "aws-vpc-ip-exhausted", DEMO_ROOT / "healthy"),
+    "pod.node-logs": (FIXTURES / "aws-vpc-ip-exhausted", DEMO_ROOT / "healthy"),
     "aws.route-table-capacity": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
     "aws.route-table-health": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
 }

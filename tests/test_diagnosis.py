@@ -325,29 +325,28 @@ def test_coredns_loop_on_ready_nodes_while_the_cni_breaks_another_node(
 ) -> None:
     root = demo_copy("coredns-loop")
     _break_cni_on(root, "i-0a1b2c3d4e5f60004")
-    report = build_report(read_bundle(root), [*load_checks(), CniNotInitialised()])
+    report = build_report(read_bundle(root), load_checks())
     nodes = report.result("node.network-ready")
     assert nodes.status is Status.FAIL
     assert {f.object.name for f in nodes.problems if f.object} == {"i-0a1b2c3d4e5f60004"}
-    assert nodes.caused_by == ("test.cni-broken",)
+    # calico-node reports ready everywhere: the node's own CNI config is what is missing
+    assert nodes.caused_by == ("cni.node-config",)
     dns = report.result("dns.rollout")
     assert dns.status is Status.FAIL
     assert dns.caused_by == ()
-    assert "dns.rollout" in report.root_causes
-    assert report.root_causes[0] == "test.cni-broken"
-    traced = {r.check for r, _ in symptoms_of(report.results, "test.cni-broken")}
-    assert traced == {"node.network-ready"}
+    assert report.root_causes == ("cni.node-config", "dns.rollout")
+    traced = {r.check for r, _ in symptoms_of(report.results, "cni.node-config")}
+    assert traced == {"node.network-ready", "kubelet.network-plugin"}
 
 
 def test_origin_case_traces_nodes_and_dns_to_the_cni() -> None:
-    report = build_report(
-        read_bundle(DEMO_ROOT / "cni-no-provider"), [CniNotInitialised(), *load_checks()]
-    )
-    assert report.root_causes[0] == "test.cni-broken"
-    assert report.result("node.network-ready").caused_by == ("test.cni-broken",)
+    report = build_report(read_bundle(DEMO_ROOT / "cni-no-provider"), load_checks())
+    assert report.root_causes == ("cni.provider-deployed",)
+    assert "cni.provider-deployed" in report.result("node.network-ready").caused_by
     assert "node.network-ready" in report.result("dns.rollout").caused_by
     assert "dns.rollout" not in report.root_causes
     assert "node.network-ready" not in report.root_causes
-    folded = {r.check: via for r, via in symptoms_of(report.results, "test.cni-broken")}
+    folded = {r.check: via for r, via in symptoms_of(report.results, "cni.provider-deployed")}
     assert folded["node.network-ready"] is None
-    assert folded["dns.rollout"] in (None, "node.network-ready")
+    # CoreDNS waits on the nodes node.network-ready and cni.node-config both name
+    assert folded["dns.rollout"] in (None, "cni.node-config", "node.network-ready")

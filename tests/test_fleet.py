@@ -55,7 +55,7 @@ def test_several_bundles_make_one_fleet_document(run_cli: Callable[..., CliOutco
         jsonschema.validate(cluster["report"], REPORT_SCHEMA)
     assert doc["clusters"][1]["report"]["target"]["cluster"] == "calico-demo.k8s.local"
     assert doc["clusters"][1]["report"]["root_causes"] == ["dns.rollout"]
-    assert doc["clusters"][2]["report"]["root_causes"][0] == "node.network-ready"
+    assert doc["clusters"][2]["report"]["root_causes"][0] == "cni.provider-deployed"
     progress = sorted(
         line for line in outcome.stderr.splitlines() if line.startswith("kopscheck: cluster")
     )

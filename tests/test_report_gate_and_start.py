@@ -10,7 +10,6 @@ from io import StringIO
 
 import pytest
 from cli_outcome import CliOutcome
-from fake_checks import CniNotInitialised
 from rich.console import Console
 
 from kopscheck.collectors.bundle import read_bundle
@@ -87,31 +86,30 @@ def test_healthy_reports_have_no_start_here() -> None:
 
 
 def _origin() -> Report:
-    """The origin case with a CNI check failing: the whole chain folds under it."""
-    checks = [CniNotInitialised(), *load_checks()]
-    return build_report(read_bundle(DEMO_ROOT / "cni-no-provider"), checks, now=NOW)
+    """The origin case: the whole chain folds under the missing CNI provider."""
+    return build_report(read_bundle(DEMO_ROOT / "cni-no-provider"), load_checks(), now=NOW)
 
 
 def test_terminal_folds_the_whole_chain_under_the_root_cause() -> None:
     screen = _terminal(_origin())
     assert (
-        "Start here: test.cni-broken — Deploy the CNI provider the networking mode needs.\n"
+        "Start here: cni.provider-deployed — Deploy the CNI provider the networking mode needs.\n"
         in screen
     )
-    assert "Root cause 1: test.cni-broken" in screen
+    assert "Root cause 1: cni.provider-deployed" in screen
     assert "Root cause 2" not in screen
     symptoms = screen[screen.index("Symptoms this explains:") : screen.index("All checks")]
     assert "FAIL  node.network-ready: 4 of 4 nodes not network-ready" in symptoms
     assert "FAIL  dns.rollout: Deployment kube-system/coredns 0/2 ready" in symptoms
-    assert "(through node.network-ready)" in " ".join(symptoms.split())
+    assert "(through cni.node-config)" in " ".join(symptoms.split())
     assert "─ node.network-ready —" not in screen  # no panel of its own: it is a symptom
 
 
 def test_markdown_folds_the_whole_chain_under_the_root_cause() -> None:
     text = render_markdown(_origin())
-    assert "#### 1. `test.cni-broken`" in text and "#### 2." not in text
+    assert "#### 1. `cni.provider-deployed`" in text and "#### 2." not in text
     assert "- `node.network-ready` (fail): 4 of 4 nodes not network-ready" in text
-    assert "(through `node.network-ready`)" in text
+    assert "(through `cni.node-config`)" in text
 
 
 @pytest.mark.parametrize(
@@ -146,7 +144,7 @@ def test_start_here_for_an_error_says_it_could_not_be_evaluated() -> None:
 
     report = build_report(read_bundle(DEMO_ROOT / "healthy"), load_checks(), now=NOW)
     crashed = replace(
-        report.results[1], status=Status.ERROR, summary="check crashed: KeyError: 'spec'"
+        report.result("dns.rollout"), status=Status.ERROR, summary="check crashed: KeyError: 'spec'"
     )
     report = replace(report, results=(report.results[0], crashed), root_causes=(crashed.check,))
     first = start_here(report)

@@ -39,7 +39,8 @@ def test_junit_has_one_testcase_per_check_with_failures_carrying_findings() -> N
     assert failure.get("message", "").startswith("4 of 4 nodes not network-ready")
     assert "Node/i-0a1b2c3d4e5f60002: NotReady" in (failure.text or "")
     dns_failure = cases["dns.rollout"].find("failure")
-    assert dns_failure is not None and "caused by: node.network-ready" in (dns_failure.text or "")
+    assert dns_failure is not None and "caused by: " in (dns_failure.text or "")
+    assert "node.network-ready" in (dns_failure.text or "").split("caused by: ", 1)[1]
     assert suite.get("failures") == str(report.counts()[Status.FAIL])
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
     assert props["fail-on"] == "fail"
@@ -63,11 +64,12 @@ def test_markdown_leads_with_root_cause_and_lists_every_check() -> None:
     root_at = text.index("### Root causes")
     table_at = text.index("### All checks")
     assert root_at < table_at
-    assert "#### 1. `node.network-ready`" in text
-    assert "- `Node/i-0a1b2c3d4e5f60003`: NotReady: container runtime network not ready" in text
+    assert "#### 1. `cni.provider-deployed`" in text
+    assert "- `Networking/cni`: networking is `cni` and no CNI provider is deployed" in text
     assert "<details><summary>Symptoms this explains</summary>" in text
-    assert "- `dns.rollout` (fail): Deployment kube-system/coredns 0/2 ready" in text
-    assert "| ❌ fail | `dns.rollout` |" in text and "(caused by node.network-ready) |" in text
+    assert "- `node.network-ready` (fail): 4 of 4 nodes not network-ready" in text
+    assert "| ❌ fail | `dns.rollout` |" in text
+    assert "(caused by cni.node-config, node.network-ready) |" in text
 
 
 def test_markdown_escapes_pipes_in_table_cells() -> None:
@@ -92,13 +94,13 @@ def test_terminal_puts_root_cause_first_with_objects_evidence_and_fix() -> None:
     assert lines[0].startswith("kopscheck · cluster cni-demo.k8s.local · source bundle")
     assert "networking cni (from kops spec)" in screen
     assert lines[1] == "Kubernetes v1.32.4 · networking cni (from kops spec)"
-    assert lines[2].startswith("Start here: node.network-ready — Read the condition message")
-    assert screen.index("Start here:") < screen.index("Root cause 1: node.network-ready")
+    assert lines[2].startswith("Start here: cni.provider-deployed — ")
+    assert screen.index("Start here:") < screen.index("Root cause 1: cni.provider-deployed")
     assert screen.index("Root cause 1") < screen.index("All checks")
-    assert "Node/i-0a1b2c3d4e5f60004" in screen
-    assert "Fix: read the condition message on each node listed" in screen
+    assert "Networking/cni" in screen and "i-0a1b2c3d4e5f60004" in screen
+    assert "Fix: deploy the CNI provider the networking mode needs." in screen
     assert "Symptoms this explains:" in screen
-    assert "FAIL  dns.rollout:" in screen
+    assert "FAIL  node.network-ready:" in screen
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
     assert lines[-1] == f"Result: FAIL  · {counts} · --fail-on fail"
 

@@ -458,9 +458,43 @@ def healthy(root: Path) -> None:
             host,
             f'Nov 27 09:02:11 {host} kubelet[2231]: I1127 09:02:11.201342    2231 kubelet.go:2456] "SyncLoop ADD" source="api" pods=["kube-system/calico-node-8zt5n"]\n',
         )
+    for host, _, cidr in WORKERS:
+        calico_cni_config(root, host, cidr)
     (root / "README.md").write_text(
         "# A healthy calico cluster: every node Ready, calico-node and CoreDNS rolled out\n\n"
         "Nothing is wrong here; kopscheck should pass every check it can decide.\n"
+    )
+
+
+def calico_cni_config(root: Path, host: str, cidr: str) -> None:
+    """/etc/cni/net.d as calico-node's install-cni container leaves it."""
+    net_d = root / "nodes" / host / "cni-net.d"
+    net_d.mkdir(parents=True, exist_ok=True)
+    config = {
+        "name": "k8s-pod-network",
+        "cniVersion": "0.3.1",
+        "plugins": [
+            {
+                "type": "calico",
+                "log_level": "info",
+                "log_file_path": "/var/log/calico/cni/cni.log",
+                "datastore_type": "kubernetes",
+                "nodename": host,
+                "mtu": 0,
+                "ipam": {"type": "calico-ipam"},
+                "policy": {"type": "k8s"},
+                "kubernetes": {"kubeconfig": "/etc/cni/net.d/calico-kubeconfig"},
+            },
+            {"type": "bandwidth", "capabilities": {"bandwidth": True}},
+            {"type": "portmap", "snat": True, "capabilities": {"portMappings": True}},
+        ],
+    }
+    (net_d / "10-calico.conflist").write_text(json.dumps(config, indent=2) + "\n")
+    (net_d / "calico-kubeconfig").write_text(
+        "# Kubeconfig file for Calico CNI plugin. Installed by calico/node.\n"
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n"
+        "    server: https://100.64.0.1:443\n"
+        f"# pod CIDR of this node: {cidr}\n"
     )
 
 

@@ -62,6 +62,7 @@ def _node_findings(node: Node) -> list[Finding]:
                 f"{state}: {ready.message or ready.reason or 'no message'}",
                 ref,
                 evidence=_evidence(node, "Ready", ready.status, ready.reason, ready.message),
+                related=_kubelet(node, ready.status),
                 signals=(Signal.NODE_NOT_READY, *classify(ready.reason, ready.message)),
             )
         )
@@ -97,3 +98,8 @@ def _evidence(node: Node, kind: str, status: str, reason: str, message: str) -> 
         "taints": [f"{t.key}:{t.effect}" for t in node.taints],
         "instance_group": node.labels.get("kops.k8s.io/instancegroup"),
     }
+
+
+def _kubelet(node: Node, status: str) -> tuple[ObjectRef, ...]:
+    """Ready=Unknown: the kubelet stopped posting status, so the node depends on its kubelet."""
+    return (ObjectRef("Kubelet", node.name),) if status == "Unknown" else ()

@@ -20,6 +20,7 @@ from kopscheck_checks.aws.route_table_health import RouteTableHealth
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.engine import Selection, build_report, run_check
 from kopscheck.facts import ObjectRef, Snapshot
+from kopscheck.networking import resolve_networking
 from kopscheck.registry import load_checks
 from kopscheck.results import CheckResult, Status
 
@@ -183,15 +184,19 @@ def test_quota_not_collected_says_which_default_it_assumed(tmp_path: Path) -> No
 
 
 def test_asg_max_size_without_kops_spec_and_mode_from_the_routes(tmp_path: Path) -> None:
-    result = capacity(snap(tmp_path, FULL, kops=False))
+    snapshot = snap(tmp_path, FULL, kops=False)
+    result = capacity(snapshot)
     assert result.status is Status.FAIL
     assert result.findings[0].evidence["max_nodes_by_group"] == {
         f"control-plane-us-east-1a.{NAME}": {"max": 1, "now": 1, "source": "ASG MaxSize"},
         f"nodes-us-east-1a.{NAME}": {"max": 70, "now": 59, "source": "ASG MaxSize"},
     }
-    assert result.summary.endswith(
-        "(networking mode unknown; checked as kubenet because the table holds 48 per-node routes)"
-    )
+    # The route controller's RouteCreated on the routed nodes shows kubenet (issue 4's mode
+    # detection), so the mode is known and the summary carries no "mode unknown" note.
+    mode = resolve_networking(snapshot)
+    assert mode is not None and (mode.name, mode.source) == ("kubenet", "deployed")
+    assert mode.detail == "NetworkUnavailable=False RouteCreated on 48 nodes (cloud routes)"
+    assert "networking mode unknown" not in result.summary
 
 
 def test_a_1000_route_table_with_1000_instances(tmp_path: Path) -> None:

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from kopscheck.cni_provider import files_by_node, network_condition
+from kopscheck.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
+from kopscheck.log_lines import not_ready_lines
+from kopscheck.messages import classify
+from kopscheck.networking import NetworkingMode, resolve_networking, user_providers
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.signals import Signal
+
+CONFIG_SUFFIXES = (".conf", ".conflist", ".json")
+
+
+class NodeConfig:
+    """No node reports a missing or uninitialised CNI config.
+
+    Why: the container runtime sets up every pod's network from the first config file in
+    /etc/cni/net.d, which the CNI provider's agent writes when it starts. Until then the runtime
+    reports NetworkReady=false and the kubelet keeps the node NotReady; containerd says "cni
+    plugin not initialized", dockershim "cni config uninitialized", CRI-O "No CNI configuration
+    file in /etc/cni/net.d/. Has your network provider started?". A leftover config from an
+    earlier provider that sorts first silently wins over the current one.
+
+    Fix: get the CNI provider's agent running on the nodes listed. It writes the config within
+    seconds (`kubectl -n kube-system logs` of its pod on that node; its install-cni init
+    container writes the file). Remove stale files of a former provider from /etc/cni/net.d
+    and restart the runtime. kubenet: the node needs a podCIDR (kube-controller-manager
+    --allocate-node-cidrs) before containerd can render its config.
+
+    Step: "You will notice that kube-dns fails to start properly until you deploy your CNI
+    provider" (Troubleshooting, Validating CNI Installation): the node condition says why.
+    """
+
+    id = "cni.node-config"
+    family = "cni"
+    needs = frozenset({Fact.NODES})
+    wants = frozenset({Fact.NODE_FILES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
+    explains = frozenset({Signal.CNI_NOT_INITIALIZED})
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        mode = resolve_networking(snapshot)
+        expected_types = _expected_types(snapshot, mode)
+        nodes = {n.name: n for n in snapshot.nodes or ()}
+        files = files_by_node(snapshot.nodes or (), snapshot.node_files)
+        findings = [
+            _judge(name, nodes.get(name), files.get(name), expected_types, mode)
+            for name in sorted({*nodes, *files})
+        ]
+        findings.sort(key=lambda f: f.status is Status.SKIP)  # a skip never masks a pass
+        if not findings:
+            warn = Finding(Status.WARN, "the cluster reports no nodes")
+            return Verdict("no nodes registered", (warn,))
+        return Verdict(_summary(findings), tuple(findings))
+
+
+def _summary(findings: list[Finding]) -> str:
+    bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
+    judged = sum(f.status is not Status.SKIP for f in findings)
+    if not bad:
+        unjudged = f", {len(findings) - judged} not" if judged < len(findings) else ""
+        return f"no node reports a missing CNI config ({judged} judged{unjudged})"
+    groups: dict[str, list[str]] = {}
+    for f in bad:
+        name = f.object.name if f.object else "?"
+        groups.setdefault(str(f.evidence.get("problem")), []).append(name)
+    parts = [f"{problem}: {', '.join(names[:5])}" for problem, names in groups.items()]
+    return f"{len(bad)} of {len(findings)} node(s): " + "; ".join(parts)
+
+
+def _expected_types(snapshot: Snapshot, mode: NetworkingMode | None) -> tuple[str, ...]:
+    """The CNI plugin types the mode's config uses (empty: unknown, do not compare)."""
+    if mode is None or mode.spec is None:
+        return ()
+    if mode.spec.any_provider:
+        found = user_providers(snapshot.workloads or ())
+        return tuple(t for provider, _ in found for t in provider.cni_types)
+    return mode.spec.cni_types
+
+
+def _judge(
+    name: str,
+    node: Node | None,
+    files: NodeFiles | None,
+    expected: tuple[str, ...],
+    mode: NetworkingMode | None,
+) -> Finding:
+    ref = ObjectRef("Node", name)
+    log = (files.kubelet_log if files else None) or ""
+    not_ready = not_ready_lines(log)
+    evidence: dict[str, JSON] = {"kubelet_log": not_ready[-1].text if not_ready else None}
+    cond = network_condition(node) if node else None
+    if cond is not None:
+        return _condition_finding(ref, cond.type, cond.status, cond.reason, cond.message, evidence)
+    ready = node.condition("Ready") if node else None
+    if ready is not None and ready.status == "Unknown":
+        message = (
+            f"not judged: the kubelet stopped posting status ({ready.message or ready.reason})"
+        )
+        return Finding(Status.SKIP, message, ref, evidence)
+    if node is None and not_ready:
+        evidence["problem"] = (
+            "node not registered, kubelet log says the runtime network is not ready"
+        )
+        return Finding(
+            Status.WARN, str(evidence["problem"]), ref, evidence, signals=not_ready[-1].signals
+        )
+    configs = files.cni_configs if files else None
+    if configs is None:
+        resolved = " (the kubelet log shows it was not ready earlier)" if not_ready else ""
+        return Finding(Status.PASS, f"runtime network ready{resolved}", ref, evidence)
+    return _config_finding(ref, configs, expected, mode, node, evidence)
+
+
+def _condition_finding(
+    ref: ObjectRef, type_: str, status: str, reason: str, message: str, evidence: dict[str, JSON]
+) -> Finding:
+    evidence["condition"] = f"{type_}={status} {reason}: {message}"
+    signals = classify(reason, message)
+    detail = message.rsplit("message:", 1)[-1].strip() or reason
+    if Signal.NO_POD_CIDR in signals:
+        evidence["problem"] = "kubenet has no pod CIDR for the node"
+        return Finding(
+            Status.FAIL,
+            f"kubenet has no pod CIDR: {detail}",
+            ref,
+            evidence,
+            signals=(Signal.NO_POD_CIDR,),
+        )
+    evidence["problem"] = "the runtime has no CNI config"
+    return Finding(
+        Status.FAIL, f"the runtime has no CNI config: {detail}", ref, evidence, signals=signals
+    )
+
+
+def _config_finding(
+    ref: ObjectRef,
+    configs: Mapping[str, str],
+    expected: tuple[str, ...],
+    mode: NetworkingMode | None,
+    node: Node | None,
+    evidence: dict[str, JSON],
+) -> Finding:
+    """The node is Ready: check the files the runtime will load after its next restart."""
+    names = sorted(n for n in configs if n.endswith(CONFIG_SUFFIXES))
+    evidence["cni_configs"] = sorted(configs)
+    if not names:
+        return _empty_dir(ref, mode, node, evidence)
+    first = names[0]
+    types = plugin_types(configs[first])
+    evidence["active_config"] = first
+    evidence["plugin_types"] = list(types) if types is not None else None
+    if types is None:
+        evidence["problem"] = f"{first} is not a valid CNI config"
+        message = f"{first} sorts first but is not valid JSON with plugins: the runtime skips it"
+        return Finding(Status.WARN, message, ref, evidence)
+    if expected and not set(types) & set(expected):
+        evidence["problem"] = f"{first} belongs to another provider"
+        message = (
+            f"the runtime uses {first} ({', '.join(types)}), not the {mode.name if mode else ''}"
+            f" config ({', '.join(expected)}): a leftover from another provider sorts first"
+        )
+        return Finding(Status.WARN, message, ref, evidence)
+    return Finding(Status.PASS, f"CNI config {first} ({', '.join(types)})", ref, evidence)
+
+
+def _empty_dir(
+    ref: ObjectRef, mode: NetworkingMode | None, node: Node | None, evidence: dict[str, JSON]
+) -> Finding:
+    kubenet = mode is not None and mode.spec is not None and mode.spec.uses_kubenet
+    if kubenet and node is not None and node.container_runtime.startswith("docker"):
+        return Finding(Status.PASS, "kubenet on dockershim needs no CNI config file", ref, evidence)
+    evidence["problem"] = "Ready, but /etc/cni/net.d holds no config"
+    message = "Ready, but /etc/cni/net.d holds no config: a runtime restart loses pod networking"
+    return Finding(Status.WARN, message, ref, evidence, signals=(Signal.CNI_NOT_INITIALIZED,))
+
+
+def plugin_types(text: str) -> tuple[str, ...] | None:
+    """The plugin `type`s of a .conf or .conflist; None when it is not a usable config."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    plugins = doc.get("plugins") if "plugins" in doc else [doc]
+    if not isinstance(plugins, list):
+        return None
+    types = tuple(str(p["type"]) for p in plugins if isinstance(p, dict) and p.get("type"))
+    return types or None

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+from kopscheck.cni_provider import nodes_without_cni
+from kopscheck.facts import JSON, Fact, ObjectRef, Snapshot, Workload
+from kopscheck.networking import (
+    NetworkingMode,
+    expected_components,
+    resolve_networking,
+    user_providers,
+)
+from kopscheck.networking_modes import Component, Mode
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.signals import Signal
+
+
+class ProviderDeployed:
+    """The CNI provider the networking mode needs is deployed.
+
+    Why: pod networking and pod IP addresses come from the CNI provider. kops deploys it as an
+    addon for calico, cilium, amazonvpc, flannel, kube-router, kopeio and kindnet; with
+    `--networking cni` kops installs nothing and every node stays NotReady ("cni plugin not
+    initialized") until you deploy one, so kube-dns/CoreDNS cannot start either. kubenet and
+    gce need no provider pods at all.
+
+    Fix: deploy the CNI provider the networking mode needs. With `cni` that is yours to install
+    (its Helm chart, operator or manifest, e.g. Calico's tigera-operator or `cilium install`);
+    the nodes turn Ready within a minute. For a kops-managed mode, re-apply the addons with
+    `kops update cluster --yes` and look at
+    `kubectl -n kube-system get ds,deploy -l role.kubernetes.io/networking=1`; if the spec and
+    the cluster disagree, fix spec.networking or pass the right `--networking`.
+
+    Step: "You will notice that kube-dns fails to start properly until you deploy your CNI
+    provider" (Troubleshooting, Validating CNI Installation).
+    """
+
+    id = "cni.provider-deployed"
+    family = "cni"
+    needs = frozenset({Fact.WORKLOADS})
+    wants = frozenset({Fact.KOPS_CLUSTER, Fact.NODES, Fact.PODS})
+    explains = frozenset(
+        {Signal.CNI_NOT_INITIALIZED, Signal.CNI_AGENT_NOT_RUNNING, Signal.CNI_BINARY_MISSING}
+    )
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        mode = resolve_networking(snapshot)
+        waiting = nodes_without_cni(snapshot.nodes or ())
+        if mode is None or mode.spec is None:
+            return _unknown_mode(snapshot, mode, waiting)
+        spec = mode.spec
+        if spec.any_provider:
+            return _any_provider(snapshot, mode, waiting)
+        if not spec.components:
+            return _no_provider_mode(snapshot, mode)
+        findings = _component_findings(snapshot, mode, spec)
+        findings += _static_pods(snapshot, spec)
+        findings += _intruders(snapshot, spec, {f.object for f in findings})
+        missing = [f for f in findings if f.status is Status.FAIL]
+        if missing:
+            names = ", ".join(str(f.object) for f in missing)
+            summary = f"{mode.name} ({_from(mode)}) is not fully deployed: missing {names}"
+            if waiting:
+                summary += f"; {len(waiting)} node(s) report no CNI config"
+            return Verdict(summary, tuple(findings))
+        found = [f for f in findings if f.status is Status.PASS and not f.evidence.get("missing")]
+        notes = [str(f.object) for f in findings if f.evidence.get("missing")]
+        summary = f"{mode.name} ({_from(mode)}) deployed: " + ", ".join(
+            str(f.object) for f in found
+        )
+        if notes:
+            summary += f" (not found: {', '.join(notes)})"
+        return Verdict(summary, tuple(findings))
+
+
+def _from(mode: NetworkingMode) -> str:
+    return f"from {mode.source}" if mode.source != "deployed" else "detected from the cluster"
+
+
+def _evidence(
+    snapshot: Snapshot, mode: NetworkingMode | None, waiting: list[str]
+) -> dict[str, JSON]:
+    daemonsets = [str(w.ref) for w in snapshot.workloads or () if w.kind == "DaemonSet"]
+    return {
+        "mode": mode.name if mode else None,
+        "mode_source": mode.source if mode else None,
+        "mode_detail": mode.detail if mode else None,
+        "daemonsets": daemonsets,
+        "nodes_without_cni_config": waiting,
+    }
+
+
+def _any_provider(snapshot: Snapshot, mode: NetworkingMode, waiting: list[str]) -> Verdict:
+    """`cni`: kops installs nothing; some provider the user deployed must be there."""
+    evidence = _evidence(snapshot, mode, waiting)
+    providers = user_providers(snapshot.workloads or ())
+    ref = ObjectRef("Networking", mode.name)
+    if providers:
+        findings = tuple(
+            Finding(Status.PASS, f"user-deployed {p.name}: {w.ref} ({_counts(w)})", w.ref, evidence)
+            for p, w in providers
+        )
+        names = ", ".join(f"{p.name} ({w.ref})" for p, w in providers)
+        return Verdict(f"networking cni with a user-deployed provider: {names}", findings)
+    if waiting or not snapshot.nodes:
+        message = (
+            "networking is `cni` and no CNI provider is deployed: kops installs none, so nodes"
+            " stay NotReady and kube-dns cannot start until you deploy one"
+        )
+        if waiting:
+            message += f" ({len(waiting)} node(s) report no CNI config: {', '.join(waiting[:5])})"
+        return Verdict(message, (Finding(Status.FAIL, message, ref, evidence),))
+    message = (
+        "networking is `cni` and kopscheck recognises no provider DaemonSet, but every node"
+        " reports a working runtime network: check which provider runs here"
+    )
+    return Verdict(message, (Finding(Status.WARN, message, ref, evidence),))
+
+
+def _no_provider_mode(snapshot: Snapshot, mode: NetworkingMode) -> Verdict:
+    """kubenet, gce, external, lyftvpc, classic: kops deploys no provider pods."""
+    spec = mode.spec
+    assert spec is not None
+    how = "kubelet kubenet with cloud routes" if spec.cloud_routes else "the kubelet and runtime"
+    others = user_providers(snapshot.workloads or ())
+    if not others:
+        message = f"{mode.name} needs no CNI provider pods (pod networking from {how})"
+        return Verdict(
+            message, (Finding(Status.PASS, message, ObjectRef("Networking", mode.name)),)
+        )
+    findings = tuple(
+        Finding(
+            Status.WARN,
+            f"{p.name} runs although the mode is {mode.name}: two network setups may fight over"
+            " /etc/cni/net.d and pod routes",
+            w.ref,
+            {"mode": mode.name, "mode_source": mode.source, "provider": p.name},
+        )
+        for p, w in others
+    )
+    names = ", ".join(str(w.ref) for _, w in others)
+    return Verdict(f"{mode.name} ({_from(mode)}) but a CNI provider is deployed: {names}", findings)
+
+
+def _component_findings(snapshot: Snapshot, mode: NetworkingMode, spec: Mode) -> list[Finding]:
+    waiting = nodes_without_cni(snapshot.nodes or ())
+    findings = []
+    for expected in expected_components(snapshot, spec):
+        c, w = expected.component, expected.workload
+        ref = ObjectRef(c.kind, c.name, c.namespace)
+        evidence = _evidence(snapshot, mode, waiting) | {"selector": dict(c.selector)}
+        if w is None:
+            findings.append(_missing(c, spec, mode, ref, evidence))
+            continue
+        where = "" if w.namespace == c.namespace else f" (in {w.namespace}, not {c.namespace})"
+        message = f"{w.kind} {w.namespace}/{w.name} deployed{where}: {_counts(w)}"
+        findings.append(Finding(Status.PASS, message, w.ref, {"addon": spec.addon}))
+    return findings
+
+
+def _missing(
+    c: Component, spec: Mode, mode: NetworkingMode, ref: ObjectRef, evidence: dict[str, JSON]
+) -> Finding:
+    """A missing node agent always fails. Without the spec or the flag saying the cluster runs
+    kops's addon (the mode was only recognised from what runs), another missing component is
+    a note: the user may have deployed the provider their own way."""
+    message = f"{c.kind} {c.namespace}/{c.name} of {spec.name} is not deployed"
+    if c.per_node or mode.source != "deployed":
+        return Finding(Status.FAIL, message, ref, evidence)
+    note = f"{message} (kops's {spec.name} addon would deploy it; the mode was only detected)"
+    return Finding(Status.PASS, note, ref, evidence | {"missing": True})
+
+
+def _static_pods(snapshot: Snapshot, spec: Mode) -> list[Finding]:
+    """cilium-etcd's etcd-manager-cilium runs as a static pod on control-plane nodes."""
+    findings = []
+    for c in (c for c in spec.components if c.kind == "StaticPod"):
+        if snapshot.pods is None:
+            continue
+        pods = [
+            p for p in snapshot.pods if all(p.labels.get(k) == v for k, v in c.selector.items())
+        ]
+        ref = ObjectRef("Pod", c.name, c.namespace)
+        if pods:
+            names = ", ".join(p.name for p in pods)
+            findings.append(Finding(Status.PASS, f"static pods {names} present", ref))
+        else:
+            message = f"no {c.name} static pod on any control-plane node ({spec.name} needs it)"
+            findings.append(Finding(Status.FAIL, message, ref, {"selector": dict(c.selector)}))
+    return findings
+
+
+def _intruders(snapshot: Snapshot, spec: Mode, ours: set[ObjectRef | None]) -> list[Finding]:
+    """Another provider's agent next to the mode's own (a half-done migration)."""
+    findings = []
+    for provider, w in user_providers(snapshot.workloads or ()):
+        if w.ref in ours or any(w.name == c.name for c in spec.components):
+            continue
+        message = (
+            f"{provider.name} ({w.ref}) runs next to {spec.name}: two CNI providers fight over"
+            " /etc/cni/net.d; remove the one the spec does not name"
+        )
+        findings.append(Finding(Status.WARN, message, w.ref, {"provider": provider.name}))
+    return findings
+
+
+def _unknown_mode(snapshot: Snapshot, mode: NetworkingMode | None, waiting: list[str]) -> Verdict:
+    evidence = _evidence(snapshot, mode, waiting)
+    what = (
+        f"networking mode {mode.name!r} is not one kops knows"
+        if mode
+        else ("networking mode unknown (no --networking, no kops spec, no provider recognised)")
+    )
+    if waiting:
+        message = (
+            f"{what}, no CNI provider is deployed and {len(waiting)} node(s) report no CNI config"
+        )
+        return Verdict(message, (Finding(Status.FAIL, message, None, evidence),))
+    message = f"{what}: cannot tell which provider to expect; pass --networking"
+    return Verdict(message, (Finding(Status.WARN, message, None, evidence),))
+
+
+def _counts(w: Workload) -> str:
+    return f"{w.ready}/{w.desired} ready"

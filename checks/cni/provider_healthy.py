@@ -1,0 +1,308 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from kopscheck.cni_provider import (
+    ProviderWorkload,
+    daemonset_targets,
+    logs_by_pod,
+    network_condition,
+    provider_workloads,
+    workload_pods,
+)
+from kopscheck.facts import (
+    JSON,
+    ContainerLog,
+    Event,
+    Fact,
+    Node,
+    ObjectRef,
+    Pod,
+    Snapshot,
+    Workload,
+)
+from kopscheck.log_lines import error_lines
+from kopscheck.messages import classify, first_match
+from kopscheck.networking import resolve_networking
+from kopscheck.pod_health import pod_problem
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.selectors import events_by_object
+from kopscheck.signals import Signal
+
+RECENT = timedelta(hours=1)
+BGP_PEERS = re.compile(r"BGP not established with ([0-9a-fA-F.:,]+)")
+RESTARTS_WARN = 5
+PROBE_REASONS = ("Unhealthy",)
+# What an agent's trouble causes elsewhere; kept off its own findings so diagnosis never
+# links the agent back to the nodes it is responsible for.
+DOWNSTREAM = frozenset(
+    {
+        Signal.CNI_NOT_INITIALIZED,
+        Signal.NODE_NOT_READY,
+        Signal.NOT_READY_TAINT,
+        Signal.SANDBOX_NETWORK_FAILED,
+    }
+)
+
+
+class ProviderHealthy:
+    """The CNI provider's pods are rolled out, ready on every node, not restarting, and error-free.
+
+    Why: the provider's node agent (calico-node, cilium, aws-node, kube-flannel-ds, kube-router,
+    kopeio-networking-agent, kindnet) writes the node's CNI config and programs its pod routes. A
+    node without a ready agent gets no pod network: new pods fail in FailedCreatePodSandBox
+    ("check that the calico/node container is running", "unable to connect to Cilium agent"),
+    and a node that never had one stays NotReady. Readiness-probe failures (calico's "BIRD is
+    not ready: BGP not established", "Felix is not live") and error lines in the agent's log
+    show a provider that runs but does not work.
+
+    Fix: get the provider's pods listed running and ready on every node. For each,
+    `kubectl -n NAMESPACE describe pod NAME` and `kubectl logs NAME -c CONTAINER --previous`.
+    Missing on a node: compare the DaemonSet's nodeSelector and tolerations with the node's
+    labels and taints. BGP not established: security groups must allow TCP 179 (and IP-in-IP /
+    VXLAN) between nodes. IP exhaustion in aws-node: add subnet space or enable prefix
+    delegation.
+
+    Step: "The CNI provider started without errors" (Troubleshooting, Validating CNI Installation).
+    """
+
+    id = "cni.provider-healthy"
+    family = "cni"
+    needs = frozenset({Fact.WORKLOADS, Fact.PODS})
+    wants = frozenset({Fact.NODES, Fact.EVENTS, Fact.POD_LOGS, Fact.KOPS_CLUSTER})
+    explains = frozenset(
+        {
+            Signal.CNI_NOT_INITIALIZED,
+            Signal.CNI_AGENT_NOT_RUNNING,
+            Signal.CNI_AGENT_NOT_READY,
+            Signal.CNI_BINARY_MISSING,
+        }
+    )
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        mode = resolve_networking(snapshot)
+        workloads = provider_workloads(snapshot, mode)
+        if not workloads:
+            if mode is not None and mode.spec is not None and not mode.spec.deploys_provider:
+                message = f"{mode.name} deploys no provider pods: nothing here can be unhealthy"
+                return Verdict(message, (Finding(Status.PASS, message),))
+            message = "no CNI provider pods to judge: none is deployed (see cni.provider-deployed)"
+            finding = Finding(Status.FAIL, message, signals=(Signal.CNI_AGENT_NOT_RUNNING,))
+            return Verdict(message, (finding,))
+        findings: list[Finding] = []
+        for item in workloads:
+            findings += _workload_findings(snapshot, item)
+        problems = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
+        rollout = ", ".join(
+            f"{w.workload.kind} {w.workload.namespace}/{w.workload.name}"
+            f" {w.workload.ready}/{w.workload.desired} ready"
+            for w in workloads
+        )
+        if not problems:
+            return Verdict(
+                f"{workloads[0].provider}: {rollout}; {_clean(snapshot, workloads)}",
+                tuple(findings),
+            )
+        specific = (p for p in problems if p.object and p.object.kind in ("Pod", "Node"))
+        first = next(specific, problems[0])
+        where = f"{first.object.name}: " if first.object else ""
+        example = f"{len(problems)} problem(s), e.g. {where}{first.message}"
+        return Verdict(f"{workloads[0].provider}: {rollout}; {example}", tuple(findings))
+
+
+def _clean(snapshot: Snapshot, workloads: Sequence[ProviderWorkload]) -> str:
+    pods = [p for w in workloads for p in workload_pods(w.workload, snapshot.pods or ())]
+    names = {p.name for p in pods}
+    logs = [log for log in snapshot.pod_logs or () if log.pod in names and log.text]
+    read = f"no errors in {len(logs)} log(s)" if logs else "their logs were not collected"
+    return f"{len(pods)} pods ready, no restarts or probe failures, {read}"
+
+
+def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Finding]:
+    w = item.workload
+    pods = workload_pods(w, snapshot.pods or ())
+    findings = _rollout(w)
+    if w.kind == "DaemonSet" and snapshot.nodes is not None:
+        findings += _coverage(w, pods, snapshot.nodes)
+    events = events_by_object(snapshot.events or ())
+    nodes = {n.name: n for n in snapshot.nodes or ()}
+    logs = logs_by_pod(snapshot.pod_logs or ())
+    for pod in pods:
+        own = events.get(pod.ref, [])
+        findings += _pod_findings(
+            snapshot, w, pod, own, nodes, logs.get((pod.namespace, pod.name), [])
+        )
+    if not any(f.status is not Status.PASS for f in findings):
+        findings.append(Finding(Status.PASS, f"{w.ready}/{w.desired} ready", w.ref))
+    return findings
+
+
+def _rollout(w: Workload) -> list[Finding]:
+    evidence = _rollout_evidence(w)
+    if w.desired == 0:
+        target = "no node matches its nodeSelector" if w.kind == "DaemonSet" else "scaled to zero"
+        return [Finding(Status.FAIL, f"0 pods wanted: {target}", w.ref, evidence)]
+    if w.ready < w.desired or w.available < w.desired:
+        message = f"{w.ready}/{w.desired} pods ready, {w.available} available"
+        return [Finding(Status.FAIL, message, w.ref, evidence)]
+    if w.generation and w.observed_generation < w.generation:
+        message = (
+            f"rollout not yet observed (generation {w.generation},"
+            f" observed {w.observed_generation})"
+        )
+        return [Finding(Status.WARN, message, w.ref, evidence)]
+    if w.updated < w.desired:
+        return [
+            Finding(
+                Status.WARN,
+                f"rollout in progress: {w.updated}/{w.desired} updated",
+                w.ref,
+                evidence,
+            )
+        ]
+    if w.misscheduled:
+        return [
+            Finding(
+                Status.WARN,
+                f"{w.misscheduled} pod(s) on nodes it should not run on",
+                w.ref,
+                evidence,
+            )
+        ]
+    return []
+
+
+def _rollout_evidence(w: Workload) -> dict[str, JSON]:
+    return {
+        "desired": w.desired,
+        "current": w.current,
+        "ready": w.ready,
+        "updated": w.updated,
+        "available": w.available,
+        "misscheduled": w.misscheduled,
+        "images": list(w.images),
+    }
+
+
+def _coverage(w: Workload, pods: list[Pod], nodes: Sequence[Node]) -> list[Finding]:
+    """Nodes the agent must run on (selector and taints allow it) that have no agent pod."""
+    covered = {p.node_name for p in pods if p.node_name}
+    findings = []
+    for node in daemonset_targets(w, nodes):
+        if node.name in covered:
+            continue
+        message = f"no {w.name} pod on this node: it has no pod network from {w.namespace}/{w.name}"
+        evidence: dict[str, JSON] = {
+            "daemonset": str(w.ref),
+            "node_selector": dict(w.node_selector),
+            "node_taints": [f"{t.key}:{t.effect}" for t in node.taints],
+        }
+        findings.append(
+            Finding(
+                Status.FAIL,
+                message,
+                ObjectRef("Node", node.name),
+                evidence,
+                signals=(Signal.CNI_AGENT_NOT_RUNNING,),
+            )
+        )
+    return findings
+
+
+def _pod_findings(
+    snapshot: Snapshot,
+    w: Workload,
+    pod: Pod,
+    events: list[Event],
+    nodes: dict[str, Node],
+    logs: list[ContainerLog],
+) -> list[Finding]:
+    problem = pod_problem(pod, events, nodes, logs)
+    if problem is not None:
+        agent = (
+            Signal.CNI_AGENT_NOT_RUNNING if pod.phase != "Running" else Signal.CNI_AGENT_NOT_READY,
+        )
+        signals = _own_signals((*agent, *problem.signals)) if w.kind == "DaemonSet" else ()
+        related = _down_for_other_reasons(nodes.get(pod.node_name))
+        message, evidence = _agent_reason(pod, events, problem.message, problem.evidence)
+        return [Finding(Status.FAIL, message, pod.ref, evidence, related, signals)]
+    return _restarts(pod) + _probes(snapshot, pod, events) + _log_errors(pod, logs)
+
+
+def _agent_reason(
+    pod: Pod, events: list[Event], message: str, evidence: Mapping[str, JSON]
+) -> tuple[str, dict[str, JSON]]:
+    """Lead with the provider's own words when a probe says why it is not ready."""
+    texts = "\n".join(e.message for e in events if e.reason in PROBE_REASONS)
+    why = first_match(texts, Signal.CNI_AGENT_NOT_READY)
+    out = dict(evidence)
+    if why is None:
+        return message, out
+    peers = BGP_PEERS.search(texts)
+    if peers:
+        out["bgp_not_established_with"] = peers.group(1).split(",")
+    return f"{pod.phase or 'Unknown'} on {pod.node_name}, not ready: {_short(why)}", out
+
+
+def _restarts(pod: Pod) -> list[Finding]:
+    restarted = [c for c in pod.containers if c.restart_count >= RESTARTS_WARN]
+    if not restarted:
+        return []
+    c = restarted[0]
+    last = f" (last: {c.last_terminated_reason})" if c.last_terminated_reason else ""
+    evidence: dict[str, JSON] = {
+        "container": c.name,
+        "restarts": c.restart_count,
+        "last_terminated": c.last_terminated_reason or None,
+        "node": pod.node_name,
+    }
+    message = f"{c.name} restarted {c.restart_count} times{last}"
+    return [Finding(Status.WARN, message, pod.ref, evidence)]
+
+
+def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
+    """Probe failures in the last hour on a pod that is ready now: a flapping agent."""
+    probes = [e for e in events if e.reason in PROBE_REASONS and _recent(snapshot, e)]
+    if not probes:
+        return []
+    e = probes[0]
+    count = sum(p.count for p in probes)
+    message = f"probe failed {count} time(s) in the last hour: {_short(e.message)}"
+    evidence: dict[str, JSON] = {"event": f"{e.reason}: {e.message}", "node": pod.node_name}
+    signals = _own_signals(classify(e.message))
+    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals)]
+
+
+def _log_errors(pod: Pod, logs: list[ContainerLog]) -> list[Finding]:
+    errors = [line for log in logs for line in error_lines(log.text)]
+    if not errors:
+        return []
+    message = f"{len(errors)} error line(s) in its log, last: {_short(errors[-1])}"
+    evidence: dict[str, JSON] = {"log": errors, "node": pod.node_name}
+    signals = _own_signals(classify(*errors))
+    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals)]
+
+
+def _down_for_other_reasons(node: Node | None) -> tuple[ObjectRef, ...]:
+    """The agent's node when it is NotReady for a reason the CNI does not explain (its kubelet
+    stopped, say): then the node explains the agent. A node waiting for its CNI config is
+    explained by the agent instead, so it is never named here (no cycle)."""
+    if node is None or network_condition(node) is not None:
+        return ()
+    ready = node.condition("Ready")
+    return (ObjectRef("Node", node.name),) if ready is None or ready.status != "True" else ()
+
+
+def _own_signals(signals: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for s in signals if s not in DOWNSTREAM))
+
+
+def _recent(snapshot: Snapshot, event: Event) -> bool:
+    return event.last_seen is None or snapshot.observed_at - event.last_seen <= RECENT
+
+
+def _short(text: str, limit: int = 180) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from kopscheck.facts import JSON, Fact, KopsCluster, ObjectRef, Snapshot
+from kopscheck.networking import cloud_provider, spec_keys, spec_mode
+from kopscheck.networking_modes import Mode, mode_for_alias
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.versions import (
+    KopsVersion,
+    MinorVersion,
+    kops_kubernetes_version,
+    kops_version,
+    show,
+)
+
+
+class NetworkingSupported:
+    """The kops networking mode is valid for the cluster's Kubernetes and kops versions.
+
+    Why: kops accepts one networking mode in spec.networking and has dropped several over time:
+    weave is rejected for Kubernetes 1.23 and later and gone since kops 1.28, canal for 1.28 and
+    later, external for 1.26 and later, romana, lyftvpc and classic long before; flannel was
+    blocked for Kubernetes 1.28+ by kops 1.28 to 1.32. A cluster on such a mode cannot be updated
+    or upgraded, and AWS-only modes (amazonvpc, cilium-eni) or the GCE mode fail elsewhere.
+
+    Fix: migrate to a networking mode kops supports before upgrading. Set exactly one key under
+    spec.networking (e.g. `cilium: {}` or `calico: {}`) with `kops edit cluster`, then
+    `kops update cluster --yes` and `kops rolling-update cluster --yes` (kops docs "Modifying
+    the Network Plugin of an Existing Cluster"). Keep the kops release that still supports the
+    old mode until the migration is done.
+
+    Step: "Specifying a Network Plugin at Cluster Creation" (the --networking values kops accepts).
+    """
+
+    id = "kops.networking-supported"
+    family = "kops"
+    needs = frozenset({Fact.KOPS_CLUSTER})
+    wants = frozenset({Fact.VERSION, Fact.WORKLOADS})
+    explains: frozenset[str] = frozenset()
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        cluster = snapshot.kops_cluster
+        assert cluster is not None  # guaranteed by `needs`
+        ref = ObjectRef("Cluster", cluster.name or "(unnamed)")
+        keys = spec_keys(cluster.networking)
+        if len(keys) != 1:
+            return _bad_keys(ref, keys, cluster)
+        found = spec_mode(cluster.networking)
+        assert found is not None  # one key names a mode
+        key, mode = found
+        versions = _kubernetes_versions(snapshot)
+        kops = kops_version(snapshot)
+        problems = _version_problems(mode, versions, kops) + _platform_problems(mode, cluster)
+        evidence: dict[str, JSON] = {
+            "mode": mode.name,
+            "spec_key": f"spec.networking.{key}",
+            "status": mode.status,
+            "kubernetes": {source: text for source, (_, text) in versions.items()},
+            "kops": kops.text if kops else None,
+            "kops_source": kops.source if kops else None,
+        }
+        findings = [Finding(Status.FAIL, p, ref, evidence) for p in problems]
+        findings += _override(snapshot, mode, ref)
+        if problems:
+            return Verdict(f"{mode.name} is not valid here: {problems[0]}", tuple(findings))
+        message = _valid_message(mode, versions, kops)
+        findings.insert(0, Finding(Status.PASS, message, ref, evidence))
+        return Verdict(message, tuple(findings))
+
+
+def _bad_keys(ref: ObjectRef, keys: list[str], cluster: KopsCluster) -> Verdict:
+    evidence: dict[str, JSON] = {"spec.networking": sorted(cluster.networking)}
+    if not keys:
+        message = "spec.networking names no networking mode (kops: no networking mode set)"
+    else:
+        message = f"spec.networking sets {' and '.join(keys)}; kops permits only one mode"
+    return Verdict(message, (Finding(Status.FAIL, message, ref, evidence),))
+
+
+def _kubernetes_versions(snapshot: Snapshot) -> dict[str, tuple[MinorVersion, str]]:
+    """The spec's target version and the running API server's, when known."""
+    found: dict[str, tuple[MinorVersion, str]] = {}
+    spec = kops_kubernetes_version(snapshot)
+    if spec is not None:
+        found["kops spec"] = (spec.minor, spec.text)
+    if snapshot.version is not None:
+        minor = (snapshot.version.major, snapshot.version.minor)
+        found["API server"] = (minor, snapshot.version.git_version)
+    return found
+
+
+def _version_problems(
+    mode: Mode, versions: dict[str, tuple[MinorVersion, str]], kops: KopsVersion | None
+) -> list[str]:
+    newest = max((minor for minor, _ in versions.values()), default=None)
+    where = ", ".join(f"{source} {text}" for source, (_, text) in versions.items())
+    problems = []
+    if mode.removed_in_kops and kops and kops.minor >= mode.removed_in_kops:
+        problems.append(
+            f"kops {kops.text} no longer supports {mode.name} (removed in kops"
+            f" {show(mode.removed_in_kops)}): {mode.kops_message}"
+        )
+    elif mode.removed_in_kops and newest and newest >= mode.removed_in_kops and not kops:
+        problems.append(
+            f"Kubernetes {show(newest)} needs kops {show(newest)} or later, which no longer"
+            f" supports {mode.name} (removed in kops {show(mode.removed_in_kops)})"
+        )
+    if mode.forbidden_from and newest and newest >= mode.forbidden_from:
+        lifted = mode.allowed_again_in_kops
+        if not lifted or (kops is not None and kops.minor < lifted):
+            problems.append(
+                f"kops rejects {mode.name} for Kubernetes {show(mode.forbidden_from)} and later"
+                f" ({where}): {mode.kops_message}"
+            )
+    if mode.min_kops and kops and kops.minor < mode.min_kops:
+        problems.append(f"{mode.name} needs kops {show(mode.min_kops)} or later, not {kops.text}")
+    return list(dict.fromkeys(problems))
+
+
+def _platform_problems(mode: Mode, cluster: KopsCluster) -> list[str]:
+    problems = []
+    cloud = cloud_provider(cluster)
+    if mode.clouds and cloud and cloud not in mode.clouds:
+        problems.append(f"{mode.name} runs only on {'/'.join(mode.clouds)}, not on {cloud}")
+    if not mode.ipv6 and _ipv6(cluster):
+        problems.append(f"{mode.name} does not support IPv6 clusters (nonMasqueradeCIDR ::/0)")
+    return problems
+
+
+def _ipv6(cluster: KopsCluster) -> bool:
+    cidr = cluster.spec.get("nonMasqueradeCIDR") or cluster.networking.get("nonMasqueradeCIDR")
+    return isinstance(cidr, str) and ":" in cidr
+
+
+def _override(snapshot: Snapshot, mode: Mode, ref: ObjectRef) -> list[Finding]:
+    value = snapshot.networking_override
+    if not value:
+        return []
+    wanted = mode_for_alias(value)
+    if wanted is None:
+        message = f"--networking {value}: unknown networking mode (kops would refuse it too)"
+        return [Finding(Status.FAIL, message, ref, {"override": value})]
+    if wanted.name != mode.name:
+        message = (
+            f"--networking {value} overrides the spec's {mode.name}: checks expect"
+            f" {wanted.name}, the cluster is configured for {mode.name}"
+        )
+        return [Finding(Status.WARN, message, ref, {"override": value, "spec": mode.name})]
+    return []
+
+
+def _valid_message(
+    mode: Mode, versions: dict[str, tuple[MinorVersion, str]], kops: KopsVersion | None
+) -> str:
+    message = f"{mode.name} ({mode.status}) is valid"
+    shown = versions.get("kops spec") or versions.get("API server")
+    if shown:
+        message += f" for Kubernetes {shown[1]}"
+    if kops:
+        message += f" with kops {kops.text}"
+    newest = max((minor for minor, _ in versions.values()), default=(0, 0))
+    lifted, forbidden, removed = (
+        mode.allowed_again_in_kops,
+        mode.forbidden_from,
+        mode.removed_in_kops,
+    )
+    if lifted and forbidden and newest >= forbidden:
+        message += f" (kops {show(lifted)} or later is needed for Kubernetes {show(forbidden)}+)"
+    elif forbidden and not lifted:
+        message += f"; kops rejects it from Kubernetes {show(forbidden)}: migrate before upgrading"
+    elif removed:
+        message += f"; kops {show(removed)} removed it: migrate before upgrading kops"
+    return message

@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kopscheck.cni_provider import files_by_node, network_condition
+from kopscheck.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef, Snapshot
+from kopscheck.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
+from kopscheck.messages import classify
+from kopscheck.networking import resolve_networking
+from kopscheck.networking_modes import Mode
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.signals import Signal
+from kopscheck.versions import KubeVersion, MinorVersion, kubernetes_version, parse_minor
+
+FLAG_REMOVED = (1, 24)
+REFUSED = re.compile(r"(?:unknown flag: --|flag provided but not defined: -+)([\w-]+)")
+NO_OP = "kubernetes.io/no-op"
+CNI_CONFIG_SUFFIXES = (".conf", ".conflist", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    mode: Mode | None
+    cluster_version: KubeVersion | None
+    kops: KopsCluster | None
+
+
+class KubeletNetworkPlugin:
+    """Kubelets use the network plugin the networking mode needs.
+
+    Why: before Kubernetes 1.24 the kubelet picks its pod network with `--network-plugin`: `cni`
+    for every CNI provider, `kubenet` for kubenet (and kopeio, gce, external). Without it a
+    dockershim kubelet uses the no-op plugin and pods get Docker bridge addresses nobody routes.
+    Kubernetes 1.24 removed the flag with dockershim: a 1.24+ kubelet that still has it (or
+    --cni-bin-dir, --cni-conf-dir, --network-plugin-mtu) exits with "unknown flag:
+    --network-plugin" and the node never turns Ready; from then on the container runtime needs a
+    CNI config in /etc/cni/net.d instead.
+
+    Fix: give each kubelet listed the network flags its Kubernetes version expects. From 1.24
+    remove --network-plugin and the other dockershim flags: kops's nodeup writes them to
+    DAEMON_ARGS in /etc/sysconfig/kubelet, so drop any `networkPluginName` from spec.kubelet /
+    spec.controlPlaneKubelet (`kops edit cluster`), `kops update cluster --yes` and roll the
+    nodes. Before 1.24 set `--network-plugin=cni` (CNI modes) or `kubenet` the same way. A node
+    whose runtime has no CNI config needs its provider running (see cni.provider-healthy).
+
+    Step: "`kubelet` is running with the `--network-plugin=cni` option" (Troubleshooting,
+    Validating CNI Installation); from Kubernetes 1.24 the flag must be absent instead.
+    """
+
+    id = "kubelet.network-plugin"
+    family = "kubelet"
+    needs = frozenset({Fact.NODES})
+    wants = frozenset({Fact.NODE_FILES, Fact.VERSION, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
+    explains = frozenset({Signal.KUBELET_NETWORK_PLUGIN})
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        mode = resolve_networking(snapshot)
+        ctx = Context(
+            mode.spec if mode else None, kubernetes_version(snapshot), snapshot.kops_cluster
+        )
+        nodes = {n.name: n for n in snapshot.nodes or ()}
+        files = files_by_node(snapshot.nodes or (), snapshot.node_files)
+        findings = [
+            _judge(name, nodes.get(name), files.get(name), ctx) for name in sorted({*nodes, *files})
+        ]
+        findings.sort(key=lambda f: f.status is Status.SKIP)
+        bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
+        judged = [f for f in findings if f.status is not Status.SKIP]
+        if not judged:
+            skip = Finding(Status.SKIP, "no kubelet flags or runtime state to judge on any node")
+            return Verdict(
+                "kubelet flags not collected (nodes/<node>/kubelet.cmdline, sysconfig-kubelet)",
+                (skip, *findings),
+                remediation="collect /proc/$(pgrep kubelet)/cmdline and /etc/sysconfig/kubelet "
+                "into nodes/<node>/ of the bundle, or run with --probe",
+            )
+        if not bad:
+            return Verdict(f"{len(judged)} node(s) OK: {_expectation(ctx)}", tuple(findings))
+        return Verdict(_summary(bad, len(judged)), tuple(findings))
+
+
+def _summary(bad: list[Finding], judged: int) -> str:
+    groups: dict[str, list[str]] = {}
+    for finding in bad:
+        groups.setdefault(finding.message, []).append(
+            finding.object.name if finding.object else "?"
+        )
+    parts = [f"{message}: {', '.join(names[:5])}" for message, names in groups.items()]
+    return f"{len(bad)} of {judged} node(s) deviate; " + "; ".join(parts[:3])
+
+
+def _expectation(ctx: Context) -> str:
+    version = ctx.cluster_version
+    if version and version.minor >= FLAG_REMOVED:
+        return f"no --network-plugin on Kubernetes {version.text}, runtime CNI config present"
+    wanted = _wanted(ctx.mode)
+    return f"--network-plugin={wanted}" if wanted else "--network-plugin set as the mode needs"
+
+
+def _wanted(mode: Mode | None) -> str | None:
+    if mode is None:
+        return None
+    return "kubenet" if mode.uses_kubenet else "cni"
+
+
+def _judge(name: str, node: Node | None, files: NodeFiles | None, ctx: Context) -> Finding:
+    # About the kubelet on that node, not the Node: pods waiting for a NotReady node are
+    # node.network-ready's symptoms, and only a kubelet that stopped posting explains that.
+    ref = ObjectRef("Kubelet", name)
+    version, vtext = _node_version(node, ctx)
+    flags = read_flags(files, ctx.kops)
+    log = (files.kubelet_log if files else None) or ""
+    refused = [m for m in REFUSED.finditer(log) if m.group(1) in REMOVED_IN_1_24]
+    evidence: dict[str, JSON] = {
+        "kubelet_version": vtext,
+        "flag_source": flags.source if flags else None,
+        "flag_line": flags.line if flags else None,
+        "network_plugin": flags.network_plugin if flags else None,
+        "container_runtime": node.container_runtime if node else None,
+    }
+    if refused:
+        evidence["log"] = _line_of(log, refused[-1].start())
+        message = f"kubelet refuses --{refused[-1].group(1)} (removed in 1.24) and does not start"
+        if flags is not None and flags.removed:
+            message += f": {flags.source} has {' '.join(flags.removed)}"
+        return Finding(
+            Status.FAIL, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,)
+        )
+    if version is not None and version >= FLAG_REMOVED:
+        return _modern(ref, node, files, flags, vtext, evidence)
+    if version is None:
+        return _runtime(ref, node, files, ctx, evidence) or Finding(
+            Status.SKIP, "Kubernetes version unknown: cannot tell which flags apply", ref, evidence
+        )
+    return _legacy(ref, node, files, flags, ctx, log, evidence)
+
+
+def _node_version(node: Node | None, ctx: Context) -> tuple[MinorVersion | None, str]:
+    """The node's own kubelet version when it reports one, else the cluster's."""
+    if node is not None and parse_minor(node.kubelet_version):
+        return parse_minor(node.kubelet_version), node.kubelet_version
+    if ctx.cluster_version is not None:
+        return ctx.cluster_version.minor, ctx.cluster_version.text
+    return None, "unknown"
+
+
+def _modern(
+    ref: ObjectRef,
+    node: Node | None,
+    files: NodeFiles | None,
+    flags: KubeletFlags | None,
+    vtext: str,
+    evidence: dict[str, JSON],
+) -> Finding:
+    """1.24+: no dockershim network flags, and the runtime must have a CNI config."""
+    if flags is not None and flags.removed:
+        removed = " ".join(flags.removed)
+        later = " after its next restart" if _ready(node) else ""
+        message = f"kubelet {vtext} is given {removed} ({flags.source}): it will not start{later}"
+        return Finding(
+            Status.FAIL, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,)
+        )
+    problem = _runtime(ref, node, files, None, evidence)
+    if problem is not None:
+        return problem
+    if flags is None and not _ready(node):
+        return Finding(
+            Status.SKIP, "no kubelet flags collected and the node is not Ready", ref, evidence
+        )
+    how = f"no --network-plugin ({flags.source})" if flags else "kubelet running and Ready"
+    return Finding(Status.PASS, f"kubelet {vtext}: {how}; runtime network ready", ref, evidence)
+
+
+def _legacy(
+    ref: ObjectRef,
+    node: Node | None,
+    files: NodeFiles | None,
+    flags: KubeletFlags | None,
+    ctx: Context,
+    log: str,
+    evidence: dict[str, JSON],
+) -> Finding:
+    """Before 1.24: --network-plugin=cni or kubenet; dockershim depends on it."""
+    wanted = _wanted(ctx.mode)
+    docker = _dockershim(node, flags)
+    value = flags.network_plugin if flags else None
+    signals = (Signal.KUBELET_NETWORK_PLUGIN,)
+    if NO_OP in log:
+        evidence["log"] = _line_of(log, log.index(NO_OP))
+        message = "kubelet uses the no-op network plugin: --network-plugin is missing"
+        return Finding(Status.FAIL, message, ref, evidence, signals=signals)
+    if flags is None:
+        problem = _runtime(ref, node, files, ctx, evidence)
+        return problem or Finding(Status.SKIP, "no kubelet flags collected", ref, evidence)
+    if value is None and docker is not False:
+        message = f"no --network-plugin ({flags.source}): dockershim falls back to the no-op plugin"
+        status = Status.FAIL if docker else Status.WARN
+        return Finding(status, message, ref, evidence, signals=signals)
+    if value is not None and wanted and value != wanted:
+        message = f"--network-plugin={value} ({flags.source}), the mode needs {wanted}"
+        status = Status.FAIL if docker is not False else Status.WARN
+        return Finding(status, message, ref, evidence, signals=signals)
+    problem = _runtime(ref, node, files, ctx, evidence)
+    if problem is not None:
+        return problem
+    shown = (
+        f"--network-plugin={value}" if value else "no --network-plugin (ignored by remote runtimes)"
+    )
+    return Finding(Status.PASS, f"{shown} ({flags.source})", ref, evidence)
+
+
+def _dockershim(node: Node | None, flags: KubeletFlags | None) -> bool | None:
+    if node is not None and node.container_runtime:
+        return node.container_runtime.startswith("docker://")
+    remote = flags.remote_runtime if flags else None
+    return None if remote is None else not remote
+
+
+def _runtime(
+    ref: ObjectRef,
+    node: Node | None,
+    files: NodeFiles | None,
+    ctx: Context | None,
+    evidence: dict[str, JSON],
+) -> Finding | None:
+    """A failure when the runtime has no CNI config (kubenet on dockershim needs none)."""
+    if (
+        ctx is not None
+        and ctx.mode is not None
+        and ctx.mode.uses_kubenet
+        and _dockershim(node, None)
+    ):
+        return None
+    configs = files.cni_configs if files else None
+    if configs is not None and not any(n.endswith(CNI_CONFIG_SUFFIXES) for n in configs):
+        evidence["cni_configs"] = sorted(configs)
+        message = "the container runtime has no CNI config: /etc/cni/net.d holds none"
+        return Finding(Status.FAIL, message, ref, evidence, signals=(Signal.CNI_NOT_INITIALIZED,))
+    cond = network_condition(node) if node else None
+    if cond is None:
+        return None
+    evidence["condition"] = f"{cond.type}={cond.status} {cond.reason}: {cond.message}"
+    detail = cond.message.rsplit("message:", 1)[-1].strip() or cond.reason
+    message = f"the container runtime has no CNI config ({detail})"
+    return Finding(Status.FAIL, message, ref, evidence, signals=classify(cond.reason, cond.message))
+
+
+def _ready(node: Node | None) -> bool:
+    cond = node.condition("Ready") if node else None
+    return cond is not None and cond.status == "True"
+
+
+def _line_of(text: str, offset: int) -> str:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start : end if end != -1 else len(text)].strip()

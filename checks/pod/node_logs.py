@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kopscheck.cni_provider import agent_pods, files_by_node, logs_by_pod, provider_workloads
+from kopscheck.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.log_lines import LineKind, LogLine, sandbox_lines
+from kopscheck.networking import resolve_networking
+from kopscheck.results import Finding, Status, Verdict, worst
+
+LONG_LOG = 200  # lines; a log this long at kops's --v=2 shows pods coming and going
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What one log says about pod sandboxes."""
+
+    source: str
+    lines: int
+    events: tuple[LogLine, ...]
+
+    def count(self, *kinds: LineKind) -> int:
+        return sum(e.kind in kinds for e in self.events)
+
+    @property
+    def failures(self) -> list[LogLine]:
+        return [e for e in self.events if e.kind is LineKind.FAILURE]
+
+    @property
+    def failing_now(self) -> list[LogLine]:
+        """Failures after the last sandbox that came up: the node is still failing."""
+        started = [e.index for e in self.events if e.kind is LineKind.STARTED]
+        last_ok = max(started, default=-1)
+        return [e for e in self.failures if e.index > last_ok]
+
+    @property
+    def not_ready_last(self) -> LogLine | None:
+        network = [e for e in self.events if e.kind is not LineKind.DELETE]
+        last = network[-1] if network else None
+        return last if last is not None and last.kind is LineKind.NOT_READY else None
+
+
+class NodeLogs:
+    """Node-side logs record pod sandbox create and delete without network errors.
+
+    Why: the kubelet logs every pod it is given and removes (`SyncLoop ADD`, `SyncLoop DELETE`)
+    and every sandbox the runtime fails to create (`RunPodSandbox ... failed`, "failed to setup
+    network for sandbox"); the CNI providers log their own ADD and DEL (calico "Calico CNI IPAM
+    assigned addresses" / "releasing IP address", cilium "Create/Delete endpoint request", the
+    AWS VPC CNI's add/del requests). A node whose logs show set-up failures after the last pod
+    that started is failing pods right now, even when its events have expired.
+
+    Fix: remove the cause named by the failure lines quoted for each node. They are the same
+    causes as pod.sandbox-errors
+    (IP exhaustion, a missing CNI binary, the provider's agent down). "Container runtime network
+    not ready" while the node is NotReady: the provider has not written its CNI config yet (see
+    cni.node-config). A long log without any pod create or delete line: the kubelet runs below
+    --v=2, which kops does not do by default.
+
+    Step: "Logging on a node will display messages on pod create and delete" (Troubleshooting,
+    Validating CNI Installation).
+    """
+
+    id = "pod.node-logs"
+    family = "pod"
+    needs = frozenset({Fact.NODE_FILES})
+    wants = frozenset({Fact.POD_LOGS, Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
+    explains: frozenset[str] = frozenset()
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        readings = _readings(snapshot)
+        if not readings:
+            message = "no kubelet or CNI provider logs collected on any node"
+            return Verdict(message, (Finding(Status.SKIP, message),))
+        nodes = {n.name: n for n in snapshot.nodes or ()}
+        findings = [
+            _judge(name, nodes.get(name), found) for name, found in sorted(readings.items())
+        ]
+        silent = _silent(findings, readings)
+        if silent is not None:
+            return silent
+        bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
+        creates = sum(int(str(f.evidence.get("creates", 0))) for f in findings)
+        deletes = sum(int(str(f.evidence.get("deletes", 0))) for f in findings)
+        if not bad:
+            return Verdict(
+                f"logs of {len(findings)} node(s) show {creates} pod create and {deletes} delete"
+                " line(s) and no failing sandbox",
+                tuple(findings),
+            )
+        parts = [f"{f.object.name if f.object else '?'}: {f.message}" for f in bad[:3]]
+        return Verdict(f"{len(bad)} node(s): " + "; ".join(parts), tuple(findings))
+
+
+def _readings(snapshot: Snapshot) -> dict[str, list[Reading]]:
+    """Kubelet logs and the provider agents' container logs, by node."""
+    found: dict[str, list[Reading]] = {}
+    for name, files in files_by_node(snapshot.nodes or (), snapshot.node_files).items():
+        if files.kubelet_log is not None:
+            found.setdefault(name, []).append(_read("kubelet log", files.kubelet_log))
+    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    logs = logs_by_pod(snapshot.pod_logs or ())
+    for node, pods in agents.items():
+        for pod in pods:
+            for log in logs.get((pod.namespace, pod.name), []):
+                if log.text:
+                    found.setdefault(node, []).append(_read(f"{pod.name} log", log.text))
+    return found
+
+
+def _read(source: str, text: str) -> Reading:
+    return Reading(source, len(text.splitlines()), tuple(sandbox_lines(text)))
+
+
+def _judge(name: str, node: Node | None, readings: Iterable[Reading]) -> Finding:
+    readings = list(readings)
+    # The node's logs are evidence, not the node: kept apart from the Node objects that pods
+    # waiting for a node relate to.
+    ref = ObjectRef("NodeLogs", name)
+    evidence: dict[str, JSON] = {
+        "creates": sum(r.count(LineKind.CREATE, LineKind.STARTED) for r in readings),
+        "deletes": sum(r.count(LineKind.DELETE) for r in readings),
+        "sources": [f"{r.source} ({r.lines} lines)" for r in readings],
+    }
+    ready = _ready(node) if node is not None else None  # unregistered or nodes not collected
+    problems = [p for r in readings for p in _problems(r, ready)]
+    if problems:
+        status = worst(p.status for p in problems)
+        first = next(p for p in problems if p.status is status)
+        evidence["lines"] = [p.line for p in problems][-5:]
+        signals = tuple(dict.fromkeys(s for p in problems for s in p.signals))
+        return Finding(status, first.message, ref, evidence, signals=signals)
+    return _quiet_or_ok(ref, readings, evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    status: Status
+    message: str
+    line: str
+    signals: tuple[str, ...]
+
+
+def _problems(reading: Reading, ready: bool | None) -> list[Problem]:
+    out = []
+    failing = reading.failing_now
+    if failing:
+        last = failing[-1]
+        causes = ", ".join(last.signals)
+        message = (
+            f"{len(failing)} sandbox network failure(s) in the {reading.source} and no pod"
+            f" started since ({causes})"
+        )
+        out.append(Problem(Status.FAIL, message, last.text, last.signals))
+    last_state = reading.not_ready_last
+    not_ready = [e for e in reading.events if e.kind is LineKind.NOT_READY]
+    if not_ready and ready is False:
+        line = not_ready[-1]
+        message = f"the {reading.source} says the runtime network is not ready (node NotReady)"
+        out.append(Problem(Status.FAIL, message, line.text, line.signals))
+    elif last_state is not None and ready is None:
+        message = f"the {reading.source} ends with the runtime network not ready"
+        out.append(Problem(Status.WARN, message, last_state.text, last_state.signals))
+    return out
+
+
+def _quiet_or_ok(ref: ObjectRef, readings: list[Reading], evidence: dict[str, JSON]) -> Finding:
+    seen = int(str(evidence["creates"])) + int(str(evidence["deletes"]))
+    recovered = sum(len(r.failures) for r in readings)
+    if seen:
+        note = f"; {recovered} earlier failure(s) recovered" if recovered else ""
+        message = f"{evidence['creates']} create and {evidence['deletes']} delete line(s){note}"
+        return Finding(Status.PASS, message, ref, evidence)
+    longest = max(r.lines for r in readings)
+    message = f"no pod create or delete line in {longest} log line(s): nothing to judge here"
+    return Finding(Status.PASS, message, ref, evidence)
+
+
+def _silent(findings: list[Finding], readings: dict[str, list[Reading]]) -> Verdict | None:
+    """A WARN when every log is substantial and none shows a single pod create or delete."""
+    if any(e for rs in readings.values() for r in rs for e in r.events):
+        return None
+    longest = max(r.lines for rs in readings.values() for r in rs)
+    if longest < LONG_LOG:
+        return None
+    message = (
+        f"logs of {len(readings)} node(s), up to {longest} lines, show no pod create or delete"
+        " at all: the kubelet may run below --v=2 (kops uses 2), so this step cannot be confirmed"
+    )
+    return Verdict(message, (Finding(Status.WARN, message), *findings))
+
+
+def _ready(node: Node) -> bool:
+    cond = node.condition("Ready")
+    return cond is not None and cond.status == "True"

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from functools import lru_cache
+
+from kopscheck.cni_provider import agent_pods, provider_workloads
+from kopscheck.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
+from kopscheck.log_lines import SANDBOX_SIGNALS
+from kopscheck.messages import classify
+from kopscheck.networking import resolve_networking
+from kopscheck.results import Finding, Status, Verdict
+from kopscheck.signals import Signal
+
+RECENT = timedelta(hours=1)  # the API server's default event TTL
+SANDBOX_REASONS = ("FailedCreatePodSandBox", "FailedKillPod", "NetworkNotReady")
+NETWORK_SIGNALS = SANDBOX_SIGNALS | {Signal.CNI_NOT_INITIALIZED}
+AGENT_DOWN = "CNI provider agent not running on the node"
+# Most specific first: the first signal a message carries names its cause.
+CAUSES = (
+    (Signal.IP_EXHAUSTED, "no IP addresses left"),
+    (Signal.CNI_BINARY_MISSING, "CNI plugin binary missing"),
+    (Signal.CNI_AGENT_NOT_RUNNING, AGENT_DOWN),
+    (Signal.CNI_NOT_INITIALIZED, "no CNI config on the node"),
+    (Signal.NO_POD_CIDR, "node has no pod CIDR"),
+)
+TEARDOWN_HINTS = ("destroy", "teardown", "tear down", "StopPodSandbox", "KillPodSandbox", "(del")
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    label: str
+    direction: str  # "set-up" or "tear-down"
+    network: bool
+
+
+class SandboxErrors:
+    """No recent event reports a pod network set-up or tear-down failure.
+
+    Why: when the runtime cannot give a pod its network, the kubelet records
+    FailedCreatePodSandBox (set-up) or FailedKillPod (tear-down) on the pod and retries; the
+    pod sits in ContainerCreating or Terminating. The message says why: no IP addresses left
+    (aws-cni "failed to assign an IP address", host-local "no IP addresses available"), a CNI
+    binary missing from /opt/cni/bin ("failed to find plugin"), or the provider's agent not
+    running on that node ("check that the calico/node container is running", "unable to
+    connect to Cilium agent", "/run/flannel/subnet.env: no such file").
+
+    Fix: remove the cause shown for each node; the kubelet retries and the pods start. IP
+    exhaustion: free or add subnet addresses
+    (amazonvpc: prefix delegation, WARM_IP_TARGET) or widen the pod CIDR. Missing binary: the
+    provider's install-cni init container did not run on that node; restart its pod there.
+    Agent not running: see cni.provider-healthy for that node's agent pod. Events older than
+    an hour are ignored; failures whose pods are Running now are shown as recovered.
+
+    Step: "Logging on a node will display messages on pod create and delete" (Troubleshooting,
+    Validating CNI Installation): the kubelet's events are the cluster-side record of them.
+    """
+
+    id = "pod.sandbox-errors"
+    family = "pod"
+    needs = frozenset({Fact.EVENTS})
+    wants = frozenset({Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
+    explains = frozenset({Signal.SANDBOX_NETWORK_FAILED})
+
+    def run(self, snapshot: Snapshot) -> Verdict:
+        relevant = [e for e in snapshot.events or () if _relevant(e)]
+        recent = [e for e in relevant if _recent(snapshot, e)]
+        pods = {(p.namespace, p.name): p for p in snapshot.pods or ()}
+        groups: dict[tuple[str, Cause], list[Event]] = {}
+        for event in recent:
+            node = event.host or _node_of(event, pods)
+            groups.setdefault((node, cause_of(event)), []).append(event)
+        findings = [
+            _finding(node, cause, events, pods if snapshot.pods is not None else None)
+            for (node, cause), events in sorted(
+                groups.items(), key=lambda g: (g[0][0], g[0][1].label)
+            )
+        ]
+        findings = _with_agent_pods(snapshot, findings)
+        older = len(relevant) - len(recent)
+        note = f" ({older} older event(s) ignored)" if older else ""
+        bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
+        if not bad:
+            recovered = f"; {len(findings)} recovered group(s)" if findings else ""
+            return Verdict(
+                f"no unresolved pod sandbox failures in the last hour{recovered}{note}",
+                tuple(findings),
+            )
+        parts = [f"{f.evidence['node'] or 'unknown node'}: {f.evidence['cause']}" for f in bad[:4]]
+        return Verdict(
+            f"{len(bad)} sandbox failure group(s): " + "; ".join(parts) + note, tuple(findings)
+        )
+
+
+@lru_cache(maxsize=4096)
+def _signals(message: str) -> tuple[Signal, ...]:
+    """classify() once per distinct message: thousands of events repeat a handful of texts."""
+    return classify(message)
+
+
+def _relevant(event: Event) -> bool:
+    if event.type != "Warning" or event.involved.kind != "Pod":
+        return False
+    signals = _signals(event.message)
+    if event.reason == "FailedKillPod":
+        return bool(NETWORK_SIGNALS.intersection(signals)) or "KillPodSandbox" in event.message
+    return event.reason in SANDBOX_REASONS or bool(SANDBOX_SIGNALS.intersection(signals))
+
+
+def cause_of(event: Event) -> Cause:
+    signals = _signals(event.message)
+    teardown = event.reason == "FailedKillPod" or any(h in event.message for h in TEARDOWN_HINTS)
+    direction = "tear-down" if teardown else "set-up"
+    for signal, label in CAUSES:
+        if signal in signals:
+            return Cause(label, direction, True)
+    if Signal.SANDBOX_NETWORK_FAILED in signals or event.reason == "NetworkNotReady":
+        timeout = any(t in event.message for t in ("deadline exceeded", "i/o timeout", "timed out"))
+        return Cause(f"network {direction} {'timed out' if timeout else 'failed'}", direction, True)
+    return Cause("sandbox failure, not network-related", direction, False)
+
+
+def _node_of(event: Event, pods: Mapping[tuple[str, str], Pod]) -> str:
+    pod = pods.get((event.involved.namespace or event.namespace, event.involved.name))
+    return pod.node_name if pod else ""
+
+
+def _finding(
+    node: str, cause: Cause, events: Sequence[Event], pods: Mapping[tuple[str, str], Pod] | None
+) -> Finding:
+    names = sorted({f"{e.involved.namespace or e.namespace}/{e.involved.name}" for e in events})
+    latest = max(events, key=lambda e: (e.last_seen is not None, e.last_seen))
+    evidence: dict[str, JSON] = {
+        "node": node or None,
+        "cause": cause.label,
+        "direction": cause.direction,
+        "pods": names,
+        "events": sum(e.count for e in events),
+        "last_seen": latest.last_seen.isoformat() if latest.last_seen else None,
+        "message": f"{latest.reason}: {latest.message}",
+    }
+    status, state = _status(cause, names, pods)
+    evidence["pods_now"] = state
+    signals = tuple(s for m in dict.fromkeys(e.message for e in events) for s in _signals(m))
+    if cause.network:
+        signals = (*signals, Signal.SANDBOX_NETWORK_FAILED)
+    message = f"{cause.label} ({cause.direction}) for {len(names)} pod(s): {', '.join(names[:5])}"
+    if status is Status.PASS:
+        message += " - recovered, the pods run now"
+    ref = ObjectRef("Node", node) if node else None
+    return Finding(status, message, ref, evidence, signals=tuple(dict.fromkeys(signals)))
+
+
+def _with_agent_pods(snapshot: Snapshot, findings: list[Finding]) -> list[Finding]:
+    """Show the provider's own pod on each node whose sandboxes say the agent is not running:
+    "Running and ready" there points at its mounts or socket, not at the pod being down."""
+    if not any(f.evidence.get("cause") == AGENT_DOWN for f in findings):
+        return findings
+    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    out = []
+    for finding in findings:
+        node = str(finding.evidence.get("node") or "")
+        if finding.evidence.get("cause") == AGENT_DOWN and snapshot.pods is not None:
+            seen = [f"{p.name}: {p.phase or 'Unknown'}, {_ready(p)}" for p in agents.get(node, [])]
+            finding = replace(finding, evidence={**finding.evidence, "agent_pods": seen})
+        out.append(finding)
+    return out
+
+
+def _ready(pod: Pod) -> str:
+    return "ready" if pod.ready else "not ready"
+
+
+def _status(
+    cause: Cause, names: list[str], pods: Mapping[tuple[str, str], Pod] | None
+) -> tuple[Status, str]:
+    """FAIL while an affected pod is still stuck; recovered pods make it a note."""
+    if pods is None:
+        return Status.WARN, "pods not collected: cannot tell whether they recovered"
+    current = [pods.get((ns, name)) for ns, _, name in (n.partition("/") for n in names)]
+    stuck = [p for p in current if p is not None and not (p.phase == "Running" and p.ready)]
+    gone = sum(p is None for p in current)
+    if cause.direction == "tear-down":
+        if stuck:
+            return Status.FAIL, f"{len(stuck)} not terminated"
+        return Status.PASS, "deleted or running again"
+    if stuck:
+        return (Status.FAIL if cause.network else Status.WARN), f"{len(stuck)} still not running"
+    if gone:
+        return Status.WARN, f"{gone} pod(s) no longer exist"
+    return Status.PASS, "all running and ready"
+
+
+def _recent(snapshot: Snapshot, event: Event) -> bool:
+    """Seen within the last hour before the snapshot; an event without a time counts."""
+    return event.last_seen is None or snapshot.observed_at - event.last_seen <= RECENT
