@@ -51,8 +51,11 @@ def run_check(check: Check, snapshot: Snapshot, selection: Selection) -> CheckRe
     missing = [fact for fact in sorted(check.needs) if not snapshot.has(fact)]
     if missing:
         reasons = "; ".join(snapshot.why_missing(fact) for fact in missing)
+        out_of_scope = _out_of_scope(check, snapshot)
+        if out_of_scope:  # what was not collected would not have mattered
+            return result(Status.SKIP, f"{out_of_scope} ({reasons})")
         failed = any(fact in snapshot.failed for fact in missing)
-        return result(Status.ERROR if failed else Status.SKIP, f"cannot decide without {reasons}")
+        return result(Status.ERROR if failed else Status.SKIP, f"cannot decide: {reasons}")
     try:
         verdict = check.run(snapshot)
     except Exception as exc:  # a broken check must not end the run
@@ -62,6 +65,20 @@ def run_check(check: Check, snapshot: Snapshot, selection: Selection) -> CheckRe
         return result(Status.SKIP, verdict.summary)
     remediation = verdict.remediation or (doc.fix if status is not Status.PASS else None)
     return result(status, verdict.summary, findings=verdict.findings, remediation=remediation)
+
+
+def _out_of_scope(check: Check, snapshot: Snapshot) -> str | None:
+    """A check may say from the facts it has that it does not apply (AWS route checks on a
+    calico cluster): optional `out_of_scope(snapshot) -> str | None`, asked only when facts
+    it needs are missing, so the skip names the real reason instead of the missing file."""
+    ask = getattr(check, "out_of_scope", None)
+    if not callable(ask):
+        return None
+    try:
+        reason = ask(snapshot)
+    except Exception:  # a broken scope test must not hide the missing-fact reason
+        return None
+    return reason if isinstance(reason, str) and reason else None
 
 
 def run_checks(

@@ -72,6 +72,17 @@ class RouteScope:
         )
 
 
+def mode_out_of_scope(snapshot: Snapshot) -> str | None:
+    """Without route tables: a known mode other than kubenet means the checks do not apply."""
+    mode = resolve_networking(snapshot)
+    if mode is None or mode.name == KUBENET:
+        return None
+    return (
+        f"networking is {mode.name} (from {mode.source}): no per-node routes in the VPC route"
+        " table, so kubenet's route-table limits do not apply"
+    )
+
+
 def route_scope(snapshot: Snapshot) -> RouteScope:
     mode = resolve_networking(snapshot)
     nodes = snapshot.nodes or ()

@@ -71,7 +71,7 @@ def test_missing_fact_skips_with_the_reason() -> None:
     result = build_report(snap, [NeedsRoutes()]).result("test.needs-routes")
     assert (result.status, result.summary) == (
         Status.SKIP,
-        "cannot decide without ec2:DescribeRouteTables denied",
+        "cannot decide: ec2:DescribeRouteTables denied",
     )
 
 
@@ -91,3 +91,23 @@ def test_deselected_check_is_skipped_with_a_reason() -> None:
         "test.warns"
     )
     assert (result.status, result.summary) == (Status.SKIP, "not selected (--select/--skip)")
+
+
+class AwsOnly(NeedsRoutes):
+    """A check that knows, from the nodes alone, when it does not apply."""
+
+    id = "test.aws-only"
+
+    def out_of_scope(self, snapshot: Snapshot) -> str | None:
+        return "not an AWS cluster" if snapshot.nodes else None
+
+
+def test_missing_facts_a_check_would_not_use_say_why_it_does_not_apply() -> None:
+    result = build_report(NODES, [AwsOnly()]).result("test.aws-only")
+    assert (result.status, result.summary) == (
+        Status.SKIP,
+        "not an AWS cluster (not in this test)",
+    )
+    failed = replace(NODES, failed=frozenset({Fact.AWS_ROUTE_TABLES}))
+    assert build_report(failed, [AwsOnly()]).result("test.aws-only").status is Status.SKIP
+    assert build_report(failed, [NeedsRoutes()]).result("test.needs-routes").status is Status.ERROR

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from kopscheck.facts import JSON, Event, Fact, ObjectRef, Quota, Snapshot
 from kopscheck.results import Finding, Status, Verdict
-from kopscheck.route_scope import RouteScope, events_evidence, route_limit_events, route_scope
+from kopscheck.route_scope import (
+    RouteScope,
+    events_evidence,
+    mode_out_of_scope,
+    route_limit_events,
+    route_scope,
+)
 from kopscheck.routes import (
     ORIGIN_PERFORMANCE_ROUTES,
     WARN_RATIO,
@@ -55,6 +61,9 @@ class RouteTableCapacity:
         }
     )
     explains = frozenset({Signal.NO_ROUTE_CREATED, Signal.ROUTE_LIMIT_EXCEEDED})
+
+    def out_of_scope(self, snapshot: Snapshot) -> str | None:
+        return mode_out_of_scope(snapshot)
 
     def run(self, snapshot: Snapshot) -> Verdict:
         scope = route_scope(snapshot)

@@ -4,7 +4,13 @@ from collections import Counter
 
 from kopscheck.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable, Snapshot
 from kopscheck.results import Finding, Status, Verdict
-from kopscheck.route_scope import KUBENET, RouteScope, instance_evidence, route_scope
+from kopscheck.route_scope import (
+    KUBENET,
+    RouteScope,
+    instance_evidence,
+    mode_out_of_scope,
+    route_scope,
+)
 from kopscheck.routes import (
     BLACKHOLE,
     CLUSTER_TAG_PREFIX,
@@ -60,6 +66,9 @@ class RouteTableHealth:
     needs = frozenset({Fact.AWS_ROUTE_TABLES, Fact.NODES})
     wants = frozenset({Fact.AWS_INSTANCES, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
     explains = frozenset({Signal.NO_ROUTE_CREATED})
+
+    def out_of_scope(self, snapshot: Snapshot) -> str | None:
+        return mode_out_of_scope(snapshot)
 
     def run(self, snapshot: Snapshot) -> Verdict:
         scope = route_scope(snapshot)

@@ -322,7 +322,7 @@ def test_refused_describe_route_tables_skips_the_checks_with_the_reason(
     assert Fact.AWS_INSTANCES not in collection.missing
     for result in (capacity(snapshot), health(snapshot)):
         assert result.status is Status.SKIP
-        assert result.summary == f"cannot decide without {reason}"
+        assert result.summary == f"cannot decide: {reason}"
 
 
 def test_unknown_profile_is_an_input_error(aws_env: None) -> None:

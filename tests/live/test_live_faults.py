@@ -47,7 +47,7 @@ def test_forbidden_events_skip_what_needs_them_and_nothing_else_changes(
         if check_id in _needing(Fact.EVENTS):
             assert (result["status"], result["summary"]) == (
                 "skip",
-                f"cannot decide without {reason}",
+                f"cannot decide: {reason}",
             )
         else:
             assert (result["status"], result["summary"]) == (
@@ -83,7 +83,7 @@ def test_forbidden_pods_skip_dns_rollout_with_the_rbac_reason(
     assert outcome.code == code
     dns = _by_check(_report(outcome))["dns.rollout"]
     reason = f"RBAC: cannot list pods at cluster scope (as User '{USER}')"
-    assert (dns["status"], dns["summary"]) == ("skip", f"cannot decide without {reason}")
+    assert (dns["status"], dns["summary"]) == ("skip", f"cannot decide: {reason}")
     assert cluster.server.count(r"^/api/v1/namespaces/.*/log$") == 0  # no pods, no pod logs
 
 
@@ -139,7 +139,7 @@ def test_server_errors_on_pods_make_dns_rollout_an_error(
     results = _by_check(_report(outcome))
     assert results["dns.rollout"]["status"] == "error"
     assert results["dns.rollout"]["summary"] == (
-        'cannot decide without list pods: 500 InternalError: an error on the server ("") has '
+        'cannot decide: list pods: 500 InternalError: an error on the server ("") has '
         "prevented the request from succeeding (after 3 attempts)"
     )
     assert results["node.network-ready"]["status"] == network_ready
