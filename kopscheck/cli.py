@@ -264,6 +264,7 @@ def list_checks(output: OutputOpt = "table") -> None:
     from rich.table import Table
 
     table = Table("id", "family", "title", "needs")
+    table.columns[0].no_wrap = True
     for row in rows:
         table.add_row(row["id"], row["family"], row["title"], ", ".join(row["needs"]))
     Console(highlight=False).print(table)
