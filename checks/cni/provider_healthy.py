@@ -28,6 +28,7 @@ from kopscheck.messages import classify, first_match
 from kopscheck.networking import resolve_networking
 from kopscheck.pod_health import pod_problem
 from kopscheck.results import Finding, Status, Verdict
+from kopscheck.rollout import rollout_findings
 from kopscheck.selectors import events_by_object
 from kopscheck.signals import Signal
 
@@ -123,7 +124,8 @@ def _clean(snapshot: Snapshot, workloads: Sequence[ProviderWorkload]) -> str:
 def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Finding]:
     w = item.workload
     pods = workload_pods(w, snapshot.pods or ())
-    findings = _rollout(w)
+    nothing = "no node matches its nodeSelector" if w.kind == "DaemonSet" else "scaled to zero"
+    findings = rollout_findings(w, f"0 pods wanted: {nothing}")
     if w.kind == "DaemonSet" and snapshot.nodes is not None:
         findings += _coverage(w, pods, snapshot.nodes)
     events = events_by_object(snapshot.events or ())
@@ -137,53 +139,6 @@ def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Findi
     if not any(f.status is not Status.PASS for f in findings):
         findings.append(Finding(Status.PASS, f"{w.ready}/{w.desired} ready", w.ref))
     return findings
-
-
-def _rollout(w: Workload) -> list[Finding]:
-    evidence = _rollout_evidence(w)
-    if w.desired == 0:
-        target = "no node matches its nodeSelector" if w.kind == "DaemonSet" else "scaled to zero"
-        return [Finding(Status.FAIL, f"0 pods wanted: {target}", w.ref, evidence)]
-    if w.ready < w.desired or w.available < w.desired:
-        message = f"{w.ready}/{w.desired} pods ready, {w.available} available"
-        return [Finding(Status.FAIL, message, w.ref, evidence)]
-    if w.generation and w.observed_generation < w.generation:
-        message = (
-            f"rollout not yet observed (generation {w.generation},"
-            f" observed {w.observed_generation})"
-        )
-        return [Finding(Status.WARN, message, w.ref, evidence)]
-    if w.updated < w.desired:
-        return [
-            Finding(
-                Status.WARN,
-                f"rollout in progress: {w.updated}/{w.desired} updated",
-                w.ref,
-                evidence,
-            )
-        ]
-    if w.misscheduled:
-        return [
-            Finding(
-                Status.WARN,
-                f"{w.misscheduled} pod(s) on nodes it should not run on",
-                w.ref,
-                evidence,
-            )
-        ]
-    return []
-
-
-def _rollout_evidence(w: Workload) -> dict[str, JSON]:
-    return {
-        "desired": w.desired,
-        "current": w.current,
-        "ready": w.ready,
-        "updated": w.updated,
-        "available": w.available,
-        "misscheduled": w.misscheduled,
-        "images": list(w.images),
-    }
 
 
 def _coverage(w: Workload, pods: list[Pod], nodes: Sequence[Node]) -> list[Finding]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from kopscheck.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
 from kopscheck.pod_health import pod_problem
 from kopscheck.results import Finding, Status, Verdict
+from kopscheck.rollout import rollout_findings
 from kopscheck.selectors import events_by_object, matches, pods_of
 from kopscheck.signals import Signal
 
@@ -71,29 +72,7 @@ def _is_dns(workload: Workload) -> bool:
 
 
 def _workload_findings(w: Workload) -> list[Finding]:
-    evidence: dict[str, JSON] = {
-        "desired": w.desired,
-        "ready": w.ready,
-        "updated": w.updated,
-        "available": w.available,
-        "generation": w.generation,
-        "observed_generation": w.observed_generation,
-    }
-    if w.desired == 0:
-        return [Finding(Status.FAIL, "scaled to zero: no DNS pods wanted", w.ref, evidence)]
-    if w.ready < w.desired or w.available < w.desired:
-        message = f"{w.ready}/{w.desired} pods ready, {w.available} available"
-        return [Finding(Status.FAIL, message, w.ref, evidence)]
-    if w.generation and w.observed_generation < w.generation:
-        message = (
-            f"rollout not yet observed (generation {w.generation},"
-            f" observed {w.observed_generation})"
-        )
-        return [Finding(Status.WARN, message, w.ref, evidence)]
-    if w.updated < w.desired:
-        message = f"rollout in progress: {w.updated}/{w.desired} pods updated"
-        return [Finding(Status.WARN, message, w.ref, evidence)]
-    return []
+    return rollout_findings(w, "scaled to zero: no DNS pods wanted")
 
 
 def _pod_findings(snapshot: Snapshot, pods: list[Pod]) -> list[Finding]:

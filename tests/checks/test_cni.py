@@ -300,7 +300,7 @@ def test_rollout_in_progress_warns(tmp_path: Path) -> None:
     cluster.find(KS, "daemonsets.json", "aws-node")["status"]["updatedNumberScheduled"] = 2
     verdict = HEALTHY.run(cluster.snapshot(tmp_path))
     assert [f.message for f in verdict.findings if f.status is Status.WARN] == [
-        "rollout in progress: 2/4 updated"
+        "rollout in progress: 2/4 pods updated"
     ]
 
 
