@@ -163,6 +163,12 @@ def check(
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
     )
+    if probe:
+        stderr.print(
+            "kopscheck: --probe: this build has no probe checks yet (dns.resolution,"
+            " pod.lifecycle); nothing is created on the cluster",
+            markup=False,
+        )
     request = CheckRequest(
         options,
         tuple(bundle or ()),

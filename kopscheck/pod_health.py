@@ -26,20 +26,25 @@ class PodProblem:
 
 def pod_problem(
     pod: Pod,
-    events: Sequence[Event],
+    events: Sequence[Event] | None,
     nodes: Mapping[str, Node],
     logs: Iterable[ContainerLog] = (),
 ) -> PodProblem | None:
-    """None when the pod is Running and Ready; otherwise what is wrong and what explains it."""
+    """None when the pod is Running and Ready; otherwise what is wrong and what explains it.
+
+    `events` is None when events were not collected: the evidence says so rather than
+    showing an empty list that reads as "no events"."""
     waiting = [c for c in pod.containers if c.state == "waiting" and c.reason]
     restarting = [c for c in pod.containers if c.restart_count > 0 and not c.ready]
     if pod.phase == "Running" and pod.ready and not restarting:
         return None
-    warnings = [e for e in events if e.type == "Warning"]
+    warnings = [e for e in events or () if e.type == "Warning"]
     evidence: dict[str, JSON] = {
         "phase": pod.phase or "Unknown",
         "node": pod.node_name or None,
-        "events": [f"{e.reason}: {e.message}" + _times(e) for e in warnings[:3]],
+        "events": [f"{e.reason}: {e.message}" + _times(e) for e in warnings[:3]]
+        if events is not None
+        else "not collected",
     }
     related: list[ObjectRef] = []
     if not pod.node_name:

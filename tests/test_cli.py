@@ -95,3 +95,12 @@ def test_fail_on_warn_turns_a_warning_into_exit_1(
     gated = run_cli("check", "--bundle", str(root), "--fail-on", "warn", "-o", "json")
     assert gated.code == 1
     assert json.loads(gated.stdout)["status"] == "warn"
+
+
+def test_probe_says_no_probe_checks_exist_yet(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("check", "--bundle", str(DEMO_ROOT / "healthy"), "--probe", "-o", "json")
+    assert outcome.code == 0
+    assert "--probe: this build has no probe checks yet" in outcome.stderr
+    assert {r["check"] for r in json.loads(outcome.stdout)["results"]}.isdisjoint(
+        {"dns.resolution", "pod.lifecycle"}
+    )

@@ -174,7 +174,7 @@ def _pod_findings(
     nodes: dict[str, Node],
     logs: list[ContainerLog],
 ) -> list[Finding]:
-    problem = pod_problem(pod, events, nodes, logs)
+    problem = pod_problem(pod, None if snapshot.events is None else events, nodes, logs)
     if problem is not None:
         agent = (
             Signal.CNI_AGENT_NOT_RUNNING if pod.phase != "Running" else Signal.CNI_AGENT_NOT_READY,

@@ -80,7 +80,8 @@ def _pod_findings(snapshot: Snapshot, pods: list[Pod]) -> list[Finding]:
     nodes = {n.name: n for n in snapshot.nodes or ()}
     findings = []
     for pod in pods:
-        problem = pod_problem(pod, events.get(pod.ref, []), nodes, snapshot.pod_logs or ())
+        own = None if snapshot.events is None else events.get(pod.ref, [])
+        problem = pod_problem(pod, own, nodes, snapshot.pod_logs or ())
         if problem is None:
             continue
         findings.append(

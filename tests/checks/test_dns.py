@@ -255,3 +255,27 @@ def test_service_selector_that_matches_no_dns_pod() -> None:
         finding.message
         == "no ready endpoints behind 100.64.0.10; its selector matches none of the DNS pods"
     )
+
+
+def test_events_not_collected_are_said_so_not_shown_as_none() -> None:
+    message = (
+        "0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/not-ready: }."
+    )
+    pending = kb.pod(
+        "coredns-a",
+        KS,
+        {"k8s-app": "kube-dns"},
+        ("ReplicaSet", "coredns-7d8f9c6b5"),
+        IMAGE,
+        "coredns",
+        phase="Pending",
+        unschedulable_message=message,
+    )
+    without = CHECK.run(snapshot(nodes=NODES, pods=[pending], deployments=[_deploy(0)]))
+    pod = next(f for f in without.findings if f.object == ObjectRef("Pod", "coredns-a", KS))
+    assert pod.evidence["events"] == "not collected"
+    with_events = CHECK.run(
+        snapshot(nodes=NODES, pods=[pending], deployments=[_deploy(0)], events=[])
+    )
+    pod = next(f for f in with_events.findings if f.object == ObjectRef("Pod", "coredns-a", KS))
+    assert pod.evidence["events"] == []
