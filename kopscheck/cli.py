@@ -44,6 +44,13 @@ FailOnOpt = Annotated[
 IdsOpt = Annotated[
     list[str] | None, typer.Option(help="Check ids or families, comma-separated or repeated.")
 ]
+KubeconfigOpt = Annotated[Path | None, typer.Option(help="kubeconfig file (live).")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="kops cluster name.")]
+StateStoreOpt = Annotated[
+    str | None, typer.Option(envvar="KOPS_STATE_STORE", help="kops state store, s3://...")
+]
+RegionOpt = Annotated[str | None, typer.Option(help="AWS region (default: the nodes').")]
+ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile.")]
 AwsOpt = Annotated[
     bool,
     typer.Option("--aws/--no-aws", help="Live: read route tables, instances and quotas from AWS."),
@@ -109,13 +116,11 @@ def check(
     context: Annotated[
         list[str] | None, typer.Option(help="kubeconfig context (live); repeat for several.")
     ] = None,
-    kubeconfig: Annotated[Path | None, typer.Option(help="kubeconfig file (live).")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="kops cluster name.")] = None,
-    state_store: Annotated[
-        str | None, typer.Option(envvar="KOPS_STATE_STORE", help="kops state store, s3://...")
-    ] = None,
-    region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
-    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
+    kubeconfig: KubeconfigOpt = None,
+    name: NameOpt = None,
+    state_store: StateStoreOpt = None,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
     networking: Annotated[
         str | None, typer.Option(help="Override the networking mode (kubenet, cni, calico, ...).")
     ] = None,
@@ -191,13 +196,11 @@ def check(
 def collect_bundle(
     out: Annotated[Path, typer.Option("--out", help="Bundle directory to write (new or empty).")],
     context: Annotated[str | None, typer.Option(help="kubeconfig context.")] = None,
-    kubeconfig: Annotated[Path | None, typer.Option(help="kubeconfig file.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="kops cluster name.")] = None,
-    state_store: Annotated[
-        str | None, typer.Option(envvar="KOPS_STATE_STORE", help="kops state store, s3://...")
-    ] = None,
-    region: Annotated[str | None, typer.Option(help="AWS region.")] = None,
-    profile: Annotated[str | None, typer.Option(help="AWS profile.")] = None,
+    kubeconfig: KubeconfigOpt = None,
+    name: NameOpt = None,
+    state_store: StateStoreOpt = None,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
 ) -> None:
