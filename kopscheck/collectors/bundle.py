@@ -10,6 +10,7 @@ from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
 from kopscheck.collectors.files import log_sections, read_json, read_text, read_yaml_documents
+from kopscheck.collectors.redact import redact
 from kopscheck.errors import InputError
 from kopscheck.facts import ContainerLog, Fact, NodeFiles, Snapshot
 
@@ -111,7 +112,7 @@ def _add_list(kube: KubeObjects, doc: object, label: str) -> None:
 def _add_logs(kube: KubeObjects, text: str, namespace: str, pod: str) -> None:
     sections = list(log_sections(text))
     if not sections:
-        kube.add_log(ContainerLog(namespace, pod, "", text=text))
+        kube.add_log(ContainerLog(namespace, pod, "", text=redact(text)))
     for ns, pod_name, container, body in sections:
         kube.add_log(container_log(ns or namespace, pod_name or pod, container, body))
 
@@ -122,7 +123,7 @@ def container_log(namespace: str, pod: str, container: str, body: str) -> Contai
     if stripped.startswith("Request log error:") and "\n" not in stripped:
         error = stripped.removeprefix("Request log error:").strip()
         return ContainerLog(namespace, pod, container, error=error)
-    return ContainerLog(namespace, pod, container, text=body)
+    return ContainerLog(namespace, pod, container, text=redact(body))
 
 
 def _read_kops(root: Path, fields: dict[str, Any]) -> None:
@@ -161,6 +162,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         return read_text(path, _label(root, path)) if path.is_file() else None
 
     cmdline = text("kubelet.cmdline")
+    kubelet_log = text("kubelet.log")
     configz = node_dir / "configz.json"
     cni_dir = node_dir / "cni-net.d"
     cni = (
@@ -173,7 +175,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         kubelet_cmdline=split_cmdline(cmdline) if cmdline is not None else None,
         sysconfig_kubelet=text("sysconfig-kubelet"),
         cni_configs=cni,
-        kubelet_log=text("kubelet.log"),
+        kubelet_log=None if kubelet_log is None else redact(kubelet_log),
         configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
         if configz.is_file()
         else None,

@@ -28,6 +28,7 @@ from kopscheck.collectors.kube_client import (
     forbidden_user,
 )
 from kopscheck.collectors.live_kube import KubeCollection, Tuning
+from kopscheck.collectors.redact import redact
 from kopscheck.errors import InputError
 from kopscheck.facts import ContainerLog, Fact, Node, NodeFiles, Pod, Workload
 from kopscheck.networking import PROVIDER_DAEMONSETS
@@ -145,7 +146,7 @@ def _kubelet_log(requester: Requester, outcome: NodeOutcome, tuning: Tuning) -> 
             outcome.unavailable["kubelet.log"] = f"kubelet log: {describe_failure(failure)}"
         return
     if "html" not in reply.content_type:  # without NodeLogQuery it lists /var/log in HTML
-        outcome.kubelet_log = reply.text()
+        outcome.kubelet_log = redact(reply.text())
 
 
 def collect_pod_logs(
