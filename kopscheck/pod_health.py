@@ -70,7 +70,10 @@ def pod_problem(
         evidence["log"] = log_lines
     texts = [e.message for e in warnings] + log_lines + [c.message for c in pod.containers]
     signals = classify(*texts)
-    if warnings and not waiting:
+    back_off_only = all(e.reason == "BackOff" for e in warnings)
+    if log_lines and back_off_only:  # the container's own last words beat "Back-off restarting"
+        message += f"; log: {_short(log_lines[-1])}"
+    elif warnings and not waiting:
         message += f" ({warnings[0].reason}: {_short(warnings[0].message)})"
     elif warnings:
         message += f"; {warnings[0].reason}: {_short(warnings[0].message)}"
