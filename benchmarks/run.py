@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import kube_builders as kb
 
 from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.engine import build_report
-from kopscheck.facts import Snapshot
-from kopscheck.registry import load_checks
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import build_report
+from kopscheck.model.facts import Snapshot
 
 PODS_PER_NODE = 30
 

@@ -12,16 +12,16 @@ import typer
 from rich.console import Console
 
 from kopscheck import demo as demo_data
-from kopscheck.check import check_doc
-from kopscheck.engine import Selection, build_report
-from kopscheck.errors import InputError, KopscheckError
-from kopscheck.exitcodes import ExitCode, exit_code
-from kopscheck.facts import Snapshot
-from kopscheck.registry import find_check, load_checks
+from kopscheck.checkapi.check import check_doc
+from kopscheck.engine.registry import find_check, load_checks
+from kopscheck.engine.runner import Selection, build_report
+from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.gate.run import CheckRequest, execute
+from kopscheck.gate.sources import SourceOptions
+from kopscheck.model.errors import InputError, KopscheckError
+from kopscheck.model.facts import Snapshot
+from kopscheck.model.results import Report, Status
 from kopscheck.reporters import OutputFormat, get_reporter
-from kopscheck.results import Report, Status
-from kopscheck.run import CheckRequest, execute
-from kopscheck.sources import SourceOptions
 
 app = typer.Typer(
     name="kopscheck",
@@ -152,10 +152,10 @@ def check(
     aws: AwsOpt = True,
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
-    from kopscheck.durations import parse_duration
+    from kopscheck.gate.durations import parse_duration
 
     options = SourceOptions(
-        bundle=None,  # set per cluster by kopscheck.run
+        bundle=None,  # set per cluster by kopscheck.gate.run
         dump=dump,
         context=None,
         kubeconfig=kubeconfig,
@@ -206,7 +206,7 @@ def collect_bundle(
 ) -> None:
     """Collect a live cluster into a bundle directory (CONTRACT §4) for `check --bundle`."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
-    from kopscheck.durations import parse_duration
+    from kopscheck.gate.durations import parse_duration
 
     options = SourceOptions(
         context=context,
@@ -309,7 +309,7 @@ def diff_reports(
     output: OutputOpt = "table",
 ) -> None:
     """What changed between two JSON reports; exit 1 if anything got worse."""
-    from kopscheck.report_diff import run_diff
+    from kopscheck.gate.report_diff import run_diff
 
     raise typer.Exit(run_diff(old, new, output))
 

@@ -13,7 +13,7 @@ from cli_outcome import CliOutcome
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.facts import Snapshot
+from kopscheck.model.facts import Snapshot
 
 # Tests never reach a real cloud: no instance-metadata lookups, no credentials from the machine.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"

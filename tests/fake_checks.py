@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kopscheck.facts import Fact, ObjectRef, Snapshot
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import Fact, ObjectRef, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 
 class CniNotInitialised:

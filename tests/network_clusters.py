@@ -18,7 +18,7 @@ import kube_builders as kb
 import yaml
 
 from kopscheck.collectors.bundle import read_bundle
-from kopscheck.facts import Snapshot
+from kopscheck.model.facts import Snapshot
 
 Obj = dict[str, Any]
 KS = "kube-system"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.facts import Fact, Snapshot
+from kopscheck.model.facts import Fact, Snapshot
 
 OBSERVED = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 

@@ -13,7 +13,11 @@ import pytest
 from cli_outcome import CliOutcome
 from rich.console import Console
 
-from kopscheck.baseline import (
+from kopscheck.collectors.bundle import read_bundle
+from kopscheck.demo import DEMO_ROOT
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import build_report
+from kopscheck.gate.baseline import (
     Baseline,
     Entry,
     apply_baseline,
@@ -22,12 +26,8 @@ from kopscheck.baseline import (
     read_baseline,
     stable_message,
 )
-from kopscheck.collectors.bundle import read_bundle
-from kopscheck.demo import DEMO_ROOT
-from kopscheck.engine import build_report
-from kopscheck.registry import load_checks
+from kopscheck.model.results import Status
 from kopscheck.reporters.terminal import render
-from kopscheck.results import Status
 
 LOOP = str(DEMO_ROOT / "coredns-loop")
 LOOP_PODS = {"coredns-7d8f9c6b5-4xk2m", "coredns-7d8f9c6b5-p9wqz"}
@@ -280,7 +280,7 @@ def test_bad_baseline_is_a_one_line_error(
 def test_read_baseline_round_trips(tmp_path: Path) -> None:
     raw = build_report(read_bundle(DEMO_ROOT / "cni-no-provider"), load_checks())
     written = from_reports([raw])
-    from kopscheck.baseline import write_baseline
+    from kopscheck.gate.baseline import write_baseline
 
     write_baseline(written, tmp_path / "b.json")
     read = read_baseline(tmp_path / "b.json")

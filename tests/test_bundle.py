@@ -12,9 +12,9 @@ import pytest
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.dump import read_dump
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.engine import build_report
-from kopscheck.facts import ContainerLog, Fact
-from kopscheck.registry import load_checks
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import build_report
+from kopscheck.model.facts import ContainerLog, Fact
 from kopscheck.reporters.json_report import report_to_dict
 
 

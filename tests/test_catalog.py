@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from check_scenarios import SCENARIOS, bundle
 
-from kopscheck.check import CHECK_ID, Check, check_doc
+from kopscheck.checkapi.check import CHECK_ID, Check, check_doc
 from kopscheck.collectors.bundle import read_bundle
-from kopscheck.engine import Selection, run_check
-from kopscheck.facts import Fact
-from kopscheck.registry import load_checks
-from kopscheck.results import Status
-from kopscheck.signals import Signal
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import Selection, run_check
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import Fact
+from kopscheck.model.results import Status
 
 CONTRACT_IDS = {
     "kops.networking-supported",

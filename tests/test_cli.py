@@ -9,7 +9,7 @@ from pathlib import Path
 from cli_outcome import CliOutcome
 
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.registry import load_checks
+from kopscheck.engine.registry import load_checks
 
 
 def test_checks_lists_the_catalog_as_json(run_cli: Callable[..., CliOutcome]) -> None:

@@ -7,10 +7,10 @@ from dataclasses import replace
 import kube_builders as kb
 from snapshots import snapshot
 
-from kopscheck.engine import Selection, build_report
-from kopscheck.exitcodes import ExitCode, exit_code
-from kopscheck.facts import Fact, Snapshot
-from kopscheck.results import Finding, Status, Verdict
+from kopscheck.engine.runner import Selection, build_report
+from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 
 class Crashes:

@@ -17,16 +17,22 @@ from rich.console import Console
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.engine import Selection, build_report
-from kopscheck.errors import InputError, ScanError
-from kopscheck.exitcodes import ExitCode
-from kopscheck.facts import Snapshot
-from kopscheck.fleet import ClusterOutcome, ClusterTarget, FleetReport, fleet_exit_code, run_fleet
-from kopscheck.registry import load_checks
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import Selection, build_report
+from kopscheck.gate.exitcodes import ExitCode
+from kopscheck.gate.fleet import (
+    ClusterOutcome,
+    ClusterTarget,
+    FleetReport,
+    fleet_exit_code,
+    run_fleet,
+)
+from kopscheck.gate.run import CheckRequest, cluster_targets
+from kopscheck.gate.sources import SourceOptions
+from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.facts import Snapshot
+from kopscheck.model.results import Report, Status
 from kopscheck.reporters.fleet import render_fleet_junit, render_fleet_markdown, render_terminal
-from kopscheck.results import Report, Status
-from kopscheck.run import CheckRequest, cluster_targets
-from kopscheck.sources import SourceOptions
 
 REPORTS = Path(__file__).parents[1] / "reports"
 FLEET_SCHEMA = json.loads((REPORTS / "fleet.schema.json").read_text())

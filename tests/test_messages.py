@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from kopscheck.messages import classify, first_match
-from kopscheck.signals import Signal
+from kopscheck.knowledge.messages import classify, first_match
+from kopscheck.knowledge.signals import Signal
 
 S = Signal
 

@@ -8,14 +8,14 @@ import kube_builders as kb
 import pytest
 from snapshots import snapshot
 
-from kopscheck.cni_provider import daemonset_targets
 from kopscheck.collectors.kops_spec import parse_cluster
-from kopscheck.facts import NodeFiles, Version
-from kopscheck.kubelet_flags import daemon_args, parse_args, read_flags
-from kopscheck.log_lines import LineKind, error_lines, sandbox_lines
-from kopscheck.networking import expected_components, resolve_networking
-from kopscheck.networking_modes import BY_NAME, MODES, mode_for_alias
-from kopscheck.versions import kops_version, kubernetes_version, parse_minor
+from kopscheck.knowledge.cni_provider import daemonset_targets
+from kopscheck.knowledge.kubelet_flags import daemon_args, parse_args, read_flags
+from kopscheck.knowledge.log_lines import LineKind, error_lines, sandbox_lines
+from kopscheck.knowledge.networking import expected_components, resolve_networking
+from kopscheck.knowledge.networking_modes import BY_NAME, MODES, mode_for_alias
+from kopscheck.knowledge.versions import kops_version, kubernetes_version, parse_minor
+from kopscheck.model.facts import NodeFiles, Version
 
 KS = "kube-system"
 NETWORKING_LABELS = {"app.kubernetes.io/managed-by": "kops", "role.kubernetes.io/networking": "1"}
@@ -282,7 +282,7 @@ def test_daemonset_targets_follow_node_selector_and_taints() -> None:
 
 
 def test_node_files_match_nodes_by_instance_id_or_private_dns_name() -> None:
-    from kopscheck.cni_provider import files_by_node
+    from kopscheck.knowledge.cni_provider import files_by_node
 
     snap = snapshot(
         nodes=[

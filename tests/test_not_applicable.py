@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from kopscheck.engine import Selection, build_report, run_check
-from kopscheck.facts import Fact, ObjectRef, Snapshot
-from kopscheck.results import Finding, Status, Verdict
+from kopscheck.engine.runner import Selection, build_report, run_check
+from kopscheck.model.facts import Fact, ObjectRef, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 SNAPSHOT = Snapshot(source="bundle", observed_at=datetime(2026, 11, 27, 10, 15, tzinfo=UTC))
 

@@ -11,7 +11,7 @@ import pytest
 from cli_outcome import CliOutcome
 
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.registry import load_checks
+from kopscheck.engine.registry import load_checks
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "reports" / "report.schema.json").read_text())
 

@@ -11,13 +11,13 @@ from rich.console import Console
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.engine import Selection, build_report
-from kopscheck.registry import load_checks
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import Selection, build_report
+from kopscheck.model.results import Report, Status
 from kopscheck.reporters import get_reporter
 from kopscheck.reporters.junit import render_junit
 from kopscheck.reporters.markdown import render_markdown
 from kopscheck.reporters.terminal import render
-from kopscheck.results import Report, Status
 
 NOW = datetime(2026, 11, 27, 10, 20, tzinfo=UTC)
 

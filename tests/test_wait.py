@@ -16,19 +16,19 @@ import pytest
 from cli_outcome import CliOutcome
 from rich.console import Console
 
-from kopscheck import wait
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.durations import parse_duration
-from kopscheck.engine import build_report
-from kopscheck.errors import InputError, ScanError
-from kopscheck.exitcodes import ExitCode
-from kopscheck.facts import Snapshot
-from kopscheck.fleet import ClusterTarget
-from kopscheck.registry import load_checks
-from kopscheck.results import Report
-from kopscheck.run import wait_for_report
-from kopscheck.wait import Attempt, WaitDisplay, WaitPolicy, wait_for_health
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import build_report
+from kopscheck.gate import wait
+from kopscheck.gate.durations import parse_duration
+from kopscheck.gate.exitcodes import ExitCode
+from kopscheck.gate.fleet import ClusterTarget
+from kopscheck.gate.run import wait_for_report
+from kopscheck.gate.wait import Attempt, WaitDisplay, WaitPolicy, wait_for_health
+from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.facts import Snapshot
+from kopscheck.model.results import Report
 
 
 class FakeClock:

@@ -16,8 +16,8 @@ from rich.console import Console
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEFAULT_SCENARIO, DEMO_ROOT
-from kopscheck.engine import build_report
-from kopscheck.registry import load_checks
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import build_report
 from kopscheck.reporters import get_reporter
 from kopscheck.reporters.terminal import render
 

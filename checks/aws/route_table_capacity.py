@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from kopscheck.facts import JSON, Event, Fact, ObjectRef, Quota, Snapshot
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.route_scope import (
+from kopscheck.knowledge.route_scope import (
     RouteScope,
     events_evidence,
     mode_out_of_scope,
     route_limit_events,
     route_scope,
 )
-from kopscheck.routes import (
+from kopscheck.knowledge.routes import (
     ORIGIN_PERFORMANCE_ROUTES,
     WARN_RATIO,
     Capacity,
@@ -21,7 +19,9 @@ from kopscheck.routes import (
     ipv4,
     node_cidrs,
 )
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Quota, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 
 class RouteTableCapacity:

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kopscheck.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable, Snapshot
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.route_scope import (
+from kopscheck.knowledge.route_scope import (
     KUBENET,
     RouteScope,
     instance_evidence,
     mode_out_of_scope,
     route_scope,
 )
-from kopscheck.routes import (
+from kopscheck.knowledge.routes import (
     BLACKHOLE,
     CLUSTER_TAG_PREFIX,
     LEGACY_CLUSTER_TAG,
@@ -23,7 +21,9 @@ from kopscheck.routes import (
     split_routes,
     tagged_clusters,
 )
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 LABELS = {
     "no-table": "no route table tagged for the cluster",

@@ -3,13 +3,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from kopscheck.cni_provider import files_by_node, network_condition
-from kopscheck.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
-from kopscheck.log_lines import not_ready_lines
-from kopscheck.messages import classify
-from kopscheck.networking import NetworkingMode, resolve_networking, user_providers
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.cni_provider import files_by_node, network_condition
+from kopscheck.knowledge.log_lines import not_ready_lines
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.networking import NetworkingMode, resolve_networking, user_providers
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 CONFIG_SUFFIXES = (".conf", ".conflist", ".json")
 

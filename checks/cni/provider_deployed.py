@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from kopscheck.cni_provider import nodes_without_cni
-from kopscheck.facts import JSON, Fact, ObjectRef, Snapshot, Workload
-from kopscheck.networking import (
+from kopscheck.knowledge.cni_provider import nodes_without_cni
+from kopscheck.knowledge.networking import (
     NetworkingMode,
     expected_components,
     resolve_networking,
     user_providers,
 )
-from kopscheck.networking_modes import Component, Mode
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.networking_modes import Component, Mode
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Fact, ObjectRef, Snapshot, Workload
+from kopscheck.model.results import Finding, Status, Verdict
 
 
 class ProviderDeployed:

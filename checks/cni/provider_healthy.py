@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from kopscheck.cni_provider import (
+from kopscheck.knowledge.cni_provider import (
     ProviderWorkload,
     daemonset_targets,
     logs_by_pod,
@@ -12,7 +12,14 @@ from kopscheck.cni_provider import (
     provider_workloads,
     workload_pods,
 )
-from kopscheck.facts import (
+from kopscheck.knowledge.log_lines import error_lines
+from kopscheck.knowledge.messages import classify, first_match
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.knowledge.pod_health import pod_problem
+from kopscheck.knowledge.rollout import rollout_findings
+from kopscheck.knowledge.selectors import events_by_object
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import (
     JSON,
     ContainerLog,
     Event,
@@ -23,14 +30,7 @@ from kopscheck.facts import (
     Snapshot,
     Workload,
 )
-from kopscheck.log_lines import error_lines
-from kopscheck.messages import classify, first_match
-from kopscheck.networking import resolve_networking
-from kopscheck.pod_health import pod_problem
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.rollout import rollout_findings
-from kopscheck.selectors import events_by_object
-from kopscheck.signals import Signal
+from kopscheck.model.results import Finding, Status, Verdict
 
 RECENT = timedelta(hours=1)
 BGP_PEERS = re.compile(r"BGP not established with ([0-9a-fA-F.:,]+)")

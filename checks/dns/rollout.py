@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from kopscheck.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
-from kopscheck.pod_health import pod_problem
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.rollout import rollout_findings
-from kopscheck.selectors import events_by_object, matches, pods_of
-from kopscheck.signals import Signal
+from kopscheck.knowledge.pod_health import pod_problem
+from kopscheck.knowledge.rollout import rollout_findings
+from kopscheck.knowledge.selectors import events_by_object, matches, pods_of
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
+from kopscheck.model.results import Finding, Status, Verdict
 
 DNS_NAMES = ("coredns", "kube-dns")
 DNS_KINDS = ("Deployment", "DaemonSet", "ReplicationController")

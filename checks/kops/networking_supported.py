@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from kopscheck.facts import JSON, Fact, KopsCluster, ObjectRef, Snapshot
-from kopscheck.networking import cloud_provider, spec_keys, spec_mode
-from kopscheck.networking_modes import Mode, mode_for_alias
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.versions import (
+from kopscheck.knowledge.networking import cloud_provider, spec_keys, spec_mode
+from kopscheck.knowledge.networking_modes import Mode, mode_for_alias
+from kopscheck.knowledge.versions import (
     KopsVersion,
     MinorVersion,
     kops_kubernetes_version,
     kops_version,
     show,
 )
+from kopscheck.model.facts import JSON, Fact, KopsCluster, ObjectRef, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 
 class NetworkingSupported:

@@ -3,15 +3,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kopscheck.cni_provider import files_by_node, network_condition
-from kopscheck.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef, Snapshot
-from kopscheck.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
-from kopscheck.messages import classify
-from kopscheck.networking import resolve_networking
-from kopscheck.networking_modes import Mode
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.signals import Signal
-from kopscheck.versions import KubeVersion, MinorVersion, kubernetes_version, parse_minor
+from kopscheck.knowledge.cni_provider import files_by_node, network_condition
+from kopscheck.knowledge.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.knowledge.networking_modes import Mode
+from kopscheck.knowledge.signals import Signal
+from kopscheck.knowledge.versions import KubeVersion, MinorVersion, kubernetes_version, parse_minor
+from kopscheck.model.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 FLAG_REMOVED = (1, 24)
 REFUSED = re.compile(r"(?:unknown flag: --|flag provided but not defined: -+)([\w-]+)")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from kopscheck.facts import JSON, Fact, Node, ObjectRef, Snapshot
-from kopscheck.messages import classify
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 
 class NodeNetworkReady:

@@ -3,11 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kopscheck.cni_provider import agent_pods, files_by_node, logs_by_pod, provider_workloads
-from kopscheck.facts import JSON, Fact, Node, ObjectRef, Snapshot
-from kopscheck.log_lines import LineKind, LogLine, sandbox_lines
-from kopscheck.networking import resolve_networking
-from kopscheck.results import Finding, Status, Verdict, worst
+from kopscheck.knowledge.cni_provider import (
+    agent_pods,
+    files_by_node,
+    logs_by_pod,
+    provider_workloads,
+)
+from kopscheck.knowledge.log_lines import LineKind, LogLine, sandbox_lines
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict, worst
 
 LONG_LOG = 200  # lines; a log this long at kops's --v=2 shows pods coming and going
 

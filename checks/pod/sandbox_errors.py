@@ -5,13 +5,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
-from kopscheck.cni_provider import agent_pods, provider_workloads
-from kopscheck.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
-from kopscheck.log_lines import SANDBOX_SIGNALS
-from kopscheck.messages import classify
-from kopscheck.networking import resolve_networking
-from kopscheck.results import Finding, Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
+from kopscheck.knowledge.log_lines import SANDBOX_SIGNALS
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
+from kopscheck.model.results import Finding, Status, Verdict
 
 RECENT = timedelta(hours=1)  # the API server's default event TTL
 SANDBOX_REASONS = ("FailedCreatePodSandBox", "FailedKillPod", "NetworkNotReady")

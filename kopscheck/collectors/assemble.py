@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from kopscheck.collectors import kube_objects as ko
-from kopscheck.facts import (
+from kopscheck.model.facts import (
     ContainerLog,
     Endpoints,
     Event,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kopscheck.errors import InputError
-from kopscheck.facts import AutoScalingGroup, Instance, Quota, Route, RouteTable
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import AutoScalingGroup, Instance, Quota, Route, RouteTable
 
 ROUTE_TARGET_KEYS = (
     "InstanceId",

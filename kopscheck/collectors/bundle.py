@@ -11,8 +11,8 @@ from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
 from kopscheck.collectors.files import log_sections, read_json, read_text, read_yaml_documents
 from kopscheck.collectors.redact import redact
-from kopscheck.errors import InputError
-from kopscheck.facts import ContainerLog, Fact, NodeFiles, Snapshot
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
 
 NAMESPACED_FILES = (
     "events.json",

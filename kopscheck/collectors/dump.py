@@ -10,8 +10,8 @@ from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
 from kopscheck.collectors.bundle import container_log
 from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_text
-from kopscheck.errors import InputError
-from kopscheck.facts import Fact, Snapshot
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import Fact, Snapshot
 
 STREAM_FACTS = (Fact.NODES, Fact.PODS, Fact.WORKLOADS, Fact.EVENTS, Fact.SERVICES, Fact.POD_LOGS)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from kopscheck.errors import InputError
+from kopscheck.model.errors import InputError
 
 
 def read_text(path: Path, label: str) -> str:

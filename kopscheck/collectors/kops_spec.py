@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kopscheck.errors import InputError
-from kopscheck.facts import InstanceGroup, KopsCluster
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import InstanceGroup, KopsCluster
 
 
 def _kind_error(label: str, want: str, doc: object) -> InputError:

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from kopscheck.errors import InputError
-from kopscheck.facts import (
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import (
     Condition,
     ContainerStatus,
     EndpointAddress,

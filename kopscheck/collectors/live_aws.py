@@ -22,9 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from kopscheck.collectors import aws_objects
-from kopscheck.errors import InputError
-from kopscheck.facts import Fact, Snapshot
-from kopscheck.routes import CLUSTER_TAG_PREFIX, LEGACY_CLUSTER_TAG, QUOTA_CODE, QUOTA_SERVICE_CODE
+from kopscheck.knowledge.routes import (
+    CLUSTER_TAG_PREFIX,
+    LEGACY_CLUSTER_TAG,
+    QUOTA_CODE,
+    QUOTA_SERVICE_CODE,
+)
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import Fact, Snapshot
 
 ROUTE_TABLES_FILE = "ec2-describe-route-tables.json"
 INSTANCES_FILE = "ec2-describe-instances.json"

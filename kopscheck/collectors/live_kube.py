@@ -26,8 +26,8 @@ from kopscheck.collectors.kube_client import (
     forbidden_user,
     host_label,
 )
-from kopscheck.errors import InputError, ScanError
-from kopscheck.facts import Fact, Version
+from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.facts import Fact, Version
 
 
 @dataclass(frozen=True, slots=True)

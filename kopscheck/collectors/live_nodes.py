@@ -29,9 +29,9 @@ from kopscheck.collectors.kube_client import (
 )
 from kopscheck.collectors.live_kube import KubeCollection, Tuning
 from kopscheck.collectors.redact import redact
-from kopscheck.errors import InputError
-from kopscheck.facts import ContainerLog, Fact, Node, NodeFiles, Pod, Workload
-from kopscheck.networking import PROVIDER_DAEMONSETS
+from kopscheck.knowledge.networking import PROVIDER_DAEMONSETS
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import ContainerLog, Fact, Node, NodeFiles, Pod, Workload
 
 NETWORKING_LABEL = "role.kubernetes.io/networking"
 DNS_LABEL_VALUES = frozenset({"kube-dns", "coredns"})

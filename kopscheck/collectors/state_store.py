@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 from kopscheck.collectors import kops_spec
 from kopscheck.collectors.files import read_yaml_text
-from kopscheck.errors import InputError
-from kopscheck.facts import Fact, InstanceGroup, KopsCluster
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import Fact, InstanceGroup, KopsCluster
 
 DENIED_CODES = frozenset(
     {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "ExpiredToken"}

@@ -10,8 +10,8 @@ from enum import StrEnum
 from importlib.metadata import entry_points
 from typing import Protocol, TextIO
 
-from kopscheck.errors import KopscheckError
-from kopscheck.results import Report
+from kopscheck.model.errors import KopscheckError
+from kopscheck.model.results import Report
 
 
 class OutputFormat(StrEnum):

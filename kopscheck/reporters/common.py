@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kopscheck.results import CheckResult, Report
+from kopscheck.model.results import CheckResult, Report
 
 # A sentence ends at . ! or ? followed by a space and a capital, quote or backtick; "e.g. x"
 # and "(kubectl describe node NAME)." do not split it.

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kopscheck.report_diff import ClusterDiff, FindingRef
+from kopscheck.gate.report_diff import ClusterDiff, FindingRef
 
 CHANGE_STYLE = {
     "worse": "bold red",

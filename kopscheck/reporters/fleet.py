@@ -15,14 +15,14 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from kopscheck.errors import InputError
-from kopscheck.fleet import ClusterOutcome, FleetReport, fleet_exit_code
+from kopscheck.gate.fleet import ClusterOutcome, FleetReport, fleet_exit_code
+from kopscheck.model.errors import InputError
+from kopscheck.model.results import Status
 from kopscheck.reporters import OutputFormat
 from kopscheck.reporters.json_report import report_to_dict
 from kopscheck.reporters.junit import add_testsuite, to_xml
 from kopscheck.reporters.markdown import ICON, render_markdown
 from kopscheck.reporters.terminal import badge, render
-from kopscheck.results import Status
 
 SCHEMA = "kopscheck/fleet/v1"
 

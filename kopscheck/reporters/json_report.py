@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from kopscheck.facts import ObjectRef
-from kopscheck.results import CheckResult, Finding, Report, Status
+from kopscheck.model.facts import ObjectRef
+from kopscheck.model.results import CheckResult, Finding, Report, Status
 
 SCHEMA = "kopscheck/report/v1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
-from kopscheck.results import CheckResult, Report, Status
+from kopscheck.model.results import CheckResult, Report, Status
 
 
 def _details(result: CheckResult) -> str:

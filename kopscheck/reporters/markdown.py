@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from kopscheck.diagnosis import symptoms_of
+from kopscheck.engine.diagnosis import symptoms_of
+from kopscheck.model.results import CheckResult, Report, Status
 from kopscheck.reporters.common import start_here, suppressed_results
-from kopscheck.results import CheckResult, Report, Status
 
 ICON = {
     Status.PASS: "✅ pass",

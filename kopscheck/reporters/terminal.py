@@ -10,9 +10,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from kopscheck.diagnosis import symptoms_of
+from kopscheck.engine.diagnosis import symptoms_of
+from kopscheck.model.results import CheckResult, Finding, Report, Status
 from kopscheck.reporters.common import start_here, suppressed_results
-from kopscheck.results import CheckResult, Finding, Report, Status
 
 STYLE = {
     Status.PASS: "green",

@@ -20,7 +20,7 @@ import kube_builders as kb
 
 from kopscheck.collectors import kops_spec
 from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.facts import Fact, Snapshot
+from kopscheck.model.facts import Fact, Snapshot
 
 NAME = "kubenet-demo.k8s.local"
 REGION = "us-east-1"

@@ -15,8 +15,8 @@ from kopscheck.collectors.aws_objects import parse_quota, parse_route_tables
 from kopscheck.collectors.bundle import AWS_FILES
 from kopscheck.collectors.live_aws import AWS_FACTS
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.errors import InputError
-from kopscheck.facts import Route
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import Route
 
 ROOT = Path(__file__).resolve().parents[2]
 

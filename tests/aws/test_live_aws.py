@@ -24,12 +24,12 @@ from kopscheck.collectors import live_aws
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, collect_cloud
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws, write_aws_files
-from kopscheck.engine import Selection, run_check
-from kopscheck.errors import InputError
-from kopscheck.facts import Fact, Snapshot
-from kopscheck.results import CheckResult, Status
-from kopscheck.routes import cluster_tables
-from kopscheck.sources import SourceOptions
+from kopscheck.engine.runner import Selection, run_check
+from kopscheck.gate.sources import SourceOptions
+from kopscheck.knowledge.routes import cluster_tables
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.results import CheckResult, Status
 
 
 def live(world: World) -> tuple[AwsCollection, Snapshot]:

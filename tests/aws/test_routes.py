@@ -1,4 +1,4 @@
-"""kopscheck.routes: cluster tags, pod CIDRs, which routes are node routes, capacity arithmetic."""
+"""kopscheck.knowledge.routes: cluster tags, pod CIDRs, which routes are node routes, capacity arithmetic."""
 
 from __future__ import annotations
 
@@ -6,18 +6,7 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from kopscheck.facts import (
-    AutoScalingGroup,
-    Condition,
-    Instance,
-    InstanceGroup,
-    KopsCluster,
-    Node,
-    Quota,
-    Route,
-    RouteTable,
-)
-from kopscheck.routes import (
+from kopscheck.knowledge.routes import (
     Capacity,
     ClusterNodes,
     cluster_name_from_instances,
@@ -31,6 +20,17 @@ from kopscheck.routes import (
     quota_routes,
     split_routes,
     tagged_clusters,
+)
+from kopscheck.model.facts import (
+    AutoScalingGroup,
+    Condition,
+    Instance,
+    InstanceGroup,
+    KopsCluster,
+    Node,
+    Quota,
+    Route,
+    RouteTable,
 )
 
 CLUSTER = "prod.k8s.example.com"

@@ -18,11 +18,11 @@ from kopscheck_checks.aws.route_table_capacity import RouteTableCapacity
 from kopscheck_checks.aws.route_table_health import RouteTableHealth
 
 from kopscheck.collectors.bundle import read_bundle
-from kopscheck.engine import Selection, build_report, run_check
-from kopscheck.facts import ObjectRef, Snapshot
-from kopscheck.networking import resolve_networking
-from kopscheck.registry import load_checks
-from kopscheck.results import CheckResult, Status
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import Selection, build_report, run_check
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.model.facts import ObjectRef, Snapshot
+from kopscheck.model.results import CheckResult, Status
 
 NAME = "kubenet-demo.k8s.local"
 QUOTA_FILE = "service-quotas-vpc-L-93826ACB.json"

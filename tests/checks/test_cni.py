@@ -12,9 +12,9 @@ from kopscheck_checks.cni.node_config import NodeConfig
 from kopscheck_checks.cni.provider_deployed import ProviderDeployed
 from kopscheck_checks.cni.provider_healthy import ProviderHealthy
 
-from kopscheck.facts import ObjectRef
-from kopscheck.results import Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import ObjectRef
+from kopscheck.model.results import Status, Verdict
 
 KS = nc.KS
 CP = nc.CONTROL_PLANE[0]

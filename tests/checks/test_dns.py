@@ -9,9 +9,9 @@ import pytest
 from kopscheck_checks.dns.rollout import DnsRollout
 from snapshots import snapshot
 
-from kopscheck.facts import ObjectRef
-from kopscheck.results import Status
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import ObjectRef
+from kopscheck.model.results import Status
 
 CHECK = DnsRollout()
 KS = "kube-system"
@@ -178,7 +178,7 @@ def test_crash_loop_on_plugin_loop_is_a_dns_problem_not_a_network_one() -> None:
         restarts=14,
         last_reason="Error",
     )
-    from kopscheck.facts import ContainerLog
+    from kopscheck.model.facts import ContainerLog
 
     log = ContainerLog(
         KS,

@@ -16,9 +16,9 @@ from cli_outcome import CliOutcome
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.engine import build_report
-from kopscheck.registry import load_checks
-from kopscheck.results import Report, Status
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import build_report
+from kopscheck.model.results import Report, Status
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

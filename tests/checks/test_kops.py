@@ -10,8 +10,8 @@ from kopscheck_checks.kops.networking_supported import NetworkingSupported
 from snapshots import snapshot
 
 from kopscheck.collectors.kops_spec import parse_cluster
-from kopscheck.facts import ObjectRef, Snapshot, Version
-from kopscheck.results import Status
+from kopscheck.model.facts import ObjectRef, Snapshot, Version
+from kopscheck.model.results import Status
 
 CHECK = NetworkingSupported()
 REF = ObjectRef("Cluster", "t.k8s.local")

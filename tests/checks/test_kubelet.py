@@ -10,9 +10,9 @@ import pytest
 from kopscheck_checks.kubelet.network_plugin import KubeletNetworkPlugin
 
 from kopscheck.collectors.bundle import read_bundle
-from kopscheck.facts import ObjectRef
-from kopscheck.results import Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import ObjectRef
+from kopscheck.model.results import Status, Verdict
 
 CHECK = KubeletNetworkPlugin()
 W1, W2, W3 = (w[0] for w in nc.WORKERS)

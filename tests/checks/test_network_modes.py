@@ -13,9 +13,9 @@ import network_clusters as nc
 import pytest
 
 from kopscheck.collectors.bundle import read_bundle
-from kopscheck.engine import build_report
-from kopscheck.registry import load_checks
-from kopscheck.results import Report, Status
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import build_report
+from kopscheck.model.results import Report, Status
 
 CHECKS = load_checks(include_plugins=False)
 NETWORKING_CHECKS = {

@@ -7,7 +7,7 @@ import pytest
 from kopscheck_checks.node.network_ready import NodeNetworkReady
 from snapshots import snapshot
 
-from kopscheck.results import Status
+from kopscheck.model.results import Status
 
 CHECK = NodeNetworkReady()
 NO_ROUTE = ("True", "NoRouteCreated", "RouteController failed to create a route")

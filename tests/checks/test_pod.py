@@ -13,9 +13,9 @@ from kopscheck_checks.pod.sandbox_errors import SandboxErrors
 from snapshots import snapshot
 
 from kopscheck.collectors.bundle import read_bundle
-from kopscheck.facts import ObjectRef
-from kopscheck.results import Status, Verdict
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import ObjectRef
+from kopscheck.model.results import Status, Verdict
 
 SANDBOX, LOGS = SandboxErrors(), NodeLogs()
 W1, W2, W3 = (w[0] for w in nc.WORKERS)

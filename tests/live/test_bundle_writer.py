@@ -14,7 +14,7 @@ from fake_store import TYPES
 from live_env import LiveCluster
 
 from kopscheck.collectors.bundle import read_bundle
-from kopscheck.facts import Fact
+from kopscheck.model.facts import Fact
 
 NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 DUMP = (

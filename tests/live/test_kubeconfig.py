@@ -12,7 +12,7 @@ from cli_outcome import CliOutcome
 from live_env import LiveCluster
 
 from kopscheck.collectors.kube_client import load_target
-from kopscheck.durations import parse_duration
+from kopscheck.gate.durations import parse_duration
 
 
 def _config(path: Path, contexts: dict[str, str], current: str | None) -> Path:

@@ -13,9 +13,9 @@ from live_env import LiveCluster
 
 from kopscheck.collectors.live import collect_live
 from kopscheck.collectors.live_kube import Tuning
-from kopscheck.facts import Fact
-from kopscheck.registry import load_checks
-from kopscheck.sources import SourceOptions
+from kopscheck.engine.registry import load_checks
+from kopscheck.gate.sources import SourceOptions
+from kopscheck.model.facts import Fact
 
 USER = "system:serviceaccount:monitoring:kopscheck"
 FAST = Tuning(backoff=0.01)

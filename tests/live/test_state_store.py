@@ -14,8 +14,8 @@ from moto.server import ThreadedMotoServer
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.state_store import open_store, read_state
-from kopscheck.errors import InputError
-from kopscheck.facts import Fact
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import Fact
 
 
 @pytest.fixture

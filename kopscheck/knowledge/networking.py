@@ -3,7 +3,7 @@
 Order of authority: the `--networking` flag, the kops spec (`spec.networking`, v1alpha2 and
 v1alpha3 keys), then what is deployed: workloads kops labelled as its networking addon, and
 failing that a CNI provider the user deployed themselves (which is what kops's `cni` mode means).
-The table of modes lives in kopscheck.networking_modes.
+The table of modes lives in kopscheck.knowledge.networking_modes.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kopscheck.facts import JSON, KopsCluster, Node, Snapshot, Workload
-from kopscheck.networking_modes import (
+from kopscheck.knowledge.networking_modes import (
     ADDON_LABELS,
     BY_ADDON,
     BY_NAME,
@@ -24,6 +23,7 @@ from kopscheck.networking_modes import (
     Mode,
     mode_for_alias,
 )
+from kopscheck.model.facts import JSON, KopsCluster, Node, Snapshot, Workload
 
 PROVIDER_KINDS = ("DaemonSet", "Deployment")
 

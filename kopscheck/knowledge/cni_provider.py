@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kopscheck.facts import (
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.networking import NetworkingMode, expected_components, user_providers
+from kopscheck.knowledge.selectors import pods_of
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import (
     Condition,
     ContainerLog,
     Node,
@@ -19,10 +23,6 @@ from kopscheck.facts import (
     Toleration,
     Workload,
 )
-from kopscheck.messages import classify
-from kopscheck.networking import NetworkingMode, expected_components, user_providers
-from kopscheck.selectors import pods_of
-from kopscheck.signals import Signal
 
 NETWORK_CONDITIONS = ("Ready", "NetworkUnavailable")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from kopscheck.facts import JSON, ObjectRef
+from kopscheck.model.facts import JSON, ObjectRef
 
 
 class Status(StrEnum):
@@ -35,7 +35,7 @@ class Finding:
     """One observation about one object.
 
     `related` names other objects this finding depends on (the node a Pending pod waits for);
-    `signals` classify the failure (see kopscheck.signals). Diagnosis links results through both.
+    `signals` classify the failure (see knowledge.signals). Diagnosis links results through both.
     """
 
     status: Status

@@ -5,8 +5,8 @@ Shared by the checks that judge a workload (cluster DNS, the CNI provider's agen
 
 from __future__ import annotations
 
-from kopscheck.facts import JSON, Workload
-from kopscheck.results import Finding, Status
+from kopscheck.model.facts import JSON, Workload
+from kopscheck.model.results import Finding, Status
 
 
 def rollout_evidence(w: Workload) -> dict[str, JSON]:

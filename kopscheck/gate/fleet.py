@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kopscheck import __version__
-from kopscheck.errors import ScanError
-from kopscheck.exitcodes import ExitCode, exit_code
-from kopscheck.facts import Snapshot
-from kopscheck.results import Report, Status, worst
+from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.model.errors import ScanError
+from kopscheck.model.facts import Snapshot
+from kopscheck.model.results import Report, Status, worst
 
 MAX_WORKERS = 8
 

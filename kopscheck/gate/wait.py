@@ -22,11 +22,11 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
-from kopscheck.durations import format_duration
-from kopscheck.errors import InputError, ScanError
-from kopscheck.exitcodes import ExitCode, exit_code
-from kopscheck.facts import Snapshot
-from kopscheck.results import CheckResult, Report, Status
+from kopscheck.gate.durations import format_duration
+from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.facts import Snapshot
+from kopscheck.model.results import CheckResult, Report, Status
 
 
 class Clock(Protocol):

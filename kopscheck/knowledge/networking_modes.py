@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from kopscheck.versions import MinorVersion
+from kopscheck.knowledge.versions import MinorVersion
 
 NETWORKING_LABEL = "role.kubernetes.io/networking"
 ADDON_LABELS = ("addon.kops.k8s.io/name", "k8s-addon")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kopscheck.facts import Snapshot
+from kopscheck.model.facts import Snapshot
 
 MinorVersion = tuple[int, int]
 _VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?")

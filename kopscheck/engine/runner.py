@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kopscheck import __version__
-from kopscheck.check import Check, check_doc
-from kopscheck.diagnosis import diagnose
-from kopscheck.facts import Snapshot
-from kopscheck.networking import resolve_networking
-from kopscheck.results import CheckResult, Report, Status, Target
+from kopscheck.checkapi.check import Check, check_doc
+from kopscheck.engine.diagnosis import diagnose
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.model.facts import Snapshot
+from kopscheck.model.results import CheckResult, Report, Status, Target
 
 
 @dataclass(frozen=True, slots=True)

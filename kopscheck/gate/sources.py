@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kopscheck.errors import InputError
-from kopscheck.facts import Snapshot
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import Snapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kopscheck.errors import InputError
+from kopscheck.model.errors import InputError
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kopscheck.facts import KopsCluster, NodeFiles
+from kopscheck.model.facts import KopsCluster, NodeFiles
 
 NETWORK_PLUGIN = "network-plugin"
 # Dockershim's network flags; Kubernetes 1.24 removed them all ("unknown flag: --FLAG").

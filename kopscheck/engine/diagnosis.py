@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from kopscheck.check import Check
-from kopscheck.facts import ObjectRef
-from kopscheck.results import CheckResult, Finding, Status
+from kopscheck.checkapi.check import Check
+from kopscheck.model.facts import ObjectRef
+from kopscheck.model.results import CheckResult, Finding, Status
 
 FAILING = (Status.FAIL, Status.WARN)
 _ROOT_ORDER = {Status.FAIL: 0, Status.WARN: 1, Status.ERROR: 2}

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kopscheck.messages import classify
-from kopscheck.signals import Signal
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.signals import Signal
 
 _SEVERE = re.compile(
     r"(?:^|\s)[EF]\d{4} \d\d:\d\d:\d\d"  # klog: E1127 10:14:20.418701
@@ -82,7 +82,7 @@ def _warning(line: str) -> bool:
     return bool(re.search(r"\[WARNING\]|level=warn|\"level\":\s*\"warn|(?:^|\s)W\d{4} ", line))
 
 
-# Words every failure pattern of kopscheck.messages needs; lines without any skip classify().
+# Words every failure pattern of knowledge.messages needs; lines without any skip classify().
 # Matched on lower-cased text without IGNORECASE, which is much cheaper on long logs.
 _FAILURE_WORDS = re.compile(
     "network|sandbox|cni|plugin|cidr|address|agent|subnet|calico|cilium|flannel"

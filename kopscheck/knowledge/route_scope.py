@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import IPv4Network
 
-from kopscheck.facts import JSON, Event, Instance, RouteTable, Snapshot
-from kopscheck.messages import classify
-from kopscheck.networking import resolve_networking
-from kopscheck.routes import (
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.knowledge.routes import (
     ClusterNodes,
     TableRoutes,
     cluster_name_from_instances,
@@ -23,7 +22,8 @@ from kopscheck.routes import (
     pod_range,
     split_routes,
 )
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, Event, Instance, RouteTable, Snapshot
 
 KUBENET = "kubenet"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

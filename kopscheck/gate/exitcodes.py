@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from kopscheck.results import Report, Status
+from kopscheck.model.results import Report, Status
 
 
 class ExitCode(IntEnum):

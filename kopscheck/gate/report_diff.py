@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kopscheck.baseline import fingerprint
-from kopscheck.errors import InputError
-from kopscheck.exitcodes import ExitCode
-from kopscheck.results import Status
+from kopscheck.gate.baseline import fingerprint
+from kopscheck.gate.exitcodes import ExitCode
+from kopscheck.model.errors import InputError
+from kopscheck.model.results import Status
 
 REPORT_SCHEMA = "kopscheck/report/v1"
 FLEET_SCHEMA = "kopscheck/fleet/v1"

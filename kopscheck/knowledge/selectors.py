@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from kopscheck.facts import Event, ObjectRef, Pod, Workload
+from kopscheck.model.facts import Event, ObjectRef, Pod, Workload
 
 
 def matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:

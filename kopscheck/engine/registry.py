@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from kopscheck.check import CHECK_ID, Check
-from kopscheck.errors import KopscheckError
+from kopscheck.checkapi.check import CHECK_ID, Check
+from kopscheck.model.errors import KopscheckError
 
 CHECK_GROUP = "kopscheck.checks"
 REPORTER_GROUP = "kopscheck.reporters"

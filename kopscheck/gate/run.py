@@ -16,19 +16,19 @@ from typing import TextIO
 
 from rich.console import Console
 
-from kopscheck import wait
-from kopscheck.baseline import apply_baseline, from_reports, read_baseline, write_baseline
-from kopscheck.check import Check
-from kopscheck.durations import format_duration, parse_duration
-from kopscheck.engine import Selection, build_report
-from kopscheck.errors import InputError, ScanError
-from kopscheck.exitcodes import ExitCode, exit_code
-from kopscheck.facts import Snapshot
-from kopscheck.fleet import ClusterOutcome, ClusterTarget, fleet_exit_code, run_fleet
-from kopscheck.registry import load_checks
+from kopscheck.checkapi.check import Check
+from kopscheck.engine.registry import load_checks
+from kopscheck.engine.runner import Selection, build_report
+from kopscheck.gate import wait
+from kopscheck.gate.baseline import apply_baseline, from_reports, read_baseline, write_baseline
+from kopscheck.gate.durations import format_duration, parse_duration
+from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.gate.fleet import ClusterOutcome, ClusterTarget, fleet_exit_code, run_fleet
+from kopscheck.gate.sources import SourceOptions, collect
+from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.facts import Snapshot
+from kopscheck.model.results import Report, Status
 from kopscheck.reporters import get_reporter
-from kopscheck.results import Report, Status
-from kopscheck.sources import SourceOptions, collect
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -23,11 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kopscheck.check import Check
-from kopscheck.diagnosis import diagnose
-from kopscheck.errors import InputError
-from kopscheck.facts import ObjectRef
-from kopscheck.results import CheckResult, Finding, Report, Status, worst
+from kopscheck.checkapi.check import Check
+from kopscheck.engine.diagnosis import diagnose
+from kopscheck.model.errors import InputError
+from kopscheck.model.facts import ObjectRef
+from kopscheck.model.results import CheckResult, Finding, Report, Status, worst
 
 SCHEMA = "kopscheck/baseline/v1"
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, ip_network
 
-from kopscheck.facts import (
+from kopscheck.model.facts import (
     AutoScalingGroup,
     Instance,
     InstanceGroup,

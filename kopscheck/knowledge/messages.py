@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from kopscheck.signals import Signal
+from kopscheck.knowledge.signals import Signal
 
 PATTERNS: tuple[tuple[Signal, re.Pattern[str]], ...] = tuple(
     (signal, re.compile(pattern, re.IGNORECASE))

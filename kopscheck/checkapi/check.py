@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from kopscheck.facts import Fact, Snapshot
-from kopscheck.results import Verdict
+from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.results import Verdict
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
 

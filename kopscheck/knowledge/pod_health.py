@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kopscheck.facts import JSON, ContainerLog, Event, Node, ObjectRef, Pod
-from kopscheck.messages import classify
-from kopscheck.signals import Signal
+from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.signals import Signal
+from kopscheck.model.facts import JSON, ContainerLog, Event, Node, ObjectRef, Pod
 
 NOT_READY_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/network-unavailable")
 LOG_ERROR_HINTS = ("error", "fatal", "panic", "failed", "timeout", "refused")

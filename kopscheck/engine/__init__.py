@@ -1,0 +1,1 @@
+"""Runs checks: the registry, the runner, and the diagnosis that links results."""

@@ -1,0 +1,1 @@
+"""kops and Kubernetes knowledge: networking modes, versions, kubelet flags, messages, routes."""

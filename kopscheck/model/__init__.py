@@ -1,0 +1,1 @@
+"""The snapshot of facts and the report results: frozen data, no behaviour."""
