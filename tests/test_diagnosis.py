@@ -336,7 +336,7 @@ def test_coredns_loop_on_ready_nodes_while_the_cni_breaks_another_node(
     assert dns.caused_by == ()
     assert report.root_causes == ("cni.node-config", "dns.rollout")
     traced = {r.check for r, _ in symptoms_of(report.results, "cni.node-config")}
-    assert traced == {"node.network-ready", "kubelet.network-plugin"}
+    assert traced == {"node.network-ready"}
 
 
 def test_origin_case_traces_nodes_and_dns_to_the_cni() -> None:

@@ -3,9 +3,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kopscheck.knowledge.cni_provider import files_by_node, network_condition
+from kopscheck.knowledge.cni_provider import files_by_node
 from kopscheck.knowledge.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
-from kopscheck.knowledge.messages import classify
 from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.networking_modes import Mode
 from kopscheck.knowledge.signals import Signal
@@ -16,7 +15,6 @@ from kopscheck.model.results import Finding, Status, Verdict
 FLAG_REMOVED = (1, 24)
 REFUSED = re.compile(r"(?:unknown flag: --|flag provided but not defined: -+)([\w-]+)")
 NO_OP = "kubernetes.io/no-op"
-CNI_CONFIG_SUFFIXES = (".conf", ".conflist", ".json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +39,9 @@ class KubeletNetworkPlugin:
     remove --network-plugin and the other dockershim flags: kops's nodeup writes them to
     DAEMON_ARGS in /etc/sysconfig/kubelet, so drop any `networkPluginName` from spec.kubelet /
     spec.controlPlaneKubelet (`kops edit cluster`), `kops update cluster --yes` and roll the
-    nodes. Before 1.24 set `--network-plugin=cni` (CNI modes) or `kubenet` the same way. A node
-    whose runtime has no CNI config needs its provider running (see cni.provider-healthy).
+    nodes. Before 1.24 set `--network-plugin=cni` (CNI modes) or `kubenet` the same way. A
+    kubelet newer than the API server is an unsupported skew: upgrade the control plane first.
+    Whether the runtime has a CNI config is cni.node-config's subject, not this check's.
 
     Step: "`kubelet` is running with the `--network-plugin=cni` option" (Troubleshooting,
     Validating CNI Installation); from Kubernetes 1.24 the flag must be absent instead.
@@ -93,7 +92,7 @@ def _summary(bad: list[Finding], judged: int) -> str:
 def _expectation(ctx: Context) -> str:
     version = ctx.cluster_version
     if version and version.minor >= FLAG_REMOVED:
-        return f"no --network-plugin on Kubernetes {version.text}, runtime CNI config present"
+        return f"no --network-plugin on Kubernetes {version.text}"
     wanted = _wanted(ctx.mode)
     return f"--network-plugin={wanted}" if wanted else "--network-plugin set as the mode needs"
 
@@ -105,8 +104,8 @@ def _wanted(mode: Mode | None) -> str | None:
 
 
 def _judge(name: str, node: Node | None, files: NodeFiles | None, ctx: Context) -> Finding:
-    # About the kubelet on that node, not the Node: pods waiting for a NotReady node are
-    # node.network-ready's symptoms, and only a kubelet that stopped posting explains that.
+    # About the kubelet on that node, not the Node: whether its runtime has a CNI config is
+    # cni.node-config's subject, and NotReady nodes are node.network-ready's.
     ref = ObjectRef("Kubelet", name)
     version, vtext = _node_version(node, ctx)
     flags = read_flags(files, ctx.kops)
@@ -119,21 +118,46 @@ def _judge(name: str, node: Node | None, files: NodeFiles | None, ctx: Context) 
         "network_plugin": flags.network_plugin if flags else None,
         "container_runtime": node.container_runtime if node else None,
     }
+    skew = version_skew(node, ctx.cluster_version)
+    if skew:
+        evidence["version_skew"] = skew
     if refused:
         evidence["log"] = _line_of(log, refused[-1].start())
         message = f"kubelet refuses --{refused[-1].group(1)} (removed in 1.24) and does not start"
         if flags is not None and flags.removed:
             message += f": {flags.source} has {' '.join(flags.removed)}"
-        return Finding(
-            Status.FAIL, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,)
-        )
+        return _failing(message, ref, evidence)
     if version is not None and version >= FLAG_REMOVED:
-        return _modern(ref, node, files, flags, vtext, evidence)
+        return _modern(ref, node, flags, vtext, evidence)
     if version is None:
-        return _runtime(ref, node, files, ctx, evidence) or Finding(
+        return Finding(
             Status.SKIP, "Kubernetes version unknown: cannot tell which flags apply", ref, evidence
         )
-    return _legacy(ref, node, files, flags, ctx, log, evidence)
+    return _legacy(ref, node, flags, ctx, log, evidence)
+
+
+def _failing(
+    message: str, ref: ObjectRef, evidence: dict[str, JSON], warn: bool = False
+) -> Finding:
+    """A deviating kubelet; an unsupported version skew is said where it explains the flags."""
+    skew = evidence.get("version_skew")
+    if skew:
+        message += f" ({skew})"
+    status = Status.WARN if warn else Status.FAIL
+    return Finding(status, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,))
+
+
+def version_skew(node: Node | None, cluster: KubeVersion | None) -> str | None:
+    """Kubelets must not be newer than the API server; say so when one is."""
+    kubelet = parse_minor(node.kubelet_version) if node else None
+    if node is None or kubelet is None or cluster is None or cluster.source != "API server":
+        return None
+    if kubelet <= cluster.minor:
+        return None
+    return (
+        f"kubelet {node.kubelet_version} is newer than the API server {cluster.text}: an"
+        " unsupported version skew, upgrade the control plane first"
+    )
 
 
 def _node_version(node: Node | None, ctx: Context) -> tuple[MinorVersion | None, str]:
@@ -148,34 +172,32 @@ def _node_version(node: Node | None, ctx: Context) -> tuple[MinorVersion | None,
 def _modern(
     ref: ObjectRef,
     node: Node | None,
-    files: NodeFiles | None,
     flags: KubeletFlags | None,
     vtext: str,
     evidence: dict[str, JSON],
 ) -> Finding:
-    """1.24+: no dockershim network flags, and the runtime must have a CNI config."""
+    """1.24+: no dockershim network flags."""
     if flags is not None and flags.removed:
         removed = " ".join(flags.removed)
-        later = " after its next restart" if _ready(node) else ""
+        later = " after its next restart" if _running(node) else ""
         message = f"kubelet {vtext} is given {removed} ({flags.source}): it will not start{later}"
+        return _failing(message, ref, evidence)
+    if flags is not None:
         return Finding(
-            Status.FAIL, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,)
+            Status.PASS, f"kubelet {vtext}: no --network-plugin ({flags.source})", ref, evidence
         )
-    problem = _runtime(ref, node, files, None, evidence)
-    if problem is not None:
-        return problem
-    if flags is None and not _ready(node):
+    if not _running(node):
         return Finding(
-            Status.SKIP, "no kubelet flags collected and the node is not Ready", ref, evidence
+            Status.SKIP, "no kubelet flags collected and the kubelet posts no status", ref, evidence
         )
-    how = f"no --network-plugin ({flags.source})" if flags else "kubelet running and Ready"
-    return Finding(Status.PASS, f"kubelet {vtext}: {how}; runtime network ready", ref, evidence)
+    return Finding(
+        Status.PASS, f"kubelet {vtext}: running, so it accepted its flags", ref, evidence
+    )
 
 
 def _legacy(
     ref: ObjectRef,
     node: Node | None,
-    files: NodeFiles | None,
     flags: KubeletFlags | None,
     ctx: Context,
     log: str,
@@ -185,25 +207,18 @@ def _legacy(
     wanted = _wanted(ctx.mode)
     docker = _dockershim(node, flags)
     value = flags.network_plugin if flags else None
-    signals = (Signal.KUBELET_NETWORK_PLUGIN,)
     if NO_OP in log:
         evidence["log"] = _line_of(log, log.index(NO_OP))
         message = "kubelet uses the no-op network plugin: --network-plugin is missing"
-        return Finding(Status.FAIL, message, ref, evidence, signals=signals)
+        return _failing(message, ref, evidence)
     if flags is None:
-        problem = _runtime(ref, node, files, ctx, evidence)
-        return problem or Finding(Status.SKIP, "no kubelet flags collected", ref, evidence)
+        return Finding(Status.SKIP, "no kubelet flags collected", ref, evidence)
     if value is None and docker is not False:
         message = f"no --network-plugin ({flags.source}): dockershim falls back to the no-op plugin"
-        status = Status.FAIL if docker else Status.WARN
-        return Finding(status, message, ref, evidence, signals=signals)
+        return _failing(message, ref, evidence, warn=docker is None)
     if value is not None and wanted and value != wanted:
         message = f"--network-plugin={value} ({flags.source}), the mode needs {wanted}"
-        status = Status.FAIL if docker is not False else Status.WARN
-        return Finding(status, message, ref, evidence, signals=signals)
-    problem = _runtime(ref, node, files, ctx, evidence)
-    if problem is not None:
-        return problem
+        return _failing(message, ref, evidence, warn=docker is False)
     shown = (
         f"--network-plugin={value}" if value else "no --network-plugin (ignored by remote runtimes)"
     )
@@ -217,38 +232,13 @@ def _dockershim(node: Node | None, flags: KubeletFlags | None) -> bool | None:
     return None if remote is None else not remote
 
 
-def _runtime(
-    ref: ObjectRef,
-    node: Node | None,
-    files: NodeFiles | None,
-    ctx: Context | None,
-    evidence: dict[str, JSON],
-) -> Finding | None:
-    """A failure when the runtime has no CNI config (kubenet on dockershim needs none)."""
-    if (
-        ctx is not None
-        and ctx.mode is not None
-        and ctx.mode.uses_kubenet
-        and _dockershim(node, None)
-    ):
-        return None
-    configs = files.cni_configs if files else None
-    if configs is not None and not any(n.endswith(CNI_CONFIG_SUFFIXES) for n in configs):
-        evidence["cni_configs"] = sorted(configs)
-        message = "the container runtime has no CNI config: /etc/cni/net.d holds none"
-        return Finding(Status.FAIL, message, ref, evidence, signals=(Signal.CNI_NOT_INITIALIZED,))
-    cond = network_condition(node) if node else None
-    if cond is None:
-        return None
-    evidence["condition"] = f"{cond.type}={cond.status} {cond.reason}: {cond.message}"
-    detail = cond.message.rsplit("message:", 1)[-1].strip() or cond.reason
-    message = f"the container runtime has no CNI config ({detail})"
-    return Finding(Status.FAIL, message, ref, evidence, signals=classify(cond.reason, cond.message))
-
-
-def _ready(node: Node | None) -> bool:
+def _running(node: Node | None) -> bool:
+    """The kubelet posts the node's status: Ready, or NotReady in its own words (a stopped
+    kubelet leaves the node controller's NodeStatusUnknown)."""
     cond = node.condition("Ready") if node else None
-    return cond is not None and cond.status == "True"
+    if cond is None:
+        return False
+    return cond.status == "True" or (cond.status == "False" and cond.reason == "KubeletNotReady")
 
 
 def _line_of(text: str, offset: int) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import kube_builders as kb
 import network_clusters as nc
 import pytest
+from kopscheck_checks.cni.node_config import NodeConfig
 from kopscheck_checks.kubelet.network_plugin import KubeletNetworkPlugin
 
 from kopscheck.collectors.bundle import read_bundle
+from kopscheck.demo import scenario_path
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import Status, Verdict
@@ -26,6 +29,12 @@ def _statuses(verdict: Verdict) -> dict[ObjectRef | None, Status]:
     return {f.object: f.status for f in verdict.findings}
 
 
+def _origin() -> Path:
+    path = scenario_path("cni-no-provider")
+    assert path is not None
+    return path
+
+
 def _sysconfig(cluster: nc.Cluster, host: str, args: list[str]) -> None:
     cluster.node_files[host]["sysconfig-kubelet"] = 'DAEMON_ARGS="' + " ".join(args[1:]) + '"\n'
 
@@ -33,14 +42,9 @@ def _sysconfig(cluster: nc.Cluster, host: str, args: list[str]) -> None:
 def test_1_24_plus_without_the_flag_passes(tmp_path: Path) -> None:
     verdict = _run(nc.healthy("calico"), tmp_path)
     assert verdict.status is Status.PASS
-    assert verdict.summary == (
-        "4 node(s) OK: no --network-plugin on Kubernetes v1.32.4, runtime CNI config present"
-    )
+    assert verdict.summary == ("4 node(s) OK: no --network-plugin on Kubernetes v1.32.4")
     finding = next(f for f in verdict.findings if f.object == ObjectRef("Kubelet", W1))
-    assert (
-        finding.message
-        == "kubelet v1.32.4: no --network-plugin (kubelet argv); runtime network ready"
-    )
+    assert finding.message == "kubelet v1.32.4: no --network-plugin (kubelet argv)"
     assert finding.evidence["flag_source"] == "kubelet argv"
 
 
@@ -82,17 +86,71 @@ def test_kubelet_that_refuses_the_flag_and_never_registered(tmp_path: Path) -> N
     assert bad.evidence["kubelet_version"] == "v1.24.17"
 
 
-def test_empty_cni_dir_on_1_24_means_the_runtime_has_no_config(tmp_path: Path) -> None:
+def test_a_missing_runtime_cni_config_is_cni_node_configs_subject_not_this_checks(
+    tmp_path: Path,
+) -> None:
     cluster = nc.healthy("calico")
     del cluster.node_files[W3]["cni-net.d/10-calico.conflist"]
     cluster.node_files[W3]["cni-net.d/calico-kubeconfig"] = "apiVersion: v1\nkind: Config\n"
-    verdict = _run(cluster, tmp_path)
+    snap = cluster.snapshot(tmp_path / "bundle")
+    verdict = CHECK.run(snap)
+    assert verdict.status is Status.PASS
+    assert _statuses(verdict)[ObjectRef("Kubelet", W3)] is Status.PASS
+    node_config = NodeConfig().run(snap)
+    assert node_config.status is Status.WARN
+    assert node_config.summary == (
+        f"1 of 4 node(s): Ready, but /etc/cni/net.d holds no config: {W3}"
+    )
+
+
+def test_origin_case_fails_no_kubelet_flag_but_a_wrong_flag_still_does() -> None:
+    demo = read_bundle(_origin())
+    verdict = CHECK.run(demo)
+    assert verdict.status is Status.PASS
+    assert {f.object.name for f in verdict.findings if f.status is Status.PASS and f.object} == {
+        "i-0a1b2c3d4e5f60002",
+        "i-0a1b2c3d4e5f60003",
+        "i-0a1b2c3d4e5f60004",
+        "i-0a1b2c3d4e5f60001",
+    }
+
+
+def test_origin_case_with_the_flag_left_in_sysconfig_fails(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(_origin(), bundle)
+    node = "i-0a1b2c3d4e5f60003"
+    (bundle / "nodes" / node / "sysconfig-kubelet").write_text(
+        'DAEMON_ARGS="--network-plugin=cni --cni-bin-dir=/opt/cni/bin/"\n'
+    )
+    (bundle / "nodes" / node / "kubelet.cmdline").unlink()
+    verdict = CHECK.run(read_bundle(bundle))
     assert verdict.status is Status.FAIL
-    bad = next(f for f in verdict.findings if f.status is Status.FAIL)
-    assert bad.object == ObjectRef("Kubelet", W3)
-    assert bad.message == "the container runtime has no CNI config: /etc/cni/net.d holds none"
-    assert bad.evidence["cni_configs"] == ["calico-kubeconfig"]
-    assert bad.signals == (Signal.CNI_NOT_INITIALIZED,)
+    [bad] = [f for f in verdict.findings if f.status is Status.FAIL]
+    assert bad.object == ObjectRef("Kubelet", node)
+    assert bad.message == (
+        "kubelet v1.32.4 is given --network-plugin=cni --cni-bin-dir=/opt/cni/bin/"
+        " (/etc/sysconfig/kubelet DAEMON_ARGS): it will not start after its next restart"
+    )
+
+
+def test_kubelet_newer_than_the_api_server_says_so_where_it_explains_the_finding(
+    tmp_path: Path,
+) -> None:
+    cluster = nc.healthy("calico", k8s="v1.23.17", runtime="containerd://1.6.8")
+    cluster.nodes[1] = kb.node(*nc.WORKERS[0], kubelet_version="v1.25.16")
+    cluster.nodes[1]["status"]["nodeInfo"]["containerRuntimeVersion"] = "containerd://1.6.8"
+    args = nc.kubelet_args(W1, "v1.23.17", "containerd://1.6.8", "calico")
+    cluster.node_files[W1]["kubelet.cmdline"] = "\x00".join(args) + "\x00"
+    verdict = _run(cluster, tmp_path)
+    bad = next(f for f in verdict.findings if f.object == ObjectRef("Kubelet", W1))
+    assert bad.status is Status.FAIL
+    assert bad.message.endswith(
+        "(kubelet v1.25.16 is newer than the API server v1.23.17: an unsupported version skew,"
+        " upgrade the control plane first)"
+    )
+    assert {
+        f.object.name for f in verdict.findings if f.object and "version_skew" in f.evidence
+    } == {W1}
 
 
 @pytest.mark.parametrize(
@@ -218,18 +276,17 @@ def test_a_ready_1_24_kubelet_proves_it_accepted_its_flags(tmp_path: Path) -> No
     verdict = _run(cluster, tmp_path)
     assert verdict.status is Status.PASS
     assert {f.message for f in verdict.findings} == {
-        "kubelet v1.32.4: kubelet running and Ready; runtime network ready"
+        "kubelet v1.32.4: running, so it accepted its flags"
     }
 
 
-def test_runtime_without_cni_config_names_the_condition(tmp_path: Path) -> None:
+def test_a_node_without_cni_config_keeps_a_running_kubelet_passing(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     cluster.nodes[1] = kb.node(*nc.WORKERS[0], ready=kb.CNI_NOT_INITIALIZED)
+    cluster.node_files = {}
     verdict = _run(cluster, tmp_path)
-    bad = next(f for f in verdict.findings if f.status is Status.FAIL)
-    assert bad.object == ObjectRef("Kubelet", W1)
-    assert (
-        bad.message
-        == "the container runtime has no CNI config (Network plugin returns error: cni plugin not initialized)"
+    finding = next(f for f in verdict.findings if f.object == ObjectRef("Kubelet", W1))
+    assert (finding.status, finding.message) == (
+        Status.PASS,
+        "kubelet v1.32.4: running, so it accepted its flags",
     )
-    assert bad.signals == (Signal.CNI_NOT_INITIALIZED,)
