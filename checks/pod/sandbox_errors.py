@@ -100,12 +100,16 @@ def _signals(message: str) -> tuple[Signal, ...]:
 
 
 def _relevant(event: Event) -> bool:
+    """Sandbox create and kill failures only: a failing liveness or readiness probe of a
+    host-network agent (aws-node, calico-node) is cni.provider-healthy's evidence."""
     if event.type != "Warning" or event.involved.kind != "Pod":
         return False
     signals = _signals(event.message)
     if event.reason == "FailedKillPod":
         return bool(NETWORK_SIGNALS.intersection(signals)) or "KillPodSandbox" in event.message
-    return event.reason in SANDBOX_REASONS or bool(SANDBOX_SIGNALS.intersection(signals))
+    if event.reason == "FailedSync":  # kubelets before 1.10 reported sandbox failures so
+        return bool(SANDBOX_SIGNALS.intersection(signals)) and "sandbox" in event.message.lower()
+    return event.reason in SANDBOX_REASONS
 
 
 def cause_of(event: Event) -> Cause:

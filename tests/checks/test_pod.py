@@ -333,3 +333,42 @@ def test_aws_ip_exhaustion_fixture_fails_on_the_affected_node() -> None:
     assert _problems(verdict) == {ObjectRef("NodeLogs", W2): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert set(finding.signals) == {Signal.IP_EXHAUSTED, Signal.SANDBOX_NETWORK_FAILED}
+
+
+# aws-node's ipamd gRPC probe and calico-node's BIRD probe, as `kubectl describe pod` shows them
+# (wordings from tests/test_messages.py's real samples).
+AWS_NODE_PROBE = (
+    'Liveness probe failed: {"level":"info","ts":"2026-11-27T10:12:31.657Z",'
+    '"caller":"/usr/local/go/src/runtime/proc.go:271",'
+    '"msg":"timeout: failed to connect service \\":50051\\" within 5s"}'
+)
+CALICO_PROBE = (
+    "Readiness probe failed: calico/node is not ready: BIRD is not ready: Error querying BIRD:"
+    " unable to connect to BIRDv4 socket: dial unix /var/run/calico/bird.ctl: connect: no such file"
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "pod", "message"),
+    [
+        pytest.param("amazonvpc", "aws-node-8zt5n", AWS_NODE_PROBE, id="aws-node-liveness"),
+        pytest.param("calico", "calico-node-8zt5n", CALICO_PROBE, id="calico-node-readiness"),
+    ],
+)
+def test_probe_failures_of_host_network_agents_are_not_sandbox_failures(
+    tmp_path: Path, mode: str, pod: str, message: str
+) -> None:
+    cluster = nc.healthy(mode)
+    probe = kb.event(("Pod", nc.KS, pod), "Unhealthy", message, count=7, host=W1)
+    cluster.add(nc.KS, "events.json", probe)
+    verdict = SANDBOX.run(cluster.snapshot(tmp_path / "probe"))
+    assert (verdict.status, verdict.findings) == (Status.PASS, ())
+    assert verdict.summary == "no unresolved pod sandbox failures in the last hour"
+    cluster.add("default", "pods.json", _web("web-a", W1, False))
+    failed = SETUP + 'plugin type="aws-cni" name="aws-cni" failed (add): ' + message
+    cluster.add("default", "events.json", _event("web-a", W1, failed, count=4))
+    verdict = SANDBOX.run(cluster.snapshot(tmp_path / "sandbox"))
+    assert verdict.status is Status.FAIL
+    [finding] = verdict.findings
+    assert finding.object == ObjectRef("Node", W1)
+    assert finding.evidence["pods"] == ["default/web-a"]
