@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +249,7 @@ def write_aws(root: Path, docs: dict[str, Obj]) -> None:
         (root / "aws" / name).write_text(json.dumps(doc, indent=4) + "\n")
 
 
+JOINED = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 ROUTE_LIMIT = (
     'Could not create route {uid} {cidr} for node {node} after 38.117262ms: error creating AWS route ({cidr}): "RouteLimitExceeded: '
     'The maximum number of routes has been reached.\\n\\tstatus code: 400, request id: {req}"'
@@ -273,6 +275,7 @@ class KubenetCluster:
     rtb: str = "rtb-0b7d3f9a1c5e2d846"
     igw: str = "igw-06a2c9e4f1b7d3580"
     extra_routes: list[Obj] = field(default_factory=list)
+    events_expired: bool = False  # older than the API server's one-hour event TTL
 
     @property
     def count(self) -> int:
@@ -319,9 +322,14 @@ class KubenetCluster:
                     taints=taints,
                 )
             )
+            # Nodes joined one a minute, in index order: the last ones are the newest.
+            joined = JOINED + timedelta(minutes=i)
+            out[-1]["metadata"]["creationTimestamp"] = joined.strftime("%Y-%m-%dT%H:%M:%SZ")
         return out
 
     def events(self) -> list[Obj]:
+        if self.events_expired:
+            return []
         return [
             kb.event(
                 ("Node", "", self.instance_id(i)),

@@ -4,6 +4,7 @@ from kopscheck.knowledge.route_scope import (
     RouteScope,
     events_evidence,
     mode_out_of_scope,
+    route_failure_events,
     route_limit_events,
     route_scope,
 )
@@ -20,7 +21,7 @@ from kopscheck.knowledge.routes import (
     node_cidrs,
 )
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Quota, Snapshot
+from kopscheck.model.facts import JSON, Event, Fact, Node, ObjectRef, Quota, Snapshot
 from kopscheck.model.results import Finding, Status, Verdict
 
 
@@ -84,7 +85,8 @@ class RouteTableCapacity:
             nodes, snapshot.kops_instance_groups, snapshot.aws_autoscaling_groups, scope.cluster
         )
         events = route_limit_events(snapshot.events or ())
-        findings = tuple(_table(scope, s, quota, maxima, events) for s in scope.splits)
+        failures = route_failure_events(snapshot.events or ())
+        findings = tuple(_table(scope, s, quota, maxima, events, failures) for s in scope.splits)
         worst = max(findings, key=lambda f: f.status.rank)
         return Verdict(worst.message + scope.mode_note(), findings)
 
@@ -95,6 +97,7 @@ def _table(
     quota: Quota,
     maxima: tuple[GroupMax, ...] | None,
     events: list[Event],
+    failures: list[Event],
 ) -> Finding:
     nodes = scope.nodes.nodes
     cap = Capacity(
@@ -108,9 +111,12 @@ def _table(
     )
     routed = {str(ipv4(r.destination)) for r in split.node_routes}
     unrouted = sorted(n.name for n in nodes if any(c not in routed for c in node_cidrs(n)))
-    status, verdict = _status(cap, quota, maxima, events, unrouted)
+    full = _full_table(cap, nodes, unrouted, failures)
+    status, verdict = _status(cap, quota, maxima, events, unrouted, full)
     message = f"{split.table.id}: {cap.arithmetic()}; {verdict}"
     evidence = _evidence(split, cap, quota, maxima, unrouted)
+    if full:
+        evidence["full_table"] = full
     if events:
         evidence["route_limit_exceeded"] = events_evidence(events)
     return Finding(status, message, ObjectRef("RouteTable", split.table.id), evidence)
@@ -122,6 +128,7 @@ def _status(
     maxima: tuple[GroupMax, ...] | None,
     events: list[Event],
     unrouted: list[str],
+    full: str | None = None,
 ) -> tuple[Status, str]:
     now = f"now {cap.routes_now} of {cap.quota} routes used"
     if cap.over or (cap.full_now and unrouted):
@@ -131,6 +138,8 @@ def _status(
             what = f"the instance groups can grow past the quota, {now}"
         if quota.source == "applied" or events:
             return Status.FAIL, what
+        if full:
+            return Status.FAIL, f"{what}; {full}"
         floor = (
             f" (at least {cap.routes_now}: the table already holds that many)"
             if cap.routes_now > cap.quota
@@ -154,6 +163,35 @@ def _status(
             " the quota now leaves room for the routes still missing"
         )
     return Status.PASS, f"headroom {cap.headroom} routes, {now}{seen}"
+
+
+def _full_table(
+    cap: Capacity, nodes: tuple[Node, ...], unrouted: list[str], failures: list[Event]
+) -> str | None:
+    """Without the applied quota, a table holding exactly the default quota is full when the
+    newest nodes are the ones without a route and the route controller failed to add them."""
+    if not unrouted or cap.routes_now != cap.quota or cap.quota_source == "applied":
+        return None
+    missing = set(unrouted)
+    failed = {e.involved.name for e in failures} | {
+        n.name
+        for n in nodes
+        if (c := n.condition("NetworkUnavailable")) and c.reason == "NoRouteCreated"
+    }
+    if not missing <= failed:
+        return None
+    created = {n.name: n.created for n in nodes if n.created is not None}
+    if len(created) < len(nodes):
+        return None
+    new = [t for name, t in created.items() if name in missing]
+    old = [t for name, t in created.items() if name not in missing]
+    if old and min(new) < max(old):
+        return None
+    return (
+        f"the table holds exactly the {cap.quota_source} quota of {cap.quota} routes, the"
+        f" {len(unrouted)} newest nodes have none and the route controller failed to create"
+        " them: the table is full"
+    )
 
 
 def _evidence(

@@ -142,6 +142,7 @@ def parse_node(raw: Raw) -> Node:
         kubelet_version=str(info.get("kubeletVersion") or ""),
         container_runtime=str(info.get("containerRuntimeVersion") or ""),
         unschedulable=bool(spec.get("unschedulable")),
+        created=parse_time(meta.get("creationTimestamp")),
     )
 
 

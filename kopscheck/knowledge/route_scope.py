@@ -117,6 +117,11 @@ def route_limit_events(events: Iterable[Event]) -> list[Event]:
     ]
 
 
+def route_failure_events(events: Iterable[Event]) -> list[Event]:
+    """Node events where the route controller failed to create a route, for any reason."""
+    return [e for e in events if e.involved.kind == "Node" and e.reason == "FailedToCreateRoute"]
+
+
 def events_evidence(events: list[Event]) -> dict[str, JSON]:
     latest = max(events, key=lambda e: e.last_seen or EPOCH)
     return {

@@ -76,6 +76,7 @@ class Node:
     kubelet_version: str = ""
     container_runtime: str = ""
     unschedulable: bool = False
+    created: datetime | None = None
 
     def condition(self, type_: str) -> Condition | None:
         return next((c for c in self.conditions if c.type == type_), None)

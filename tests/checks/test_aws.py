@@ -8,6 +8,7 @@ or a quota other than the default; these offline fixtures can.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,44 @@ def test_capacity_cases(
     (finding,) = result.findings
     assert says in finding.message
     assert finding.evidence["quota_source"] == quota_source
+
+
+EXPIRED = replace(FULL, events_expired=True)
+
+
+def test_a_table_at_the_default_quota_whose_newest_nodes_have_no_route_is_full(
+    tmp_path: Path,
+) -> None:
+    # Events expired after an hour: only the NoRouteCreated conditions remain, and the quota
+    # could not be read. The table holds exactly the default 50 and the 12 newest nodes wait.
+    snapshot = snap(tmp_path, EXPIRED, aws={QUOTA_FILE: None})
+    result = capacity(snapshot)
+    assert result.status is Status.FAIL
+    assert result.summary.endswith(
+        "12 of 60 nodes have no route, now 50 of 50 routes used; the table holds exactly the"
+        " documented default quota of 50 routes, the 12 newest nodes have none and the route"
+        " controller failed to create them: the table is full"
+    )
+    assert result.findings[0].evidence["nodes_without_route"] == UNROUTED
+    report = build_report(snapshot, load_checks())
+    assert report.root_causes[0] == "aws.route-table-capacity"
+    assert "aws.route-table-capacity" in report.result("aws.route-table-health").caused_by
+
+
+def test_unrouted_nodes_that_are_not_the_newest_do_not_prove_a_full_table(
+    tmp_path: Path,
+) -> None:
+    root = ab.write_bundle(tmp_path / "bundle", EXPIRED, aws={QUOTA_FILE: None})
+    nodes_file = root / "cluster-info" / "nodes.json"
+    doc = json.loads(nodes_file.read_text())
+    for item in doc["items"]:  # the unrouted nodes joined first: something else broke them
+        if item["metadata"]["name"] in UNROUTED:
+            item["metadata"]["creationTimestamp"] = "2026-11-25T07:00:00Z"
+    nodes_file.write_text(json.dumps(doc))
+    result = capacity(read_bundle(root))
+    assert result.status is Status.WARN
+    assert "the table is full" not in result.summary
+    assert "full_table" not in result.findings[0].evidence
 
 
 def test_quota_not_collected_says_which_default_it_assumed(tmp_path: Path) -> None:
