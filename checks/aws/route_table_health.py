@@ -88,8 +88,7 @@ class RouteTableHealth:
         findings = _table_findings(scope)
         for split in scope.splits:
             findings += _route_findings(scope, split)
-        if len(scope.splits) == 1:
-            findings += _node_findings(scope, scope.splits[0])
+        findings += _node_findings(scope, scope.splits)
         return _verdict(scope, findings)
 
 
@@ -227,8 +226,13 @@ def _state(scope: RouteScope, instance_id: str) -> str:
     return f" (instance {instance.state})" if instance and instance.state else ""
 
 
-def _node_findings(scope: RouteScope, split: TableRoutes) -> list[Finding]:
-    by_cidr = {str(ipv4(r.destination)): r for r in split.node_routes}
+def _node_findings(scope: RouteScope, splits: tuple[TableRoutes, ...]) -> list[Finding]:
+    """Every node whose podCIDR has no live route to its instance in any of the tables."""
+    by_cidr: dict[str, list[tuple[RouteTable, Route]]] = {}
+    for split in splits:
+        for seen in split.node_routes:
+            by_cidr.setdefault(str(ipv4(seen.destination)), []).append((split.table, seen))
+    tables = ", ".join(s.table.id for s in splits)
     findings = []
     for node in scope.nodes.nodes:
         ref = ObjectRef("Node", node.name)
@@ -240,19 +244,35 @@ def _node_findings(scope: RouteScope, split: TableRoutes) -> list[Finding]:
             signals = (Signal.NO_POD_CIDR,)
             findings.append(Finding(Status.WARN, message, ref, evidence, signals=signals))
         for cidr in cidrs:
-            finding = _node_route(scope, split.table, node, instance, cidr, by_cidr.get(cidr))
+            table, route = _best_route(by_cidr.get(cidr, []), instance)
+            finding = _node_route(scope, table or tables, node, instance, cidr, route)
             if finding is not None:
                 findings.append(finding)
     return findings
 
 
+def _best_route(
+    candidates: list[tuple[RouteTable, Route]], instance: str
+) -> tuple[str | None, Route | None]:
+    """The live route to the node's own instance if any table has one, else the worst seen."""
+
+    def rank(item: tuple[RouteTable, Route]) -> tuple[bool, bool]:
+        route = item[1]
+        return (route.state != BLACKHOLE, not instance or route.target == instance)
+
+    if not candidates:
+        return None, None
+    table, route = max(candidates, key=rank)
+    return table.id, route
+
+
 def _node_route(
-    scope: RouteScope, table: RouteTable, node: Node, instance: str, cidr: str, route: Route | None
+    scope: RouteScope, table: str, node: Node, instance: str, cidr: str, route: Route | None
 ) -> Finding | None:
     ref = ObjectRef("Node", node.name)
     unavailable = node.condition("NetworkUnavailable")
     evidence: dict[str, JSON] = {
-        "route_table": table.id,
+        "route_table": table,
         "pod_cidr": cidr,
         "instance": instance,
         "network_unavailable": (
@@ -262,7 +282,7 @@ def _node_route(
     no_route = (Signal.NO_ROUTE_CREATED,)
     if route is None:
         evidence["problem"] = "missing-route"
-        message = f"no route for its podCIDR {cidr} in {table.id}"
+        message = f"no route for its podCIDR {cidr} in {table}"
         return Finding(Status.FAIL, message, ref, evidence, signals=no_route)
     if route.state == BLACKHOLE:
         evidence |= {"problem": "blackhole", "route_target": route.target}

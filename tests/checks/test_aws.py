@@ -431,6 +431,63 @@ def test_two_tables_tagged_for_the_cluster_fail_like_the_route_controller(tmp_pa
     )
 
 
+def test_two_tables_blackholes_and_unrouted_nodes_are_all_reported(tmp_path: Path) -> None:
+    # A table copied by hand for the cluster, a blackhole left by a terminated node and two
+    # nodes the route controller has not routed: one report names every defect.
+    gone = "i-0d4c1e7b9a3f52e68"
+    cluster = replace(
+        ab.KubenetCluster(workers=5, nodes_max=8, routed=4),
+        extra_routes=[ab.instance_route("100.96.200.0/24", gone, "blackhole")],
+    )
+    second = ab.route_table(
+        "rtb-0c1d2e3f4a5b6c7d8",
+        cluster.vpc,
+        [
+            ab.local_route("172.20.0.0/16"),
+            ab.instance_route(cluster.pod_cidr(1), cluster.instance_id(1)),
+        ],
+        {"KubernetesCluster": NAME, "Name": "copied-by-hand"},
+    )
+    tables = cluster.route_tables()
+    tables["RouteTables"].append(second)
+    tags = ab.kops_tags(NAME, "nodes-us-east-1a", "node")
+    aws = {ROUTES_FILE: tables, **with_instances(cluster, terminated(cluster, gone, tags))}
+    result = health(snap(tmp_path, cluster, aws=aws))
+    assert pairs(result) == {
+        (f"RouteTable/{RTB}", Status.FAIL),
+        ("RouteTable/rtb-0c1d2e3f4a5b6c7d8", Status.FAIL),
+        (f"Route/{RTB}/100.96.200.0/24", Status.FAIL),
+        (f"Node/{cluster.instance_id(4)}", Status.FAIL),
+        (f"Node/{cluster.instance_id(5)}", Status.FAIL),
+    }
+    unrouted = next(
+        f for f in result.findings if f.object == ObjectRef("Node", cluster.instance_id(4))
+    )
+    assert unrouted.message == (
+        f"no route for its podCIDR 100.96.4.0/24 in {RTB}, rtb-0c1d2e3f4a5b6c7d8"
+    )
+    assert result.summary == (
+        f"{RTB}, rtb-0c1d2e3f4a5b6c7d8: 2 route tables tagged for the cluster (the route"
+        " controller needs one), 1 blackhole route(s), 2 node(s) without a route"
+    )
+
+
+def test_a_node_routed_in_only_one_of_two_tables_is_not_reported_missing(tmp_path: Path) -> None:
+    second = ab.route_table(
+        "rtb-0c1d2e3f4a5b6c7d8",
+        SMALL.vpc,
+        [ab.local_route("172.20.0.0/16")],
+        {"KubernetesCluster": NAME},
+    )
+    tables = SMALL.route_tables()
+    tables["RouteTables"].append(second)
+    result = health(snap(tmp_path, SMALL, aws={ROUTES_FILE: tables}))
+    assert {obj for obj, _ in pairs(result)} == {
+        f"RouteTable/{RTB}",
+        "RouteTable/rtb-0c1d2e3f4a5b6c7d8",
+    }
+
+
 def test_no_table_tagged_for_the_cluster_fails_and_points_at_the_untagged_one(
     tmp_path: Path,
 ) -> None:
