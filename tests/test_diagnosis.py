@@ -350,3 +350,32 @@ def test_origin_case_traces_nodes_and_dns_to_the_cni() -> None:
     assert folded["node.network-ready"] is None
     # CoreDNS waits on the nodes node.network-ready and cni.node-config both name
     assert folded["dns.rollout"] in (None, "cni.node-config", "node.network-ready")
+
+
+def test_a_root_never_ranks_above_the_check_whose_answer_it_depends_on() -> None:
+    # The minikube report before issue 10: "no provider pods to judge" (fail, a signal the
+    # deployment check explains) ranked above "which provider is needed? mode unknown" (warn).
+    deployed = FakeCheck("cni.provider-deployed", frozenset({Signal.CNI_AGENT_NOT_RUNNING}))
+    results = [
+        result("cni.provider-deployed", warn(None)),
+        result("cni.provider-healthy", fail(None, Signal.CNI_AGENT_NOT_RUNNING)),
+        result("kubelet.flag", fail(None)),
+    ]
+    causes, roots = run(
+        results, [deployed, FakeCheck("cni.provider-healthy"), FakeCheck("kubelet.flag")]
+    )
+    assert causes["cni.provider-healthy"] == ()  # a warning explains no failure
+    assert roots == ["cni.provider-deployed", "cni.provider-healthy", "kubelet.flag"]
+
+
+def test_without_a_shared_signal_the_certain_failure_still_ranks_first() -> None:
+    results = [
+        result("cni.provider-deployed", warn(None)),
+        result("cni.provider-healthy", fail(None, Signal.CNI_AGENT_NOT_READY)),
+    ]
+    checks = [
+        FakeCheck("cni.provider-deployed", frozenset({Signal.CNI_AGENT_NOT_RUNNING})),
+        FakeCheck("cni.provider-healthy"),
+    ]
+    _, roots = run(results, checks)
+    assert roots == ["cni.provider-healthy", "cni.provider-deployed"]

@@ -18,6 +18,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import kube_builders as kb
+import minikube_cluster
 import network_clusters as nc
 
 KS = nc.KS
@@ -227,6 +228,18 @@ def aws_vpc_ip_exhausted(root: Path) -> None:
     )
 
 
+def minikube_bridge_healthy(root: Path) -> None:
+    minikube_cluster.write(root)
+    _readme(
+        root,
+        "A healthy minikube: Kubernetes 1.31, docker, bridge CNI, no provider pods",
+        "`kubectl cluster-info dump --output-directory` of a fresh single-node minikube. The "
+        "bridge CNI runs no pods; the node is Ready and CoreDNS got 10.244.0.2 from the node's "
+        "podCIDR. CoreDNS's start-up i/o timeouts to 10.96.0.1 and storage-provisioner's one "
+        "restart cleared before the dump. Nothing fails; no version.json, kops spec or node files.",
+    )
+
+
 def _readme(root: Path, title: str, body: str) -> None:
     (root / "README.md").write_text(f"# {title}\n\n{body}\n")
 
@@ -236,6 +249,7 @@ SCENARIOS: dict[str, Callable[[Path], None]] = {
     "kubelet-network-plugin-after-1.24": kubelet_network_plugin_after_1_24,
     "weave-upgrade-to-1.23": weave_upgrade_to_1_23,
     "aws-vpc-ip-exhausted": aws_vpc_ip_exhausted,
+    "minikube-bridge-healthy": minikube_bridge_healthy,
 }
 
 

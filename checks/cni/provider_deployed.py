@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kopscheck.knowledge.cni_provider import nodes_without_cni
+from kopscheck.knowledge.cni_provider import nodes_without_cni, working_pod_network
 from kopscheck.knowledge.networking import (
     NetworkingMode,
     expected_components,
@@ -214,6 +214,13 @@ def _unknown_mode(snapshot: Snapshot, mode: NetworkingMode | None, waiting: list
             f"{what}, no CNI provider is deployed and {len(waiting)} node(s) report no CNI config"
         )
         return Verdict(message, (Finding(Status.FAIL, message, None, evidence),))
+    works = working_pod_network(snapshot.nodes or (), snapshot.pods or ())
+    if works and not user_providers(snapshot.workloads or ()):
+        message = (
+            f"{what}, and no provider pods are needed to judge: {works}; a plugin that runs no"
+            " pods (bridge, host-local, or one installed on the hosts) serves this cluster"
+        )
+        return Verdict(message, (Finding(Status.PASS, message, None, evidence),))
     message = f"{what}: cannot tell which provider to expect; pass --networking"
     return Verdict(message, (Finding(Status.WARN, message, None, evidence),))
 

@@ -10,6 +10,7 @@ from kopscheck.knowledge.cni_provider import (
     logs_by_pod,
     network_condition,
     provider_workloads,
+    working_pod_network,
     workload_pods,
 )
 from kopscheck.knowledge.log_lines import error_lines
@@ -89,9 +90,16 @@ class ProviderHealthy:
             if mode is not None and mode.spec is not None and not mode.spec.deploys_provider:
                 message = f"{mode.name} deploys no provider pods: nothing here can be unhealthy"
                 return Verdict(message, (Finding(Status.PASS, message),))
-            message = "no CNI provider pods to judge: none is deployed (see cni.provider-deployed)"
-            finding = Finding(Status.FAIL, message, signals=(Signal.CNI_AGENT_NOT_RUNNING,))
-            return Verdict(message, (finding,))
+            unknown = mode is None or mode.spec is None
+            works = unknown and working_pod_network(snapshot.nodes or (), snapshot.pods or ())
+            if works:
+                message = f"no CNI provider pods, and none needed: {works}"
+                return Verdict(message, (Finding(Status.PASS, message),))
+            # Whether one is missing is cni.provider-deployed's answer, on the same evidence.
+            return Verdict(
+                "no CNI provider pods to judge (whether one is needed: cni.provider-deployed)",
+                not_applicable=True,
+            )
         findings: list[Finding] = []
         for item in workloads:
             findings += _workload_findings(snapshot, item)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kopscheck.knowledge.pod_health import pod_problem
+from kopscheck.knowledge.pod_health import pod_problem, recovered
 from kopscheck.knowledge.rollout import rollout_findings
 from kopscheck.knowledge.selectors import events_by_object, matches, pods_of
 from kopscheck.knowledge.signals import Signal
@@ -83,6 +83,9 @@ def _pod_findings(snapshot: Snapshot, pods: list[Pod]) -> list[Finding]:
         own = None if snapshot.events is None else events.get(pod.ref, [])
         problem = pod_problem(pod, own, nodes, snapshot.pod_logs or ())
         if problem is None:
+            note = recovered(pod, snapshot.pod_logs or ())
+            if note is not None:
+                findings.append(Finding(Status.PASS, note.message, pod.ref, note.evidence))
             continue
         findings.append(
             Finding(
@@ -139,6 +142,10 @@ def _endpoints(snapshot: Snapshot, service: Service) -> Endpoints | None:
     return next(found, Endpoints(service.namespace, service.name))
 
 
+def _recovered(finding: Finding) -> bool:
+    return finding.status is Status.PASS and finding.message.startswith("recovered:")
+
+
 def _summary(workloads: list[Workload], findings: list[Finding]) -> str:
     rollouts = ", ".join(
         f"{w.kind} {w.namespace}/{w.name} {w.ready}/{w.desired} ready" for w in workloads
@@ -148,7 +155,12 @@ def _summary(workloads: list[Workload], findings: list[Finding]) -> str:
         endpoint = next(
             (f.message for f in findings if f.object and f.object.kind == "Service"), ""
         )
-        return f"{rollouts}" + (f"; Service kube-dns has {endpoint}" if endpoint else "")
+        notes = [f"{f.object.name} {f.message}" for f in findings if f.object and _recovered(f)]
+        return (
+            f"{rollouts}"
+            + (f"; Service kube-dns has {endpoint}" if endpoint else "")
+            + "".join(f"; {note}" for note in notes[:1])
+        )
     pods = [f for f in problems if f.object and f.object.kind == "Pod"]
     if pods:
         first = pods[0].message.split(";")[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,18 +11,28 @@ import yaml
 
 from kopscheck.model.errors import InputError
 
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),  # PowerShell 5.1's `>` and Out-File
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
 
 def read_text(path: Path, label: str) -> str:
+    """A text file as kubectl users on any system save it: UTF-8, or UTF-16 with a byte-order
+    mark (PowerShell 5.1's `>`), with LF or CRLF line endings (read as LF)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(label, exc.strerror or str(exc)) from None
-    if b"\x00" in data[:4096] and not label.endswith("kubelet.cmdline"):
+        raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
+    if encoding == "utf-8" and b"\x00" in data[:4096] and not label.endswith("kubelet.cmdline"):
         raise InputError(label, "binary data, not text")
     try:
-        return data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(label, f"not UTF-8 text (byte {exc.start})") from None
+        raise InputError(label, f"not {encoding.upper()} text (byte {exc.start})") from None
+    return text.replace("\r\n", "\n")
 
 
 def read_json(path: Path, label: str) -> object:

@@ -39,6 +39,13 @@ LIST_KINDS = {
 }
 
 
+UNVERSIONED = (
+    "an unversioned dump (`Items`, `Spec`, no `kind`): kubectl of 2017 wrote the API server's"
+    " internal form, which no reader can map to v1 objects reliably; dump again with a kubectl"
+    " of 1.8 or later (any kubectl within one minor version of the cluster)"
+)
+
+
 def list_items(doc: object, source: str) -> tuple[str, list[Raw]]:
     """Validate a `kind: XList` document and return (item kind, items).
 
@@ -46,6 +53,8 @@ def list_items(doc: object, source: str) -> tuple[str, list[Raw]]:
     """
     if not isinstance(doc, Mapping):
         raise InputError(source, f"expected a Kubernetes list object, got {_type_name(doc)}")
+    if "kind" not in doc and ("Items" in doc or "ListMeta" in doc):
+        raise InputError(source, UNVERSIONED)
     kind = doc.get("kind")
     if kind != "List" and kind not in LIST_KINDS:
         raise InputError(source, f"expected a Kubernetes list, got kind {kind!r}")

@@ -16,6 +16,9 @@ Root causes, most fundamental first:
 - erroring results (the check could not be evaluated).
 Ordered fail, then warn, then error; within that by how many results each explains, directly
 or through others; then in report order (the catalog lists the fundamental layers first).
+One rule overrides the order: a root whose decisive findings carry a signal another root's
+check explains depends on that check's answer, and never ranks above it, even when the other
+only warns (provider pods judged "none deployed" after "which provider is needed?").
 """
 
 from __future__ import annotations
@@ -67,8 +70,33 @@ def diagnose(
     order = {r.check: i for i, r in enumerate(results)}
     reach = {root: _reach(root, causes) for root in roots}
     roots.sort(key=lambda root: (_ROOT_ORDER[status[root]], -len(reach[root]), order[root]))
+    roots = _answers_first(roots, {r.check: r for r in results}, explains)
     linked = [replace(r, caused_by=tuple(causes.get(r.check, ()))) for r in results]
     return linked, roots
+
+
+def _answers_first(
+    roots: list[str], results: Mapping[str, CheckResult], explains: Mapping[str, frozenset[str]]
+) -> list[str]:
+    """Move each root after the roots whose answer it depends on (see the module docstring)."""
+
+    def depends(root: str, on: str) -> bool:
+        if results[on].status not in FAILING:  # an error has no answer to depend on
+            return False
+        result = results[root]
+        signals = {s for f in result.findings if f.status is result.status for s in f.signals}
+        return bool(signals & explains.get(on, frozenset()))
+
+    ordered: list[str] = []
+    for root in roots:
+        first_dependent = next(
+            (i for i, placed in enumerate(ordered) if depends(placed, root)), len(ordered)
+        )
+        if any(depends(root, placed) for placed in ordered[first_dependent:]):
+            ordered.append(root)  # mutual: keep the severity order
+        else:
+            ordered.insert(first_dependent, root)
+    return ordered
 
 
 def symptoms_of(results: Sequence[CheckResult], root: str) -> list[tuple[CheckResult, str | None]]:

@@ -10,6 +10,7 @@ from kopscheck import __version__
 from kopscheck.checkapi.check import Check, check_doc
 from kopscheck.engine.diagnosis import diagnose
 from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.knowledge.versions import kubernetes_version
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import CheckResult, Report, Status, Target
 
@@ -97,13 +98,15 @@ def build_report(
     results = run_checks(snapshot, checks, selection)
     results, root_causes = diagnose(results, checks)
     mode = resolve_networking(snapshot)
+    version = kubernetes_version(snapshot)
     return Report(
         target=Target(
             cluster=snapshot.cluster_name,
             source=snapshot.source,
-            kubernetes_version=snapshot.version.git_version if snapshot.version else None,
+            kubernetes_version=version.text if version else None,
             networking=mode.name if mode else None,
             networking_source=mode.source if mode else None,
+            kubernetes_version_source=version.source if version else None,
         ),
         generated_at=now or datetime.now(UTC),
         results=tuple(results),

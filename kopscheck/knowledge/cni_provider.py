@@ -5,8 +5,9 @@ Shared by the cni.* and pod.* checks so they agree on which workloads are "the p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from ipaddress import ip_address, ip_network
 
 from kopscheck.knowledge.messages import classify
 from kopscheck.knowledge.networking import NetworkingMode, expected_components, user_providers
@@ -161,3 +162,48 @@ def files_by_node(
         short = key.split(".", 1)[0]
         out[aliases.get(key) or aliases.get(short) or key] = found
     return out
+
+
+def working_pod_network(nodes: Sequence[Node], pods: Iterable[Pod]) -> str | None:
+    """Proof that pods get a network without any provider pods, or None.
+
+    Every node is Ready with no NetworkUnavailable=True and no CNI-not-ready message, and every
+    pod-network pod that has an IP got it from its node's podCIDR (bridge with host-local,
+    or a plugin installed on the hosts, runs no pods of its own). At least one such pod must
+    exist: a network nobody has used proves nothing.
+    """
+    if not nodes:
+        return None
+    for node in nodes:
+        ready = node.condition("Ready")
+        unavailable = node.condition("NetworkUnavailable")
+        if ready is None or ready.status != "True" or network_condition(node) is not None:
+            return None
+        if unavailable is not None and unavailable.status == "True":
+            return None
+    by_name = {n.name: n for n in nodes}
+    placed = []
+    for pod in pods:
+        host = by_name.get(pod.node_name)
+        if pod.host_network or not pod.pod_ip or host is None:
+            continue
+        if not _inside(pod.pod_ip, host.pod_cidrs):
+            return None
+        placed.append(pod)
+    if not placed:
+        return None
+    example = placed[0]
+    cidr = ", ".join(by_name[example.node_name].pod_cidrs)
+    return (
+        f"all {len(nodes)} node(s) Ready with a working runtime network; {len(placed)} pod(s)"
+        f" got IPs from their node's podCIDR (e.g. {example.namespace}/{example.name}"
+        f" {example.pod_ip} in {cidr})"
+    )
+
+
+def _inside(ip: str, cidrs: Iterable[str]) -> bool:
+    try:
+        address = ip_address(ip)
+        return any(address in ip_network(c, strict=False) for c in cidrs)
+    except ValueError:
+        return False

@@ -80,6 +80,24 @@ def pod_problem(
     return PodProblem(message, evidence, signals, tuple(related))
 
 
+def recovered(pod: Pod, logs: Iterable[ContainerLog] = ()) -> PodProblem | None:
+    """A pod running and ready now that restarted or logged errors before: one note, not an
+    alarm (CoreDNS's i/o timeouts to the kubernetes Service while kube-proxy starts)."""
+    if pod.phase != "Running" or not pod.ready:
+        return None
+    restarts = sum(c.restart_count for c in pod.containers)
+    errors = _log_errors(pod, logs)
+    if not restarts and not errors:
+        return None
+    parts = [f"restarted {restarts} time(s)"] if restarts else []
+    if errors:
+        cause = errors[-1].rsplit('": ', 1)[-1]  # Go's `Get "URL": dial tcp ...: i/o timeout`
+        parts.append(f"logged errors ({_short(cause, 120)})")
+    evidence: dict[str, JSON] = {"restarts": restarts, "log": errors}
+    message = f"recovered: {' and '.join(parts)}; running and ready now"
+    return PodProblem(message, evidence, (), ())
+
+
 def _unscheduled(
     pod: Pod, warnings: list[Event], nodes: Mapping[str, Node], evidence: dict[str, JSON]
 ) -> PodProblem:

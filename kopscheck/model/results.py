@@ -93,6 +93,7 @@ class Target:
     kubernetes_version: str | None = None
     networking: str | None = None
     networking_source: str | None = None
+    kubernetes_version_source: str | None = None  # "API server", "kops spec", "node kubelets"
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "kubernetes_version": target.kubernetes_version,
             "networking": target.networking,
             "networking_source": target.networking_source,
+            "kubernetes_version_source": target.kubernetes_version_source,
         },
         "status": report.status.value,
         "fail_on": report.fail_on.value,

@@ -57,7 +57,10 @@ def _header(report: Report) -> Text:
     t = report.target
     text = Text("kopscheck · ", style="bold")
     text.append(f"cluster {t.cluster or '(unnamed)'} · source {t.source}")
-    details = [f"Kubernetes {t.kubernetes_version or 'version unknown'}"]
+    version = f"Kubernetes {t.kubernetes_version or 'version unknown'}"
+    if t.kubernetes_version and t.kubernetes_version_source not in (None, "API server"):
+        version += f" (from {t.kubernetes_version_source})"
+    details = [version]
     if t.networking:
         details.append(f"networking {t.networking} (from {t.networking_source})")
     else:

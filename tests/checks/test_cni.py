@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import kube_builders as kb
@@ -12,6 +13,8 @@ from kopscheck_checks.cni.node_config import NodeConfig
 from kopscheck_checks.cni.provider_deployed import ProviderDeployed
 from kopscheck_checks.cni.provider_healthy import ProviderHealthy
 
+from kopscheck.collectors.bundle import read_bundle
+from kopscheck.engine.runner import Selection, run_check
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import Status, Verdict
@@ -304,12 +307,50 @@ def test_rollout_in_progress_warns(tmp_path: Path) -> None:
     ]
 
 
-def test_nothing_deployed_in_cni_mode_fails_as_a_symptom(tmp_path: Path) -> None:
+def test_nothing_deployed_in_cni_mode_is_provider_deployeds_answer_not_this_checks(
+    tmp_path: Path,
+) -> None:
     cluster = nc.healthy("cni")
     cluster.namespaces.pop("calico-system")
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
-    assert verdict.status is Status.FAIL
-    assert verdict.findings[0].signals == (Signal.CNI_AGENT_NOT_RUNNING,)
+    snap = cluster.snapshot(tmp_path)
+    result = run_check(HEALTHY, snap, Selection())
+    assert result.status is Status.SKIP
+    assert result.summary == (
+        "no CNI provider pods to judge (whether one is needed: cni.provider-deployed)"
+    )
+    deployed = ProviderDeployed().run(snap)
+    assert deployed.status is Status.WARN  # `cni`, nothing recognised, nodes Ready: ask
+
+
+MINIKUBE = Path(__file__).parents[1] / "fixtures" / "minikube-bridge-healthy"
+
+
+def test_no_provider_pods_with_a_working_pod_network_passes_when_the_mode_is_unknown() -> None:
+    snap = read_bundle(MINIKUBE)
+    verdict = HEALTHY.run(snap)
+    assert verdict.status is Status.PASS
+    assert verdict.summary == (
+        "no CNI provider pods, and none needed: all 1 node(s) Ready with a working runtime"
+        " network; 1 pod(s) got IPs from their node's podCIDR (e.g."
+        " kube-system/coredns-6f6b679f8f-7xk8p 10.244.0.2 in 10.244.0.0/24)"
+    )
+    deployed = ProviderDeployed().run(snap)
+    assert deployed.status is Status.PASS
+    assert "a plugin that runs no pods (bridge, host-local" in deployed.summary
+
+
+def test_no_provider_pods_and_a_pod_outside_its_nodes_podcidr_is_not_proof(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "bundle"
+    shutil.copytree(MINIKUBE, root)
+    pods = root / "cluster-info" / "kube-system" / "pods.json"
+    pods.write_text(pods.read_text().replace('"10.244.0.2"', '"172.17.0.2"'))  # docker0
+    snap = read_bundle(root)
+    assert run_check(HEALTHY, snap, Selection()).status is Status.SKIP
+    deployed = ProviderDeployed().run(snap)
+    assert deployed.status is Status.WARN
+    assert deployed.summary.endswith("cannot tell which provider to expect; pass --networking")
 
 
 def test_agent_on_a_node_whose_kubelet_stopped_blames_the_node(tmp_path: Path) -> None:
