@@ -153,6 +153,22 @@ def check(
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     from kopscheck.gate.durations import parse_duration
+    from kopscheck.gate.flag_checks import GivenFlags, check_networking, ignored_flags
+
+    check_networking(networking)
+    given = GivenFlags(
+        tuple(bundle or ()),
+        dump,
+        tuple(context or ()),
+        all_contexts,
+        kubeconfig,
+        state_store,
+        region,
+        profile,
+        wait,
+    )
+    for warning in ignored_flags(given, os.environ):
+        stderr.print(f"kopscheck: warning: {warning}", markup=False)
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run

@@ -144,6 +144,14 @@ def _load_kubeconfig(
     )
     if not chosen:
         raise InputError(label, "no current-context set; give --context")
+    known = [
+        str(c["name"]) for d in docs for c in d.get("contexts") or () if isinstance(c, Mapping)
+    ]
+    if chosen not in known:
+        listed = ", ".join(dict.fromkeys(known)) or "none"
+        raise InputError(
+            label, f"context {chosen!r} is not in the kubeconfig; its contexts: {listed}"
+        )
     try:
         config.load_kube_config(  # type: ignore[no-untyped-call]
             config_file=label, context=chosen, client_configuration=cfg, persist_config=False

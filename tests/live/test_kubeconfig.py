@@ -88,7 +88,7 @@ def test_live_run_through_kubeconfig_env(
     [
         pytest.param(
             ["--context", "nope"],
-            "Expected object with name nope in",
+            "context 'nope' is not in the kubeconfig; its contexts: calico-demo.k8s.local",
             id="unknown-context",
         ),
         pytest.param(
