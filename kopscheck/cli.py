@@ -159,16 +159,12 @@ def check(
     given = GivenFlags(
         tuple(bundle or ()),
         dump,
-        tuple(context or ()),
-        all_contexts,
         kubeconfig,
         state_store,
         region,
         profile,
         wait,
     )
-    for warning in ignored_flags(given, os.environ):
-        stderr.print(f"kopscheck: warning: {warning}", markup=False)
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run
@@ -204,6 +200,7 @@ def check(
         wait,
         interval,
         count,
+        tuple(ignored_flags(given, os.environ)),
     )
     raise typer.Exit(execute(request))
 

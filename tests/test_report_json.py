@@ -40,6 +40,7 @@ def test_failing_report_names_objects_evidence_and_causes(
         "kubernetes_version": "v1.32.4",
         "networking": "cni",
         "networking_source": "kops spec",
+        "kubernetes_version_source": "API server",
     }
     results = {r["check"]: r for r in doc["results"]}
     nodes = results["node.network-ready"]

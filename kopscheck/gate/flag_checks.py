@@ -31,8 +31,6 @@ class GivenFlags:
 
     bundles: tuple[Path, ...] = ()
     dump: Path | None = None
-    contexts: tuple[str, ...] = ()
-    all_contexts: bool = False
     kubeconfig: Path | None = None
     state_store: str | None = None
     region: str | None = None
@@ -46,9 +44,7 @@ def ignored_flags(given: GivenFlags, environ: Mapping[str, str]) -> list[str]:
     offline = given.bundles or given.dump is not None
     if offline:
         source = "--bundle" if given.bundles else "--dump"
-        live_only = {
-            "--context": bool(given.contexts),
-            "--all-contexts": given.all_contexts,
+        live_only = {  # --context with --bundle is an error of its own (two kinds of source)
             "--kubeconfig": given.kubeconfig is not None,
             # KOPS_STATE_STORE set in the shell is not a flag the user typed for this run
             "--state-store": given.state_store is not None

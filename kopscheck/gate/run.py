@@ -48,6 +48,7 @@ class CheckRequest:
     wait: str | None = None
     interval: str | None = None
     count: int | None = None
+    warnings: tuple[str, ...] = ()  # flags the source ignores, said once the request is valid
 
 
 def execute(request: CheckRequest) -> int:
@@ -74,6 +75,8 @@ def execute(request: CheckRequest) -> int:
         report = build_report(snapshot, checks, request.selection, fail_on=request.fail_on)
         return apply_baseline(report, known, checks) if known is not None else report
 
+    for warning in request.warnings:
+        stderr.print(f"kopscheck: warning: {warning}", markup=False)
     if fleet:
         return _run_fleet(request, targets, evaluate, checks)
     if policy is not None:
