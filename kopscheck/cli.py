@@ -39,7 +39,16 @@ OutFileOpt = Annotated[
     Path | None, typer.Option("--out", help="Write the report here, not stdout.")
 ]
 FailOnOpt = Annotated[
-    str, typer.Option("--fail-on", help="Lowest status that makes the exit code 1: fail or warn.")
+    str,
+    typer.Option(
+        "--fail-on",
+        metavar="fail|warn|skip",
+        help="Lowest status that makes the exit code 1; skip: also a check that could not"
+        " decide for want of facts.",
+    ),
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Same as --fail-on skip: the gate must see every fact.")
 ]
 IdsOpt = Annotated[
     list[str] | None, typer.Option(help="Check ids or families, comma-separated or repeated.")
@@ -65,9 +74,11 @@ def _split(values: list[str] | None) -> frozenset[str]:
     return frozenset(v.strip() for value in values or () for v in value.split(",") if v.strip())
 
 
-def _fail_on(value: str) -> Status:
-    if value not in (Status.FAIL, Status.WARN):
-        raise InputError("--fail-on", f"must be 'fail' or 'warn', not {value!r}")
+def _fail_on(value: str, strict: bool = False) -> Status:
+    if strict:
+        return Status.SKIP
+    if value not in (Status.FAIL, Status.WARN, Status.SKIP):
+        raise InputError("--fail-on", f"must be 'fail', 'warn' or 'skip', not {value!r}")
     return Status(value)
 
 
@@ -128,6 +139,7 @@ def check(
     select: IdsOpt = None,
     skip: IdsOpt = None,
     fail_on: FailOnOpt = "fail",
+    strict: StrictOpt = False,
     output: OutputOpt = "table",
     out: OutFileOpt = None,
     all_contexts: Annotated[
@@ -192,7 +204,7 @@ def check(
         tuple(context or ()),
         all_contexts,
         Selection(select=_split(select), skip=_split(skip)),
-        _fail_on(fail_on),
+        _fail_on(fail_on, strict),
         output,
         out,
         baseline,

@@ -88,3 +88,104 @@ def test_a_state_store_from_the_environment_is_not_warned_about(
     outcome = run_cli("check", "--bundle", HEALTHY, "-o", "json")
     assert outcome.code == 0
     assert "warning" not in outcome.stderr
+
+
+MINIKUBE = Path(__file__).parent / "fixtures" / "minikube-bridge-healthy"
+
+
+@pytest.mark.parametrize("flags", [["--fail-on", "skip"], ["--strict"]])
+def test_fail_on_skip_fails_a_check_that_could_not_decide(
+    run_cli: Callable[..., CliOutcome], flags: list[str]
+) -> None:
+    outcome = run_cli("check", "--bundle", str(MINIKUBE), *flags, "-o", "json")
+    assert outcome.code == 1
+    doc = json.loads(outcome.stdout)
+    assert doc["fail_on"] == "skip"
+    missing = {r["check"] for r in doc["results"] if r["skip_reason"] == "facts-missing"}
+    assert missing == {
+        "kops.networking-supported",
+        "pod.node-logs",
+        "aws.route-table-capacity",
+        "aws.route-table-health",
+    }
+
+
+def test_fail_on_skip_ignores_deselected_and_not_applicable_checks(
+    run_cli: Callable[..., CliOutcome],
+) -> None:
+    # the healthy calico demo: AWS route checks do not apply, the others are deselected
+    outcome = run_cli("check", "--bundle", HEALTHY, "--strict", "--skip", "pod", "-o", "json")
+    doc = json.loads(outcome.stdout)
+    reasons = {r["check"]: r["skip_reason"] for r in doc["results"] if r["status"] == "skip"}
+    assert reasons == {
+        "pod.sandbox-errors": "deselected",
+        "pod.node-logs": "deselected",
+        "aws.route-table-capacity": "not-applicable",
+        "aws.route-table-health": "not-applicable",
+    }
+    assert outcome.code == 0, outcome.stderr
+
+
+def test_unknown_fail_on_lists_the_three_levels(run_cli: Callable[..., CliOutcome]) -> None:
+    outcome = run_cli("check", "--bundle", HEALTHY, "--fail-on", "error")
+    assert (outcome.code, outcome.stderr) == (
+        2,
+        "kopscheck: error: --fail-on: must be 'fail', 'warn' or 'skip', not 'error'\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        pytest.param(lambda d: None, "; the directory is empty", id="empty"),
+        pytest.param(
+            lambda d: (d / "screenshot.png").write_bytes(b"\x89PNG"),
+            "; it holds screenshot.png",
+            id="unrecognised",
+        ),
+    ],
+)
+def test_a_bundle_with_nothing_to_read_is_one_line_and_a_json_note(
+    run_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+    make: Callable[[Path], object],
+    says: str,
+) -> None:
+    bundle = tmp_path / "support"
+    bundle.mkdir()
+    make(bundle)
+    reason = (
+        f"{bundle}: not a kopscheck bundle: expected cluster-info/ (kubectl cluster-info dump"
+        f" --output-directory), kops/, aws/ or nodes/{says}"
+    )
+    outcome = run_cli("check", "--bundle", str(bundle), "-o", "json")
+    assert outcome.code == 3
+    doc = json.loads(outcome.stdout)
+    assert (doc["status"], doc["notes"]) == ("error", [reason])
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        pytest.param(
+            lambda p: p.mkdir(parents=True), "exists but is not a regular file", id="a-directory"
+        ),
+        pytest.param(
+            lambda p: p.symlink_to(p.parent / "gone.json"),
+            "a broken symbolic link, not a readable file",
+            id="broken-symlink",
+        ),
+    ],
+)
+def test_a_file_that_exists_but_cannot_be_read_is_an_error_not_missing(
+    run_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+    make: Callable[[Path], object],
+    says: str,
+) -> None:
+    bundle = tmp_path / "support"
+    (bundle / "cluster-info").mkdir(parents=True)
+    make(bundle / "cluster-info" / "nodes.json")
+    outcome = run_cli("check", "--bundle", str(bundle))
+    assert (outcome.code, outcome.stdout) == (2, "")
+    assert outcome.stderr == f"kopscheck: error: support/cluster-info/nodes.json: {says}\n"

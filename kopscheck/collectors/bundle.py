@@ -69,7 +69,41 @@ def read_bundle(root: Path, source: str = "bundle", networking: str | None = Non
         cluster_name=kops.name if kops else None,
         networking_override=networking,
         missing=missing,
+        notes=(_nothing_found(root),) if len(missing) == len(Fact) else (),
         **fields,
+    )
+
+
+def _file(root: Path, path: Path) -> bool:
+    """Whether an expected input file is there; one that exists but cannot be read as a file
+    is an input error, never a missing fact."""
+    if path.is_file():
+        return True
+    if path.is_symlink() and not path.exists():
+        raise InputError(_label(root, path), "a broken symbolic link, not a readable file")
+    if path.exists():
+        raise InputError(_label(root, path), "exists but is not a regular file")
+    return False
+
+
+def _dirs(root: Path, path: Path) -> list[Path]:
+    try:
+        return sorted(p for p in path.iterdir() if p.is_dir())
+    except OSError as exc:
+        raise InputError(_label(root, path), f"cannot read: {exc.strerror or exc}") from None
+
+
+def _nothing_found(root: Path) -> str:
+    """Why a bundle gave no fact at all: one line naming the directory and what was expected."""
+    try:
+        entries = sorted(p.name + ("/" if p.is_dir() else "") for p in root.iterdir())
+    except OSError:
+        entries = []
+    found = f"; it holds {', '.join(entries[:5])}{' ...' if len(entries) > 5 else ''}"
+    return (
+        f"{root}: not a kopscheck bundle: expected cluster-info/ (kubectl cluster-info dump"
+        " --output-directory), kops/, aws/ or nodes/"
+        + (found if entries else "; the directory is empty")
     )
 
 
@@ -82,20 +116,20 @@ def _label(root: Path, path: Path) -> str:
 
 def _read_cluster_info(root: Path, info: Path, kube: KubeObjects, fields: dict[str, Any]) -> None:
     nodes = info / "nodes.json"
-    if nodes.is_file():
+    if _file(root, nodes):
         _add_list(kube, read_json(nodes, _label(root, nodes)), _label(root, nodes))
     version = info / "version.json"
-    if version.is_file():
+    if _file(root, version):
         label = _label(root, version)
         fields["version"] = ko.parse_version(read_json(version, label), label)
-    for ns_dir in sorted(p for p in info.iterdir() if p.is_dir()):
+    for ns_dir in _dirs(root, info):
         for name in NAMESPACED_FILES:
             path = ns_dir / name
-            if path.is_file():
+            if _file(root, path):
                 _add_list(kube, read_json(path, _label(root, path)), _label(root, path))
-        for pod_dir in sorted(p for p in ns_dir.iterdir() if p.is_dir()):
+        for pod_dir in _dirs(root, ns_dir):
             logs = pod_dir / "logs.txt"
-            if logs.is_file():
+            if _file(root, logs):
                 _add_logs(kube, read_text(logs, _label(root, logs)), ns_dir.name, pod_dir.name)
 
 
@@ -128,11 +162,11 @@ def container_log(namespace: str, pod: str, container: str, body: str) -> Contai
 
 def _read_kops(root: Path, fields: dict[str, Any]) -> None:
     cluster = root / "kops" / "cluster.yaml"
-    if cluster.is_file():
+    if _file(root, cluster):
         label = _label(root, cluster)
         fields["kops_cluster"] = kops_spec.parse_cluster(read_yaml_documents(cluster, label), label)
     groups = root / "kops" / "instancegroups.yaml"
-    if groups.is_file():
+    if _file(root, groups):
         label = _label(root, groups)
         docs = read_yaml_documents(groups, label)
         fields["kops_instance_groups"] = kops_spec.parse_instance_groups(docs, label)
@@ -141,7 +175,7 @@ def _read_kops(root: Path, fields: dict[str, Any]) -> None:
 def _read_aws(root: Path, fields: dict[str, Any]) -> None:
     for name, (field_name, parse) in AWS_FILES.items():
         path = root / "aws" / name
-        if path.is_file():
+        if _file(root, path):
             label = _label(root, path)
             fields[field_name] = parse(read_json(path, label), label)
 
@@ -151,7 +185,7 @@ def _read_node_files(root: Path, fields: dict[str, Any]) -> None:
     if not nodes_dir.is_dir():
         return
     found: dict[str, NodeFiles] = {}
-    for node_dir in sorted(p for p in nodes_dir.iterdir() if p.is_dir()):
+    for node_dir in _dirs(root, nodes_dir):
         found[node_dir.name] = read_node_dir(root, node_dir)
     fields["node_files"] = found
 
@@ -159,7 +193,7 @@ def _read_node_files(root: Path, fields: dict[str, Any]) -> None:
 def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
     def text(name: str) -> str | None:
         path = node_dir / name
-        return read_text(path, _label(root, path)) if path.is_file() else None
+        return read_text(path, _label(root, path)) if _file(root, path) else None
 
     cmdline = text("kubelet.cmdline")
     kubelet_log = text("kubelet.log")
@@ -177,7 +211,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         cni_configs=cni,
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
         configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
-        if configz.is_file()
+        if _file(root, configz)
         else None,
     )
 
@@ -185,7 +219,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
 def _observed_at(root: Path) -> datetime | None:
     """`date -u +%Y-%m-%dT%H:%M:%SZ > DIR/observed-at.txt`: when the bundle was collected."""
     path = root / OBSERVED_AT
-    if not path.is_file():
+    if not _file(root, path):
         return None
     label = _label(root, path)
     stamp = ko.parse_time(read_text(path, label).strip())

@@ -12,7 +12,7 @@ from kopscheck.engine.diagnosis import diagnose
 from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.versions import kubernetes_version
 from kopscheck.model.facts import Snapshot
-from kopscheck.model.results import CheckResult, Report, Status, Target
+from kopscheck.model.results import CheckResult, Report, SkipReason, Status, Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +48,30 @@ def run_check(check: Check, snapshot: Snapshot, selection: Selection) -> CheckRe
         )
 
     if not selection.chosen(check):
-        return result(Status.SKIP, "not selected (--select/--skip)")
+        return result(
+            Status.SKIP, "not selected (--select/--skip)", skip_reason=SkipReason.DESELECTED
+        )
     missing = [fact for fact in sorted(check.needs) if not snapshot.has(fact)]
     if missing:
         reasons = "; ".join(snapshot.why_missing(fact) for fact in missing)
         out_of_scope = _out_of_scope(check, snapshot)
         if out_of_scope:  # what was not collected would not have mattered
-            return result(Status.SKIP, f"{out_of_scope} ({reasons})")
-        failed = any(fact in snapshot.failed for fact in missing)
-        return result(Status.ERROR if failed else Status.SKIP, f"cannot decide: {reasons}")
+            return result(
+                Status.SKIP, f"{out_of_scope} ({reasons})", skip_reason=SkipReason.NOT_APPLICABLE
+            )
+        if any(fact in snapshot.failed for fact in missing):
+            return result(Status.ERROR, f"cannot decide: {reasons}")
+        return result(
+            Status.SKIP, f"cannot decide: {reasons}", skip_reason=SkipReason.FACTS_MISSING
+        )
     try:
         verdict = check.run(snapshot)
     except Exception as exc:  # a broken check must not end the run
         return result(Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}")
     status = verdict.status
-    if status is Status.SKIP:  # the check itself says it does not apply
-        return result(Status.SKIP, verdict.summary)
+    if status is Status.SKIP:  # the check itself says it does not apply, or cannot decide
+        why = SkipReason.NOT_APPLICABLE if verdict.not_applicable else SkipReason.FACTS_MISSING
+        return result(Status.SKIP, verdict.summary, skip_reason=why)
     remediation = verdict.remediation or (doc.fix if status is not Status.PASS else None)
     return result(status, verdict.summary, findings=verdict.findings, remediation=remediation)
 
@@ -113,4 +121,5 @@ def build_report(
         root_causes=tuple(root_causes),
         fail_on=fail_on,
         tool_version=__version__,
+        notes=snapshot.notes,
     )

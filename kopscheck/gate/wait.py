@@ -23,7 +23,7 @@ from rich.live import Live
 from rich.text import Text
 
 from kopscheck.gate.durations import format_duration
-from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.gate.exitcodes import ExitCode, at_fail_on, exit_code
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import CheckResult, Report, Status
@@ -83,8 +83,7 @@ class WaitOutcome:
 
 def still_failing(report: Report) -> list[CheckResult]:
     """The results that keep the gate closed: at or above --fail-on, or errors."""
-    gate = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.fail_on is Status.WARN else set())
-    return [r for r in report.results if r.status in gate]
+    return [r for r in report.results if r.status is Status.ERROR or at_fail_on(r, report.fail_on)]
 
 
 def wait_for_health(

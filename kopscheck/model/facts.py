@@ -336,6 +336,8 @@ class Snapshot:
     # (forbidden, not served, not in the bundle): checks that need them end in `error`, not
     # `skip`, so a scan that could not look never exits 0.
     failed: frozenset[Fact] = frozenset()
+    # What the collector wants a reader of the report to know (an unrecognised bundle).
+    notes: tuple[str, ...] = ()
 
     def has(self, fact: Fact) -> bool:
         return getattr(self, fact.value.replace("-", "_")) is not None

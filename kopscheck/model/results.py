@@ -26,6 +26,14 @@ class Status(StrEnum):
 _RANK = {Status.SKIP: 0, Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status.FAIL: 3}
 
 
+class SkipReason(StrEnum):
+    """Why a result is `skip`: `--fail-on skip` gates on missing facts only."""
+
+    DESELECTED = "deselected"  # --select/--skip left it out
+    NOT_APPLICABLE = "not-applicable"  # the check does not apply to this cluster
+    FACTS_MISSING = "facts-missing"  # what it needs was not collected
+
+
 def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
     return max(statuses, key=lambda s: s.rank, default=default)
 
@@ -78,6 +86,7 @@ class CheckResult:
     remediation: str | None = None
     caused_by: tuple[str, ...] = ()
     step: str = ""
+    skip_reason: SkipReason | None = None
     # Problem findings a baseline marks as known: listed, but not counted for the status.
     suppressed: tuple[Finding, ...] = ()
 

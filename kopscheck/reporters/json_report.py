@@ -39,6 +39,7 @@ def result_to_dict(result: CheckResult) -> dict[str, Any]:
         "remediation": result.remediation,
         "caused_by": list(result.caused_by),
         "step": result.step or None,
+        "skip_reason": result.skip_reason.value if result.skip_reason else None,
         "suppressed": [finding_to_dict(f) for f in result.suppressed],
     }
 
