@@ -47,6 +47,9 @@ FailOnOpt = Annotated[
         " decide for want of facts.",
     ),
 ]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress or info lines on stderr.")
+]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Same as --fail-on skip: the gate must see every fact.")
 ]
@@ -140,6 +143,7 @@ def check(
     skip: IdsOpt = None,
     fail_on: FailOnOpt = "fail",
     strict: StrictOpt = False,
+    quiet: QuietOpt = False,
     output: OutputOpt = "table",
     out: OutFileOpt = None,
     all_contexts: Annotated[
@@ -213,6 +217,7 @@ def check(
         interval,
         count,
         tuple(ignored_flags(given, os.environ)),
+        quiet,
     )
     raise typer.Exit(execute(request))
 

@@ -49,6 +49,7 @@ class CheckRequest:
     interval: str | None = None
     count: int | None = None
     warnings: tuple[str, ...] = ()  # flags the source ignores, said once the request is valid
+    quiet: bool = False  # -q: no progress or info lines on stderr (warnings and errors stay)
 
 
 def execute(request: CheckRequest) -> int:
@@ -82,12 +83,28 @@ def execute(request: CheckRequest) -> int:
     if policy is not None:
         report, code = wait_for_report(targets[0], evaluate, policy)
     else:
-        report = evaluate(targets[0].collect())
+        report = evaluate(collect_with_progress(targets[0], request))
         if request.write_baseline:
             report = _record([report], request.write_baseline, checks)[0]
         code = exit_code(report)
     _emit(partial(get_reporter(request.output).write, report), request)
     return int(code)
+
+
+def collect_with_progress(target: ClusterTarget, request: CheckRequest) -> Snapshot:
+    """Collect one cluster with a status line on stderr while it is read; only on a terminal
+    and without -q, so logs and pipes never see spinner frames."""
+    if request.quiet or not stderr.is_terminal:
+        return target.collect()
+    opts = request.options
+    if request.bundles:
+        what = f"reading bundle {target.name}"
+    elif opts.dump is not None:
+        what = f"reading dump {opts.dump}"
+    else:
+        what = f"listing {target.name}: nodes, pods, workloads, events, logs"
+    with stderr.status(f"kopscheck: {what} ...", spinner="dots"):
+        return target.collect()
 
 
 def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
@@ -175,6 +192,8 @@ def _run_fleet(
     from kopscheck.reporters.fleet import write_fleet
 
     def progress(outcome: ClusterOutcome) -> None:
+        if request.quiet:
+            return
         detail = f" ({outcome.error})" if outcome.error else ""
         stderr.print(
             f"kopscheck: cluster {outcome.name}: {outcome.status.value}{detail}", markup=False
@@ -208,4 +227,5 @@ def _emit(write: Callable[[TextIO], None], request: CheckRequest) -> None:
             write(handle)
     except OSError as exc:
         raise InputError(str(request.out), f"cannot write report: {exc.strerror or exc}") from None
-    stderr.print(f"kopscheck: wrote {request.output} report to {request.out}")
+    if not request.quiet:
+        stderr.print(f"kopscheck: wrote {request.output} report to {request.out}")
