@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from kopscheck import __version__
 from kopscheck.checkapi.check import Check, check_doc
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.engine.diagnosis import diagnose
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import CheckResult, Report, Status, Target
 
@@ -96,7 +96,7 @@ def build_report(
 ) -> Report:
     results = run_checks(snapshot, checks, selection)
     results, root_causes = diagnose(results, checks)
-    mode = resolve_networking(snapshot)
+    mode = CheckContext(snapshot).networking
     return Report(
         target=Target(
             cluster=snapshot.cluster_name,
