@@ -13,15 +13,15 @@ from rich.console import Console
 
 from kopscheck import demo as demo_data
 from kopscheck.checkapi.check import check_doc
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import find_check, load_checks
 from kopscheck.engine.runner import Selection, build_report
-from kopscheck.gate.exitcodes import ExitCode, exit_code
 from kopscheck.gate.run import CheckRequest, execute
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.errors import InputError, KopscheckError
+from kopscheck.model.exitcodes import ExitCode, exit_code
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import Report, Status
-from kopscheck.reporters import OutputFormat, get_reporter
+from kopscheck.reporters import Document, formats, get_reporter
 
 app = typer.Typer(
     name="kopscheck",
@@ -33,7 +33,11 @@ app = typer.Typer(
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 OutputOpt = Annotated[
-    str, typer.Option("--output", "-o", help="table, json, junit, markdown or a plugin's name.")
+    str,
+    typer.Option("--output", "-o", help=f"{', '.join(formats())}, or a reporter plugin's name."),
+]
+DiffOutputOpt = Annotated[
+    str, typer.Option("--output", "-o", help=f"{', '.join(formats(Document.DIFF))}.")
 ]
 OutFileOpt = Annotated[
     Path | None, typer.Option("--out", help="Write the report here, not stdout.")
@@ -280,7 +284,9 @@ def demo(
 
 
 @app.command("checks")
-def list_checks(output: OutputOpt = "table") -> None:
+def list_checks(
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
+) -> None:
     """List the check catalog: id, title, family, the facts each needs."""
     import json
 
@@ -295,10 +301,10 @@ def list_checks(output: OutputOpt = "table") -> None:
         }
         for c in checks
     ]
-    if output == OutputFormat.JSON:
+    if output == "json":
         typer.echo(json.dumps(rows, indent=2))
         return
-    if output != OutputFormat.TABLE:
+    if output != "table":
         raise InputError("--output", "checks prints table or json")
     from rich.table import Table
 
@@ -336,7 +342,7 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
 def diff_reports(
     old: Annotated[Path, typer.Argument(help="The earlier JSON report (--output json).")],
     new: Annotated[Path, typer.Argument(help="The later JSON report.")],
-    output: OutputOpt = "table",
+    output: DiffOutputOpt = "table",
 ) -> None:
     """What changed between two JSON reports; exit 1 if anything got worse."""
     from kopscheck.gate.report_diff import run_diff

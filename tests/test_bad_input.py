@@ -139,7 +139,7 @@ def test_empty_bundle_is_never_reported_healthy(
     ("args", "needle"),
     [
         pytest.param(
-            ("--fail-on", "maybe"), "--fail-on: must be 'fail' or 'warn'", id="bad-fail-on"
+            ("--fail-on", "maybe"), "--fail-on: must be 'fail', 'warn' or 'skip'", id="bad-fail-on"
         ),
         pytest.param(
             ("--select", "dns.nope"), "unknown check id or family: dns.nope", id="unknown-check"

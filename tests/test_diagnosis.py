@@ -16,12 +16,12 @@ from fake_checks import CniNotInitialised
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.engine.diagnosis import diagnose, symptoms_of
+from kopscheck.engine.diagnosis import diagnose
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import Fact, ObjectRef, Snapshot
-from kopscheck.model.results import CheckResult, Finding, Status, Verdict
+from kopscheck.model.results import CheckResult, Finding, Status, Verdict, symptoms_of
 
 NODE_A = ObjectRef("Node", "i-0a1b2c3d4e5f60002")
 NODE_B = ObjectRef("Node", "i-0a1b2c3d4e5f60004")

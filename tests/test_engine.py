@@ -8,7 +8,7 @@ import kube_builders as kb
 from snapshots import snapshot
 
 from kopscheck.engine.runner import Selection, build_report
-from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.model.exitcodes import ExitCode, exit_code
 from kopscheck.model.facts import Fact, Snapshot
 from kopscheck.model.results import Finding, Status, Verdict
 

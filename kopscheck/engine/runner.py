@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 from kopscheck import __version__
 from kopscheck.checkapi.check import Check, check_doc
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.engine.diagnosis import diagnose
-from kopscheck.knowledge.networking import resolve_networking
-from kopscheck.knowledge.versions import kubernetes_version
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import CheckResult, Report, SkipReason, Status, Target
 
@@ -105,8 +104,9 @@ def build_report(
 ) -> Report:
     results = run_checks(snapshot, checks, selection)
     results, root_causes = diagnose(results, checks)
-    mode = resolve_networking(snapshot)
-    version = kubernetes_version(snapshot)
+    context = CheckContext(snapshot)
+    mode = context.networking
+    version = context.kubernetes_version
     return Report(
         target=Target(
             cluster=snapshot.cluster_name,

@@ -12,61 +12,21 @@ appeared, or a cluster could no longer be scanned.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kopscheck.gate.baseline import fingerprint
-from kopscheck.gate.exitcodes import ExitCode
+from kopscheck.model.diff import CheckChange, ClusterDiff, DiffReport, FindingRef, rank
 from kopscheck.model.errors import InputError
+from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
+from kopscheck.reporters import Document, get_reporter
 
 REPORT_SCHEMA = "kopscheck/report/v1"
 FLEET_SCHEMA = "kopscheck/fleet/v1"
-SCHEMA = "kopscheck/diff/v1"
 PROBLEMS = (Status.WARN.value, Status.FAIL.value)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckChange:
-    check: str
-    old: str | None  # None: the check is not in that report
-    new: str | None
-    change: str  # worse | better | changed | added | removed
-
-
-@dataclass(frozen=True, slots=True)
-class FindingRef:
-    check: str
-    object: str
-    message: str
-    status: str
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.check, self.object, fingerprint(self.check, self.message))
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterDiff:
-    name: str
-    old_status: str | None  # None: the cluster is not in that report
-    new_status: str | None
-    checks: tuple[CheckChange, ...]
-    new_findings: tuple[FindingRef, ...]
-    resolved_findings: tuple[FindingRef, ...]
-
-    @property
-    def worse(self) -> bool:
-        if self.new_status is None:
-            return False
-        gone_bad = self.old_status is not None and _rank(self.new_status) > _rank(self.old_status)
-        return gone_bad or bool(self.new_findings) or any(c.change == "worse" for c in self.checks)
-
-
-def _rank(status: str | None) -> int:
-    return Status(status).rank if status in tuple(Status) else 0
 
 
 def load_reports(path: Path) -> tuple[str, dict[str, dict[str, Any] | None]]:
@@ -140,8 +100,8 @@ def diff_reports(
             checks.append(
                 CheckChange(check, old_results.get(check), new_results.get(check), change)
             )
-    old_found = {f.key: f for f in _findings(old)}
-    new_found = {f.key: f for f in _findings(new)}
+    old_found = {_key(f): f for f in _findings(old)}
+    new_found = {_key(f): f for f in _findings(new)}
     return ClusterDiff(
         name,
         _status(old) if in_old else None,
@@ -150,6 +110,10 @@ def diff_reports(
         tuple(f for k, f in new_found.items() if k not in old_found),
         tuple(f for k, f in old_found.items() if k not in new_found),
     )
+
+
+def _key(finding: FindingRef) -> tuple[str, str, str]:
+    return (finding.check, finding.object, fingerprint(finding.check, finding.message))
 
 
 def _status(doc: Mapping[str, Any] | None) -> str:
@@ -164,11 +128,11 @@ def _change(old: str | None, new: str | None) -> str | None:
     if old == new:
         return None
     if old is None:
-        return "worse" if _rank(new) > 0 else "added"
+        return "worse" if rank(new) > 0 else "added"
     if new is None:
         return "removed"
-    if _rank(new) != _rank(old):
-        return "worse" if _rank(new) > _rank(old) else "better"
+    if rank(new) != rank(old):
+        return "worse" if rank(new) > rank(old) else "better"
     return "changed"
 
 
@@ -194,50 +158,10 @@ def _object(ref: Any) -> str:
     return f"{ref.get('kind', '')}/{scope}{ref.get('name', '')}"
 
 
-def diff_to_dict(old: Path, new: Path, diffs: list[ClusterDiff]) -> dict[str, Any]:
-    def finding(f: FindingRef) -> dict[str, Any]:
-        return {
-            "check": f.check,
-            "object": f.object or None,
-            "status": f.status,
-            "message": f.message,
-        }
-
-    return {
-        "schema": SCHEMA,
-        "old": str(old),
-        "new": str(new),
-        "worse": any(d.worse for d in diffs),
-        "clusters": [
-            {
-                "name": d.name,
-                "old_status": d.old_status,
-                "new_status": d.new_status,
-                "worse": d.worse,
-                "checks": [
-                    {"check": c.check, "old": c.old, "new": c.new, "change": c.change}
-                    for c in d.checks
-                ],
-                "new_findings": [finding(f) for f in d.new_findings],
-                "resolved_findings": [finding(f) for f in d.resolved_findings],
-            }
-            for d in diffs
-        ],
-    }
-
-
 def run_diff(old: Path, new: Path, output: str) -> ExitCode:
-    """Print the diff (table or json) and return 1 if anything got worse, else 0."""
-    if output not in ("table", "json"):
-        raise InputError("--output", "diff prints table or json")
-    diffs = diff_files(old, new)
-    if output == "json":
-        import sys
-
-        json.dump(diff_to_dict(old, new, diffs), sys.stdout, indent=2)
-        print()
-    else:
-        from kopscheck.reporters.diff_table import print_diff
-
-        print_diff(old, new, diffs)
-    return ExitCode.UNHEALTHY if any(d.worse for d in diffs) else ExitCode.OK
+    """Render the diff in `output` and return 1 if anything got worse, else 0."""
+    reporter = get_reporter(output, Document.DIFF)
+    diff = DiffReport(str(old), str(new), tuple(diff_files(old, new)))
+    reporter.write_diff(diff, sys.stdout)
+    sys.stdout.flush()
+    return ExitCode.UNHEALTHY if diff.worse else ExitCode.OK

@@ -17,18 +17,20 @@ from typing import TextIO
 from rich.console import Console
 
 from kopscheck.checkapi.check import Check
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate import wait
 from kopscheck.gate.baseline import apply_baseline, from_reports, read_baseline, write_baseline
 from kopscheck.gate.durations import format_duration, parse_duration
-from kopscheck.gate.exitcodes import ExitCode, exit_code
-from kopscheck.gate.fleet import ClusterOutcome, ClusterTarget, fleet_exit_code, run_fleet
-from kopscheck.gate.sources import SourceOptions, collect
+from kopscheck.gate.fleet import ClusterTarget, run_fleet
+from kopscheck.gate.sources import collect
 from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.exitcodes import ExitCode, exit_code
 from kopscheck.model.facts import Snapshot
+from kopscheck.model.fleet import ClusterOutcome, fleet_exit_code
 from kopscheck.model.results import Report, Status
-from kopscheck.reporters import get_reporter
+from kopscheck.reporters import Document, get_reporter
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -152,12 +154,7 @@ def _policy(request: CheckRequest) -> wait.WaitPolicy | None:
 
 def _validate_output(output: str, fleet: bool) -> None:
     """Fail on a bad --output before doing any work."""
-    if fleet:
-        from kopscheck.reporters.fleet import check_fleet_output
-
-        check_fleet_output(output)
-    else:
-        get_reporter(output)
+    get_reporter(output, Document.FLEET if fleet else Document.REPORT)
 
 
 def wait_for_report(
@@ -189,8 +186,6 @@ def _run_fleet(
     evaluate: Callable[[Snapshot], Report],
     checks: Sequence[Check],
 ) -> int:
-    from kopscheck.reporters.fleet import write_fleet
-
     def progress(outcome: ClusterOutcome) -> None:
         if request.quiet:
             return
@@ -205,7 +200,7 @@ def _run_fleet(
         gated = iter(_record(scanned, request.write_baseline, checks))
         clusters = tuple(replace(c, report=next(gated)) if c.report else c for c in fleet.clusters)
         fleet = replace(fleet, clusters=clusters)
-    _emit(partial(write_fleet, fleet, request.output), request)
+    _emit(partial(get_reporter(request.output, Document.FLEET).write_fleet, fleet), request)
     return int(fleet_exit_code(fleet))
 
 

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Snapshot
-
-
-@dataclass(frozen=True, slots=True)
-class SourceOptions:
-    bundle: Path | None = None
-    dump: Path | None = None
-    context: str | None = None
-    kubeconfig: Path | None = None
-    cluster_name: str | None = None
-    state_store: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    networking: str | None = None
-    probe: bool = False
-    request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
-    aws: bool = True  # live: read route tables, instances, ASGs and the route quota
 
 
 def collect(options: SourceOptions) -> Snapshot:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -132,3 +132,36 @@ class Report:
 
     def result(self, check_id: str) -> CheckResult:
         return next(r for r in self.results if r.check == check_id)
+
+
+def symptoms_of(results: Sequence[CheckResult], root: str) -> list[tuple[CheckResult, str | None]]:
+    """Every result `root` explains, directly or through others, in report order.
+
+    Each comes with the cause it is reached through, or None when `root` causes it directly.
+    """
+    causes = {r.check: list(r.caused_by) for r in results}
+    reached = reach(root, causes)
+    found = []
+    for result in results:
+        if result.check not in reached:
+            continue
+        via = None if root in result.caused_by else _first_in(result.caused_by, reached)
+        found.append((result, via))
+    return found
+
+
+def _first_in(candidates: Sequence[str], pool: set[str]) -> str | None:
+    return next((c for c in candidates if c in pool), None)
+
+
+def reach(root: str, causes: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every result that `root` explains, directly or through others (never `root` itself)."""
+    seen: set[str] = set()
+    frontier = [root]
+    while frontier:
+        current = frontier.pop()
+        for symptom, its_causes in causes.items():
+            if current in its_causes and symptom not in seen:
+                seen.add(symptom)
+                frontier.append(symptom)
+    return seen - {root}

@@ -24,8 +24,8 @@ from kopscheck.collectors import live_aws
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, collect_cloud
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws, write_aws_files
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.runner import Selection, run_check
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.knowledge.routes import cluster_tables
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Fact, Snapshot
