@@ -167,7 +167,6 @@ def check(
         state_store=state_store,
         region=region,
         profile=profile,
-        networking=networking,
         probe=probe,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
@@ -192,6 +191,7 @@ def check(
         wait,
         interval,
         count,
+        networking,
     )
     raise typer.Exit(execute(request))
 

@@ -7,13 +7,15 @@ from dataclasses import replace
 import kube_builders as kb
 from snapshots import snapshot
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.model.exitcodes import ExitCode, exit_code
-from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.facts import Fact
 from kopscheck.model.results import Finding, Status, Verdict
 
 
-class Crashes:
+class Crashes(Check):
     """A check that crashes on any input.
 
     Why: to prove a broken check cannot stop the run or pass silently, whatever it looks at.
@@ -29,7 +31,7 @@ class Crashes:
     wants: frozenset[Fact] = frozenset()
     explains: frozenset[str] = frozenset()
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
         raise KeyError("status")
 
 
@@ -39,7 +41,7 @@ class NeedsRoutes(Crashes):
     id = "test.needs-routes"
     needs = frozenset({Fact.AWS_ROUTE_TABLES, Fact.NODES})
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
         return Verdict("ok")
 
 
@@ -48,7 +50,7 @@ class Warns(Crashes):
 
     id = "test.warns"
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
         return Verdict("hmm", (Finding(Status.WARN, "not sure"),))
 
 
@@ -98,8 +100,8 @@ class AwsOnly(NeedsRoutes):
 
     id = "test.aws-only"
 
-    def out_of_scope(self, snapshot: Snapshot) -> str | None:
-        return "not an AWS cluster" if snapshot.nodes else None
+    def does_not_apply(self, context: CheckContext) -> str | None:
+        return "not an AWS cluster" if context.snapshot.nodes else None
 
 
 def test_missing_facts_a_check_would_not_use_say_why_it_does_not_apply() -> None:

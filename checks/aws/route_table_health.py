@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.route_scope import (
     KUBENET,
     RouteScope,
     instance_evidence,
     mode_out_of_scope,
-    route_scope,
 )
 from kopscheck.knowledge.routes import (
     BLACKHOLE,
@@ -22,7 +23,7 @@ from kopscheck.knowledge.routes import (
     tagged_clusters,
 )
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable, Snapshot
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable
 from kopscheck.model.results import Finding, Status, Verdict
 
 LABELS = {
@@ -39,7 +40,7 @@ LABELS = {
 }
 
 
-class RouteTableHealth:
+class RouteTableHealth(Check):
     """The cluster owns one route table, unshared, with no blackhole, missing or stale routes.
 
     Why: with kubenet the cloud route controller keeps one route per node in the one route table
@@ -67,11 +68,23 @@ class RouteTableHealth:
     wants = frozenset({Fact.AWS_INSTANCES, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
     explains = frozenset({Signal.NO_ROUTE_CREATED})
 
-    def out_of_scope(self, snapshot: Snapshot) -> str | None:
-        return mode_out_of_scope(snapshot)
+    def does_not_apply(self, context: CheckContext) -> str | None:
+        snapshot = context.snapshot
+        if not (snapshot.has(Fact.AWS_ROUTE_TABLES) and snapshot.has(Fact.NODES)):
+            return mode_out_of_scope(context.networking)
+        scope = context.route_scope
+        if scope.mode not in (None, KUBENET):  # applies only to kubenet routes left behind
+            return None if _leftover_splits(scope) else scope.skip_reason()
+        if scope.cluster is None and scope.mode == KUBENET:
+            return None  # run says the cluster's table cannot be told
+        reason = scope.skip_reason()
+        if reason or scope.cluster is None:
+            return reason or "cluster unknown"
+        return None
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        scope = route_scope(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        scope = context.route_scope
         if scope.mode not in (None, KUBENET):
             return _leftovers(scope)
         if scope.cluster is None and scope.mode == KUBENET:
@@ -80,9 +93,6 @@ class RouteTableHealth:
                 " (give --name or the kops spec; or collect the nodes' instances)"
             )
             return Verdict(message, (Finding(Status.WARN, message),))
-        reason = scope.skip_reason()
-        if reason or scope.cluster is None:
-            return Verdict(reason or "cluster unknown", not_applicable=True)
         if not scope.tables:
             return _no_table(scope, snapshot.aws_route_tables or ())
         findings = _table_findings(scope)
@@ -283,13 +293,13 @@ def _node_route(
     return None
 
 
+def _leftover_splits(scope: RouteScope) -> list[TableRoutes]:
+    return [s for s in scope.splits if s.node_routes]
+
+
 def _leftovers(scope: RouteScope) -> Verdict:
-    reason = scope.skip_reason() or ""
-    leftovers = [s for s in scope.splits if s.node_routes]
-    if not leftovers:
-        return Verdict(reason, not_applicable=True)
     findings = []
-    for split in leftovers:
+    for split in _leftover_splits(scope):
         routes = [f"{r.destination} -> {r.target or r.state}" for r in split.node_routes]
         message = (
             f"{len(routes)} kubenet-style routes (pod CIDR -> instance) remain although"

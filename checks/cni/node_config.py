@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import files_by_node, network_condition
 from kopscheck.knowledge.log_lines import not_ready_lines
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import NetworkingMode, resolve_networking, user_providers
+from kopscheck.knowledge.networking import NetworkingMode, user_providers
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
 from kopscheck.model.results import Finding, Status, Verdict
@@ -14,7 +16,7 @@ from kopscheck.model.results import Finding, Status, Verdict
 CONFIG_SUFFIXES = (".conf", ".conflist", ".json")
 
 
-class NodeConfig:
+class NodeConfig(Check):
     """No node reports a missing or uninitialised CNI config.
 
     Why: the container runtime sets up every pod's network from the first config file in
@@ -40,10 +42,11 @@ class NodeConfig:
     wants = frozenset({Fact.NODE_FILES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains = frozenset({Signal.CNI_NOT_INITIALIZED})
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         expected_types = _expected_types(snapshot, mode)
-        nodes = {n.name: n for n in snapshot.nodes or ()}
+        nodes = context.nodes_by_name
         files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
             _judge(name, nodes.get(name), files.get(name), expected_types, mode)

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import nodes_without_cni
 from kopscheck.knowledge.networking import (
     NetworkingMode,
     expected_components,
-    resolve_networking,
     user_providers,
 )
 from kopscheck.knowledge.networking_modes import Component, Mode
@@ -13,7 +14,7 @@ from kopscheck.model.facts import JSON, Fact, ObjectRef, Snapshot, Workload
 from kopscheck.model.results import Finding, Status, Verdict
 
 
-class ProviderDeployed:
+class ProviderDeployed(Check):
     """The CNI provider the networking mode needs is deployed.
 
     Why: pod networking and pod IP addresses come from the CNI provider. kops deploys it as an
@@ -41,8 +42,9 @@ class ProviderDeployed:
         {Signal.CNI_NOT_INITIALIZED, Signal.CNI_AGENT_NOT_RUNNING, Signal.CNI_BINARY_MISSING}
     )
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         waiting = nodes_without_cni(snapshot.nodes or ())
         if mode is None or mode.spec is None:
             return _unknown_mode(snapshot, mode, waiting)

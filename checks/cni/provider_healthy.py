@@ -4,6 +4,8 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import (
     ProviderWorkload,
     daemonset_targets,
@@ -14,10 +16,8 @@ from kopscheck.knowledge.cni_provider import (
 )
 from kopscheck.knowledge.log_lines import error_lines
 from kopscheck.knowledge.messages import classify, first_match
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.pod_health import pod_problem
 from kopscheck.knowledge.rollout import rollout_findings
-from kopscheck.knowledge.selectors import events_by_object
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import (
     JSON,
@@ -48,7 +48,7 @@ DOWNSTREAM = frozenset(
 )
 
 
-class ProviderHealthy:
+class ProviderHealthy(Check):
     """The CNI provider's pods are rolled out, ready on every node, not restarting, and error-free.
 
     Why: the provider's node agent (calico-node, cilium, aws-node, kube-flannel-ds, kube-router,
@@ -82,8 +82,9 @@ class ProviderHealthy:
         }
     )
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         workloads = provider_workloads(snapshot, mode)
         if not workloads:
             if mode is not None and mode.spec is not None and not mode.spec.deploys_provider:
@@ -94,7 +95,7 @@ class ProviderHealthy:
             return Verdict(message, (finding,))
         findings: list[Finding] = []
         for item in workloads:
-            findings += _workload_findings(snapshot, item)
+            findings += _workload_findings(context, item)
         problems = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
         rollout = ", ".join(
             f"{w.workload.kind} {w.workload.namespace}/{w.workload.name}"
@@ -121,15 +122,16 @@ def _clean(snapshot: Snapshot, workloads: Sequence[ProviderWorkload]) -> str:
     return f"{len(pods)} pods ready, no restarts or probe failures, {read}"
 
 
-def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Finding]:
+def _workload_findings(context: CheckContext, item: ProviderWorkload) -> list[Finding]:
+    snapshot = context.snapshot
     w = item.workload
     pods = workload_pods(w, snapshot.pods or ())
     nothing = "no node matches its nodeSelector" if w.kind == "DaemonSet" else "scaled to zero"
     findings = rollout_findings(w, f"0 pods wanted: {nothing}")
     if w.kind == "DaemonSet" and snapshot.nodes is not None:
         findings += _coverage(w, pods, snapshot.nodes)
-    events = events_by_object(snapshot.events or ())
-    nodes = {n.name: n for n in snapshot.nodes or ()}
+    events = context.events_by_object
+    nodes = context.nodes_by_name
     logs = logs_by_pod(snapshot.pod_logs or ())
     for pod in pods:
         own = events.get(pod.ref, [])
@@ -171,7 +173,7 @@ def _pod_findings(
     w: Workload,
     pod: Pod,
     events: list[Event],
-    nodes: dict[str, Node],
+    nodes: Mapping[str, Node],
     logs: list[ContainerLog],
 ) -> list[Finding]:
     problem = pod_problem(pod, None if snapshot.events is None else events, nodes, logs)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.pod_health import pod_problem
 from kopscheck.knowledge.rollout import rollout_findings
-from kopscheck.knowledge.selectors import events_by_object, matches, pods_of
+from kopscheck.knowledge.selectors import matches, pods_of
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
 from kopscheck.model.results import Finding, Status, Verdict
@@ -20,7 +22,7 @@ LOOP_FIX = (
 )
 
 
-class DnsRollout:
+class DnsRollout(Check):
     """kube-dns/CoreDNS is fully rolled out and its Service has ready endpoints.
 
     Why: cluster DNS is the first workload that needs pod networking, so it is the first to
@@ -42,7 +44,8 @@ class DnsRollout:
     wants = frozenset({Fact.SERVICES, Fact.ENDPOINTS, Fact.EVENTS, Fact.NODES, Fact.POD_LOGS})
     explains: frozenset[str] = frozenset()
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         workloads = [w for w in snapshot.workloads or () if _is_dns(w)]
         if not workloads:
             return Verdict(
@@ -55,7 +58,7 @@ class DnsRollout:
             own = pods_of(workload, snapshot.pods or ())
             pods += own
             findings += _workload_findings(workload)
-            findings += _pod_findings(snapshot, own)
+            findings += _pod_findings(context, own)
         findings += _service_findings(snapshot, workloads, pods)
         summary = _summary(workloads, findings)
         if any(Signal.DNS_LOOP in f.signals for f in findings):
@@ -75,9 +78,10 @@ def _workload_findings(w: Workload) -> list[Finding]:
     return rollout_findings(w, "scaled to zero: no DNS pods wanted")
 
 
-def _pod_findings(snapshot: Snapshot, pods: list[Pod]) -> list[Finding]:
-    events = events_by_object(snapshot.events or ())
-    nodes = {n.name: n for n in snapshot.nodes or ()}
+def _pod_findings(context: CheckContext, pods: list[Pod]) -> list[Finding]:
+    snapshot = context.snapshot
+    events = context.events_by_object
+    nodes = context.nodes_by_name
     findings = []
     for pod in pods:
         own = None if snapshot.events is None else events.get(pod.ref, [])

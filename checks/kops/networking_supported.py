@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.networking import cloud_provider, spec_keys, spec_mode
 from kopscheck.knowledge.networking_modes import Mode, mode_for_alias
 from kopscheck.knowledge.versions import (
@@ -13,7 +15,7 @@ from kopscheck.model.facts import JSON, Fact, KopsCluster, ObjectRef, Snapshot
 from kopscheck.model.results import Finding, Status, Verdict
 
 
-class NetworkingSupported:
+class NetworkingSupported(Check):
     """The kops networking mode is valid for the cluster's Kubernetes and kops versions.
 
     Why: kops accepts one networking mode in spec.networking and has dropped several over time:
@@ -37,7 +39,8 @@ class NetworkingSupported:
     wants = frozenset({Fact.VERSION, Fact.WORKLOADS})
     explains: frozenset[str] = frozenset()
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         cluster = snapshot.kops_cluster
         assert cluster is not None  # guaranteed by `needs`
         ref = ObjectRef("Cluster", cluster.name or "(unnamed)")
@@ -59,7 +62,7 @@ class NetworkingSupported:
             "kops_source": kops.source if kops else None,
         }
         findings = [Finding(Status.FAIL, p, ref, evidence) for p in problems]
-        findings += _override(snapshot, mode, ref)
+        findings += _override(context.networking_flag, mode, ref)
         if problems:
             return Verdict(f"{mode.name} is not valid here: {problems[0]}", tuple(findings))
         message = _valid_message(mode, versions, kops)
@@ -131,8 +134,8 @@ def _ipv6(cluster: KopsCluster) -> bool:
     return isinstance(cidr, str) and ":" in cidr
 
 
-def _override(snapshot: Snapshot, mode: Mode, ref: ObjectRef) -> list[Finding]:
-    value = snapshot.networking_override
+def _override(value: str | None, mode: Mode, ref: ObjectRef) -> list[Finding]:
+    """The user's --networking against the spec's mode."""
     if not value:
         return []
     wanted = mode_for_alias(value)

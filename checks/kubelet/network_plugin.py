@@ -3,14 +3,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import files_by_node, network_condition
 from kopscheck.knowledge.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.networking_modes import Mode
 from kopscheck.knowledge.signals import Signal
 from kopscheck.knowledge.versions import KubeVersion, MinorVersion, kubernetes_version, parse_minor
-from kopscheck.model.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef, Snapshot
+from kopscheck.model.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef
 from kopscheck.model.results import Finding, Status, Verdict
 
 FLAG_REMOVED = (1, 24)
@@ -26,7 +27,7 @@ class Context:
     kops: KopsCluster | None
 
 
-class KubeletNetworkPlugin:
+class KubeletNetworkPlugin(Check):
     """Kubelets use the network plugin the networking mode needs.
 
     Why: before Kubernetes 1.24 the kubelet picks its pod network with `--network-plugin`: `cni`
@@ -54,12 +55,13 @@ class KubeletNetworkPlugin:
     wants = frozenset({Fact.NODE_FILES, Fact.VERSION, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
     explains = frozenset({Signal.KUBELET_NETWORK_PLUGIN})
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         ctx = Context(
             mode.spec if mode else None, kubernetes_version(snapshot), snapshot.kops_cluster
         )
-        nodes = {n.name: n for n in snapshot.nodes or ()}
+        nodes = context.nodes_by_name
         files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
             _judge(name, nodes.get(name), files.get(name), ctx) for name in sorted({*nodes, *files})

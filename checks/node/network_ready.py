@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.messages import classify
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
 from kopscheck.model.results import Finding, Status, Verdict
 
 
-class NodeNetworkReady:
+class NodeNetworkReady(Check):
     """Every node is Ready and none has NetworkUnavailable=True.
 
     Why: a node whose container runtime has no working pod network reports Ready=False
@@ -30,7 +32,8 @@ class NodeNetworkReady:
     wants: frozenset[Fact] = frozenset()
     explains = frozenset({Signal.NODE_NOT_READY, Signal.NOT_READY_TAINT})
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         nodes = snapshot.nodes or ()
         if not nodes:
             finding = Finding(Status.WARN, "the cluster reports no nodes at all")

@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import (
     agent_pods,
     files_by_node,
@@ -10,8 +12,7 @@ from kopscheck.knowledge.cni_provider import (
     provider_workloads,
 )
 from kopscheck.knowledge.log_lines import LineKind, LogLine, sandbox_lines
-from kopscheck.knowledge.networking import resolve_networking
-from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
 from kopscheck.model.results import Finding, Status, Verdict, worst
 
 LONG_LOG = 200  # lines; a log this long at kops's --v=2 shows pods coming and going
@@ -46,7 +47,7 @@ class Reading:
         return last if last is not None and last.kind is LineKind.NOT_READY else None
 
 
-class NodeLogs:
+class NodeLogs(Check):
     """Node-side logs record pod sandbox create and delete without network errors.
 
     Why: the kubelet logs every pod it is given and removes (`SyncLoop ADD`, `SyncLoop DELETE`)
@@ -73,12 +74,12 @@ class NodeLogs:
     wants = frozenset({Fact.POD_LOGS, Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains: frozenset[str] = frozenset()
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        readings = _readings(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        readings = _readings(context)
         if not readings:
             message = "no kubelet or CNI provider logs collected on any node"
             return Verdict(message, (Finding(Status.SKIP, message),))
-        nodes = {n.name: n for n in snapshot.nodes or ()}
+        nodes = context.nodes_by_name
         findings = [
             _judge(name, nodes.get(name), found) for name, found in sorted(readings.items())
         ]
@@ -98,13 +99,14 @@ class NodeLogs:
         return Verdict(f"{len(bad)} node(s): " + "; ".join(parts), tuple(findings))
 
 
-def _readings(snapshot: Snapshot) -> dict[str, list[Reading]]:
+def _readings(context: CheckContext) -> dict[str, list[Reading]]:
     """Kubelet logs and the provider agents' container logs, by node."""
+    snapshot = context.snapshot
     found: dict[str, list[Reading]] = {}
     for name, files in files_by_node(snapshot.nodes or (), snapshot.node_files).items():
         if files.kubelet_log is not None:
             found.setdefault(name, []).append(_read("kubelet log", files.kubelet_log))
-    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    agents = agent_pods(snapshot, provider_workloads(snapshot, context.networking))
     logs = logs_by_pod(snapshot.pod_logs or ())
     for node, pods in agents.items():
         for pod in pods:

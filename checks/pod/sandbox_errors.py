@@ -5,10 +5,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.log_lines import SANDBOX_SIGNALS
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
 from kopscheck.model.results import Finding, Status, Verdict
@@ -35,7 +36,7 @@ class Cause:
     network: bool
 
 
-class SandboxErrors:
+class SandboxErrors(Check):
     """No recent event reports a pod network set-up or tear-down failure.
 
     Why: when the runtime cannot give a pod its network, the kubelet records
@@ -63,7 +64,8 @@ class SandboxErrors:
     wants = frozenset({Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains = frozenset({Signal.SANDBOX_NETWORK_FAILED})
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         relevant = [e for e in snapshot.events or () if _relevant(e)]
         recent = [e for e in relevant if _recent(snapshot, e)]
         pods = {(p.namespace, p.name): p for p in snapshot.pods or ()}
@@ -77,7 +79,7 @@ class SandboxErrors:
                 groups.items(), key=lambda g: (g[0][0], g[0][1].label)
             )
         ]
-        findings = _with_agent_pods(snapshot, findings)
+        findings = _with_agent_pods(context, findings)
         older = len(relevant) - len(recent)
         note = f" ({older} older event(s) ignored)" if older else ""
         bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
@@ -152,12 +154,13 @@ def _finding(
     return Finding(status, message, ref, evidence, signals=tuple(dict.fromkeys(signals)))
 
 
-def _with_agent_pods(snapshot: Snapshot, findings: list[Finding]) -> list[Finding]:
+def _with_agent_pods(context: CheckContext, findings: list[Finding]) -> list[Finding]:
     """Show the provider's own pod on each node whose sandboxes say the agent is not running:
     "Running and ready" there points at its mounts or socket, not at the pod being down."""
+    snapshot = context.snapshot
     if not any(f.evidence.get("cause") == AGENT_DOWN for f in findings):
         return findings
-    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    agents = agent_pods(snapshot, provider_workloads(snapshot, context.networking))
     out = []
     for finding in findings:
         node = str(finding.evidence.get("node") or "")

@@ -16,7 +16,6 @@ class SourceOptions:
     state_store: str | None = None
     region: str | None = None
     profile: str | None = None
-    networking: str | None = None
     probe: bool = False
     request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
     aws: bool = True  # live: read route tables, instances, ASGs and the route quota

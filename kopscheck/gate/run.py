@@ -50,6 +50,7 @@ class CheckRequest:
     wait: str | None = None
     interval: str | None = None
     count: int | None = None
+    networking: str | None = None  # --networking: an input of mode resolution, not a fact
 
 
 def execute(request: CheckRequest) -> int:
@@ -73,7 +74,13 @@ def execute(request: CheckRequest) -> int:
         known = None  # the baseline written from this run replaces the one given
 
     def evaluate(snapshot: Snapshot) -> Report:
-        report = build_report(snapshot, checks, request.selection, fail_on=request.fail_on)
+        report = build_report(
+            snapshot,
+            checks,
+            request.selection,
+            fail_on=request.fail_on,
+            networking=request.networking,
+        )
         return apply_baseline(report, known, checks) if known is not None else report
 
     if fleet:

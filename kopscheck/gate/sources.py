@@ -13,11 +13,11 @@ def collect(options: SourceOptions) -> Snapshot:
     if options.bundle is not None:
         from kopscheck.collectors.bundle import read_bundle
 
-        return read_bundle(options.bundle, networking=options.networking)
+        return read_bundle(options.bundle)
     if options.dump is not None:
         from kopscheck.collectors.dump import read_dump
 
-        return read_dump(options.dump, networking=options.networking)
+        return read_dump(options.dump)
     from kopscheck.collectors.live import collect_live
 
     return collect_live(options).snapshot

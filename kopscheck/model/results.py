@@ -50,20 +50,15 @@ class Finding:
 class Verdict:
     """What a check returns: its findings and the line a person reads first.
 
-    `not_applicable` says the check does not apply to this cluster (a kubenet-only check on a
-    calico cluster); the engine reports it as `skip` with the summary as the reason, never as
-    a pass.
+    A check that does not apply says so through its `does_not_apply` hook, not in a verdict.
     """
 
     summary: str
     findings: tuple[Finding, ...] = ()
     remediation: str | None = None
-    not_applicable: bool = False
 
     @property
     def status(self) -> Status:
-        if self.not_applicable:
-            return Status.SKIP
         return worst(f.status for f in self.findings)
 
 
