@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from kopscheck import demo as demo_data
-from kopscheck.checkapi.check import check_doc
+from kopscheck.checkapi.check import check_doc, code_of
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import find_check, load_checks
 from kopscheck.engine.runner import Selection, build_report
@@ -305,6 +305,12 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
         lines += ["", f"Origin document step: {doc.step}"]
     if doc.body:
         lines += ["", doc.body]
+    if found.codes:
+        lines += ["", "Finding codes:"]
+        for reason, code in sorted(found.codes.items()):
+            lines.append(f"  {code_of(found, reason)}: {code.summary}")
+            if code.fix:
+                lines.append(f"      fix: {code.fix}")
     typer.echo("\n".join(lines))
 
 

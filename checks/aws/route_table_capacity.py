@@ -22,7 +22,9 @@ from kopscheck.knowledge.routes import (
 )
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Quota
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
+
+CAPACITY_CODES = {Status.PASS: "fits", Status.WARN: "near-quota", Status.FAIL: "over-quota"}
 
 
 class RouteTableCapacity(Check):
@@ -62,6 +64,16 @@ class RouteTableCapacity(Check):
         }
     )
     explains = frozenset({Signal.NO_ROUTE_CREATED, Signal.ROUTE_LIMIT_EXCEEDED})
+    codes = {
+        "fits": Code("the route table fits a route per node at every instance group's maximum"),
+        "near-quota": Code(
+            "above 80% of the quota, or growth cannot be projected, or only the"
+            " default quota is known",
+        ),
+        "over-quota": Code(
+            "nodes lack routes or the instance groups can grow past the applied quota",
+        ),
+    }
 
     def does_not_apply(self, context: CheckContext) -> str | None:
         if not context.snapshot.has(Fact.AWS_ROUTE_TABLES):
@@ -118,7 +130,8 @@ def _table(
     evidence = _evidence(split, cap, quota, maxima, unrouted)
     if events:
         evidence["route_limit_exceeded"] = events_evidence(events)
-    return Finding(status, message, ObjectRef("RouteTable", split.table.id), evidence)
+    ref = ObjectRef("RouteTable", split.table.id)
+    return Finding(status, message, ref, evidence, code=CAPACITY_CODES[status])
 
 
 def _status(

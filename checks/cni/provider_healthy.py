@@ -17,7 +17,7 @@ from kopscheck.knowledge.cni_provider import (
 from kopscheck.knowledge.log_lines import error_lines
 from kopscheck.knowledge.messages import classify, first_match
 from kopscheck.knowledge.pod_health import pod_problem
-from kopscheck.knowledge.rollout import rollout_findings
+from kopscheck.knowledge.rollout import ROLLOUT_CODES, rollout_findings
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import (
     JSON,
@@ -30,7 +30,7 @@ from kopscheck.model.facts import (
     Snapshot,
     Workload,
 )
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 RECENT = timedelta(hours=1)
 BGP_PEERS = re.compile(r"BGP not established with ([0-9a-fA-F.:,]+)")
@@ -81,6 +81,17 @@ class ProviderHealthy(Check):
             Signal.CNI_BINARY_MISSING,
         }
     )
+    codes = {
+        **ROLLOUT_CODES,
+        "healthy": Code("the provider's workload is rolled out and its pods healthy"),
+        "no-provider-pods-needed": Code("the mode deploys no provider pods"),
+        "no-provider-pods": Code("no CNI provider pods to judge: none is deployed"),
+        "node-not-covered": Code("a node the agent must run on has no agent pod"),
+        "agent-not-ready": Code("a provider pod is not running and ready"),
+        "restarting": Code("a provider container restarted often"),
+        "probe-failures": Code("a ready provider pod failed probes in the last hour"),
+        "log-errors": Code("error lines in a provider pod's log"),
+    }
 
     def run(self, context: CheckContext) -> Verdict:
         snapshot = context.snapshot
@@ -89,9 +100,16 @@ class ProviderHealthy(Check):
         if not workloads:
             if mode is not None and mode.spec is not None and not mode.spec.deploys_provider:
                 message = f"{mode.name} deploys no provider pods: nothing here can be unhealthy"
-                return Verdict(message, (Finding(Status.PASS, message),))
+                return Verdict(
+                    message, (Finding(Status.PASS, message, code="no-provider-pods-needed"),)
+                )
             message = "no CNI provider pods to judge: none is deployed (see cni.provider-deployed)"
-            finding = Finding(Status.FAIL, message, signals=(Signal.CNI_AGENT_NOT_RUNNING,))
+            finding = Finding(
+                Status.FAIL,
+                message,
+                signals=(Signal.CNI_AGENT_NOT_RUNNING,),
+                code="no-provider-pods",
+            )
             return Verdict(message, (finding,))
         findings: list[Finding] = []
         for item in workloads:
@@ -139,7 +157,7 @@ def _workload_findings(context: CheckContext, item: ProviderWorkload) -> list[Fi
             snapshot, w, pod, own, nodes, logs.get((pod.namespace, pod.name), [])
         )
     if not any(f.status is not Status.PASS for f in findings):
-        findings.append(Finding(Status.PASS, f"{w.ready}/{w.desired} ready", w.ref))
+        findings.append(Finding(Status.PASS, f"{w.ready}/{w.desired} ready", w.ref, code="healthy"))
     return findings
 
 
@@ -163,6 +181,7 @@ def _coverage(w: Workload, pods: list[Pod], nodes: Sequence[Node]) -> list[Findi
                 ObjectRef("Node", node.name),
                 evidence,
                 signals=(Signal.CNI_AGENT_NOT_RUNNING,),
+                code="node-not-covered",
             )
         )
     return findings
@@ -184,7 +203,11 @@ def _pod_findings(
         signals = _own_signals((*agent, *problem.signals)) if w.kind == "DaemonSet" else ()
         related = _down_for_other_reasons(nodes.get(pod.node_name))
         message, evidence = _agent_reason(pod, events, problem.message, problem.evidence)
-        return [Finding(Status.FAIL, message, pod.ref, evidence, related, signals)]
+        return [
+            Finding(
+                Status.FAIL, message, pod.ref, evidence, related, signals, code="agent-not-ready"
+            )
+        ]
     return _restarts(pod) + _probes(snapshot, pod, events) + _log_errors(pod, logs)
 
 
@@ -216,7 +239,7 @@ def _restarts(pod: Pod) -> list[Finding]:
         "node": pod.node_name,
     }
     message = f"{c.name} restarted {c.restart_count} times{last}"
-    return [Finding(Status.WARN, message, pod.ref, evidence)]
+    return [Finding(Status.WARN, message, pod.ref, evidence, code="restarting")]
 
 
 def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
@@ -229,7 +252,9 @@ def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
     message = f"probe failed {count} time(s) in the last hour: {_short(e.message)}"
     evidence: dict[str, JSON] = {"event": f"{e.reason}: {e.message}", "node": pod.node_name}
     signals = _own_signals(classify(e.message))
-    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals)]
+    return [
+        Finding(Status.WARN, message, pod.ref, evidence, signals=signals, code="probe-failures")
+    ]
 
 
 def _log_errors(pod: Pod, logs: list[ContainerLog]) -> list[Finding]:
@@ -239,7 +264,7 @@ def _log_errors(pod: Pod, logs: list[ContainerLog]) -> list[Finding]:
     message = f"{len(errors)} error line(s) in its log, last: {_short(errors[-1])}"
     evidence: dict[str, JSON] = {"log": errors, "node": pod.node_name}
     signals = _own_signals(classify(*errors))
-    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals)]
+    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals, code="log-errors")]
 
 
 def _down_for_other_reasons(node: Node | None) -> tuple[ObjectRef, ...]:

@@ -3,11 +3,11 @@ from __future__ import annotations
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.pod_health import pod_problem
-from kopscheck.knowledge.rollout import rollout_findings
+from kopscheck.knowledge.rollout import ROLLOUT_CODES, rollout_findings
 from kopscheck.knowledge.selectors import matches, pods_of
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 DNS_NAMES = ("coredns", "kube-dns")
 DNS_KINDS = ("Deployment", "DaemonSet", "ReplicationController")
@@ -43,6 +43,19 @@ class DnsRollout(Check):
     needs = frozenset({Fact.WORKLOADS, Fact.PODS})
     wants = frozenset({Fact.SERVICES, Fact.ENDPOINTS, Fact.EVENTS, Fact.NODES, Fact.POD_LOGS})
     explains: frozenset[str] = frozenset()
+    codes = {
+        **ROLLOUT_CODES,
+        "not-deployed": Code("no kube-dns or CoreDNS workload in kube-system"),
+        "pod-not-ready": Code(
+            "a DNS pod is not running and ready (Pending, crash-looping, not ready)",
+        ),
+        "forwarding-loop": Code(
+            "CoreDNS detected a forwarding loop (plugin/loop) and exits", fix=LOOP_FIX
+        ),
+        "no-service": Code("the kube-dns Service does not exist"),
+        "no-ready-endpoints": Code("the kube-dns Service has no ready endpoints"),
+        "ready-endpoints": Code("the kube-dns Service has ready endpoints"),
+    }
 
     def run(self, context: CheckContext) -> Verdict:
         snapshot = context.snapshot
@@ -50,7 +63,13 @@ class DnsRollout(Check):
         if not workloads:
             return Verdict(
                 "no kube-dns or CoreDNS Deployment, DaemonSet or ReplicationController found",
-                (Finding(Status.FAIL, "cluster DNS is not deployed in kube-system"),),
+                (
+                    Finding(
+                        Status.FAIL,
+                        "cluster DNS is not deployed in kube-system",
+                        code="not-deployed",
+                    ),
+                ),
             )
         findings: list[Finding] = []
         pods: list[Pod] = []
@@ -96,6 +115,7 @@ def _pod_findings(context: CheckContext, pods: list[Pod]) -> list[Finding]:
                 problem.evidence,
                 related=problem.related,
                 signals=problem.signals,
+                code="forwarding-loop" if Signal.DNS_LOOP in problem.signals else "pod-not-ready",
             )
         )
     return findings
@@ -112,7 +132,11 @@ def _service_findings(
     )
     ref = ObjectRef("Service", DNS_SERVICE, "kube-system")
     if service is None:
-        return [Finding(Status.FAIL, "Service kube-system/kube-dns does not exist", ref)]
+        return [
+            Finding(
+                Status.FAIL, "Service kube-system/kube-dns does not exist", ref, code="no-service"
+            )
+        ]
     endpoints = _endpoints(snapshot, service)
     if endpoints is None:
         ready = [p.name for p in pods if p.ready and matches(service.selector, p.labels)]
@@ -130,8 +154,9 @@ def _service_findings(
         selects = any(matches(service.selector, w.template_labels) for w in workloads)
         hint = "" if selects else "; its selector matches none of the DNS pods"
         message = f"no ready endpoints behind {service.cluster_ip or 'the Service'}{hint}"
-        return [Finding(Status.FAIL, message, ref, evidence)]
-    return [Finding(Status.PASS, f"{len(ready)} ready endpoints", ref, evidence)]
+        return [Finding(Status.FAIL, message, ref, evidence, code="no-ready-endpoints")]
+    ready_endpoints = f"{len(ready)} ready endpoints"
+    return [Finding(Status.PASS, ready_endpoints, ref, evidence, code="ready-endpoints")]
 
 
 def _endpoints(snapshot: Snapshot, service: Service) -> Endpoints | None:

@@ -13,7 +13,7 @@ from kopscheck.knowledge.cni_provider import (
 )
 from kopscheck.knowledge.log_lines import LineKind, LogLine, sandbox_lines
 from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
-from kopscheck.model.results import Finding, Status, Verdict, worst
+from kopscheck.model.results import Code, Finding, Status, Verdict, worst
 
 LONG_LOG = 200  # lines; a log this long at kops's --v=2 shows pods coming and going
 
@@ -73,12 +73,25 @@ class NodeLogs(Check):
     needs = frozenset({Fact.NODE_FILES})
     wants = frozenset({Fact.POD_LOGS, Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains: frozenset[str] = frozenset()
+    codes = {
+        "ok": Code("the node's logs show pod create and delete lines and no failing sandbox"),
+        "nothing-to-judge": Code("a node's logs hold no pod create or delete line"),
+        "no-logs": Code("no kubelet or CNI provider logs collected on any node"),
+        "no-create-lines": Code(
+            "long logs show no pod create or delete at all (kubelet below --v=2?)",
+        ),
+        "sandbox-failing": Code("sandbox network failures in the logs and no pod started since"),
+        "network-not-ready": Code(
+            "the logs say the runtime network is not ready and the node is NotReady",
+        ),
+        "ends-not-ready": Code("the logs end with the runtime network not ready"),
+    }
 
     def run(self, context: CheckContext) -> Verdict:
         readings = _readings(context)
         if not readings:
             message = "no kubelet or CNI provider logs collected on any node"
-            return Verdict(message, (Finding(Status.SKIP, message),))
+            return Verdict(message, (Finding(Status.SKIP, message, code="no-logs"),))
         nodes = context.nodes_by_name
         findings = [
             _judge(name, nodes.get(name), found) for name, found in sorted(readings.items())
@@ -137,7 +150,7 @@ def _judge(name: str, node: Node | None, readings: Iterable[Reading]) -> Finding
         first = next(p for p in problems if p.status is status)
         evidence["lines"] = [p.line for p in problems][-5:]
         signals = tuple(dict.fromkeys(s for p in problems for s in p.signals))
-        return Finding(status, first.message, ref, evidence, signals=signals)
+        return Finding(status, first.message, ref, evidence, signals=signals, code=first.code)
     return _quiet_or_ok(ref, readings, evidence)
 
 
@@ -147,6 +160,7 @@ class Problem:
     message: str
     line: str
     signals: tuple[str, ...]
+    code: str
 
 
 def _problems(reading: Reading, ready: bool | None) -> list[Problem]:
@@ -159,16 +173,18 @@ def _problems(reading: Reading, ready: bool | None) -> list[Problem]:
             f"{len(failing)} sandbox network failure(s) in the {reading.source} and no pod"
             f" started since ({causes})"
         )
-        out.append(Problem(Status.FAIL, message, last.text, last.signals))
+        out.append(Problem(Status.FAIL, message, last.text, last.signals, "sandbox-failing"))
     last_state = reading.not_ready_last
     not_ready = [e for e in reading.events if e.kind is LineKind.NOT_READY]
     if not_ready and ready is False:
         line = not_ready[-1]
         message = f"the {reading.source} says the runtime network is not ready (node NotReady)"
-        out.append(Problem(Status.FAIL, message, line.text, line.signals))
+        out.append(Problem(Status.FAIL, message, line.text, line.signals, "network-not-ready"))
     elif last_state is not None and ready is None:
         message = f"the {reading.source} ends with the runtime network not ready"
-        out.append(Problem(Status.WARN, message, last_state.text, last_state.signals))
+        out.append(
+            Problem(Status.WARN, message, last_state.text, last_state.signals, "ends-not-ready")
+        )
     return out
 
 
@@ -178,10 +194,10 @@ def _quiet_or_ok(ref: ObjectRef, readings: list[Reading], evidence: dict[str, JS
     if seen:
         note = f"; {recovered} earlier failure(s) recovered" if recovered else ""
         message = f"{evidence['creates']} create and {evidence['deletes']} delete line(s){note}"
-        return Finding(Status.PASS, message, ref, evidence)
+        return Finding(Status.PASS, message, ref, evidence, code="ok")
     longest = max(r.lines for r in readings)
     message = f"no pod create or delete line in {longest} log line(s): nothing to judge here"
-    return Finding(Status.PASS, message, ref, evidence)
+    return Finding(Status.PASS, message, ref, evidence, code="nothing-to-judge")
 
 
 def _silent(findings: list[Finding], readings: dict[str, list[Reading]]) -> Verdict | None:
@@ -195,7 +211,7 @@ def _silent(findings: list[Finding], readings: dict[str, list[Reading]]) -> Verd
         f"logs of {len(readings)} node(s), up to {longest} lines, show no pod create or delete"
         " at all: the kubelet may run below --v=2 (kops uses 2), so this step cannot be confirmed"
     )
-    return Verdict(message, (Finding(Status.WARN, message), *findings))
+    return Verdict(message, (Finding(Status.WARN, message, code="no-create-lines"), *findings))
 
 
 def _ready(node: Node) -> bool:

@@ -94,6 +94,17 @@ class CheckContext:
                 found.setdefault(owner, []).append(pod)
         return {owner: tuple(pods) for owner, pods in found.items()}
 
+    @cached_property
+    def pods_by_ref(self) -> Mapping[ObjectRef, Pod]:
+        return {p.ref: p for p in self.snapshot.pods or ()}
+
+    def owner(self, ref: ObjectRef | None) -> ObjectRef | None:
+        """What a finding about `ref` belongs to: a pod's top controller, else `ref` itself."""
+        if ref is None or ref.kind != "Pod":
+            return ref
+        pod = self.pods_by_ref.get(ref)
+        return (self.owner_of(pod) if pod is not None else None) or ref
+
     def owner_of(self, pod: Pod) -> ObjectRef | None:
         """The pod's top controller: Deployment over ReplicaSet, else DaemonSet, StatefulSet...
 
@@ -102,7 +113,8 @@ class CheckContext:
         """
         if pod.owner is None:
             return None
-        ref = ObjectRef(pod.owner.kind, pod.owner.name, pod.namespace)
+        scope = "" if pod.owner.kind == "Node" else pod.namespace  # a static pod's mirror
+        ref = ObjectRef(pod.owner.kind, pod.owner.name, scope)
         if ref.kind != "ReplicaSet":
             return ref
         replicaset = self.workloads_by_ref.get(ref)

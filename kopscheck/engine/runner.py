@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from kopscheck import __version__
-from kopscheck.checkapi.check import Check, check_doc
+from kopscheck.checkapi.check import Check, check_doc, code_of
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.engine.diagnosis import diagnose
 from kopscheck.model.facts import Snapshot
-from kopscheck.model.results import CheckResult, Report, Status, Target
+from kopscheck.model.results import CheckResult, Finding, Report, Status, Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,29 @@ def run_check(check: Check, context: CheckContext, selection: Selection) -> Chec
         return result(Status.ERROR if failed else Status.SKIP, f"cannot decide: {reasons}")
     status = verdict.status
     remediation = verdict.remediation or (doc.fix if status is not Status.PASS else None)
-    return result(status, verdict.summary, findings=verdict.findings, remediation=remediation)
+    findings = tuple(_identified(check, context, f) for f in verdict.findings)
+    return result(
+        status,
+        verdict.summary,
+        findings=findings,
+        remediation=remediation,
+        fixes=_fixes(check, findings),
+    )
+
+
+def _identified(check: Check, context: CheckContext, finding: Finding) -> Finding:
+    """The finding with its full code (`<check id>/<reason>`) and its owner."""
+    code = code_of(check, finding.code) if finding.code else ""
+    return replace(finding, code=code, owner=context.owner(finding.object))
+
+
+def _fixes(check: Check, findings: Sequence[Finding]) -> dict[str, str]:
+    fixes = {}
+    for finding in findings:
+        declared = check.codes.get(finding.code.rpartition("/")[2]) if finding.code else None
+        if declared is not None and declared.fix:
+            fixes[finding.code] = declared.fix
+    return fixes
 
 
 def run_checks(
