@@ -104,3 +104,28 @@ def test_probe_says_no_probe_checks_exist_yet(run_cli: Callable[..., CliOutcome]
     assert {r["check"] for r in json.loads(outcome.stdout)["results"]}.isdisjoint(
         {"dns.resolution", "pod.lifecycle"}
     )
+
+
+def test_demo_goes_through_the_check_pipeline_with_its_gate_flags(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    """`demo` is a bundle source like any other: --networking, baselines and --wait work."""
+    baseline = tmp_path / "known.json"
+    recorded = run_cli("demo", "coredns-loop", "--write-baseline", str(baseline))
+    assert recorded.code == 0, recorded.stderr
+    known = run_cli("demo", "coredns-loop", "--baseline", str(baseline), "-o", "json")
+    assert known.code == 0
+    assert json.loads(known.stdout)["baseline"] == {"file": str(baseline), "suppressed": 4}
+    waited = run_cli("demo", "healthy", "--wait", "5s", "--interval", "1s", "-o", "json")
+    assert waited.code == 0
+    assert json.loads(waited.stdout)["notes"] == [
+        "--wait: healthy after 1 attempts in 0s; 1/1 consecutive passing runs at the end"
+    ]
+    flagged = json.loads(run_cli("demo", "healthy", "--networking", "kubenet", "-o", "json").stdout)
+    assert flagged["target"] == {
+        "cluster": "calico-demo.k8s.local",
+        "source": "demo",
+        "kubernetes_version": "v1.32.4",
+        "networking": "kubenet",
+        "networking_source": "--networking",
+    }

@@ -10,6 +10,7 @@ from pathlib import Path
 class SourceOptions:
     bundle: Path | None = None
     dump: Path | None = None
+    demo: str | None = None  # a built-in demo cluster: a bundle shipped with kopscheck
     context: str | None = None
     kubeconfig: Path | None = None
     cluster_name: str | None = None
