@@ -252,6 +252,7 @@ def list_checks(
             "family": c.family,
             "needs": sorted(f.value for f in c.needs),
             "wants": sorted(f.value for f in c.wants),
+            "codes": {code_of(c, r): code.summary for r, code in sorted(c.codes.items())},
         }
         for c in checks
     ]
