@@ -16,7 +16,8 @@ def test_make_demo_explains_exit_1_without_makes_error_line() -> None:
     make = shutil.which("make")
     assert make is not None
     done = subprocess.run(
-        [make, "--no-print-directory", "demo"],
+        # -o: never rebuild the venv from inside a test run that is using it
+        [make, "--no-print-directory", "-o", ".venv/.installed", "demo"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -3,14 +3,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import files_by_node
 from kopscheck.knowledge.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.networking_modes import Mode
 from kopscheck.knowledge.signals import Signal
 from kopscheck.knowledge.versions import KubeVersion, MinorVersion, kubernetes_version, parse_minor
-from kopscheck.model.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 FLAG_REMOVED = (1, 24)
 REFUSED = re.compile(r"(?:unknown flag: --|flag provided but not defined: -+)([\w-]+)")
@@ -24,7 +25,7 @@ class Context:
     kops: KopsCluster | None
 
 
-class KubeletNetworkPlugin:
+class KubeletNetworkPlugin(Check):
     """Kubelets use the network plugin the networking mode needs.
 
     Why: before Kubernetes 1.24 the kubelet picks its pod network with `--network-plugin`: `cni`
@@ -52,13 +53,33 @@ class KubeletNetworkPlugin:
     needs = frozenset({Fact.NODES})
     wants = frozenset({Fact.NODE_FILES, Fact.VERSION, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
     explains = frozenset({Signal.KUBELET_NETWORK_PLUGIN})
+    codes = {
+        "ok": Code(
+            "the kubelet's network flags fit the Kubernetes version and the networking mode",
+        ),
+        "nothing-to-judge": Code("no kubelet flags or kubelet status on any node"),
+        "no-flags": Code("no kubelet flags collected for the node, and no status it posts"),
+        "version-unknown": Code(
+            "the Kubernetes version is unknown: which flags apply cannot be told",
+        ),
+        "refuses-removed-flag": Code("the kubelet log shows it refusing a flag removed in 1.24"),
+        "removed-flag-given": Code(
+            "a 1.24+ kubelet is given --network-plugin or another removed flag",
+        ),
+        "no-op-plugin": Code(
+            "the kubelet runs the no-op network plugin (--network-plugin missing)",
+        ),
+        "missing-flag": Code("no --network-plugin before 1.24 with dockershim"),
+        "wrong-plugin": Code("--network-plugin is not the value the networking mode needs"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         ctx = Context(
             mode.spec if mode else None, kubernetes_version(snapshot), snapshot.kops_cluster
         )
-        nodes = {n.name: n for n in snapshot.nodes or ()}
+        nodes = context.nodes_by_name
         files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
             _judge(name, nodes.get(name), files.get(name), ctx) for name in sorted({*nodes, *files})
@@ -67,7 +88,11 @@ class KubeletNetworkPlugin:
         bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
         judged = [f for f in findings if f.status is not Status.SKIP]
         if not judged:
-            skip = Finding(Status.SKIP, "no kubelet flags or runtime state to judge on any node")
+            skip = Finding(
+                Status.SKIP,
+                "no kubelet flags or status to judge on any node",
+                code="nothing-to-judge",
+            )
             return Verdict(
                 "kubelet flags not collected (nodes/<node>/kubelet.cmdline, sysconfig-kubelet)",
                 (skip, *findings),
@@ -126,25 +151,30 @@ def _judge(name: str, node: Node | None, files: NodeFiles | None, ctx: Context) 
         message = f"kubelet refuses --{refused[-1].group(1)} (removed in 1.24) and does not start"
         if flags is not None and flags.removed:
             message += f": {flags.source} has {' '.join(flags.removed)}"
-        return _failing(message, ref, evidence)
+        return _failing(message, ref, evidence, "refuses-removed-flag")
     if version is not None and version >= FLAG_REMOVED:
         return _modern(ref, node, flags, vtext, evidence)
     if version is None:
         return Finding(
-            Status.SKIP, "Kubernetes version unknown: cannot tell which flags apply", ref, evidence
+            Status.SKIP,
+            "Kubernetes version unknown: cannot tell which flags apply",
+            ref,
+            evidence,
+            code="version-unknown",
         )
     return _legacy(ref, node, flags, ctx, log, evidence)
 
 
 def _failing(
-    message: str, ref: ObjectRef, evidence: dict[str, JSON], warn: bool = False
+    message: str, ref: ObjectRef, evidence: dict[str, JSON], code: str, warn: bool = False
 ) -> Finding:
     """A deviating kubelet; an unsupported version skew is said where it explains the flags."""
     skew = evidence.get("version_skew")
     if skew:
         message += f" ({skew})"
     status = Status.WARN if warn else Status.FAIL
-    return Finding(status, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,))
+    signals = (Signal.KUBELET_NETWORK_PLUGIN,)
+    return Finding(status, message, ref, evidence, signals=signals, code=code)
 
 
 def version_skew(node: Node | None, cluster: KubeVersion | None) -> str | None:
@@ -181,18 +211,25 @@ def _modern(
         removed = " ".join(flags.removed)
         later = " after its next restart" if _running(node) else ""
         message = f"kubelet {vtext} is given {removed} ({flags.source}): it will not start{later}"
-        return _failing(message, ref, evidence)
+        return _failing(message, ref, evidence, "removed-flag-given")
     if flags is not None:
         return Finding(
-            Status.PASS, f"kubelet {vtext}: no --network-plugin ({flags.source})", ref, evidence
+            Status.PASS,
+            f"kubelet {vtext}: no --network-plugin ({flags.source})",
+            ref,
+            evidence,
+            code="ok",
         )
     if not _running(node):
         return Finding(
-            Status.SKIP, "no kubelet flags collected and the kubelet posts no status", ref, evidence
+            Status.SKIP,
+            "no kubelet flags collected and the kubelet posts no status",
+            ref,
+            evidence,
+            code="no-flags",
         )
-    return Finding(
-        Status.PASS, f"kubelet {vtext}: running, so it accepted its flags", ref, evidence
-    )
+    message = f"kubelet {vtext}: running, so it accepted its flags"
+    return Finding(Status.PASS, message, ref, evidence, code="ok")
 
 
 def _legacy(
@@ -210,19 +247,19 @@ def _legacy(
     if NO_OP in log:
         evidence["log"] = _line_of(log, log.index(NO_OP))
         message = "kubelet uses the no-op network plugin: --network-plugin is missing"
-        return _failing(message, ref, evidence)
+        return _failing(message, ref, evidence, "no-op-plugin")
     if flags is None:
-        return Finding(Status.SKIP, "no kubelet flags collected", ref, evidence)
+        return Finding(Status.SKIP, "no kubelet flags collected", ref, evidence, code="no-flags")
     if value is None and docker is not False:
         message = f"no --network-plugin ({flags.source}): dockershim falls back to the no-op plugin"
-        return _failing(message, ref, evidence, warn=docker is None)
+        return _failing(message, ref, evidence, "missing-flag", warn=docker is None)
     if value is not None and wanted and value != wanted:
         message = f"--network-plugin={value} ({flags.source}), the mode needs {wanted}"
-        return _failing(message, ref, evidence, warn=docker is False)
+        return _failing(message, ref, evidence, "wrong-plugin", warn=docker is False)
     shown = (
         f"--network-plugin={value}" if value else "no --network-plugin (ignored by remote runtimes)"
     )
-    return Finding(Status.PASS, f"{shown} ({flags.source})", ref, evidence)
+    return Finding(Status.PASS, f"{shown} ({flags.source})", ref, evidence, code="ok")
 
 
 def _dockershim(node: Node | None, flags: KubeletFlags | None) -> bool | None:

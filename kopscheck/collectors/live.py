@@ -63,7 +63,6 @@ def collect_live(
         source="live",
         observed_at=now().replace(microsecond=0),
         cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
-        networking_override=options.networking,
         missing=missing,
         failed=frozenset((kube.failed | kops.failed) & set(missing)),
         **fields,

@@ -2,10 +2,12 @@
 
 Reads `kopscheck/report/v1` or `kopscheck/fleet/v1` documents (both the same kind; fleets are
 paired by cluster name) and lists each check whose status changed, the problem findings that are
-new and those that are resolved. Findings are matched like baselines match them: check, object
-and a fingerprint of the message's stable part, so a restart count going from 7 to 9 is not a
-new finding. Suppressed findings count as present: they are still in the cluster. Something got
-worse (exit 1) when a check's status rose (pass/skip < warn < error < fail), a problem finding
+new and those that are resolved. Findings are matched like baselines match them: by check,
+finding code and owner (a pod's top controller), so a reworded message or a recreated pod is not
+a new finding. Reports written before findings had codes are matched by object and a
+fingerprint of the message's stable part (a restart count going from 7 to 9 is no change).
+Suppressed findings count as present: they are still in the cluster. Something got worse
+(exit 1) when a check's status rose (pass/skip < warn < error < fail), a problem finding
 appeared, or a cluster could no longer be scanned.
 """
 
@@ -100,19 +102,31 @@ def diff_reports(
             checks.append(
                 CheckChange(check, old_results.get(check), new_results.get(check), change)
             )
-    old_found = {_key(f): f for f in _findings(old)}
-    new_found = {_key(f): f for f in _findings(new)}
+    old_list, new_list = list(_findings(old)), list(_findings(new))
+    coded = all(f.code for f in (*old_list, *new_list))
+    key = _key if coded else _message_key
+    old_keys = {key(f) for f in old_list}
+    new_keys = {key(f) for f in new_list}
     return ClusterDiff(
         name,
         _status(old) if in_old else None,
         _status(new) if in_new else None,
         tuple(checks),
-        tuple(f for k, f in new_found.items() if k not in old_found),
-        tuple(f for k, f in old_found.items() if k not in new_found),
+        tuple(_unique(f for f in new_list if key(f) not in old_keys)),
+        tuple(_unique(f for f in old_list if key(f) not in new_keys)),
     )
 
 
+def _unique(found: Iterable[FindingRef]) -> list[FindingRef]:
+    """Each finding once (a finding may be both listed and suppressed)."""
+    return list(dict.fromkeys(found))
+
+
 def _key(finding: FindingRef) -> tuple[str, str, str]:
+    return (finding.check, finding.code, finding.owner)
+
+
+def _message_key(finding: FindingRef) -> tuple[str, str, str]:
     return (finding.check, finding.object, fingerprint(finding.check, finding.message))
 
 
@@ -142,11 +156,14 @@ def _findings(doc: Mapping[str, Any] | None) -> Iterable[FindingRef]:
             status = finding.get("status", result["status"]) if isinstance(finding, dict) else None
             if status not in PROBLEMS:
                 continue
+            code = finding.get("code")
             yield FindingRef(
                 result["check"],
                 _object(finding.get("object")),
                 str(finding.get("message", "")),
                 status,
+                code if isinstance(code, str) else "",
+                _object(finding.get("owner") or finding.get("object")),
             )
 
 

@@ -1,6 +1,7 @@
-"""`kopscheck check` as a gate: which clusters, baselines, waiting for health, the output.
+"""The one pipeline every report goes through: which clusters, baselines, waiting, the output.
 
-The CLI parses flags into a CheckRequest; `execute` returns the exit code (CONTRACT §2).
+`kopscheck check` and `kopscheck demo` parse flags into a CheckRequest (a demo cluster is a
+bundle source like any other); `execute` returns the exit code (CONTRACT §2).
 One cluster renders as `kopscheck/report/v1`; several (repeated `--bundle` or `--context`, or
 `--all-contexts`) as one combined `kopscheck/fleet/v1` report.
 """
@@ -50,6 +51,7 @@ class CheckRequest:
     wait: str | None = None
     interval: str | None = None
     count: int | None = None
+    networking: str | None = None  # --networking: an input of mode resolution, not a fact
     warnings: tuple[str, ...] = ()  # flags the source ignores, said once the request is valid
     quiet: bool = False  # -q: no progress or info lines on stderr (warnings and errors stay)
 
@@ -75,7 +77,13 @@ def execute(request: CheckRequest) -> int:
         known = None  # the baseline written from this run replaces the one given
 
     def evaluate(snapshot: Snapshot) -> Report:
-        report = build_report(snapshot, checks, request.selection, fail_on=request.fail_on)
+        report = build_report(
+            snapshot,
+            checks,
+            request.selection,
+            fail_on=request.fail_on,
+            networking=request.networking,
+        )
         return apply_baseline(report, known, checks) if known is not None else report
 
     for warning in request.warnings:
@@ -136,7 +144,10 @@ def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
     if names:
         unique = dict.fromkeys(names)
         return [ClusterTarget(n, partial(collect, replace(opts, context=n))) for n in unique]
-    name = str(opts.dump) if opts.dump is not None else "current context"
+    if opts.demo is not None:
+        name = f"demo {opts.demo}"
+    else:
+        name = str(opts.dump) if opts.dump is not None else "current context"
     return [ClusterTarget(name, partial(collect, opts))]
 
 

@@ -23,6 +23,8 @@ class FindingRef:
     object: str  # "Kind/namespace/name", "" when the finding names no object
     message: str
     status: str
+    code: str = ""  # "" in reports written before findings had codes
+    owner: str = ""  # "Kind/namespace/name" of the finding's owner
 
 
 @dataclass(frozen=True, slots=True)

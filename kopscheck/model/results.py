@@ -39,11 +39,25 @@ def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
 
 
 @dataclass(frozen=True, slots=True)
+class Code:
+    """What one finding code means (one line), and the fix for it when it differs from the
+    check's own."""
+
+    summary: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One observation about one object.
 
     `related` names other objects this finding depends on (the node a Pending pod waits for);
     `signals` classify the failure (see knowledge.signals). Diagnosis links results through both.
+
+    `code` is the finding's stable identity: a check sets the kebab-case reason it declared
+    (`missing-daemonset`), and the engine qualifies it with the check id
+    (`cni.provider-deployed/missing-daemonset`). `owner` is set by the engine: a pod's top
+    controller, else the object itself. Baselines and `diff` match on (check, code, owner).
     """
 
     status: Status
@@ -52,26 +66,23 @@ class Finding:
     evidence: Mapping[str, JSON] = field(default_factory=dict)
     related: tuple[ObjectRef, ...] = ()
     signals: tuple[str, ...] = ()
+    code: str = ""
+    owner: ObjectRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What a check returns: its findings and the line a person reads first.
 
-    `not_applicable` says the check does not apply to this cluster (a kubenet-only check on a
-    calico cluster); the engine reports it as `skip` with the summary as the reason, never as
-    a pass.
+    A check that does not apply says so through its `does_not_apply` hook, not in a verdict.
     """
 
     summary: str
     findings: tuple[Finding, ...] = ()
     remediation: str | None = None
-    not_applicable: bool = False
 
     @property
     def status(self) -> Status:
-        if self.not_applicable:
-            return Status.SKIP
         return worst(f.status for f in self.findings)
 
 
@@ -89,6 +100,8 @@ class CheckResult:
     skip_reason: SkipReason | None = None
     # Problem findings a baseline marks as known: listed, but not counted for the status.
     suppressed: tuple[Finding, ...] = ()
+    # The fix of each finding code present that declares its own (code -> fix text).
+    fixes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def problems(self) -> tuple[Finding, ...]:

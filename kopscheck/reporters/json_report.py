@@ -34,6 +34,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "status": finding.status.value,
         "related": [_ref(r) for r in finding.related],
         "signals": list(finding.signals),
+        "code": finding.code or None,
+        "owner": _ref(finding.owner),
     }
 
 
@@ -111,6 +113,8 @@ def diff_to_dict(diff: DiffReport) -> dict[str, Any]:
     def finding(f: FindingRef) -> dict[str, Any]:
         return {
             "check": f.check,
+            "code": f.code or None,
+            "owner": f.owner or None,
             "object": f.object or None,
             "status": f.status,
             "message": f.message,

@@ -13,6 +13,7 @@ from kopscheck_checks.cni.node_config import NodeConfig
 from kopscheck_checks.cni.provider_deployed import ProviderDeployed
 from kopscheck_checks.cni.provider_healthy import ProviderHealthy
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.knowledge.signals import Signal
@@ -45,7 +46,7 @@ def _not_ready_nodes(cluster: nc.Cluster, ready: tuple[str, str, str]) -> None:
 
 
 def test_kops_addon_fully_deployed_passes(tmp_path: Path) -> None:
-    verdict = DEPLOYED.run(nc.healthy("cilium").snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(nc.healthy("cilium").snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     assert verdict.summary == (
         "cilium (from kops spec) deployed: DaemonSet/kube-system/cilium,"
@@ -57,7 +58,7 @@ def test_missing_component_of_a_kops_addon_fails(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     _drop(cluster, KS, "deployments.json", "calico-kube-controllers")
     _drop(cluster, KS, "pods.json", "calico-kube-controllers")
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {
         ObjectRef("Deployment", "calico-kube-controllers", KS): Status.FAIL
     }
@@ -70,7 +71,7 @@ def test_missing_component_of_a_kops_addon_fails(tmp_path: Path) -> None:
 def test_typha_is_required_only_when_the_spec_enables_it(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     cluster.networking = {"calico": {"typhaReplicas": 3}}
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Deployment", "calico-typha", KS): Status.FAIL}
 
 
@@ -78,7 +79,7 @@ def test_cni_mode_without_any_provider_fails_and_names_waiting_nodes(tmp_path: P
     cluster = nc.healthy("cni")
     cluster.namespaces.pop("calico-system")
     _not_ready_nodes(cluster, kb.CNI_NOT_INITIALIZED)
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.FAIL
     [finding] = verdict.findings
     assert finding.object == ObjectRef("Networking", "cni")
@@ -90,7 +91,7 @@ def test_cni_mode_without_any_provider_fails_and_names_waiting_nodes(tmp_path: P
 def test_cni_mode_with_ready_nodes_but_unknown_provider_only_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("cni")
     cluster.namespaces.pop("calico-system")
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.WARN
     assert "kopscheck recognises no provider DaemonSet" in verdict.summary
 
@@ -99,7 +100,7 @@ def test_kubenet_with_a_provider_daemonset_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("kubenet")
     flannel = nc.healthy("flannel")
     cluster.namespaces["kube-flannel"] = flannel.namespaces["kube-flannel"]
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {
         ObjectRef("DaemonSet", "kube-flannel-ds", "kube-flannel"): Status.WARN
     }
@@ -109,7 +110,7 @@ def test_second_provider_next_to_the_mode_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     cilium = nc.healthy("cilium")
     cluster.add(KS, "daemonsets.json", cilium.find(KS, "daemonsets.json", "cilium"))
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("DaemonSet", "cilium", KS): Status.WARN}
     warn = next(f for f in verdict.findings if f.status is Status.WARN)
     assert warn.message.startswith("cilium (DaemonSet/kube-system/cilium) runs next to calico")
@@ -118,7 +119,7 @@ def test_second_provider_next_to_the_mode_warns(tmp_path: Path) -> None:
 def test_cilium_etcd_needs_its_etcd_static_pods(tmp_path: Path) -> None:
     cluster = nc.healthy("cilium")
     cluster.networking = {"cilium": {"etcdManaged": True}}
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Pod", "etcd-manager-cilium", KS): Status.FAIL}
 
 
@@ -130,7 +131,7 @@ def test_mode_unknown_and_nodes_waiting_for_a_cni_fails(tmp_path: Path) -> None:
     (root / "kops" / "cluster.yaml").unlink()
     from kopscheck.collectors.bundle import read_bundle
 
-    verdict = DEPLOYED.run(read_bundle(root))
+    verdict = DEPLOYED.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.FAIL
     assert verdict.summary.startswith("networking mode unknown (no --networking, no kops spec")
 
@@ -142,14 +143,14 @@ def test_mode_unknown_and_nodes_waiting_for_a_cni_fails(tmp_path: Path) -> None:
     "mode", ["calico", "cilium", "amazonvpc", "flannel", "kube-router", "kopeio", "kindnet", "cni"]
 )
 def test_healthy_provider_passes(tmp_path: Path, mode: str) -> None:
-    verdict = HEALTHY.run(nc.healthy(mode).snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(nc.healthy(mode).snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     assert "4/4 ready" in verdict.summary and "no errors in 4 log(s)" in verdict.summary
 
 
 @pytest.mark.parametrize("mode", ["kubenet", "gce"])
 def test_modes_without_provider_pods_pass(tmp_path: Path, mode: str) -> None:
-    verdict = HEALTHY.run(nc.healthy(mode).snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(nc.healthy(mode).snapshot(tmp_path)))
     assert (verdict.status, verdict.summary) == (
         Status.PASS,
         f"{mode} deploys no provider pods: nothing here can be unhealthy",
@@ -167,7 +168,7 @@ def test_no_agent_pod_on_a_node_it_must_cover(tmp_path: Path) -> None:
         numberAvailable=3,
         updatedNumberScheduled=3,
     )
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W3): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert (
@@ -191,7 +192,7 @@ def test_nodes_the_agent_does_not_tolerate_are_not_required(tmp_path: Path) -> N
         numberAvailable=3,
         updatedNumberScheduled=3,
     )
-    assert HEALTHY.run(cluster.snapshot(tmp_path)).status is Status.PASS
+    assert HEALTHY.run(CheckContext(cluster.snapshot(tmp_path))).status is Status.PASS
 
 
 def test_crash_looping_agent_fails_with_its_state(tmp_path: Path) -> None:
@@ -205,7 +206,7 @@ def test_crash_looping_agent_fails_with_its_state(tmp_path: Path) -> None:
         if cond["type"] in ("Ready", "ContainersReady"):
             cond["status"] = "False"
     cluster.find(KS, "daemonsets.json", "cilium")["status"].update(numberReady=3, numberAvailable=3)
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {
         ObjectRef("DaemonSet", "cilium", KS): Status.FAIL,
         ObjectRef("Pod", "cilium-hx4rw", KS): Status.FAIL,
@@ -223,7 +224,7 @@ def test_bgp_not_established_leads_with_calicos_words(tmp_path: Path) -> None:
     from kopscheck.collectors.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "calico-bgp-not-established"
-    verdict = HEALTHY.run(read_bundle(root))
+    verdict = HEALTHY.run(CheckContext(read_bundle(root)))
     pod = next(f for f in verdict.findings if f.object == ObjectRef("Pod", "calico-node-hx4rw", KS))
     assert pod.status is Status.FAIL
     assert pod.message == (
@@ -267,7 +268,7 @@ def test_restarts_and_recent_probe_failures_on_a_ready_agent_warn(tmp_path: Path
             last="2026-11-27T08:01:00Z",
         ),
     )
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.WARN
     messages = [f.message for f in verdict.findings if f.status is Status.WARN]
     assert messages == [
@@ -282,7 +283,7 @@ def test_error_lines_in_a_ready_agents_log_warn(tmp_path: Path) -> None:
         'time="2026-11-27T10:12:00Z" level=error msg="Unable to contact k8s api-server" error="Get'
         ' \\"https://100.64.0.1:443/api/v1/namespaces\\": dial tcp 100.64.0.1:443: i/o timeout" subsys=k8s-client\n'
     )
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Pod", "cilium-8zt5n", KS): Status.WARN}
     finding = next(f for f in verdict.findings if f.status is Status.WARN)
     assert finding.message.startswith(
@@ -294,14 +295,14 @@ def test_operator_scaled_to_zero_fails(tmp_path: Path) -> None:
     cluster = nc.healthy("cilium")
     op = cluster.find(KS, "deployments.json", "cilium-operator")
     op["spec"]["replicas"] = 0
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Deployment", "cilium-operator", KS): Status.FAIL}
 
 
 def test_rollout_in_progress_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("amazonvpc")
     cluster.find(KS, "daemonsets.json", "aws-node")["status"]["updatedNumberScheduled"] = 2
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert [f.message for f in verdict.findings if f.status is Status.WARN] == [
         "rollout in progress: 2/4 pods updated"
     ]
@@ -313,12 +314,12 @@ def test_nothing_deployed_in_cni_mode_is_provider_deployeds_answer_not_this_chec
     cluster = nc.healthy("cni")
     cluster.namespaces.pop("calico-system")
     snap = cluster.snapshot(tmp_path)
-    result = run_check(HEALTHY, snap, Selection())
+    result = run_check(HEALTHY, CheckContext(snap), Selection())
     assert result.status is Status.SKIP
     assert result.summary == (
         "no CNI provider pods to judge (whether one is needed: cni.provider-deployed)"
     )
-    deployed = ProviderDeployed().run(snap)
+    deployed = ProviderDeployed().run(CheckContext(snap))
     assert deployed.status is Status.WARN  # `cni`, nothing recognised, nodes Ready: ask
 
 
@@ -327,14 +328,14 @@ MINIKUBE = Path(__file__).parents[1] / "fixtures" / "minikube-bridge-healthy"
 
 def test_no_provider_pods_with_a_working_pod_network_passes_when_the_mode_is_unknown() -> None:
     snap = read_bundle(MINIKUBE)
-    verdict = HEALTHY.run(snap)
+    verdict = HEALTHY.run(CheckContext(snap))
     assert verdict.status is Status.PASS
     assert verdict.summary == (
         "no CNI provider pods, and none needed: all 1 node(s) Ready with a working runtime"
         " network; 1 pod(s) got IPs from their node's podCIDR (e.g."
         " kube-system/coredns-6f6b679f8f-7xk8p 10.244.0.2 in 10.244.0.0/24)"
     )
-    deployed = ProviderDeployed().run(snap)
+    deployed = ProviderDeployed().run(CheckContext(snap))
     assert deployed.status is Status.PASS
     assert "a plugin that runs no pods (bridge, host-local" in deployed.summary
 
@@ -347,8 +348,8 @@ def test_no_provider_pods_and_a_pod_outside_its_nodes_podcidr_is_not_proof(
     pods = root / "cluster-info" / "kube-system" / "pods.json"
     pods.write_text(pods.read_text().replace('"10.244.0.2"', '"172.17.0.2"'))  # docker0
     snap = read_bundle(root)
-    assert run_check(HEALTHY, snap, Selection()).status is Status.SKIP
-    deployed = ProviderDeployed().run(snap)
+    assert run_check(HEALTHY, CheckContext(snap), Selection()).status is Status.SKIP
+    deployed = ProviderDeployed().run(CheckContext(snap))
     assert deployed.status is Status.WARN
     assert deployed.summary.endswith("cannot tell which provider to expect; pass --networking")
 
@@ -357,7 +358,7 @@ def test_agent_on_a_node_whose_kubelet_stopped_blames_the_node(tmp_path: Path) -
     from kopscheck.collectors.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "kubelet-network-plugin-after-1.24"
-    verdict = HEALTHY.run(read_bundle(root))
+    verdict = HEALTHY.run(CheckContext(read_bundle(root)))
     pod = next(f for f in verdict.findings if f.object == ObjectRef("Pod", "calico-node-wm7jc", KS))
     assert pod.related == (ObjectRef("Node", W3),)
 
@@ -392,7 +393,7 @@ def test_node_condition_wordings_of_every_runtime(
 ) -> None:
     cluster = nc.healthy("calico")
     cluster.nodes[2] = kb.node(*nc.WORKERS[1], ready=ready)
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W2): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert finding.message == f"the runtime has no CNI config: {detail}"
@@ -406,7 +407,7 @@ def test_kubenet_without_pod_cidr_is_not_a_cni_problem(tmp_path: Path) -> None:
     message = ("runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:docker: network plugin"
                " is not ready: Kubenet does not have netConfig. This is most likely due to lack of PodCIDR")  # fmt: skip
     cluster.nodes[1] = kb.node(*nc.WORKERS[0], ready=("False", "KubeletNotReady", message))
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert finding.message.startswith(
         "kubenet has no pod CIDR: docker: network plugin is not ready: Kubenet"
@@ -420,7 +421,7 @@ def test_ready_node_with_an_empty_cni_dir_warns(tmp_path: Path) -> None:
         k: v for k, v in cluster.node_files[W1].items() if not k.startswith("cni-net.d/")
     }
     cluster.node_files[W1]["cni-net.d/.keep"] = ""
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W1): Status.WARN}
 
 
@@ -429,7 +430,7 @@ def test_leftover_config_of_another_provider_sorts_first(tmp_path: Path) -> None
     cluster.node_files[W3]["cni-net.d/05-cilium.conflist"] = nc.cni_config(
         ("cilium-cni",), "100.96.3.0/24"
     )
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W3): Status.WARN}
     finding = next(f for f in verdict.findings if f.status is Status.WARN)
     assert finding.message == (
@@ -441,7 +442,7 @@ def test_leftover_config_of_another_provider_sorts_first(tmp_path: Path) -> None
 def test_unparsable_first_config_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("flannel")
     cluster.node_files[W1]["cni-net.d/00-broken.conf"] = '{"cniVersion": "0.4.0", "type": '
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     finding = next(f for f in verdict.findings if f.status is Status.WARN)
     assert (
         finding.message
@@ -450,7 +451,7 @@ def test_unparsable_first_config_warns(tmp_path: Path) -> None:
 
 
 def test_config_evidence_for_healthy_nodes(tmp_path: Path) -> None:
-    verdict = CONFIG.run(nc.healthy("amazonvpc").snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(nc.healthy("amazonvpc").snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     finding = next(f for f in verdict.findings if f.object == ObjectRef("Node", W1))
     assert finding.message == "CNI config 10-aws.conflist (aws-cni, egress-cni, portmap)"
@@ -467,7 +468,7 @@ def test_boot_time_not_ready_lines_on_a_ready_node_are_history(tmp_path: Path) -
     cluster.node_files[W1] = {
         k: v for k, v in cluster.node_files[W1].items() if not k.startswith("cni-net.d/")
     }
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     finding = next(f for f in verdict.findings if f.object == ObjectRef("Node", W1))
     assert (
@@ -483,7 +484,7 @@ def test_unregistered_node_whose_log_says_not_ready_warns(tmp_path: Path) -> Non
         ' network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin'
         ' returns error: cni plugin not initialized"\n'
     }
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", new): Status.WARN}
 
 
@@ -491,7 +492,7 @@ def test_node_whose_kubelet_stopped_is_not_judged(tmp_path: Path) -> None:
     from kopscheck.collectors.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "kubelet-network-plugin-after-1.24"
-    verdict = CONFIG.run(read_bundle(root))
+    verdict = CONFIG.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.PASS
     assert verdict.findings[-1].object == ObjectRef("Node", W3)
     assert verdict.findings[-1].status is Status.SKIP
@@ -506,7 +507,7 @@ def test_detected_mode_only_notes_a_missing_controller(tmp_path: Path) -> None:
     (root / "kops" / "cluster.yaml").unlink()
     from kopscheck.collectors.bundle import read_bundle
 
-    verdict = DEPLOYED.run(read_bundle(root))
+    verdict = DEPLOYED.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.PASS
     assert verdict.summary == (
         "calico (detected from the cluster) deployed: DaemonSet/kube-system/calico-node"
@@ -518,6 +519,6 @@ def test_agent_pods_count_by_owner_when_labels_drifted(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     ds = cluster.find(KS, "daemonsets.json", "calico-node")
     ds["spec"]["selector"]["matchLabels"]["role.kubernetes.io/networking"] = "1"
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     assert "calico-node 4/4 ready" in verdict.summary and "5 pods ready" in verdict.summary

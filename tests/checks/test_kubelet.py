@@ -11,6 +11,7 @@ import pytest
 from kopscheck_checks.cni.node_config import NodeConfig
 from kopscheck_checks.kubelet.network_plugin import KubeletNetworkPlugin
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.demo import scenario_path
 from kopscheck.knowledge.signals import Signal
@@ -22,7 +23,7 @@ W1, W2, W3 = (w[0] for w in nc.WORKERS)
 
 
 def _run(cluster: nc.Cluster, tmp_path: Path) -> Verdict:
-    return CHECK.run(cluster.snapshot(tmp_path / "bundle"))
+    return CHECK.run(CheckContext(cluster.snapshot(tmp_path / "bundle")))
 
 
 def _statuses(verdict: Verdict) -> dict[ObjectRef | None, Status]:
@@ -93,10 +94,10 @@ def test_a_missing_runtime_cni_config_is_cni_node_configs_subject_not_this_check
     del cluster.node_files[W3]["cni-net.d/10-calico.conflist"]
     cluster.node_files[W3]["cni-net.d/calico-kubeconfig"] = "apiVersion: v1\nkind: Config\n"
     snap = cluster.snapshot(tmp_path / "bundle")
-    verdict = CHECK.run(snap)
+    verdict = CHECK.run(CheckContext(snap))
     assert verdict.status is Status.PASS
     assert _statuses(verdict)[ObjectRef("Kubelet", W3)] is Status.PASS
-    node_config = NodeConfig().run(snap)
+    node_config = NodeConfig().run(CheckContext(snap))
     assert node_config.status is Status.WARN
     assert node_config.summary == (
         f"1 of 4 node(s): Ready, but /etc/cni/net.d holds no config: {W3}"
@@ -105,7 +106,7 @@ def test_a_missing_runtime_cni_config_is_cni_node_configs_subject_not_this_check
 
 def test_origin_case_fails_no_kubelet_flag_but_a_wrong_flag_still_does() -> None:
     demo = read_bundle(_origin())
-    verdict = CHECK.run(demo)
+    verdict = CHECK.run(CheckContext(demo))
     assert verdict.status is Status.PASS
     assert {f.object.name for f in verdict.findings if f.status is Status.PASS and f.object} == {
         "i-0a1b2c3d4e5f60002",
@@ -123,7 +124,7 @@ def test_origin_case_with_the_flag_left_in_sysconfig_fails(tmp_path: Path) -> No
         'DAEMON_ARGS="--network-plugin=cni --cni-bin-dir=/opt/cni/bin/"\n'
     )
     (bundle / "nodes" / node / "kubelet.cmdline").unlink()
-    verdict = CHECK.run(read_bundle(bundle))
+    verdict = CHECK.run(CheckContext(read_bundle(bundle)))
     assert verdict.status is Status.FAIL
     [bad] = [f for f in verdict.findings if f.status is Status.FAIL]
     assert bad.object == ObjectRef("Kubelet", node)
@@ -250,7 +251,7 @@ def test_kops_spec_is_the_last_source_before_1_24(tmp_path: Path) -> None:
     (root / "kops" / "cluster.yaml").write_text(
         spec.replace("  kubeDNS:", "  kubelet:\n    networkPluginName: kubenet\n  kubeDNS:")
     )
-    verdict = CHECK.run(read_bundle(root))
+    verdict = CHECK.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.FAIL
     assert {f.message for f in verdict.findings} == {
         "--network-plugin=kubenet (kops spec (spec.kubelet.networkPluginName)), the mode needs cni"
