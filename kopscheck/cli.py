@@ -53,6 +53,10 @@ FailOnOpt = Annotated[
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress or info lines on stderr.")
 ]
+ShowAllOpt = Annotated[
+    bool,
+    typer.Option("--show-all", "-v", help="List every check, passing and skipped ones too."),
+]
 StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Same as --fail-on skip: the gate must see every fact.")
 ]
@@ -128,6 +132,7 @@ def check(
     fail_on: FailOnOpt = "fail",
     strict: StrictOpt = False,
     quiet: QuietOpt = False,
+    show_all: ShowAllOpt = False,
     output: OutputOpt = "table",
     out: OutFileOpt = None,
     all_contexts: Annotated[
@@ -192,6 +197,7 @@ def check(
         networking,
         tuple(ignored_flags(given, os.environ)),
         quiet,
+        show_all,
     )
     raise typer.Exit(execute(request))
 
@@ -242,6 +248,9 @@ def demo(
     count: CountOpt = None,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+    show_all: ShowAllOpt = False,
 ) -> None:
     """Run the main job on a built-in demo cluster (the failing one by default)."""
     found = demo_data.scenarios()
@@ -250,11 +259,12 @@ def demo(
             typer.echo(f"{key:<24} {title}")
         return
     path = demo_path(scenario)
-    stderr.print(f"kopscheck demo: {found[scenario]} (bundle {path})")
+    if not quiet:
+        stderr.print(f"kopscheck demo: {found[scenario]} (bundle {path})")
     request = CheckRequest(
         SourceOptions(demo=scenario),
         selection=Selection(select=_split(select), skip=_split(skip)),
-        fail_on=_fail_on(fail_on),
+        fail_on=_fail_on(fail_on, strict),
         output=output,
         out=out,
         baseline=baseline,
@@ -263,6 +273,8 @@ def demo(
         interval=interval,
         count=count,
         networking=networking,
+        quiet=quiet,
+        show_all=show_all,
     )
     raise typer.Exit(execute(request))
 

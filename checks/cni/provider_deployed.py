@@ -58,7 +58,12 @@ class ProviderDeployed(Check):
         "unrecognised-provider": Code(
             "networking cni: no provider recognised, yet every node's runtime network works",
         ),
-        "unexpected-provider": Code("a CNI provider runs although the mode needs none"),
+        "unexpected-provider": Code(
+            "a CNI provider runs although the mode needs none",
+            fix="If `--networking` is what disagrees, pass the mode the cluster runs (or drop"
+            " the flag). If the mode is right, remove the other provider: its DaemonSet and its"
+            " file in /etc/cni/net.d on every node.",
+        ),
         "missing-component": Code("a component the networking mode needs is not deployed"),
         "missing-static-pod": Code("a static pod the mode needs runs on no control-plane node"),
         "second-provider": Code("another provider's agent runs next to the mode's own"),
@@ -68,7 +73,11 @@ class ProviderDeployed(Check):
         "pod-network-without-provider": Code(
             "mode unknown, no provider pods, and every node's pod network works without any",
         ),
-        "unknown-mode": Code("the mode is unknown: which provider to expect cannot be told"),
+        "unknown-mode": Code(
+            "the mode is unknown: which provider to expect cannot be told",
+            fix="Pass `--networking MODE` (the kops spec's spec.networking), or add"
+            " kops/cluster.yaml to the bundle, so kopscheck knows which provider to expect.",
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:

@@ -55,7 +55,12 @@ class NetworkingSupported(Check):
         "wrong-cloud": Code("the mode does not run on the cluster's cloud provider"),
         "no-ipv6": Code("the mode does not support IPv6 clusters"),
         "unknown-override": Code("--networking names a mode kops does not know"),
-        "override-disagrees": Code("--networking disagrees with the kops spec's mode"),
+        "override-disagrees": Code(
+            "--networking disagrees with the kops spec's mode",
+            fix="`--networking` names another mode than the kops spec: drop the flag to check"
+            " the cluster as it is configured, or pass the mode the spec names. The cluster"
+            " itself needs no change for this.",
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:

@@ -108,8 +108,12 @@ class NodeLogs(Check):
                 " line(s) and no failing sandbox",
                 tuple(findings),
             )
-        parts = [f"{f.object.name if f.object else '?'}: {f.message}" for f in bad[:3]]
-        return Verdict(f"{len(bad)} node(s): " + "; ".join(parts), tuple(findings))
+        by_message: dict[str, list[str]] = {}
+        for finding in bad:
+            name = finding.object.name if finding.object else "?"
+            by_message.setdefault(finding.message, []).append(name)
+        parts = [f"{message}: {', '.join(names)}" for message, names in by_message.items()]
+        return Verdict(f"{len(bad)} node(s): " + "; ".join(parts[:3]), tuple(findings))
 
 
 def _readings(context: CheckContext) -> dict[str, list[Reading]]:

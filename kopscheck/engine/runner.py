@@ -68,14 +68,17 @@ def run_check(check: Check, context: CheckContext, selection: Selection) -> Chec
             Status.SKIP, f"cannot decide: {reasons}", skip_reason=SkipReason.FACTS_MISSING
         )
     status = verdict.status
-    remediation = verdict.remediation or (doc.fix if status is not Status.PASS else None)
     findings = tuple(_identified(check, context, f) for f in verdict.findings)
+    fixes = _fixes(check, findings)
+    decisive = (fixes.get(f.code) for f in findings if f.status is status and f.code)
+    advice = next((fix for fix in decisive if fix), None)  # the finding's, not the check's
+    remediation = verdict.remediation or advice or (doc.fix if status is not Status.PASS else None)
     return result(
         status,
         verdict.summary,
         findings=findings,
         remediation=remediation,
-        fixes=_fixes(check, findings),
+        fixes=fixes,
         skip_reason=SkipReason.FACTS_MISSING if status is Status.SKIP else None,
     )
 

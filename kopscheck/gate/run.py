@@ -54,6 +54,7 @@ class CheckRequest:
     networking: str | None = None  # --networking: an input of mode resolution, not a fact
     warnings: tuple[str, ...] = ()  # flags the source ignores, said once the request is valid
     quiet: bool = False  # -q: no progress or info lines on stderr (warnings and errors stay)
+    show_all: bool = False  # --show-all/-v: the terminal lists every check
 
 
 def execute(request: CheckRequest) -> int:
@@ -97,7 +98,8 @@ def execute(request: CheckRequest) -> int:
         if request.write_baseline:
             report = _record([report], request.write_baseline, checks)[0]
         code = exit_code(report)
-    _emit(partial(get_reporter(request.output).write, report), request)
+    reporter = get_reporter(request.output, show_all=request.show_all)
+    _emit(partial(reporter.write, report), request)
     return int(code)
 
 
@@ -211,7 +213,8 @@ def _run_fleet(
         gated = iter(_record(scanned, request.write_baseline, checks))
         clusters = tuple(replace(c, report=next(gated)) if c.report else c for c in fleet.clusters)
         fleet = replace(fleet, clusters=clusters)
-    _emit(partial(get_reporter(request.output, Document.FLEET).write_fleet, fleet), request)
+    reporter = get_reporter(request.output, Document.FLEET, show_all=request.show_all)
+    _emit(partial(reporter.write_fleet, fleet), request)
     return int(fleet_exit_code(fleet))
 
 

@@ -139,5 +139,9 @@ def _times(event: Event) -> str:
 
 
 def _short(text: str, limit: int = 160) -> str:
+    """At most `limit` characters, cut between words so no name is cut in half."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 4)
+    return (text[:cut] if cut > 0 else text[: limit - 4]) + " ..."

@@ -71,9 +71,13 @@ def formats(document: Document = Document.REPORT) -> list[str]:
     return [name for name, renders in BUILTIN_RENDERS.items() if document in renders]
 
 
-def get_reporter(name: str, document: Document = Document.REPORT) -> Reporter:
-    """The reporter for an --output value that renders `document`; InputError when none does."""
-    reporter = _builtin(name) if name in BUILTIN else next(_plugins(name), None)
+def get_reporter(
+    name: str, document: Document = Document.REPORT, show_all: bool = False
+) -> Reporter:
+    """The reporter for an --output value that renders `document`; InputError when none does.
+
+    `show_all` (`--show-all`/`-v`) makes the terminal list every check, not only problems."""
+    reporter = _builtin(name, show_all) if name in BUILTIN else next(_plugins(name), None)
     if reporter is None:
         if document is not Document.REPORT:
             raise _cannot(name, document)
@@ -96,9 +100,10 @@ def _cannot(name: str, document: Document) -> InputError:
     )
 
 
-def _builtin(name: str) -> Reporter:
+def _builtin(name: str, show_all: bool = False) -> Reporter:
     module, _, cls = BUILTIN[name].partition(":")
-    reporter: Reporter = getattr(importlib.import_module(module), cls)()
+    factory = getattr(importlib.import_module(module), cls)
+    reporter: Reporter = factory(show_all=show_all) if name == "table" else factory()
     return reporter
 
 

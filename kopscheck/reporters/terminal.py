@@ -6,7 +6,7 @@ changes, new and resolved findings per cluster.
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import TextIO
 
 from rich.console import Console, Group
@@ -16,10 +16,18 @@ from rich.table import Table
 from rich.text import Text
 
 from kopscheck.model.diff import ClusterDiff, DiffReport, FindingRef
+from kopscheck.model.exitcodes import exit_code
 from kopscheck.model.fleet import FleetReport
-from kopscheck.model.results import CheckResult, Finding, Report, Status, symptoms_of
+from kopscheck.model.results import (
+    CheckResult,
+    Finding,
+    Report,
+    SkipReason,
+    Status,
+    symptoms_of,
+)
 from kopscheck.reporters import Document
-from kopscheck.reporters.common import start_here, suppressed_results
+from kopscheck.reporters.common import evidence_lines, short_lists, start_here, suppressed_results
 
 STYLE = {
     Status.PASS: "green",
@@ -29,35 +37,54 @@ STYLE = {
     Status.ERROR: "magenta",
 }
 MAX_FINDINGS = 8
+MAX_GROUPS = 3
+DOCS = "https://kops.sigs.k8s.io/networking/"
 
 
 def badge(status: Status) -> Text:
     return Text(f"{status.value.upper():<5}", style=STYLE[status])
 
 
-def render(report: Report, console: Console) -> None:
+def render(report: Report, console: Console, show_all: bool = False) -> None:
+    """Header, the symptoms, each root cause with its evidence, one line for the rest, and
+    last the verdict, the root cause and its fix: what a person reads after the scroll."""
     console.print(_header(report))
-    first = start_here(report)
-    if first is not None:
-        console.print(
-            Text.assemble(("Start here: ", "bold"), (first.check, "bold"), " — ", first.action)
-        )
+    if _nothing_evaluated(report):
+        console.print(_footer(report))
+        return
     by_id = {r.check: r for r in report.results}
-    shown: set[str] = set()
-    for index, root in enumerate(report.root_causes, start=1):
-        symptoms = symptoms_of(report.results, root)
-        shown.add(root)
-        shown.update(r.check for r, _ in symptoms)
-        console.print(_root_panel(index, by_id[root], symptoms))
-    rest = [r for r in report.results if r.check not in shown and r.problems]
-    for result in rest:
-        console.print(_root_panel(0, result, []))
+    roots = [by_id[c] for c in report.root_causes]
+    explained = {
+        c for root in roots for c in (r.check for r, _ in symptoms_of(report.results, root.check))
+    }
+    symptoms = [
+        r for r in report.results if r.check in explained and r.check not in report.root_causes
+    ]
+    if symptoms:
+        console.print(Text("Symptoms", style="bold"))
+        for result in symptoms:
+            console.print(_symptom_line(result))
+    for index, root in enumerate(roots, start=1):
+        console.print(_root_panel(index, root, len(roots)))
+    shown = {*explained, *report.root_causes}
+    for result in (r for r in report.results if r.check not in shown and r.problems):
+        console.print(_root_panel(0, result, 0))
         shown.add(result.check)
-    console.print(_overview(report))
+    if show_all:
+        console.print(_overview(report))
+    else:
+        rest = _rest_line(report, shown)
+        if rest is not None:
+            console.print(rest)
     suppressed = _suppressed(report)
     if suppressed is not None:
         console.print(suppressed)
     console.print(_footer(report))
+
+
+def _nothing_evaluated(report: Report) -> bool:
+    """An empty or unrecognised input: its note says everything, eleven skips say nothing."""
+    return bool(report.notes) and all(r.status is Status.SKIP for r in report.results)
 
 
 def _header(report: Report) -> Text:
@@ -76,79 +103,74 @@ def _header(report: Report) -> Text:
     return text
 
 
-def _root_panel(
-    index: int, result: CheckResult, symptoms: list[tuple[CheckResult, str | None]]
-) -> Panel:
-    body: list[Text | Table] = [Text(result.summary, style="bold")]
+def _symptom_line(result: CheckResult) -> Text:
+    line = Text("  ")
+    line.append_text(badge(result.status))
+    line.append(f" {result.check}: ", style="bold")
+    line.append(short_lists(result.summary))
+    if result.caused_by:
+        line.append(f" (caused by {', '.join(result.caused_by)})", style="dim")
+    return line
+
+
+def _root_panel(index: int, result: CheckResult, of: int) -> Panel:
+    body: list[Text] = [Text(short_lists(result.summary), style="bold")]
     problems = result.problems or result.findings
-    if problems:
-        body.append(_findings_table(problems))
-    if result.remediation:
-        body.append(Text.assemble(("Fix: ", "bold green"), result.remediation))
-    if result.step:
-        body.append(Text.assemble(("Origin document step: ", "dim"), (result.step, "dim")))
-    if symptoms:
-        body.append(Text("Symptoms this explains:", style="bold"))
-        for symptom, via in symptoms:
+    groups: dict[tuple[Status, str], list[Finding]] = {}
+    for finding in problems:
+        groups.setdefault((finding.status, finding.message), []).append(finding)
+    for count, ((status, message), group) in enumerate(groups.items()):
+        if count == MAX_GROUPS:
+            rest = sum(len(g) for g in list(groups.values())[MAX_GROUPS:])
+            body.append(Text(f"  +{rest} more finding(s): --output json lists them", style="dim"))
+            break
+        if message != result.summary or len(groups) > 1:
             line = Text("  ")
-            line.append_text(badge(symptom.status))
-            line.append(f" {symptom.check}: {symptom.summary}")
-            if via:
-                line.append(f" (through {via})", style="dim")
+            line.append_text(badge(status))
+            line.append(f" {_objects(group)}: {short_lists(message)}")
             body.append(line)
-    title = f"{result.check} — {result.title}"
-    if index:
-        title = f"Root cause {index}: {title}"
+        body += [Text(f"      {label}", style="dim") for label in evidence_lines(group[0])]
+    if result.step:
+        body.append(Text(f"Troubleshooting step: {result.step}", style="dim"))
+    which = "Root cause" if index else "Problem"
+    number = f" {index} of {of}" if index and of > 1 else ""
+    title = f"{which}{number}: {result.check} — {result.title}"
     return Panel(Group(*body), title=title, title_align="left", border_style=STYLE[result.status])
 
 
-def _findings_table(findings: tuple[Finding, ...]) -> Table:
-    """One row per distinct message: fifty nodes with the same condition are one row."""
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
-    table.add_column("", no_wrap=True)
-    table.add_column("object", overflow="fold")
-    table.add_column("what was seen", overflow="fold")
-    groups: dict[tuple[Status, str], list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault((finding.status, finding.message), []).append(finding)
-    for index, ((status, message), group) in enumerate(groups.items()):
-        if index == MAX_FINDINGS:
-            rest = sum(len(g) for g in list(groups.values())[MAX_FINDINGS:])
-            table.add_row("", "", Text(f"... and {rest} more", style="dim"))
-            break
-        text = Text(message)
-        evidence = _evidence_line(group[0])
-        if evidence:
-            text.append("\n" + evidence, style="dim")
-        table.add_row(badge(status), _objects(group), text)
-    return table
-
-
-def _objects(group: list[Finding], limit: int = 4) -> str:
+def _objects(group: list[Finding]) -> str:
     names = [str(f.object) for f in group if f.object] or ["-"]
-    shown = "\n".join(names[:limit])
-    return shown + (f"\n(+{len(names) - limit} more)" if len(names) > limit else "")
+    return names[0] + (f" +{len(names) - 1} more" if len(names) > 1 else "")
 
 
-def _evidence_line(finding: Finding, limit: int = 220) -> str:
-    parts = []
-    for key, value in finding.evidence.items():
-        if value in (None, "", [], {}) or (isinstance(value, str) and value in finding.message):
-            continue
-        shown = value if isinstance(value, str) else json.dumps(value)
-        parts.append(f"{key}={shown}")
-    line = "; ".join(parts)
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+def _rest_line(report: Report, shown: set[str]) -> Text | None:
+    """Passing, skipped and deselected checks in one line (`--show-all` lists them)."""
+    rest = [r for r in report.results if r.check not in shown]
+    kinds: dict[str, int] = {}
+    for result in rest:
+        if result.skip_reason is SkipReason.DESELECTED:
+            continue  # --select left them out
+        key = {
+            Status.PASS: "pass",
+            Status.SKIP: "could not decide"
+            if result.skip_reason is SkipReason.FACTS_MISSING
+            else "not applicable",
+        }.get(result.status, result.status.value)
+        kinds[key] = kinds.get(key, 0) + 1
+    if not kinds:
+        return None
+    counts = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    return Text(f"Other checks: {counts} (--show-all lists them)", style="dim")
 
 
 def _overview(report: Report) -> Table:
     table = Table(title="All checks", title_justify="left", show_lines=False, expand=False)
     table.add_column("status", no_wrap=True)
     table.add_column("check", no_wrap=True)
-    table.add_column("summary", overflow="fold")
+    table.add_column("summary")
     for result in report.results:
-        cause = f"  ← {', '.join(result.caused_by)}" if result.caused_by else ""
-        table.add_row(badge(result.status), result.check, result.summary + cause)
+        cause = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""
+        table.add_row(badge(result.status), result.check, short_lists(result.summary) + cause)
     return table
 
 
@@ -175,25 +197,35 @@ def _suppressed(report: Report) -> Table | None:
 
 
 def _footer(report: Report) -> Text:
+    """The last lines: the verdict, then the root cause and its fix."""
     counts = report.counts()
-    text = Text("Result: ")
+    text = Text("Verdict: ", style="bold")
     text.append_text(badge(report.status))
+    text.append(f" (exit {int(exit_code(report))})")
     text.append(" · " + ", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
     text.append(f" · --fail-on {report.fail_on.value}")
     if report.baseline is not None:
         known = sum(len(r.suppressed) for r in report.results)
         text.append(f" · baseline {report.baseline}: {known} known suppressed")
     for note in report.notes:
-        text.append(f"\nnote: {note}", style="dim")
+        text.append(f"\nNote: {note}")
+    first = start_here(report)
+    if first is not None:
+        root = report.result(first.check)
+        text.append("\nRoot cause: ", style="bold")
+        text.append(f"{root.check}: {short_lists(root.summary)}")
+        text.append("\nFix: ", style="bold green")
+        text.append(first.action)
+        text.append(f"\nMore: kopscheck explain {root.check} · {DOCS}", style="dim")
     return text
 
 
-def render_fleet(fleet: FleetReport, console: Console) -> None:
+def render_fleet(fleet: FleetReport, console: Console, show_all: bool = False) -> None:
     """A section per cluster (its usual report), then one overall line."""
     for cluster in fleet.clusters:
         console.print(Rule(Text(f"cluster {cluster.name}", style="bold"), align="left"))
         if cluster.report is not None:
-            render(cluster.report, console)
+            render(cluster.report, console, show_all)
         else:
             console.print(Text.assemble(("scan incomplete: ", "magenta"), cluster.error or ""))
         console.print()
@@ -258,14 +290,18 @@ def _diff_findings(console: Console, title: str, mark: str, found: tuple[Finding
         )
 
 
+@dataclass(frozen=True)
 class TerminalReporter:
+    """`--output table`; `show_all` lists every check, not only the problems."""
+
+    show_all: bool = False
     renders = frozenset(Document)
 
     def write(self, report: Report, out: TextIO) -> None:
-        render(report, _console(out))
+        render(report, _console(out), self.show_all)
 
     def write_fleet(self, fleet: FleetReport, out: TextIO) -> None:
-        render_fleet(fleet, _console(out))
+        render_fleet(fleet, _console(out), self.show_all)
 
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
         render_diff(diff, Console(file=out, highlight=False, soft_wrap=True))
