@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from kopscheck import __version__
 from kopscheck import demo as demo_data
 from kopscheck.checkapi.check import check_doc, code_of
 from kopscheck.collectors.options import SourceOptions
@@ -22,13 +23,36 @@ from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
 from kopscheck.reporters import Document, formats
 
+DOCS = "https://kops.sigs.k8s.io/networking/"
 app = typer.Typer(
     name="kopscheck",
-    help="Validate and troubleshoot the networking of kops-built Kubernetes clusters.",
+    help="Validate and troubleshoot the networking of kops-built Kubernetes clusters"
+    f" (what healthy means: {DOCS}).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kopscheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Validate and troubleshoot the networking of kops-built Kubernetes clusters."""
+
+
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 OutputOpt = Annotated[
@@ -114,7 +138,11 @@ def _fail_on(value: str, strict: bool = False) -> Status:
 def check(
     bundle: Annotated[
         list[Path] | None,
-        typer.Option(help="A bundle directory (CONTRACT §4); repeat for several clusters."),
+        typer.Option(
+            metavar="DIR",
+            help="A bundle directory (cluster-info/, kops/, aws/, nodes/, as `kopscheck collect`"
+            " writes); repeat for several clusters.",
+        ),
     ] = None,
     dump: Annotated[Path | None, typer.Option(help="A `kubectl cluster-info dump` file.")] = None,
     context: Annotated[
@@ -214,7 +242,7 @@ def collect_bundle(
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
 ) -> None:
-    """Collect a live cluster into a bundle directory (CONTRACT §4) for `check --bundle`."""
+    """Collect a live cluster into a bundle directory, to check later with --bundle."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
     from kopscheck.gate.durations import parse_duration
 
@@ -314,7 +342,7 @@ def list_checks(
 
 @app.command()
 def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.rollout.")]) -> None:
-    """Why a check matters, how to fix what it finds, and the origin-document step."""
+    """Why a check matters, how to fix what it finds, and its troubleshooting step."""
     checks = load_checks()
     found = find_check(checks, check_id)
     if found is None:
@@ -329,7 +357,7 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
         lines.append(f"uses when present: {', '.join(sorted(f.value for f in found.wants))}")
     lines += ["", f"Why: {doc.why}", "", f"Fix: {doc.fix}"]
     if doc.step:
-        lines += ["", f"Origin document step: {doc.step}"]
+        lines += ["", f"Troubleshooting step ({DOCS}): {doc.step}"]
     if doc.body:
         lines += ["", doc.body]
     if found.codes:
@@ -353,10 +381,55 @@ def diff_reports(
     raise typer.Exit(run_diff(old, new, output))
 
 
+# Help shows what to type, not Python types: `--bundle DIR`, never `<list[Path]>`.
+METAVARS = {
+    "bundle": "DIR",
+    "out": "PATH",
+    "dump": "FILE",
+    "kubeconfig": "FILE",
+    "baseline": "FILE",
+    "write_baseline": "FILE",
+    "select": "IDS",
+    "skip": "IDS",
+    "networking": "MODE",
+    "output": "FORMAT",
+    "state_store": "S3_URL",
+    "wait": "DURATION",
+    "interval": "DURATION",
+    "request_timeout": "DURATION",
+    "count": "N",
+    "scenario": "SCENARIO",
+}
+
+
+def plain_metavars(command: Any) -> None:
+    """Give every option that takes a value a plain metavar (click's, all the way down)."""
+    for param in getattr(command, "params", ()):
+        if param.param_type_name == "argument":
+            # typer prints an argument's Python type after its name (`OLD <path>`): the name
+            # already says what to type
+            param.display_type_rich = lambda ctx: None
+            param.metavar = param.metavar or (param.name or "").upper()
+            continue
+        if getattr(param, "is_flag", False) or param.metavar:
+            continue
+        name = param.name or ""
+        param.metavar = METAVARS.get(name, name.upper().replace("_", "-"))
+    for sub in getattr(command, "commands", {}).values():
+        plain_metavars(sub)
+
+
 def main() -> None:
     """Entry point for `kopscheck` and `kubectl-kopscheck`: one-line errors, documented codes."""
     try:
-        code = app(standalone_mode=False)
+        plugin = Path(sys.argv[0]).name.startswith("kubectl-")
+        command = typer.main.get_command(app)
+        plain_metavars(command)
+        code = command.main(
+            args=sys.argv[1:],
+            prog_name="kubectl kopscheck" if plugin else "kopscheck",
+            standalone_mode=False,
+        )
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except KopscheckError as exc:

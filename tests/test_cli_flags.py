@@ -189,3 +189,91 @@ def test_a_file_that_exists_but_cannot_be_read_is_an_error_not_missing(
     outcome = run_cli("check", "--bundle", str(bundle))
     assert (outcome.code, outcome.stdout) == (2, "")
     assert outcome.stderr == f"kopscheck: error: support/cluster-info/nodes.json: {says}\n"
+
+
+def test_version(run_cli: Callable[..., CliOutcome]) -> None:
+    from kopscheck import __version__
+
+    outcome = run_cli("--version")
+    assert (outcome.code, outcome.stdout) == (0, f"kopscheck {__version__}\n")
+
+
+def test_output_yaml_is_the_json_document(run_cli: Callable[..., CliOutcome]) -> None:
+    as_json = json.loads(run_cli("check", "--bundle", HEALTHY, "-o", "json").stdout)
+    as_yaml = yaml.safe_load(run_cli("check", "--bundle", HEALTHY, "-o", "yaml").stdout)
+    for doc in (as_json, as_yaml):
+        doc.pop("generated_at")
+    assert as_yaml == as_json
+
+
+def test_help_shows_plain_metavars_and_no_internal_jargon(
+    run_cli: Callable[..., CliOutcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    for command in ([], ["check"], ["collect"], ["demo"], ["explain"], ["diff"]):
+        text = run_cli(*command, "--help").stdout
+        assert "<list[" not in text and "<path>" not in text and "<str>]" not in text
+        assert "CONTRACT" not in text and "origin-document" not in text
+    check = run_cli("check", "--help").stdout
+    for usage in ("--bundle DIR", "--select IDS", "--networking MODE", "--wait DURATION"):
+        assert usage in check
+    assert "--install-completion" in run_cli("--help").stdout
+    explained = run_cli("explain", "dns.rollout").stdout
+    assert "Troubleshooting step (https://kops.sigs.k8s.io/networking/):" in explained
+
+
+def test_as_a_kubectl_plugin_usage_says_kubectl_kopscheck(
+    run_cli: Callable[..., CliOutcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from kopscheck.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/kubectl-kopscheck", "--help"])
+    with pytest.raises(SystemExit):
+        main()
+    # run_cli keeps argv[0] "kopscheck"; the plugin name is the program name kubectl runs
+    outcome = run_cli("--help")
+    assert outcome.stdout.startswith("Usage: kopscheck ")
+
+
+def test_fleet_names_clusters_by_cluster_name_and_lists_every_one_not_passing(
+    run_cli: Callable[..., CliOutcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    demo = DEMO_ROOT
+    outcome = run_cli(
+        "check", "--bundle", str(demo / "healthy"), "--bundle", str(demo / "cni-no-provider"),
+        "--bundle", str(demo / "coredns-loop"), "-q",
+    )  # fmt: skip
+    assert outcome.code == 1
+    tail = outcome.stdout.strip().splitlines()[-2:]
+    assert tail == [
+        "Fleet of 3 clusters: FAIL  · 1 pass, 2 fail · --fail-on fail",
+        f"fail: cni-demo.k8s.local, calico-demo.k8s.local ({demo / 'coredns-loop'})",
+    ]
+    doc = json.loads(
+        run_cli(
+            "check", "--bundle", str(demo / "healthy"), "--bundle", str(demo / "cni-no-provider"),
+            "-o", "json",
+        ).stdout
+    )  # fmt: skip
+    assert [c["name"] for c in doc["clusters"]] == ["calico-demo.k8s.local", "cni-demo.k8s.local"]
+
+
+def test_diff_warns_when_the_reports_are_of_different_clusters(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(run_cli("check", "--bundle", HEALTHY, "-o", "json").stdout)
+    new.write_text(
+        run_cli("check", "--bundle", str(DEMO_ROOT / "cni-no-provider"), "-o", "json").stdout
+    )
+    outcome = run_cli("diff", str(old), str(new))
+    assert outcome.code == 1
+    assert (
+        f"kopscheck: warning: {old} is of cluster calico-demo.k8s.local and {new} of cluster"
+        " cni-demo.k8s.local: comparing two different clusters"
+    ) in outcome.stderr
+    same = run_cli("diff", str(old), str(old))
+    assert "warning" not in same.stderr

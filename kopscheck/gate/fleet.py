@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from kopscheck.model.errors import ScanError
@@ -39,7 +39,9 @@ def run_fleet(
 
     def check_one(target: ClusterTarget) -> ClusterOutcome:
         try:
-            outcome = ClusterOutcome(target.name, evaluate(target.collect()))
+            report = evaluate(target.collect())
+            # named by the cluster's own name; the bundle path or context only when none is known
+            outcome = ClusterOutcome(report.target.cluster or target.name, report)
         except ScanError as exc:
             outcome = ClusterOutcome(target.name, None, str(exc))
         on_done(outcome)
@@ -54,4 +56,17 @@ def run_fleet(
             for future in futures:
                 future.cancel()
             raise
-    return FleetReport(outcomes, fail_on, now or datetime.now(UTC))
+    return FleetReport(_distinct(outcomes, targets), fail_on, now or datetime.now(UTC))
+
+
+def _distinct(
+    outcomes: tuple[ClusterOutcome, ...], targets: Sequence[ClusterTarget]
+) -> tuple[ClusterOutcome, ...]:
+    """Two clusters of one name (two bundles of the same cluster) also say where they came from."""
+    names = [o.name for o in outcomes]
+    return tuple(
+        replace(o, name=f"{o.name} ({t.name})")
+        if names.count(o.name) > 1 and o.name != t.name
+        else o
+        for o, t in zip(outcomes, targets, strict=True)
+    )

@@ -74,6 +74,10 @@ def _checked(path: Path, doc: Any, where: str) -> dict[str, Any]:
     return dict(doc)
 
 
+def warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def diff_files(old_path: Path, new_path: Path) -> list[ClusterDiff]:
     old_schema, old = load_reports(old_path)
     new_schema, new = load_reports(new_path)
@@ -81,6 +85,12 @@ def diff_files(old_path: Path, new_path: Path) -> list[ClusterDiff]:
         raise InputError(f"{old_path} / {new_path}", "one is a fleet report and one is not")
     if old_schema == REPORT_SCHEMA:  # one cluster each: compare them even if renamed
         [(name, new_doc)] = new.items()
+        [old_name] = old
+        if "(unnamed)" not in (old_name, name) and old_name != name:
+            warn(
+                f"kopscheck: warning: {old_path} is of cluster {old_name} and {new_path} of"
+                f" cluster {name}: comparing two different clusters"
+            )
         return [diff_reports(name, next(iter(old.values())), new_doc)]
     names = [*new, *(n for n in old if n not in new)]
     return [diff_reports(n, old.get(n), new.get(n), n in old, n in new) for n in names]

@@ -54,6 +54,7 @@ class Reporter(Protocol):
 BUILTIN: dict[str, str] = {
     "table": "kopscheck.reporters.terminal:TerminalReporter",
     "json": "kopscheck.reporters.json_report:JsonReporter",
+    "yaml": "kopscheck.reporters.json_report:YamlReporter",
     "junit": "kopscheck.reporters.junit:JunitReporter",
     "markdown": "kopscheck.reporters.markdown:MarkdownReporter",
 }
@@ -61,6 +62,7 @@ BUILTIN: dict[str, str] = {
 BUILTIN_RENDERS: dict[str, frozenset[Document]] = {
     "table": frozenset(Document),
     "json": frozenset(Document),
+    "yaml": frozenset(Document),
     "junit": frozenset({Document.REPORT, Document.FLEET}),
     "markdown": frozenset(Document),
 }

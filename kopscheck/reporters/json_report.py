@@ -161,4 +161,32 @@ class JsonReporter:
         _dump(diff_to_dict(diff), out)
 
 
-__all__ = ["JsonReporter", "Status", "diff_to_dict", "fleet_to_dict", "report_to_dict"]
+class YamlReporter:
+    """`--output yaml`: the same documents as JSON, as YAML (same schema)."""
+
+    renders = frozenset(Document)
+
+    def write(self, report: Report, out: TextIO) -> None:
+        _yaml(report_to_dict(report), out)
+
+    def write_fleet(self, fleet: FleetReport, out: TextIO) -> None:
+        _yaml(fleet_to_dict(fleet), out)
+
+    def write_diff(self, diff: DiffReport, out: TextIO) -> None:
+        _yaml(diff_to_dict(diff), out)
+
+
+def _yaml(doc: dict[str, Any], out: TextIO) -> None:
+    import yaml
+
+    yaml.safe_dump(doc, out, sort_keys=False, allow_unicode=True, width=100)
+
+
+__all__ = [
+    "JsonReporter",
+    "Status",
+    "YamlReporter",
+    "diff_to_dict",
+    "fleet_to_dict",
+    "report_to_dict",
+]

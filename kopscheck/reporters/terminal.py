@@ -233,9 +233,10 @@ def render_fleet(fleet: FleetReport, console: Console, show_all: bool = False) -
     text.append_text(badge(fleet.status))
     counts = ", ".join(f"{n} {s.value}" for s, n in fleet.counts().items() if n)
     text.append(f" · {counts} · --fail-on {fleet.fail_on.value}")
-    worst = [c.name for c in fleet.clusters if c.status is fleet.status]
-    if fleet.status is not Status.PASS:
-        text.append(f"\n{fleet.status.value}: {', '.join(worst)}")
+    for status in (Status.FAIL, Status.ERROR, Status.WARN):
+        names = [c.name for c in fleet.clusters if c.status is status]
+        if names:
+            text.append(f"\n{status.value}: {', '.join(names)}")
     console.print(text)
 
 
