@@ -27,7 +27,7 @@ OUT = Path("reports")
 def main() -> None:
     snapshot = read_bundle(DEMO_ROOT / DEFAULT_SCENARIO)
     report = build_report(snapshot, load_checks(), now=datetime(2026, 11, 27, 10, 20, tzinfo=UTC))
-    console = Console(record=True, width=110, file=StringIO(), force_terminal=True)
+    console = Console(record=True, width=100, file=StringIO(), force_terminal=True)
     render(report, console)
     svg = console.export_svg(title="kopscheck demo")
     (OUT / f"demo-{DEFAULT_SCENARIO}.svg").write_text(svg)
