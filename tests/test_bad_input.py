@@ -144,7 +144,7 @@ def test_empty_bundle_is_never_reported_healthy(
         pytest.param(
             ("--select", "dns.nope"), "unknown check id or family: dns.nope", id="unknown-check"
         ),
-        pytest.param(("--output", "yaml"), "unknown --output 'yaml'", id="unknown-output"),
+        pytest.param(("--output", "xml"), "unknown --output 'xml'", id="unknown-output"),
     ],
 )
 def test_bad_flags_exit_2(

@@ -237,7 +237,7 @@ def test_terminal_lists_suppressed_findings_and_names_the_baseline() -> None:
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
     assert report.counts()[Status.FAIL] == 0
     assert screen.rstrip().splitlines()[-1] == (
-        f"Result: PASS  · {counts} · --fail-on fail"
+        f"Verdict: PASS  (exit 0) · {counts} · --fail-on fail"
         " · baseline ci/kopscheck-baseline.json: 4 known suppressed"
     )
     assert "Start here" not in screen

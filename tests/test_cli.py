@@ -48,7 +48,10 @@ def test_explain_prints_why_fix_and_origin_step(run_cli: Callable[..., CliOutcom
     assert text.startswith("dns.rollout: kube-dns/CoreDNS is fully rolled out")
     assert "\nWhy: cluster DNS is the first workload that needs pod networking" in text
     assert "\nFix: look at why the pods listed are not ready." in text
-    assert '\nOrigin document step: "kube-dns daemonset starts"' in text
+    assert (
+        '\nTroubleshooting step (https://kops.sigs.k8s.io/networking/): "kube-dns daemonset starts"'
+        in text
+    )
 
 
 def test_explain_unknown_check(run_cli: Callable[..., CliOutcome]) -> None:
@@ -60,7 +63,7 @@ def test_explain_unknown_check(run_cli: Callable[..., CliOutcome]) -> None:
 def test_demo_defaults_to_the_failing_cluster(run_cli: Callable[..., CliOutcome]) -> None:
     outcome = run_cli("demo")
     assert outcome.code == 1
-    assert "Root cause 1:" in outcome.stdout
+    assert "Root cause: cni.provider-deployed" in outcome.stdout
     assert "cni-demo.k8s.local" in outcome.stdout
 
 

@@ -49,10 +49,10 @@ def test_several_bundles_make_one_fleet_document(run_cli: Callable[..., CliOutco
     assert (doc["status"], doc["exit_code"], doc["fail_on"]) == ("fail", 1, "fail")
     assert doc["counts"] == {"pass": 1, "warn": 0, "fail": 2, "error": 0}
     clusters = [(c["name"], c["status"], c["exit_code"], c["error"]) for c in doc["clusters"]]
-    assert clusters == [
-        (HEALTHY, "pass", 0, None),
-        (LOOP, "fail", 1, None),
-        (NO_CNI, "fail", 1, None),
+    assert clusters == [  # by cluster name; two bundles of one name also say their path
+        (f"calico-demo.k8s.local ({HEALTHY})", "pass", 0, None),
+        (f"calico-demo.k8s.local ({LOOP})", "fail", 1, None),
+        ("cni-demo.k8s.local", "fail", 1, None),
     ]
     for cluster in doc["clusters"]:
         jsonschema.validate(cluster["report"], REPORT_SCHEMA)
@@ -64,9 +64,9 @@ def test_several_bundles_make_one_fleet_document(run_cli: Callable[..., CliOutco
     )
     assert progress == sorted(
         [
-            f"kopscheck: cluster {HEALTHY}: pass",
-            f"kopscheck: cluster {LOOP}: fail",
-            f"kopscheck: cluster {NO_CNI}: fail",
+            "kopscheck: cluster calico-demo.k8s.local: pass",
+            "kopscheck: cluster calico-demo.k8s.local: fail",
+            "kopscheck: cluster cni-demo.k8s.local: fail",
         ]
     )
 
@@ -88,12 +88,13 @@ def test_terminal_has_a_section_per_cluster_then_the_overall_line(
     monkeypatch.chdir(DEMO_ROOT)  # short relative names, as a person types them
     outcome = run_cli("check", "--bundle", "healthy", "--bundle", "coredns-loop")
     screen = outcome.stdout
-    first, second = screen.index("cluster healthy ─"), screen.index("cluster coredns-loop ─")
-    assert first < screen.index("Result: PASS") < second < screen.index("Start here: dns.rollout")
+    first = screen.index("cluster calico-demo.k8s.local (healthy) ─")
+    second = screen.index("cluster calico-demo.k8s.local (coredns-loop) ─")
+    assert first < screen.index("Verdict: PASS") < second < screen.index("Start here: dns.rollout")
     last = screen.rstrip().splitlines()[-2:]
     assert last == [
         "Fleet of 2 clusters: FAIL  · 1 pass, 1 fail · --fail-on fail",
-        "fail: coredns-loop",
+        "fail: calico-demo.k8s.local (coredns-loop)",
     ]
 
 
@@ -118,7 +119,10 @@ def test_junit_has_a_testsuite_per_cluster(
     assert f"kopscheck: wrote junit report to {target}" in outcome.stderr
     root = ET.fromstring(target.read_text().split("\n", 1)[1])
     suites = root.findall("testsuite")
-    assert [s.get("name") for s in suites] == [f"kopscheck {HEALTHY}", f"kopscheck {LOOP}"]
+    assert [s.get("name") for s in suites] == [
+        f"kopscheck calico-demo.k8s.local ({HEALTHY})",
+        f"kopscheck calico-demo.k8s.local ({LOOP})",
+    ]
     loop_cases = {c.get("name"): c for c in suites[1].findall("testcase")}
     assert loop_cases["dns.rollout"].find("failure") is not None
     for suite in suites:
@@ -278,7 +282,7 @@ def test_all_contexts_names_every_kubeconfig_context(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("--bundle", HEALTHY, "--bundle", LOOP, "-o", "nope"),
-            "'nope' cannot render several clusters (use table, json, junit, markdown)",
+            "'nope' cannot render several clusters (use table, json, yaml, junit, markdown)",
             id="plugin-output-for-a-fleet",
         ),
         pytest.param(

@@ -128,7 +128,8 @@ def test_fleets_pair_clusters_by_name(
     after.write_text(json.dumps(after_doc))
     code, doc = _diff(run_cli, before, after)
     assert code == 1  # healthy could no longer be scanned
-    by_name = {Path(c["name"]).name: c for c in doc["clusters"]}
+    # two bundles of one cluster: named "calico-demo.k8s.local (PATH)"
+    by_name = {Path(c["name"].rstrip(")")).name: c for c in doc["clusters"]}
     assert (by_name["healthy"]["old_status"], by_name["healthy"]["new_status"]) == ("pass", "error")
     assert by_name["healthy"]["worse"] is True
     assert by_name["coredns-loop"]["worse"] is False
@@ -220,4 +221,4 @@ def test_diff_renders_only_in_formats_that_have_a_diff_form(
     path = report_of("one", "healthy")
     outcome = run_cli("diff", str(path), str(path), "--output", "junit")
     assert outcome.code == 2
-    assert "'junit' cannot render a diff (use table, json, markdown)" in outcome.stderr
+    assert "'junit' cannot render a diff (use table, json, yaml, markdown)" in outcome.stderr

@@ -60,8 +60,11 @@ def test_terminal_starts_with_the_loop_fix_on_a_coredns_loop() -> None:
     lines = screen.splitlines()
     assert lines[2].startswith("Start here: dns.rollout — Give CoreDNS a real upstream resolver")
     assert "cni" not in " ".join(lines[2:4]).lower()
-    assert screen.index("Start here:") < screen.index("Root cause 1: dns.rollout")
+    assert screen.index("Start here:") < screen.index("Root cause: dns.rollout")
     assert "Root cause 2" not in screen
+    cause = next(i for i, line in enumerate(lines) if line.startswith("Root cause: dns.rollout: "))
+    assert lines[cause - 1].startswith("Verdict: FAIL")
+    assert any(line.startswith("Fix: Give CoreDNS a real upstream") for line in lines[cause:])
 
 
 def test_markdown_starts_with_the_loop_fix_on_a_coredns_loop() -> None:
@@ -92,16 +95,16 @@ def _origin() -> Report:
 
 def test_terminal_folds_the_whole_chain_under_the_root_cause() -> None:
     screen = _terminal(_origin())
-    assert (
-        "Start here: cni.provider-deployed — Deploy the CNI provider the networking mode needs.\n"
-        in screen
+    # the advice of the finding that failed (networking cni, nothing deployed)
+    assert "Start here: cni.provider-deployed — Deploy a CNI provider (calico, cilium, ...)" in (
+        " ".join(screen.split())
     )
-    assert "Root cause 1: cni.provider-deployed" in screen
+    assert "Root cause: cni.provider-deployed" in screen
     assert "Root cause 2" not in screen
-    symptoms = screen[screen.index("Symptoms this explains:") : screen.index("All checks")]
+    symptoms = screen[screen.index("Symptoms") : screen.index("Root cause: cni.provider")]
     assert "FAIL  node.network-ready: 4 of 4 nodes not network-ready" in symptoms
     assert "FAIL  dns.rollout: Deployment kube-system/coredns 0/2 ready" in symptoms
-    assert "(through cni.node-config)" in " ".join(symptoms.split())
+    assert "(caused by cni.node-config, node.network-ready)" in " ".join(symptoms.split())
     assert "─ node.network-ready —" not in screen  # no panel of its own: it is a symptom
 
 

@@ -95,24 +95,25 @@ def test_terminal_puts_root_cause_first_with_objects_evidence_and_fix() -> None:
     assert "networking cni (from kops spec)" in screen
     assert lines[1] == "Kubernetes v1.32.4 · networking cni (from kops spec)"
     assert lines[2].startswith("Start here: cni.provider-deployed — ")
-    assert screen.index("Start here:") < screen.index("Root cause 1: cni.provider-deployed")
-    assert screen.index("Root cause 1") < screen.index("All checks")
-    assert "Networking/cni" in screen and "i-0a1b2c3d4e5f60004" in screen
-    assert "Fix: deploy the CNI provider the networking mode needs." in screen
-    assert "Symptoms this explains:" in screen
+    assert screen.index("Start here:") < screen.index("Root cause: cni.provider-deployed")
+    assert screen.index("Symptoms") < screen.index("Root cause: cni.provider-deployed")
+    assert "nodes without cni config: i-0a1b2c3d4e5f60001, i-0a1b2c3d4e5f60002 +2 more" in screen
     assert "FAIL  node.network-ready:" in screen
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
-    assert lines[-1] == f"Result: FAIL  · {counts} · --fail-on fail"
+    verdict = lines.index(f"Verdict: FAIL  (exit 1) · {counts} · --fail-on fail")
+    assert lines[verdict + 1].startswith("Root cause: cni.provider-deployed: ")
+    assert "Fix: Deploy a CNI provider (calico, cilium, ...)" in "\n".join(lines[verdict:])
+    assert lines[-1].startswith("More: kopscheck explain cni.provider-deployed")
 
 
 def test_terminal_healthy_has_no_root_cause_panel() -> None:
     screen = _terminal(_report("healthy"))
     assert "Root cause" not in screen
-    assert "Result: PASS" in screen.splitlines()[-1]
+    assert "Verdict: PASS  (exit 0)" in screen.splitlines()[-1]
 
 
-@pytest.mark.parametrize("name", ["table", "json", "junit", "markdown"])
+@pytest.mark.parametrize("name", ["table", "json", "yaml", "junit", "markdown"])
 def test_every_builtin_output_format_renders(name: str) -> None:
     out = StringIO()
-    get_reporter(name).write(_report("healthy"), out)
+    get_reporter(name, show_all=True).write(_report("healthy"), out)
     assert "node.network-ready" in out.getvalue()

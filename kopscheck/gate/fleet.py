@@ -23,8 +23,11 @@ MAX_WORKERS = 8
 
 @dataclass(frozen=True, slots=True)
 class ClusterTarget:
+    """One cluster to check; a bundle's path names it only until its cluster name is read."""
+
     name: str
     collect: Callable[[], Snapshot]
+    named_by_path: bool = False
 
 
 def run_fleet(
@@ -41,7 +44,8 @@ def run_fleet(
         try:
             report = evaluate(target.collect())
             # named by the cluster's own name; the bundle path or context only when none is known
-            outcome = ClusterOutcome(report.target.cluster or target.name, report)
+            named = report.target.cluster if target.named_by_path else None
+            outcome = ClusterOutcome(named or target.name, report)
         except ScanError as exc:
             outcome = ClusterOutcome(target.name, None, str(exc))
         on_done(outcome)

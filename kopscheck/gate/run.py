@@ -135,7 +135,7 @@ def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
         raise InputError("/".join(given), "give one kind of source, not several")
     if request.bundles:
         return [
-            ClusterTarget(str(b), partial(collect, replace(opts, bundle=b)))
+            ClusterTarget(str(b), partial(collect, replace(opts, bundle=b)), named_by_path=True)
             for b in request.bundles
         ]
     names = list(request.contexts)

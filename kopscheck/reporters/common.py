@@ -63,7 +63,7 @@ def clip_words(text: str, limit: int = 100) -> str:
     return (text[:cut] if cut > 0 else text.split(" ", 1)[0]) + " ..."
 
 
-def evidence_lines(finding: Finding, limit: int = 3) -> list[str]:
+def evidence_lines(finding: Finding, limit: int = 4) -> list[str]:
     """A finding's evidence as short labelled lines (`label: value`), the first `limit`."""
     lines = []
     for key, value in finding.evidence.items():

@@ -52,6 +52,11 @@ def render(report: Report, console: Console, show_all: bool = False) -> None:
     if _nothing_evaluated(report):
         console.print(_footer(report))
         return
+    first = start_here(report)
+    if first is not None:
+        console.print(
+            Text.assemble(("Start here: ", "bold"), (first.check, "bold"), " — ", first.action)
+        )
     by_id = {r.check: r for r in report.results}
     roots = [by_id[c] for c in report.root_causes]
     explained = {

@@ -148,7 +148,7 @@ def test_catalog_lists_and_explains_both_checks(
         out = capsys.readouterr().out
         assert done.value.code == 0
         assert out.startswith(f"{check_id}: ")
-        assert phrase in out and "Fix: " in out and "Origin document step: " in out
+        assert phrase in out and "Fix: " in out and "Troubleshooting step (" in out
 
 
 def test_wrong_aws_file_in_a_bundle_is_a_one_line_input_error(
