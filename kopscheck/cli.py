@@ -13,6 +13,7 @@ from rich.console import Console
 from kopscheck import __version__
 from kopscheck import demo as demo_data
 from kopscheck.checkapi.check import check_doc, code_of
+from kopscheck.cli_help import plain_metavars
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import find_check, load_checks
 from kopscheck.engine.runner import Selection
@@ -379,44 +380,6 @@ def diff_reports(
     from kopscheck.gate.report_diff import run_diff
 
     raise typer.Exit(run_diff(old, new, output))
-
-
-# Help shows what to type, not Python types: `--bundle DIR`, never `<list[Path]>`.
-METAVARS = {
-    "bundle": "DIR",
-    "out": "PATH",
-    "dump": "FILE",
-    "kubeconfig": "FILE",
-    "baseline": "FILE",
-    "write_baseline": "FILE",
-    "select": "IDS",
-    "skip": "IDS",
-    "networking": "MODE",
-    "output": "FORMAT",
-    "state_store": "S3_URL",
-    "wait": "DURATION",
-    "interval": "DURATION",
-    "request_timeout": "DURATION",
-    "count": "N",
-    "scenario": "SCENARIO",
-}
-
-
-def plain_metavars(command: Any) -> None:
-    """Give every option that takes a value a plain metavar (click's, all the way down)."""
-    for param in getattr(command, "params", ()):
-        if param.param_type_name == "argument":
-            # typer prints an argument's Python type after its name (`OLD <path>`): the name
-            # already says what to type
-            param.display_type_rich = lambda ctx: None
-            param.metavar = param.metavar or (param.name or "").upper()
-            continue
-        if getattr(param, "is_flag", False) or param.metavar:
-            continue
-        name = param.name or ""
-        param.metavar = METAVARS.get(name, name.upper().replace("_", "-"))
-    for sub in getattr(command, "commands", {}).values():
-        plain_metavars(sub)
 
 
 def main() -> None:
