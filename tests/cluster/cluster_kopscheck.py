@@ -59,20 +59,33 @@ def pending_pod(name: str, labels: dict[str, str] | None = None) -> dict[str, An
 
 
 def apply_documents(plane: ControlPlane, text: str) -> list[dict[str, Any]]:
-    """Create the ClusterRoles, ServiceAccounts and ClusterRoleBindings of a YAML stream."""
+    """Create (or replace) the ClusterRoles, ServiceAccounts and ClusterRoleBindings of a
+    YAML stream, as `kubectl apply -f` would."""
+    from kubernetes.client.rest import ApiException
+
     api = plane.api_client()
     rbac, core = client.RbacAuthorizationV1Api(api), client.CoreV1Api(api)
     docs = [d for d in yaml.safe_load_all(text) if d]
     for doc in docs:
-        kind = doc["kind"]
-        if kind == "ClusterRole":
-            rbac.create_cluster_role(doc)
-        elif kind == "ClusterRoleBinding":
-            rbac.create_cluster_role_binding(doc)
-        elif kind == "ServiceAccount":
-            core.create_namespaced_service_account(doc["metadata"]["namespace"], doc)
-        else:
-            raise AssertionError(f"unexpected kind {kind} in RBAC YAML")
+        kind, name = doc["kind"], doc["metadata"]["name"]
+        namespace = doc["metadata"].get("namespace", "")
+        create, replace = {
+            "ClusterRole": (rbac.create_cluster_role, rbac.replace_cluster_role),
+            "ClusterRoleBinding": (
+                rbac.create_cluster_role_binding,
+                rbac.replace_cluster_role_binding,
+            ),
+            "ServiceAccount": (
+                lambda body, ns=namespace: core.create_namespaced_service_account(ns, body),
+                lambda n, body, ns=namespace: core.replace_namespaced_service_account(n, ns, body),
+            ),
+        }[kind]
+        try:
+            create(doc)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            replace(name, doc)
     return docs
 
 
