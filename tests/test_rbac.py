@@ -50,6 +50,7 @@ def test_read_only_role_lists_exactly_what_the_collectors_list_and_writes_nothin
             "labels": {"app.kubernetes.io/managed-by": "kopscheck"},
         },
     }
+    assert binding["metadata"]["name"] == "kopscheck-read-only:kube-system:kopscheck"
     assert binding["roleRef"]["name"] == "kopscheck-read-only"
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "kopscheck", "namespace": "kube-system"}
@@ -58,7 +59,9 @@ def test_read_only_role_lists_exactly_what_the_collectors_list_and_writes_nothin
 
 def test_node_proxy_is_granted_only_when_asked(run_cli: Callable[..., CliOutcome]) -> None:
     plain = _grants(_printed(run_cli)[0])
-    with_proxy = _grants(_printed(run_cli, "--with-node-proxy")[0])
+    proxy_role = _printed(run_cli, "--with-node-proxy")[0]
+    assert proxy_role["metadata"]["name"] == "kopscheck-read-only-node-proxy"
+    with_proxy = _grants(proxy_role)
     probe = _grants(_printed(run_cli, "--probe")[0])
     assert ("", "nodes/proxy", "get") not in plain | probe
     assert with_proxy == plain | {("", "nodes/proxy", "get")}
@@ -84,6 +87,7 @@ def test_probe_role_adds_the_probe_writes_to_the_read_only_rules(
         ("apps", "daemonsets", "create"),
         ("apps", "daemonsets", "delete"),
     }
+    assert binding["metadata"]["name"] == "kopscheck-probe:ops:runner"
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "runner", "namespace": "ops"}]
 
 

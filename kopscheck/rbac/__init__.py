@@ -50,8 +50,9 @@ def _split(filename: str) -> tuple[str, str]:
     return comment, rules
 
 
-def role_name(probe: bool) -> str:
-    return "kopscheck-probe" if probe else "kopscheck-read-only"
+def role_name(probe: bool, node_proxy: bool) -> str:
+    """One name per set of rules, so applying one variant never rewrites another."""
+    return f"kopscheck-{'probe' if probe else 'read-only'}{'-node-proxy' if node_proxy else ''}"
 
 
 def render(
@@ -62,7 +63,8 @@ def render(
     """ClusterRole + ServiceAccount + ClusterRoleBinding, as one multi-document YAML stream."""
     account = service_account or ServiceAccountRef.parse(DEFAULT_SERVICE_ACCOUNT)
     files = [READ_ONLY] + [NODE_PROXY] * node_proxy + [PROBE] * probe
-    name = role_name(probe)
+    name = role_name(probe, node_proxy)
+    binding = f"{name}:{account.namespace}:{account.name}"
     labels = "  labels:\n    app.kubernetes.io/managed-by: kopscheck\n"
     parts = [
         f"# kopscheck rbac: ClusterRole {name} = the rules of {', '.join(files)}\n",
@@ -82,7 +84,7 @@ def render(
         labels,
         "---\n",
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n",
-        f"  name: {name}\n",
+        f"  name: {binding}\n",
         labels,
         f"roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {name}\n",
         "subjects:\n- kind: ServiceAccount\n",

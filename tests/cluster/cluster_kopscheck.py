@@ -130,3 +130,66 @@ def audit_requests(plane: ControlPlane, user: str, resource: str) -> list[dict[s
 
 def names(items: Iterable[dict[str, Any]]) -> set[str]:
     return {str(i["metadata"]["name"]) for i in items}
+
+
+def coredns(replicas: int = 2) -> tuple[dict[str, Any], dict[str, Any]]:
+    """CoreDNS as kops deploys it in kube-system (Deployment `coredns`, Service `kube-dns`,
+    label k8s-app=kube-dns), trimmed to what the checks read; no probes, which a hollow
+    kubelet's fake runtime cannot answer."""
+    labels = {"k8s-app": "kube-dns"}
+    deployment = {
+        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "coredns",
+                            "image": "registry.k8s.io/coredns/coredns:v1.11.3",
+                            "args": ["-conf", "/etc/coredns/Corefile"],
+                            "ports": [
+                                {"name": "dns", "containerPort": 53, "protocol": "UDP"},
+                                {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
+                            ],
+                        }
+                    ],
+                    "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+                },
+            },
+        },
+    }
+    service = {
+        "metadata": {"name": "kube-dns", "namespace": "kube-system", "labels": labels},
+        "spec": {
+            "selector": labels,
+            "clusterIP": "10.0.0.10",
+            "ports": [
+                {"name": "dns", "port": 53, "protocol": "UDP"},
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP"},
+            ],
+        },
+    }
+    return deployment, service
+
+
+def deploy_coredns(plane: ControlPlane, replicas: int = 2) -> None:
+    deployment, service = coredns(replicas)
+    api = plane.api_client()
+    client.AppsV1Api(api).create_namespaced_deployment("kube-system", deployment)
+    client.CoreV1Api(api).create_namespaced_service("kube-system", service)
+
+
+def remove_coredns(plane: ControlPlane) -> None:
+    api = plane.api_client()
+    client.AppsV1Api(api).delete_namespaced_deployment(
+        "coredns", "kube-system", propagation_policy="Foreground"
+    )
+    client.CoreV1Api(api).delete_namespaced_service("kube-dns", "kube-system")
+
+
+def dns_pods(plane: ControlPlane) -> list[Any]:
+    core = client.CoreV1Api(plane.api_client())
+    return list(core.list_namespaced_pod("kube-system", label_selector="k8s-app=kube-dns").items)
