@@ -26,9 +26,13 @@ class ClusterStartError(RuntimeError):
     """A component did not come up in time (the message quotes its log)."""
 
 
+# loaded once here: the child between fork and exec must not dlopen (a lock another thread of
+# the parent held at fork time would deadlock it)
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -48,7 +52,8 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 @dataclass
 class Component:
-    """One running binary."""
+    """One running binary. It gets SIGKILL when the thread that started it ends
+    (PR_SET_PDEATHSIG), so start components from the main thread, as the fixtures do."""
 
     name: str
     argv: Sequence[str]
