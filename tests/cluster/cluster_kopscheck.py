@@ -183,11 +183,18 @@ def deploy_coredns(plane: ControlPlane, replicas: int = 2) -> None:
 
 
 def remove_coredns(plane: ControlPlane) -> None:
+    """Delete CoreDNS and wait until its Deployment and pods are gone, so the next test sees
+    a cluster without DNS rather than one half-way through deleting it."""
     api = plane.api_client()
-    client.AppsV1Api(api).delete_namespaced_deployment(
-        "coredns", "kube-system", propagation_policy="Foreground"
-    )
-    client.CoreV1Api(api).delete_namespaced_service("kube-dns", "kube-system")
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    apps.delete_namespaced_deployment("coredns", "kube-system", propagation_policy="Foreground")
+    core.delete_namespaced_service("kube-dns", "kube-system")
+
+    def gone() -> bool:
+        deployments = apps.list_namespaced_deployment("kube-system").items
+        return not dns_pods(plane) and all(d.metadata.name != "coredns" for d in deployments)
+
+    plane.wait_for("CoreDNS deleted", gone)
 
 
 def dns_pods(plane: ControlPlane) -> list[Any]:

@@ -62,6 +62,18 @@ class HollowNode:
         }
 
 
+@dataclass(frozen=True)
+class HollowCluster:
+    """A full control plane and its Ready hollow nodes (the `hollow_cluster` fixture)."""
+
+    plane: ControlPlane
+    nodes: tuple[HollowNode, ...]
+
+    @property
+    def node_names(self) -> list[str]:
+        return [node.name for node in self.nodes]
+
+
 def sweep_stale_netns() -> list[str]:
     """Delete netns (and their veths) left by harness sessions whose process is gone."""
     removed = []

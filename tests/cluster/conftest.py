@@ -13,7 +13,6 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -22,7 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cluster_assets import Assets, Binary, find_assets, require_root, unavailable
-from cluster_nodes import HollowNode, HollowNodes
+from cluster_nodes import HollowCluster, HollowNodes
 from cluster_plane import ControlPlane, PlaneSpec, start_plane
 from cluster_procs import ClusterStartError
 
@@ -77,18 +76,6 @@ def control_plane(cluster_assets: Assets) -> Iterator[ControlPlane]:
     yield from _plane(cluster_assets, PlaneSpec("plane", controllers=True))
 
 
-@dataclass(frozen=True)
-class HollowCluster:
-    """A full control plane and its Ready hollow nodes."""
-
-    plane: ControlPlane
-    nodes: tuple[HollowNode, ...]
-
-    @property
-    def node_names(self) -> list[str]:
-        return [node.name for node in self.nodes]
-
-
 @pytest.fixture(scope="session")
 def hollow_cluster(cluster_assets: Assets) -> Iterator[HollowCluster]:
     """A full control plane with `HOLLOW_NODES` Ready hollow nodes (needs root)."""
@@ -107,4 +94,4 @@ def hollow_cluster(cluster_assets: Assets) -> Iterator[HollowCluster]:
             nodes.stop()
 
 
-__all__ = ["HollowCluster", "unavailable"]
+__all__ = ["HollowCluster", "unavailable"]  # for tests that build on these fixtures

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cluster_nodes import HollowCluster
 from cluster_plane import ControlPlane
-from conftest import HollowCluster
 from kubernetes import client
 
 

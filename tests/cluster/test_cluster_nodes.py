@@ -17,7 +17,7 @@ from cluster_kopscheck import (
     service_account_token,
     statuses,
 )
-from conftest import HollowCluster
+from cluster_nodes import HollowCluster
 from kubernetes import client
 
 
