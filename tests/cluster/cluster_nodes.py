@@ -22,7 +22,7 @@ from typing import Any
 from cluster_assets import Binary
 from cluster_pki import write_kubeconfig
 from cluster_plane import ControlPlane
-from cluster_procs import Component, pid_alive, run
+from cluster_procs import Component, pid_alive, remove_kubemark_leftovers, run
 
 SUBNET = "10.250"
 NODE_READY_SECONDS = 120.0
@@ -31,10 +31,6 @@ NETNS_PATTERN = re.compile(r"^kc(\d+)n(\d+)$")
 REGION = "us-test-1"
 ZONES = ("us-test-1a", "us-test-1b", "us-test-1c")
 INSTANCE_TYPE = "t3.medium"
-# what kubemark leaves in /tmp (it hard-codes /tmp), as it logs them
-KUBEMARK_LEFTOVERS = re.compile(
-    r"Using (?:unix://)?(/tmp/(?:hollow-kubelet\.\d+|kubelet_remote_\d+\.sock)) as"
-)
 
 
 @dataclass
@@ -242,21 +238,8 @@ class HollowNodes:
         for node in self.nodes:
             if node.component is not None:
                 node.component.stop()
-                _remove_leftovers(node.component.log)
+                remove_kubemark_leftovers(node.component.log)
             run(["ip", "link", "del", node.host_veth], check=False)
             run(["ip", "netns", "del", node.netns], check=False)
             shutil.rmtree(Path("/etc/netns") / node.netns, ignore_errors=True)
         self.nodes.clear()
-
-
-def _remove_leftovers(log: Path) -> None:
-    try:
-        text = log.read_text(errors="replace")
-    except OSError:
-        return
-    for path in set(KUBEMARK_LEFTOVERS.findall(text)):
-        target = Path(path)
-        if target.is_dir():
-            shutil.rmtree(target, ignore_errors=True)
-        else:
-            target.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -17,7 +18,14 @@ from typing import Any
 
 from cluster_assets import Assets, Binary
 from cluster_pki import API_SERVER_NAMES, CertPair, Pki, write_kubeconfig
-from cluster_procs import ClusterStartError, Component, free_port, https_ok
+from cluster_procs import (
+    ClusterStartError,
+    Component,
+    free_port,
+    https_ok,
+    pid_alive,
+    remove_kubemark_leftovers,
+)
 
 SERVICE_CIDR = "10.0.0.0/24"
 CLUSTER_CIDR = "100.96.0.0/16"  # kops' default pod range is 100.96.0.0/11; /24 per node
@@ -25,7 +33,10 @@ ETCD_READY_SECONDS = 30.0
 APISERVER_READY_SECONDS = 120.0
 CONTROLLER_READY_SECONDS = 60.0
 AUDIT_POLICY = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"
-KEEP_ENV = "KOPSCHECK_CLUSTER_KEEP"  # set to keep the temp dir (logs, audit) after the session
+KEEP_ENV = "KOPSCHECK_CLUSTER_KEEP"
+STALE_ROOT = re.compile(
+    r"^kopscheck-[a-z]+-(\d+)-"
+)  # set to keep the temp dir (logs, audit) after the session
 
 
 @dataclass(frozen=True)
@@ -40,10 +51,27 @@ class PlaneSpec:
 
 
 def _scratch_root(name: str) -> Path:
-    """etcd on tmpfs when there is one: fsyncs on a shared 2-core CI disk are slow."""
+    """etcd on tmpfs when there is one: fsyncs on a shared 2-core CI disk are slow. The
+    directory carries our PID, so a later session can remove it if this one is killed."""
     shm = Path("/dev/shm")
-    base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-    return Path(tempfile.mkdtemp(prefix=f"kopscheck-{name}-", dir=base))
+    base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    sweep_stale_roots(base)
+    return Path(tempfile.mkdtemp(prefix=f"kopscheck-{name}-{os.getpid()}-", dir=base))
+
+
+def sweep_stale_roots(base: Path) -> list[Path]:
+    """Remove the scratch directories (and kubemark's /tmp files they logged) of harness
+    sessions that were killed before their teardown."""
+    removed = []
+    for root in base.glob("kopscheck-*-*-*"):
+        match = STALE_ROOT.match(root.name)
+        if not match or pid_alive(int(match.group(1))) or os.environ.get(KEEP_ENV):
+            continue
+        for log in (root / "logs").glob("*.log"):
+            remove_kubemark_leftovers(log)
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    return removed
 
 
 class ControlPlane:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
+import shutil
 import signal
 import socket
 import ssl
@@ -18,6 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
+# what kubemark leaves in /tmp (it hard-codes /tmp), as it logs them
+KUBEMARK_LEFTOVERS = re.compile(
+    r"Using (?:unix://)?(/tmp/(?:hollow-kubelet\.\d+|kubelet_remote_\d+\.sock)) as"
+)
 LOG_TAIL_LINES = 30
 STOP_GRACE_SECONDS = 10.0
 
@@ -149,3 +155,17 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def remove_kubemark_leftovers(log: Path) -> None:
+    """Delete the /tmp directory and socket a hollow kubelet logged it was using."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return
+    for path in set(KUBEMARK_LEFTOVERS.findall(text)):
+        target = Path(path)
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)

@@ -35,8 +35,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.cluster)
 
 
+_TERMINATED: list[int] = []
+
+
 def _terminate(signum: int, _frame: FrameType | None) -> None:
+    _TERMINATED.append(signum)
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(autouse=True)
+def _stop_after_sigterm() -> Iterator[None]:
+    """The CLI under test turns KeyboardInterrupt into exit 130, hiding a SIGTERM from pytest:
+    end the session after the test it hit (session teardown then stops the clusters)."""
+    yield
+    if _TERMINATED:
+        pytest.exit(f"terminated by signal {_TERMINATED[0]}", returncode=130)
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from cluster_nodes import HollowCluster
-from cluster_plane import ControlPlane
+from cluster_assets import require_root
+from cluster_nodes import HollowCluster, sweep_stale_netns
+from cluster_plane import ControlPlane, sweep_stale_roots
+from cluster_procs import run
 from kubernetes import client
 
 
@@ -43,3 +49,37 @@ def test_hollow_nodes_are_ready_with_their_own_address_and_pod_cidr(
         assert ("InternalIP", hollow.node_ip) in addresses
         assert node.spec.pod_cidr.startswith("100.96.")
         assert node.metadata.labels["topology.kubernetes.io/zone"] == hollow.zone
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_killed_sessions_scratch_dir_and_kubemark_files_are_swept(tmp_path: Path) -> None:
+    dead, alive = _dead_pid(), os.getpid()
+    leftover = Path(tempfile.mkdtemp(prefix="hollow-kubelet.", dir="/tmp"))
+    leftover = leftover.rename(Path("/tmp") / f"hollow-kubelet.{dead}{alive}")
+    stale = tmp_path / f"kopscheck-hollow-{dead}-abc"
+    (stale / "logs").mkdir(parents=True)
+    (stale / "logs" / "hollow-node-1.log").write_text(
+        f'I1128 12:00:00.000000 1 hollow_kubelet.go:1] "Using {leftover} as root dir"\n'
+    )
+    mine = tmp_path / f"kopscheck-plane-{alive}-def"
+    mine.mkdir()
+
+    assert sweep_stale_roots(tmp_path) == [stale]
+    assert not stale.exists() and not leftover.exists()
+    assert mine.exists()
+
+
+def test_a_killed_sessions_netns_is_swept() -> None:
+    require_root("netns sweeping")
+    name = f"kc{_dead_pid()}n9"
+    run(["ip", "netns", "add", name])
+    try:
+        assert name in sweep_stale_netns()
+        assert name not in run(["ip", "netns", "list"]).stdout
+    finally:
+        run(["ip", "netns", "del", name], check=False)
