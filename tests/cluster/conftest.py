@@ -52,6 +52,14 @@ def _stop_after_sigterm() -> Iterator[None]:
         pytest.exit(f"terminated by signal {_TERMINATED[0]}", returncode=130)
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the kubeconfig a test passes can be used: no KUBECONFIG, kops state store or
+    in-cluster service account from the machine running the tests."""
+    for name in ("KUBECONFIG", "KOPS_STATE_STORE", "KUBERNETES_SERVICE_HOST"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def cluster_assets() -> Assets:
     """The binaries (skips the tier with the reason when kube-apiserver or etcd is missing)."""
