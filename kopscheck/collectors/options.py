@@ -1,0 +1,22 @@
+"""Where the facts come from: the source flags shared by `check` and `collect`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    bundle: Path | None = None
+    dump: Path | None = None
+    demo: str | None = None  # a built-in demo cluster: a bundle shipped with kopscheck
+    context: str | None = None
+    kubeconfig: Path | None = None
+    cluster_name: str | None = None
+    state_store: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    probe: bool = False
+    request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
+    aws: bool = True  # live: read route tables, instances, ASGs and the route quota
