@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kopscheck.facts import JSON, Fact, KopsCluster, ObjectRef, Snapshot
 from kopscheck.networking import cloud_provider, spec_keys, spec_mode
 from kopscheck.networking_modes import Mode, mode_for_alias
@@ -20,7 +22,8 @@ class NetworkingSupported:
     weave is rejected for Kubernetes 1.23 and later and gone since kops 1.28, canal for 1.28 and
     later, external for 1.26 and later, romana, lyftvpc and classic long before; flannel was
     blocked for Kubernetes 1.28+ by kops 1.28 to 1.32. A cluster on such a mode cannot be updated
-    or upgraded, and AWS-only modes (amazonvpc, cilium-eni) or the GCE mode fail elsewhere.
+    or upgraded, AWS-only modes (amazonvpc, cilium-eni) or the GCE mode fail elsewhere, and kops
+    refuses kubenet in a private topology.
 
     Fix: migrate to a networking mode kops supports before upgrading. Set exactly one key under
     spec.networking (e.g. `cilium: {}` or `calico: {}`) with `kops edit cluster`, then
@@ -123,7 +126,22 @@ def _platform_problems(mode: Mode, cluster: KopsCluster) -> list[str]:
         problems.append(f"{mode.name} runs only on {'/'.join(mode.clouds)}, not on {cloud}")
     if not mode.ipv6 and _ipv6(cluster):
         problems.append(f"{mode.name} does not support IPv6 clusters (nonMasqueradeCIDR ::/0)")
+    if not mode.private_topology and _private(cluster):
+        problems.append(
+            f"{mode.name} does not support private topology (kops: \"invalid networking option"
+            f" {mode.name}. Kubenet does not support private topology\")"
+        )
     return problems
+
+
+def _private(cluster: KopsCluster) -> bool:
+    """Private subnets (kops 1.2x+), or the older `topology.nodes: private`."""
+    subnets = cluster.spec.get("subnets")
+    if isinstance(subnets, list | tuple):
+        if any(isinstance(s, Mapping) and s.get("type") == "Private" for s in subnets):
+            return True
+    topology = cluster.spec.get("topology")
+    return isinstance(topology, Mapping) and topology.get("nodes") == "private"
 
 
 def _ipv6(cluster: KopsCluster) -> bool:
