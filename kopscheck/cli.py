@@ -17,6 +17,7 @@ from kopscheck.engine import Selection, build_report
 from kopscheck.errors import InputError, KopscheckError
 from kopscheck.exitcodes import ExitCode, exit_code
 from kopscheck.facts import Snapshot
+from kopscheck.provision.options import provision_command
 from kopscheck.registry import find_check, load_checks
 from kopscheck.reporters import OutputFormat, get_reporter
 from kopscheck.results import Report, Status
@@ -312,6 +313,9 @@ def diff_reports(
     from kopscheck.report_diff import run_diff
 
     raise typer.Exit(run_diff(old, new, output))
+
+
+app.command("provision")(provision_command)
 
 
 def main() -> None:

@@ -1,0 +1,206 @@
+"""One cluster's run: create, update, export kubecfg, validate, the gate, then teardown.
+
+The teardown guard is armed just before `kops create cluster` starts and finished in a
+`finally`, so a failure, a deadline or an interrupt at any step ends in `--teardown`'s
+decision. When kops validate does not settle but reached the API, the gate still runs: its
+report says why the cluster is not healthy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kopscheck.errors import KopscheckError
+from kopscheck.exitcodes import ExitCode, exit_code
+from kopscheck.provision.plan import ClusterPlan, KopsCall, ProvisionRequest, Step, check_command
+from kopscheck.provision.runner import KopsResult, KopsRunner, RunLog
+from kopscheck.provision.teardown import Interrupts, TeardownGuard, TeardownOutcome
+from kopscheck.provision.validation import Attempt, AttemptStream
+from kopscheck.results import Report
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    step: Step
+    command: str
+    outcome: str  # ok, failed, timed out, interrupted, skipped
+    seconds: float
+    exit_code: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRun:
+    """How one mode's cluster went: the steps, the gate's report, the teardown."""
+
+    mode: str
+    name: str
+    steps: tuple[StepRecord, ...]
+    report: Report | None
+    error: str | None
+    teardown: TeardownOutcome
+    run_log: Path
+    validated: bool = False
+    attempts: int = 0
+    interrupted: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """3 when kops failed, was interrupted or left something; else the gate's, at least 1
+        when kops validate never passed."""
+        kops_failed = any(
+            s.outcome != "ok" and s.step not in (Step.VALIDATE, Step.CHECK) for s in self.steps
+        )
+        if kops_failed or self.teardown.left_behind or self.interrupted or self.report is None:
+            return ExitCode.SCAN_INCOMPLETE
+        gate = exit_code(self.report)
+        if gate is ExitCode.OK and not self.validated:
+            return ExitCode.UNHEALTHY
+        return gate
+
+
+class _Stop(Exception):
+    """A step that ends the run (the teardown still follows)."""
+
+
+@dataclass
+class _State:
+    steps: list[StepRecord] = field(default_factory=list)
+    report: Report | None = None
+    error: str | None = None
+    validated: bool = False
+    attempts: int = 0
+
+
+def run_cluster(
+    request: ProvisionRequest,
+    plan: ClusterPlan,
+    interrupts: Interrupts,
+    say: Say,
+    gate: Callable[[ProvisionRequest, ClusterPlan], Report],
+) -> ClusterRun:
+    log = RunLog(plan.kubeconfig.parent / f"{plan.name}.log")
+    env = {**os.environ, "KUBECONFIG": str(plan.kubeconfig)}  # never the user's kubeconfig
+    runner = KopsRunner(log, env, interrupts.cancel)
+    guard = TeardownGuard(request.teardown, runner, plan.delete, plan.name)
+    state = _State()
+
+    def kops(call: KopsCall, on_stdout: Callable[[str], None] | None = None) -> KopsResult:
+        if interrupts.cancel.is_set():
+            state.steps.append(StepRecord(call.step, str(call), "skipped", 0.0))
+            raise _Stop(f"interrupted ({interrupts.signal_name}) before kops {call.step.value}")
+        say(f"kopscheck: {plan.name}: {call}")
+        result = runner.run(call, on_stdout)
+        state.steps.append(
+            StepRecord(
+                call.step,
+                str(call),
+                result.outcome,
+                round(result.elapsed, 1),
+                result.code,
+                "\n".join(result.tail[-5:]) if not result.ok else "",
+            )
+        )
+        if not result.ok:
+            say(f"kopscheck: {plan.name}: {result.describe()}")
+            if call.step is not Step.VALIDATE:
+                _quote(say, plan.name, result, log)
+                raise _Stop(result.describe())
+        return result
+
+    try:
+        guard.arm()
+        kops(plan.create)
+        kops(plan.update)
+        kops(plan.export)
+        stream = AttemptStream(lambda a: say(f"kopscheck: {plan.name}: {a.progress()}"))
+        result = kops(plan.validate, stream.feed)
+        state.attempts = len(stream.attempts)
+        state.validated = result.ok
+        if not result.ok:
+            state.error = _unsettled(result, stream.last)
+            if result.interrupted:
+                raise _Stop(state.error)
+        _gate(request, plan, gate, state, say)
+    except _Stop as stop:
+        state.error = state.error or str(stop)
+    finally:
+        if interrupts.cancel.is_set() and state.error is None:
+            state.error = f"interrupted ({interrupts.signal_name})"
+        passed = (
+            state.report is not None and state.validated and exit_code(state.report) is ExitCode.OK
+        )
+        teardown = guard.finish(passed)
+        say(f"kopscheck: {plan.name}: {teardown.describe(plan.name)}")
+    if teardown.action.value == "deleted":
+        plan.kubeconfig.unlink(missing_ok=True)  # its credentials are for a cluster now gone
+    return ClusterRun(
+        mode=plan.mode,
+        name=plan.name,
+        steps=tuple(state.steps),
+        report=state.report,
+        error=state.error,
+        teardown=teardown,
+        run_log=log.path,
+        validated=state.validated,
+        attempts=state.attempts,
+        interrupted=interrupts.signal_name,
+    )
+
+
+def _gate(
+    request: ProvisionRequest,
+    plan: ClusterPlan,
+    gate: Callable[[ProvisionRequest, ClusterPlan], Report],
+    state: _State,
+    say: Say,
+) -> None:
+    command = check_command(request, plan)
+    say(f"kopscheck: {plan.name}: {command}")
+    try:
+        report = gate(request, plan)
+    except KopscheckError as exc:
+        state.steps.append(StepRecord(Step.CHECK, command, "failed", 0.0, exc.exit_code, str(exc)))
+        state.error = state.error or f"kopscheck check could not scan {plan.name}: {exc}"
+        return
+    code = exit_code(report)
+    outcome = "ok" if code is ExitCode.OK else "failed"
+    state.steps.append(
+        StepRecord(Step.CHECK, command, outcome, 0.0, int(code), report.status.value)
+    )
+    state.report = report
+    say(f"kopscheck: {plan.name}: gate {report.status.value} (exit {int(code)})")
+
+
+def _unsettled(result: KopsResult, last: Attempt | None) -> str:
+    if last is None:
+        return f"kops validate never reached the cluster: {result.describe()}"
+    return (
+        f"kops validate did not pass ({result.outcome} after {last.number} attempts): last"
+        f" attempt: {last.progress()}"
+    )
+
+
+def _quote(say: Say, name: str, result: KopsResult, log: RunLog) -> None:
+    lines = [line for line in result.tail if line.strip()][-8:]
+    if lines:
+        say(f"kopscheck: {name}: last lines of kops {result.call.step.value} (all in {log.path}):")
+        for line in lines:
+            say(f"    {line}")
+
+
+def with_notes(run: ClusterRun) -> ClusterRun:
+    """The run with its provision story added to the gate report's notes (table, markdown)."""
+    if run.report is None:
+        return run
+    lines = [f"provision: {s.step.value}: {s.outcome}" for s in run.steps]
+    lines.append(run.teardown.describe(run.name))
+    lines.append(f"kops run log: {run.run_log}")
+    report = replace(run.report, notes=(*run.report.notes, *lines))
+    return replace(run, report=report)
