@@ -67,12 +67,7 @@ def provision(request: ProvisionRequest, say: Say) -> int:
             plan_cluster(replace(request, state_store=store), m, _kubeconfig(run_dir, request, m))
             for m in request.modes
         ]
-        verdicts = [_flag_verdict(request, plan, version) for plan in plans]
-        ask_kops, why_not = _can_dry_run(request)
-        if ask_kops:
-            verdicts += [_kops_verdict(request, plan, version, runner, say) for plan in plans]
-        else:
-            say(f"kopscheck: not running kops create cluster --dry-run: {why_not}")
+        verdicts, why_not = _preflight(request, plans, version, runner, say)
         lines = [line for v in verdicts for line in v.lines()]
         refused = [f"{v.name}: {reason}" for v in verdicts for reason in v.refusals]
         if request.dry_run:
@@ -88,6 +83,20 @@ def provision(request: ProvisionRequest, say: Say) -> int:
         runs = run_matrix(jobs, request.parallel)
     _emit(request, runs, say)
     return int(worst_exit(runs))
+
+
+def _preflight(
+    request: ProvisionRequest, plans: list[ClusterPlan], version: str, runner: KopsRunner, say: Say
+) -> tuple[list[preflight.SpecVerdict], str]:
+    """The flags' spec for every mode; then, unless that refused one, kops's own spec."""
+    verdicts = [_flag_verdict(request, plan, version) for plan in plans]
+    if any(v.refusals for v in verdicts):
+        return verdicts, "the spec from the flags is refused already"
+    ask_kops, why_not = _can_dry_run(request)
+    if not ask_kops:
+        say(f"kopscheck: not running kops create cluster --dry-run: {why_not}")
+        return verdicts, why_not
+    return verdicts + [_kops_verdict(request, p, version, runner, say) for p in plans], ""
 
 
 def _validate(request: ProvisionRequest) -> None:
@@ -184,7 +193,7 @@ def _print_plan(
     request: ProvisionRequest, plans: list[ClusterPlan], verdicts: list[str], why_not: str
 ) -> None:
     out = [
-        "kopscheck provision --dry-run: nothing is created; these commands would run, in order"
+        "# kopscheck provision --dry-run: nothing is created; these commands would run, in order"
         + (
             " (one cluster at a time)"
             if request.parallel == 1
