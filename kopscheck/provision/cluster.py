@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kopscheck.durations import format_duration
 from kopscheck.errors import KopscheckError
 from kopscheck.exitcodes import ExitCode, exit_code
 from kopscheck.provision.plan import ClusterPlan, KopsCall, ProvisionRequest, Step, check_command
@@ -181,9 +182,12 @@ def _gate(
 def _unsettled(result: KopsResult, last: Attempt | None) -> str:
     if last is None:
         return f"kops validate never reached the cluster: {result.describe()}"
+    took = format_duration(result.elapsed)
+    if result.interrupted:
+        return f"kops validate interrupted after {took} ({last.number} attempts): {last.progress()}"
     return (
-        f"kops validate did not pass ({result.outcome} after {last.number} attempts): last"
-        f" attempt: {last.progress()}"
+        f"kops validate did not pass ({result.outcome} after {took}, {last.number} attempts):"
+        f" {last.progress()}"
     )
 
 

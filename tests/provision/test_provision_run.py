@@ -137,7 +137,8 @@ def test_validation_that_never_settles_still_gates_then_tears_down(
         ["delete cluster"] if teardown == "always" else []
     )
     assert [d[:5] for d in fake_kops.deletes()] == expected_deletes(teardown)
-    assert [a for a in fake_kops.calls() if a[:2] == ["validate", "cluster"]][0][-4:] == [
+    [validate] = [a for a in fake_kops.calls() if a[:2] == ["validate", "cluster"]]
+    assert validate[-4:] == [
         "--wait", "1s", "-o", "json",
     ]  # fmt: skip
     [cluster] = report(tmp_path)["clusters"]
