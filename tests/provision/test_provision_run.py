@@ -4,7 +4,6 @@ guarantee on every path (`kops delete cluster --yes` once under always, never un
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,11 +41,12 @@ def report(tmp_path: Path) -> dict[str, Any]:
 
 
 def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for init to reap it."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    return "\nState:\tZ" not in status
 
 
 def expected_deletes(teardown: str) -> list[list[str]]:
