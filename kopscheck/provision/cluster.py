@@ -46,10 +46,10 @@ class ClusterRun:
     error: str | None
     teardown: TeardownOutcome
     run_log: Path
+    kubeconfig: Path
     validated: bool = False
     attempts: int = 0
     interrupted: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def exit_code(self) -> ExitCode:
@@ -120,7 +120,7 @@ def run_cluster(
         kops(plan.create)
         kops(plan.update)
         kops(plan.export)
-        stream = AttemptStream(lambda a: say(f"kopscheck: {plan.name}: {a.progress()}"))
+        stream = AttemptStream(_progress(say, plan.name))
         result = kops(plan.validate, stream.feed)
         state.attempts = len(stream.attempts)
         state.validated = result.ok
@@ -149,6 +149,7 @@ def run_cluster(
         error=state.error,
         teardown=teardown,
         run_log=log.path,
+        kubeconfig=plan.kubeconfig,
         validated=state.validated,
         attempts=state.attempts,
         interrupted=interrupts.signal_name,
@@ -179,6 +180,20 @@ def _gate(
     say(f"kopscheck: {plan.name}: gate {report.status.value} (exit {int(code)})")
 
 
+def _progress(say: Say, name: str, every: int = 10) -> Callable[[Attempt], None]:
+    """Say an attempt when what it found changed, and every `every` attempts anyway."""
+    last: list[str] = []
+
+    def show(attempt: Attempt) -> None:
+        line = attempt.progress()
+        found = line.split(":", 1)[1]
+        if not last or found != last[-1] or attempt.number % every == 0 or attempt.passed:
+            say(f"kopscheck: {name}: {line}")
+        last[:] = [found]
+
+    return show
+
+
 def _unsettled(result: KopsResult, last: Attempt | None) -> str:
     if last is None:
         return f"kops validate never reached the cluster: {result.describe()}"
@@ -204,7 +219,11 @@ def with_notes(run: ClusterRun) -> ClusterRun:
     if run.report is None:
         return run
     lines = [f"provision: {s.step.value}: {s.outcome}" for s in run.steps]
+    if run.error:
+        lines.append(f"provision: {run.error}")
     lines.append(run.teardown.describe(run.name))
     lines.append(f"kops run log: {run.run_log}")
+    if run.kubeconfig.is_file():
+        lines.append(f"kubeconfig of the cluster: {run.kubeconfig}")
     report = replace(run.report, notes=(*run.report.notes, *lines))
     return replace(run, report=report)

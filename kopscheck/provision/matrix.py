@@ -93,6 +93,7 @@ def provision_dict(run: ClusterRun) -> dict[str, Any]:
             "left": list(teardown.left),
         },
         "run_log": str(run.run_log),
+        "kubeconfig": str(run.kubeconfig) if run.kubeconfig.is_file() else None,
     }
 
 

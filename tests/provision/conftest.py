@@ -15,6 +15,7 @@ import pytest
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "live"))
+sys.path.insert(0, str(HERE.parent / "aws"))
 sys.path.insert(0, str(HERE))
 
 from fake_apiserver import FakeApiServer  # noqa: E402

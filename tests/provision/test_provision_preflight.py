@@ -215,3 +215,46 @@ def test_no_kops_on_path_is_exit_2_with_what_to_do(
         " (https://kops.sigs.k8s.io/getting_started/install/) and put it on PATH, or pass --kops"
         " PATH" in " ".join(outcome.stderr.split())
     )
+
+
+@pytest.mark.parametrize(
+    ("applied", "code", "verdict"),
+    [
+        pytest.param(
+            50,
+            2,
+            "REFUSED: aws.route-table-capacity: kubenet needs 2 other routes + 61 nodes at"
+            " instance-group maxima = 63 routes > applied quota 50 (126%)",
+            id="applied-50-refused",
+        ),
+        pytest.param(
+            1000,
+            0,
+            "pass  aws.route-table-capacity: planned-route-table: 2 other routes + 61 nodes at"
+            " instance-group maxima = 63 routes <= applied quota 1000 (6.3%); headroom 937 routes",
+            id="applied-1000-fits",
+        ),
+    ],
+)
+def test_the_route_quota_is_read_from_service_quotas(
+    fake_kops: FakeKops,
+    run_cli: Callable[..., CliOutcome],
+    monkeypatch: pytest.MonkeyPatch,
+    applied: int,
+    code: int,
+    verdict: str,
+) -> None:
+    from moto import mock_aws
+    from moto_ext import MotoExtension
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        MotoExtension(monkeypatch).quota(applied=applied)
+        outcome = run_cli(
+            "provision", "--name", ORIGIN_NAME, "--zones", ZONES, "--networking", "kubenet",
+            "--node-count", "60", "--state-store", fake_kops.state_store, "--dry-run",
+        )  # fmt: skip
+    assert outcome.code == code, outcome.stderr
+    assert verdict in outcome.stdout
+    assert fake_kops.with_yes() == []
