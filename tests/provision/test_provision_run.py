@@ -8,11 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from cli_outcome import CliOutcome
 from conftest import FakeKops
 from fake_apiserver import FakeApiServer
 
+REPORTS = Path(__file__).parents[2] / "reports"
+FLEET_SCHEMA = json.loads((REPORTS / "fleet.schema.json").read_text())
+REPORT_SCHEMA = json.loads((REPORTS / "report.schema.json").read_text())
 NAME = "gate.k8s.local"
 ZONES = "us-east-1a,us-east-1b"
 FULL_RUN = [
@@ -36,7 +40,12 @@ def provision(fake: FakeKops, tmp_path: Path, *more: str, mode: str = "calico") 
 
 
 def report(tmp_path: Path) -> dict[str, Any]:
+    """The document provision wrote, valid against the fleet schema."""
     doc: dict[str, Any] = json.loads((tmp_path / "report.json").read_text())
+    jsonschema.validate(doc, FLEET_SCHEMA)
+    for cluster in doc["clusters"]:
+        if cluster["report"] is not None:
+            jsonschema.validate(cluster["report"], REPORT_SCHEMA)
     return doc
 
 
