@@ -128,8 +128,8 @@ def _platform_problems(mode: Mode, cluster: KopsCluster) -> list[str]:
         problems.append(f"{mode.name} does not support IPv6 clusters (nonMasqueradeCIDR ::/0)")
     if not mode.private_topology and _private(cluster):
         problems.append(
-            f"{mode.name} does not support private topology (kops: \"invalid networking option"
-            f" {mode.name}. Kubenet does not support private topology\")"
+            f'{mode.name} does not support private topology (kops: "invalid networking option'
+            f' {mode.name}. Kubenet does not support private topology")'
         )
     return problems
 
@@ -137,9 +137,9 @@ def _platform_problems(mode: Mode, cluster: KopsCluster) -> list[str]:
 def _private(cluster: KopsCluster) -> bool:
     """Private subnets (kops 1.2x+), or the older `topology.nodes: private`."""
     subnets = cluster.spec.get("subnets")
-    if isinstance(subnets, list | tuple):
-        if any(isinstance(s, Mapping) and s.get("type") == "Private" for s in subnets):
-            return True
+    listed = subnets if isinstance(subnets, list | tuple) else ()
+    if any(isinstance(s, Mapping) and s.get("type") == "Private" for s in listed):
+        return True
     topology = cluster.spec.get("topology")
     return isinstance(topology, Mapping) and topology.get("nodes") == "private"
 

@@ -9,6 +9,7 @@ report says why the cluster is not healthy.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -97,6 +98,8 @@ def run_cluster(
             state.steps.append(StepRecord(call.step, str(call), "skipped", 0.0))
             raise _Stop(f"interrupted ({interrupts.signal_name}) before kops {call.step.value}")
         say(f"kopscheck: {plan.name}: {call}")
+        if call.step is Step.CREATE:
+            guard.arm()  # from here on something may exist that must be torn down
         result = runner.run(call, on_stdout)
         state.steps.append(
             StepRecord(
@@ -116,7 +119,6 @@ def run_cluster(
         return result
 
     try:
-        guard.arm()
         kops(plan.create)
         kops(plan.update)
         kops(plan.export)
@@ -165,16 +167,25 @@ def _gate(
 ) -> None:
     command = check_command(request, plan)
     say(f"kopscheck: {plan.name}: {command}")
+    start = time.monotonic()
     try:
         report = gate(request, plan)
     except KopscheckError as exc:
-        state.steps.append(StepRecord(Step.CHECK, command, "failed", 0.0, exc.exit_code, str(exc)))
+        took = round(time.monotonic() - start, 1)
+        state.steps.append(StepRecord(Step.CHECK, command, "failed", took, exc.exit_code, str(exc)))
         state.error = state.error or f"kopscheck check could not scan {plan.name}: {exc}"
         return
     code = exit_code(report)
     outcome = "ok" if code is ExitCode.OK else "failed"
     state.steps.append(
-        StepRecord(Step.CHECK, command, outcome, 0.0, int(code), report.status.value)
+        StepRecord(
+            Step.CHECK,
+            command,
+            outcome,
+            round(time.monotonic() - start, 1),
+            int(code),
+            report.status.value,
+        )
     )
     state.report = report
     say(f"kopscheck: {plan.name}: gate {report.status.value} (exit {int(code)})")

@@ -67,6 +67,9 @@ def provision(request: ProvisionRequest, say: Say) -> int:
             plan_cluster(replace(request, state_store=store), m, _kubeconfig(run_dir, request, m))
             for m in request.modes
         ]
+        if not request.dry_run:
+            for plan in plans:
+                preflight.refuse_existing(request, plan.name)
         verdicts, why_not = _preflight(request, plans, version, runner, say)
         lines = [line for v in verdicts for line in v.lines()]
         refused = [f"{v.name}: {reason}" for v in verdicts for reason in v.refusals]
@@ -110,10 +113,9 @@ def _validate(request: ProvisionRequest) -> None:
         raise InputError("--parallel", "must be 1 or more")
     if request.node_count is not None and request.node_count < 0:
         raise InputError("--node-count", "must be 0 or more")
-    if len(request.modes) > 1 or request.output != "table":
-        from kopscheck.reporters.fleet import check_fleet_output
+    from kopscheck.reporters.fleet import check_fleet_output
 
-        check_fleet_output(request.output)
+    check_fleet_output(request.output)
 
 
 def _kubeconfig(run_dir: Path, request: ProvisionRequest, mode: str) -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from kopscheck.engine import Selection, build_report
-from kopscheck.errors import InputError
+from kopscheck.errors import InputError, ScanError
 from kopscheck.facts import (
     JSON,
     Fact,
@@ -69,6 +69,25 @@ def require_state_store(request: ProvisionRequest) -> str:
             " (kops keeps the cluster spec there)",
         )
     return request.state_store
+
+
+def refuse_existing(request: ProvisionRequest, name: str) -> None:
+    """A cluster of that name in the state store is not ours: never create over it (and so
+    never tear it down)."""
+    from kopscheck.collectors.state_store import read_state
+
+    state = read_state(request.state_store, name, request.aws_region, request.profile)
+    if state.cluster is not None:
+        raise InputError(
+            "preflight",
+            f"cluster {name} already exists in {request.state_store}: kopscheck provision only"
+            " creates (and deletes) clusters of its own; choose another --name, or delete it"
+            f" first with kops delete cluster --name {name} --yes",
+        )
+    if Fact.KOPS_CLUSTER in state.failed:
+        raise ScanError(
+            f"cannot tell whether cluster {name} exists: {state.missing[Fact.KOPS_CLUSTER]}"
+        )
 
 
 def check_kops_version(output: str) -> str:

@@ -19,7 +19,12 @@ REF = ObjectRef("Cluster", "t.k8s.local")
 # tests/fixtures/kops-cli/create-cluster-dry-run-private-calico.yaml).
 PRIVATE_SUBNETS = [
     {"cidr": "172.20.64.0/18", "name": "us-east-1a", "type": "Private", "zone": "us-east-1a"},
-    {"cidr": "172.20.0.0/21", "name": "utility-us-east-1a", "type": "Utility", "zone": "us-east-1a"},
+    {
+        "cidr": "172.20.0.0/21",
+        "name": "utility-us-east-1a",
+        "type": "Utility",
+        "zone": "us-east-1a",
+    },
 ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 from cli_outcome import CliOutcome
-from conftest import FakeKops
+from conftest import FIXTURES, FakeKops
 from fake_apiserver import FakeApiServer
 
 REPORTS = Path(__file__).parents[2] / "reports"
@@ -303,3 +303,46 @@ def test_on_success_keeps_only_the_cluster_whose_gate_failed(
     assert [d[3] for d in fake_kops.deletes()] == [f"calico-{NAME}"]
     actions = [c["provision"]["teardown"]["action"] for c in report(tmp_path)["clusters"]]
     assert actions == ["deleted", "kept"]
+
+
+def test_a_cluster_that_exists_already_is_refused_and_never_deleted(
+    fake_kops: FakeKops,
+    ready: Callable[..., FakeApiServer],
+    run_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    ready()
+    existing = Path(fake_kops.state_store.removeprefix("file://")) / NAME
+    existing.mkdir()
+    spec = (FIXTURES / "create-cluster-dry-run-calico.yaml").read_text().split("\n---\n")[0]
+    (existing / "config").write_text(spec.replace("myclustername.mydns.io", NAME))
+    outcome = run_cli(*provision(fake_kops, tmp_path))
+    assert outcome.code == 2
+    assert fake_kops.commands() == ["version"]
+    assert (
+        f"kopscheck: error: preflight: cluster {NAME} already exists in {fake_kops.state_store}:"
+        " kopscheck provision only creates (and deletes) clusters of its own"
+        in " ".join(outcome.stderr.split())
+    )
+    assert (existing / "config").is_file()
+
+
+def test_validate_that_never_reaches_the_api_ends_in_3_and_teardown(
+    fake_kops: FakeKops,
+    aws_credentials: None,
+    run_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    fake_kops.play(
+        validate="unreachable",
+        clusters={NAME: {"server": "https://127.0.0.1:9", "token": "unused"}},
+    )
+    outcome = run_cli(*provision(fake_kops, tmp_path, "--request-timeout", "2s"))
+    assert outcome.code == 3, outcome.stderr
+    assert fake_kops.commands() == FULL_RUN
+    [cluster] = report(tmp_path)["clusters"]
+    assert cluster["error"].startswith(
+        "kops validate never reached the cluster: kops validate exited 1 after 0s: Error:"
+        " validation failed: unexpected error during validation: error listing nodes"
+    )
+    assert cluster["provision"]["teardown"]["action"] == "deleted"
