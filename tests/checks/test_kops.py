@@ -16,7 +16,7 @@ from kopscheck.results import Status
 CHECK = NetworkingSupported()
 REF = ObjectRef("Cluster", "t.k8s.local")
 # The subnets `kops create cluster --topology private` writes (kops 1.32 dry run, see
-# tests/fixtures/kops-cli/create-cluster-dry-run-private-calico.yaml).
+# tests/provision/kops-cli/create-cluster-dry-run-private-calico.yaml).
 PRIVATE_SUBNETS = [
     {"cidr": "172.20.64.0/18", "name": "us-east-1a", "type": "Private", "zone": "us-east-1a"},
     {

@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE))
 from fake_apiserver import FakeApiServer  # noqa: E402
 from live_env import api_view  # noqa: E402
 
-FIXTURES = HERE.parent / "fixtures" / "kops-cli"
+FIXTURES = HERE / "kops-cli"  # not under tests/fixtures/: that holds scenario bundles only
 ORIGIN_NAME = "myclustername.mydns.io"
 
 

@@ -2,7 +2,7 @@
 
 The tests put a `kops` wrapper running this file first on PATH. Each call appends one JSON
 line to the scenario's `calls` file ({"argv", "kubeconfig", "pid"}); what it prints comes from
-tests/fixtures/kops-cli/ (see the README there). What each command does is read from the JSON
+tests/provision/kops-cli/ (see the README there). What each command does is read from the JSON
 file named by FAKE_KOPS_SCENARIO, optionally overridden per cluster name (`per_cluster`):
 
     version   the text `kops version` prints
