@@ -19,7 +19,12 @@ from kopscheck.errors import KopscheckError
 from kopscheck.exitcodes import ExitCode, exit_code
 from kopscheck.provision.plan import ClusterPlan, KopsCall, ProvisionRequest, Step, check_command
 from kopscheck.provision.runner import KopsResult, KopsRunner, RunLog
-from kopscheck.provision.teardown import Interrupts, TeardownGuard, TeardownOutcome
+from kopscheck.provision.teardown import (
+    Interrupts,
+    TeardownAction,
+    TeardownGuard,
+    TeardownOutcome,
+)
 from kopscheck.provision.validation import Attempt, AttemptStream
 from kopscheck.results import Report
 
@@ -73,11 +78,49 @@ class _Stop(Exception):
 
 @dataclass
 class _State:
+    """One cluster's run as it goes: each kops call through `kops`, what came of it."""
+
+    plan: ClusterPlan
+    runner: KopsRunner
+    guard: TeardownGuard
+    interrupts: Interrupts
+    say: Say
     steps: list[StepRecord] = field(default_factory=list)
     report: Report | None = None
     error: str | None = None
     validated: bool = False
     attempts: int = 0
+
+    def kops(self, call: KopsCall, on_stdout: Callable[[str], None] | None = None) -> KopsResult:
+        """Run one kops call; a failure (validate's aside) ends the run with _Stop."""
+        name = self.plan.name
+        if self.interrupts.cancel.is_set():
+            self.steps.append(StepRecord(call.step, str(call), "skipped", 0.0))
+            raise _Stop(
+                f"interrupted ({self.interrupts.signal_name}) before kops {call.step.value}"
+            )
+        self.say(f"kopscheck: {name}: {call}")
+        if call.step is Step.CREATE:
+            self.guard.arm()  # from here on something may exist that must be torn down
+        result = self.runner.run(call, on_stdout)
+        detail = "" if result.ok or call.step is Step.VALIDATE else "\n".join(result.tail[-5:])
+        self.steps.append(
+            StepRecord(
+                call.step, str(call), result.outcome, round(result.elapsed, 1), result.code, detail
+            )
+        )
+        if not result.ok:
+            self.say(f"kopscheck: {name}: {result.describe()}")
+            if call.step is not Step.VALIDATE:
+                _quote(self.say, name, result, self.runner.log)
+                raise _Stop(result.describe())
+        return result
+
+    @property
+    def passed(self) -> bool:
+        """What --teardown on-success means: validated and the gate passed."""
+        report = self.report
+        return report is not None and self.validated and exit_code(report) is ExitCode.OK
 
 
 def run_cluster(
@@ -91,41 +134,14 @@ def run_cluster(
     env = {**os.environ, "KUBECONFIG": str(plan.kubeconfig)}  # never the user's kubeconfig
     runner = KopsRunner(log, env, interrupts.cancel)
     guard = TeardownGuard(request.teardown, runner, plan.delete, plan.name)
-    state = _State()
-
-    def kops(call: KopsCall, on_stdout: Callable[[str], None] | None = None) -> KopsResult:
-        if interrupts.cancel.is_set():
-            state.steps.append(StepRecord(call.step, str(call), "skipped", 0.0))
-            raise _Stop(f"interrupted ({interrupts.signal_name}) before kops {call.step.value}")
-        say(f"kopscheck: {plan.name}: {call}")
-        if call.step is Step.CREATE:
-            guard.arm()  # from here on something may exist that must be torn down
-        result = runner.run(call, on_stdout)
-        state.steps.append(
-            StepRecord(
-                call.step,
-                str(call),
-                result.outcome,
-                round(result.elapsed, 1),
-                result.code,
-                "\n".join(result.tail[-5:]) if not result.ok else "",
-            )
-        )
-        if not result.ok:
-            say(f"kopscheck: {plan.name}: {result.describe()}")
-            if call.step is not Step.VALIDATE:
-                _quote(say, plan.name, result, log)
-                raise _Stop(result.describe())
-        return result
-
+    state = _State(plan, runner, guard, interrupts, say)
     try:
-        kops(plan.create)
-        kops(plan.update)
-        kops(plan.export)
+        state.kops(plan.create)
+        state.kops(plan.update)
+        state.kops(plan.export)
         stream = AttemptStream(_progress(say, plan.name))
-        result = kops(plan.validate, stream.feed)
-        state.attempts = len(stream.attempts)
-        state.validated = result.ok
+        result = state.kops(plan.validate, stream.feed)
+        state.attempts, state.validated = len(stream.attempts), result.ok
         if not result.ok:
             state.error = _unsettled(result, stream.last)
             if result.interrupted:
@@ -136,12 +152,9 @@ def run_cluster(
     finally:
         if interrupts.cancel.is_set() and state.error is None:
             state.error = f"interrupted ({interrupts.signal_name})"
-        passed = (
-            state.report is not None and state.validated and exit_code(state.report) is ExitCode.OK
-        )
-        teardown = guard.finish(passed)
+        teardown = guard.finish(state.passed)
         say(f"kopscheck: {plan.name}: {teardown.describe(plan.name)}")
-    if teardown.action.value == "deleted":
+    if teardown.action is TeardownAction.DELETED:
         plan.kubeconfig.unlink(missing_ok=True)  # its credentials are for a cluster now gone
     return ClusterRun(
         mode=plan.mode,
