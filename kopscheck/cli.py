@@ -20,6 +20,7 @@ from kopscheck.gate.sources import demo_path
 from kopscheck.model.errors import InputError, KopscheckError
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
+from kopscheck.provision.options import provision_command
 from kopscheck.reporters import Document, formats
 
 app = typer.Typer(
@@ -329,6 +330,9 @@ def diff_reports(
     from kopscheck.gate.report_diff import run_diff
 
     raise typer.Exit(run_diff(old, new, output))
+
+
+app.command("provision")(provision_command)
 
 
 def main() -> None:

@@ -28,7 +28,12 @@ ALLOWED: Mapping[str, frozenset[str]] = {
             "model",
             "demo",
             "rbac",
+            "provision",
         }
+    ),
+    # drives the user's kops, then gates the new cluster through the gate's pipeline
+    "provision": frozenset(
+        {"gate", "engine", "checkapi", "knowledge", "collectors", "reporters", "model"}
     ),
     "gate": frozenset(
         {"engine", "checkapi", "knowledge", "collectors", "reporters", "model", "demo"}

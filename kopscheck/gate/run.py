@@ -70,6 +70,27 @@ def execute(request: CheckRequest) -> int:
         raise InputError(
             "--wait", f"waits for one cluster's health; it cannot be combined with {other}"
         )
+    evaluate = _evaluator(request, checks)
+
+    if fleet:
+        return _run_fleet(request, targets, evaluate, checks)
+    if policy is not None:
+        report, code = wait_for_report(targets[0], evaluate, policy)
+    else:
+        report = evaluate(targets[0].collect())
+        if request.write_baseline:
+            report = _record([report], request.write_baseline, checks)[0]
+        code = exit_code(report)
+    _emit(partial(get_reporter(request.output).write, report), request)
+    return int(code)
+
+
+def scan(request: CheckRequest) -> Report:
+    """One cluster's report as `check` builds it, without rendering (provision's gate)."""
+    return _evaluator(request, load_checks())(collect(request.options))
+
+
+def _evaluator(request: CheckRequest, checks: Sequence[Check]) -> Callable[[Snapshot], Report]:
     known = read_baseline(request.baseline) if request.baseline else None
     if request.write_baseline:
         known = None  # the baseline written from this run replaces the one given
@@ -84,17 +105,7 @@ def execute(request: CheckRequest) -> int:
         )
         return apply_baseline(report, known, checks) if known is not None else report
 
-    if fleet:
-        return _run_fleet(request, targets, evaluate, checks)
-    if policy is not None:
-        report, code = wait_for_report(targets[0], evaluate, policy)
-    else:
-        report = evaluate(targets[0].collect())
-        if request.write_baseline:
-            report = _record([report], request.write_baseline, checks)[0]
-        code = exit_code(report)
-    _emit(partial(get_reporter(request.output).write, report), request)
-    return int(code)
+    return evaluate
 
 
 def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
