@@ -13,6 +13,7 @@ from kopscheck.collectors.files import log_sections, read_json, read_text, read_
 from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
+from kopscheck.model.probes import OFFLINE, PROBE_FACTS
 
 NAMESPACED_FILES = (
     "events.json",
@@ -56,7 +57,7 @@ def read_bundle(root: Path, source: str = "bundle", networking: str | None = Non
     _read_node_files(root, fields)
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
-            missing[fact] = f"{_where(fact)} not in the bundle"
+            missing[fact] = OFFLINE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
     observed = (
         _observed_at(root)
         or kube.latest_time()
@@ -217,4 +218,4 @@ def _where(fact: Fact) -> str:
         Fact.AWS_INSTANCES: "aws/ec2-describe-instances.json",
         Fact.AWS_AUTOSCALING_GROUPS: "aws/autoscaling-describe-auto-scaling-groups.json",
         Fact.AWS_ROUTE_QUOTA: "aws/service-quotas-vpc-L-93826ACB.json",
-    }[fact]
+    }.get(fact, fact.value)

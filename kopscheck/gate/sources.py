@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kopscheck.collectors.probes.options import ProbeOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Snapshot
 
@@ -21,6 +23,9 @@ class SourceOptions:
     profile: str | None = None
     networking: str | None = None
     probe: bool = False
+    probes: ProbeOptions = field(
+        default_factory=ProbeOptions
+    )  # what --probe may do (--probe-* flags)
     request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
     aws: bool = True  # live: read route tables, instances, ASGs and the route quota
 
@@ -38,4 +43,8 @@ def collect(options: SourceOptions) -> Snapshot:
         return read_dump(options.dump, networking=options.networking)
     from kopscheck.collectors.live import collect_live
 
-    return collect_live(options).snapshot
+    return collect_live(options, say=_say).snapshot
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

@@ -11,6 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kopscheck.model.probes import DnsProbe, LifecycleProbe
 
 JSON = None | bool | int | float | str | Sequence["JSON"] | Mapping[str, "JSON"]
 
@@ -33,6 +37,8 @@ class Fact(StrEnum):
     AWS_INSTANCES = "aws-instances"
     AWS_AUTOSCALING_GROUPS = "aws-autoscaling-groups"
     AWS_ROUTE_QUOTA = "aws-route-quota"
+    POD_LIFECYCLE = "pod-lifecycle"  # probe outcome (--probe)
+    DNS_PROBE = "dns-probe"  # probe outcome (--probe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +263,7 @@ class NodeFiles:
     sysconfig_kubelet: str | None = None
     cni_configs: Mapping[str, str] | None = None
     kubelet_log: str | None = None
+    cni_bin: str | None = None  # `ls -l /opt/cni/bin` (the node agent)
     # The kubelet's running config: the `kubeletconfig` object of `nodes/<node>/proxy/configz`.
     configz: Mapping[str, JSON] | None = None
     # What could not be read from this node, and why ("configz" -> "timed out after 30s").
@@ -330,6 +337,8 @@ class Snapshot:
     aws_instances: tuple[Instance, ...] | None = None
     aws_autoscaling_groups: tuple[AutoScalingGroup, ...] | None = None
     aws_route_quota: Quota | None = None
+    pod_lifecycle: LifecycleProbe | None = None
+    dns_probe: DnsProbe | None = None
     missing: Mapping[Fact, str] = field(default_factory=dict)
     # Missing facts whose collection failed (API error, timeout) rather than being unavailable
     # (forbidden, not served, not in the bundle): checks that need them end in `error`, not
