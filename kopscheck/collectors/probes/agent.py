@@ -75,7 +75,9 @@ class AgentOutput:
     error: str = ""
 
 
-def daemonset_body(ws: Workspace, options: ProbeOptions) -> dict[str, Any]:
+def daemonset_body(ws: Workspace, options: ProbeOptions, nodes: Sequence[str]) -> dict[str, Any]:
+    """The agent on the probed nodes only (node affinity on their names), on the host network
+    so that it runs where the CNI is broken, tolerating every taint."""
     labels = {"kopscheck.io/probe": "node-agent", **ws.labels}
     volumes = [{"name": k, "hostPath": {"path": p}} for k, p in HOST_PATHS.items()]
     mounts = [
@@ -91,6 +93,24 @@ def daemonset_body(ws: Workspace, options: ProbeOptions) -> dict[str, Any]:
                 "metadata": {"labels": labels, "annotations": ws.metadata(NAME)["annotations"]},
                 "spec": {
                     "hostPID": True,
+                    "hostNetwork": True,
+                    "affinity": {
+                        "nodeAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": {
+                                "nodeSelectorTerms": [
+                                    {
+                                        "matchFields": [
+                                            {
+                                                "key": "metadata.name",
+                                                "operator": "In",
+                                                "values": list(nodes),
+                                            }
+                                        ]
+                                    }
+                                ]
+                            }
+                        }
+                    },
                     "automountServiceAccountToken": False,
                     "enableServiceLinks": False,
                     "terminationGracePeriodSeconds": 1,
@@ -113,9 +133,15 @@ def daemonset_body(ws: Workspace, options: ProbeOptions) -> dict[str, Any]:
 
 
 def read_outputs(
-    requester: Requester, ws: Workspace, nodes: Sequence[str], timeout: float, poll: float
+    requester: Requester,
+    ws: Workspace,
+    nodes: Sequence[str],
+    timeout: float,
+    poll: float,
+    dead: frozenset[str] = frozenset(),
 ) -> dict[str, AgentOutput]:
-    """Each node's agent output, waiting up to `timeout` for every node to print its end line."""
+    """Each node's agent output, waiting up to `timeout` for every node to print its end line;
+    `dead` nodes (whose kubelet never took the lifecycle pod) are read once, not waited for."""
     end = time.monotonic() + timeout
     found: dict[str, AgentOutput] = {}
     silent: dict[str, int] = {}  # polls in a row a running agent's log had no output
@@ -128,7 +154,9 @@ def read_outputs(
             running = ((pods.get(node) or {}).get("status") or {}).get("phase") == "Running"
             if running and found[node].error.startswith(NO_OUTPUT):
                 silent[node] = silent.get(node, 0) + 1
-        pending = [n for n in nodes if found[n].error and silent.get(n, 0) < SILENT_POLLS]
+        pending = [
+            n for n in nodes if found[n].error and silent.get(n, 0) < SILENT_POLLS and n not in dead
+        ]
         if not pending or time.monotonic() >= end or ws.remaining() <= 0:
             return found
         time.sleep(poll)

@@ -27,7 +27,7 @@ from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.model.errors import InputError, Stopped
 from kopscheck.model.facts import Fact, Node, NodeFiles, Snapshot
-from kopscheck.model.probes import DnsProbe, LifecycleProbe
+from kopscheck.model.probes import DnsProbe, LifecycleProbe, Step
 
 Say = Callable[[str], None]
 
@@ -107,8 +107,9 @@ def _run(
     results: ProbeResults,
     started: float,
 ) -> None:
+    names = [n.name for n in chosen]
     agent_error = (
-        (_start_agent(ws, options) if chosen else "the cluster has no nodes")
+        (_start_agent(ws, options, names) if chosen else "the cluster has no nodes")
         if options.agent
         else None
     )
@@ -141,16 +142,20 @@ def _run(
     if agent_error:
         results.missing[Fact.NODE_FILES] = agent_error
     elif agent_error is not None:
-        nodes = [n.name for n in snapshot.nodes or ()]
+        dead = frozenset(
+            p.node
+            for p in (results.lifecycle.pods if results.lifecycle else ())
+            if p.failed_step is not None and p.failed_step.step is Step.BOUND
+        )
         results.agent = agent.read_outputs(
-            requester, ws, nodes, options.agent_timeout, options.poll
+            requester, ws, names, options.agent_timeout, options.poll, dead
         )
 
 
-def _start_agent(ws: Workspace, options: ProbeOptions) -> str:
+def _start_agent(ws: Workspace, options: ProbeOptions, nodes: list[str]) -> str:
     """Create the node agent DaemonSet; the reason when it could not be."""
     try:
-        ws.create(DAEMONSETS, agent.daemonset_body(ws, options))
+        ws.create(DAEMONSETS, agent.daemonset_body(ws, options, nodes))
     except ApiFailure as failure:
         return _refused("create the node agent DaemonSet", failure)
     return ""
