@@ -33,7 +33,7 @@ typecheck: $(TEST_STAMP)
 	$(BIN)/mypy kopscheck checks
 
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

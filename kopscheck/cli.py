@@ -348,6 +348,26 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
     typer.echo("\n".join(lines))
 
 
+@app.command("rbac")
+def print_rbac(
+    probe: Annotated[
+        bool, typer.Option("--probe", help="The role for `check --probe` (adds the writes).")
+    ] = False,
+    with_node_proxy: Annotated[
+        bool,
+        typer.Option("--with-node-proxy", help="Add nodes/proxy: kubelet config and logs."),
+    ] = False,
+    service_account: Annotated[
+        str, typer.Option(help="The ServiceAccount to bind, NAMESPACE:NAME.")
+    ] = "kube-system:kopscheck",
+) -> None:
+    """Print the ClusterRole kopscheck needs, a ServiceAccount and its binding (YAML)."""
+    from kopscheck.rbac import ServiceAccountRef, render
+
+    account = ServiceAccountRef.parse(service_account)
+    sys.stdout.write(render(probe=probe, node_proxy=with_node_proxy, service_account=account))
+
+
 @app.command("diff")
 def diff_reports(
     old: Annotated[Path, typer.Argument(help="The earlier JSON report (--output json).")],

@@ -1,0 +1,110 @@
+"""The real-cluster tier: session-scoped control planes (started once, shared by the tests
+that ask for them) and hollow nodes. Three variants, each started on first use:
+
+- `apiserver`: etcd + kube-apiserver only (what a setup-envtest user can run);
+- `control_plane`: + controller-manager and scheduler, no kubelets;
+- `hollow_cluster`: + `HOLLOW_NODES` hollow kubelets in network namespaces (needs root).
+
+Every test here is marked `cluster`; `pytest -m "not cluster"` leaves the tier out.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from cluster_assets import Assets, Binary, find_assets, require_root, unavailable
+from cluster_nodes import HollowNode, HollowNodes
+from cluster_plane import ControlPlane, PlaneSpec, start_plane
+from cluster_procs import ClusterStartError
+
+HOLLOW_NODES = 2
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(HERE):
+            item.add_marker(pytest.mark.cluster)
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(scope="session")
+def cluster_assets() -> Assets:
+    """The binaries (skips the tier with the reason when kube-apiserver or etcd is missing)."""
+    assets = find_assets()
+    assets.path(Binary.APISERVER)
+    assets.path(Binary.ETCD)
+    # SIGTERM (a CI timeout, `kill`) runs the session teardown like Ctrl-C does
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _terminate)
+    return assets
+
+
+def _plane(assets: Assets, spec: PlaneSpec) -> Iterator[ControlPlane]:
+    try:
+        plane = start_plane(assets, spec)
+    except ClusterStartError as exc:
+        pytest.fail(f"the {spec.name} control plane did not start: {exc}", pytrace=False)
+    try:
+        yield plane
+    finally:
+        plane.stop()
+
+
+@pytest.fixture(scope="session")
+def apiserver(cluster_assets: Assets) -> Iterator[ControlPlane]:
+    """etcd + kube-apiserver on 127.0.0.1: RBAC and Node authorizers, audit log, no controllers."""
+    yield from _plane(cluster_assets, PlaneSpec("apiserver"))
+
+
+@pytest.fixture(scope="session")
+def control_plane(cluster_assets: Assets) -> Iterator[ControlPlane]:
+    """API server + controller-manager + scheduler, and no kubelet at all."""
+    cluster_assets.path(Binary.CONTROLLER_MANAGER)
+    cluster_assets.path(Binary.SCHEDULER)
+    yield from _plane(cluster_assets, PlaneSpec("plane", controllers=True))
+
+
+@dataclass(frozen=True)
+class HollowCluster:
+    """A full control plane and its Ready hollow nodes."""
+
+    plane: ControlPlane
+    nodes: tuple[HollowNode, ...]
+
+    @property
+    def node_names(self) -> list[str]:
+        return [node.name for node in self.nodes]
+
+
+@pytest.fixture(scope="session")
+def hollow_cluster(cluster_assets: Assets) -> Iterator[HollowCluster]:
+    """A full control plane with `HOLLOW_NODES` Ready hollow nodes (needs root)."""
+    require_root("hollow nodes")
+    for binary in (Binary.CONTROLLER_MANAGER, Binary.SCHEDULER, Binary.KUBEMARK):
+        cluster_assets.path(binary)
+    for plane in _plane(cluster_assets, PlaneSpec("hollow", controllers=True, for_nodes=True)):
+        nodes = HollowNodes(plane, HOLLOW_NODES)
+        try:
+            nodes.start()
+        except ClusterStartError as exc:
+            pytest.fail(f"hollow nodes did not become Ready: {exc}", pytrace=False)
+        try:
+            yield HollowCluster(plane, tuple(nodes.nodes))
+        finally:
+            nodes.stop()
+
+
+__all__ = ["HollowCluster", "unavailable"]
