@@ -228,12 +228,31 @@ def collect_bundle(
     profile: ProfileOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    probe: Annotated[
+        bool, typer.Option(help="Also run the node agent (writes nodes/<node>/) and the probes.")
+    ] = False,
+    probe_nodes: ProbeNodesOpt = "10",
+    probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
+    probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
+    probe_timeout: ProbeTimeoutOpt = "5m",
 ) -> None:
     """Collect a live cluster into a bundle directory (CONTRACT §4) for `check --bundle`."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
     from kopscheck.gate.durations import parse_duration
 
+    probes = probe_options(
+        probe_nodes,
+        probe_image,
+        probe_tools_image,
+        probe_timeout,
+        None,
+        "60s",
+        "registry.k8s.io",
+        True,
+    )
     options = SourceOptions(
+        probe=probe,
+        probes=probes,
         context=context,
         kubeconfig=kubeconfig,
         cluster_name=name,

@@ -176,6 +176,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         kubelet_cmdline=split_cmdline(cmdline) if cmdline is not None else None,
         sysconfig_kubelet=text("sysconfig-kubelet"),
         cni_configs=cni,
+        cni_bin=text("cni-bin.txt"),
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
         configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
         if configz.is_file()

@@ -9,6 +9,7 @@ It tolerates every taint, so NotReady nodes are covered. Its output is read with
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from kopscheck.collectors.probes.workspace import PODS, Workspace
 from kopscheck.collectors.redact import redact
 
 NAME = "node-agent"
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,200}")  # a file name, never a path
 NO_OUTPUT = "no agent output in the pod's log"
 SILENT_POLLS = 5  # the agent prints as it starts: a running agent silent this long never will
 BEGIN, END = "==== kopscheck-agent 1", "==== end"
@@ -198,7 +200,8 @@ def parse_output(node: str, text: str) -> AgentOutput:
         if line.startswith("==== file "):
             current = files.setdefault(line[len("==== file ") :].strip(), [])
         elif line.startswith("==== cni-net.d "):
-            current = cni.setdefault(line[len("==== cni-net.d ") :].strip(), [])
+            name = line[len("==== cni-net.d ") :].strip()
+            current = cni.setdefault(name, []) if SAFE_NAME.fullmatch(name) else None
         elif current is not None:
             current.append(line)
     return AgentOutput(
