@@ -10,6 +10,7 @@ from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
 from kopscheck.collectors.files import log_sections, read_json, read_text, read_yaml_documents
+from kopscheck.collectors.probe_files import read_probe_files
 from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
@@ -55,6 +56,7 @@ def read_bundle(root: Path, source: str = "bundle", networking: str | None = Non
     _read_kops(root, fields)
     _read_aws(root, fields)
     _read_node_files(root, fields)
+    read_probe_files(root, fields)
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
             missing[fact] = OFFLINE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
@@ -219,4 +221,6 @@ def _where(fact: Fact) -> str:
         Fact.AWS_INSTANCES: "aws/ec2-describe-instances.json",
         Fact.AWS_AUTOSCALING_GROUPS: "aws/autoscaling-describe-auto-scaling-groups.json",
         Fact.AWS_ROUTE_QUOTA: "aws/service-quotas-vpc-L-93826ACB.json",
-    }.get(fact, fact.value)
+        Fact.POD_LIFECYCLE: "probes/pod-lifecycle.json",
+        Fact.DNS_PROBE: "probes/dns-resolution.json",
+    }[fact]

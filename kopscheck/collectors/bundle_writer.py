@@ -30,6 +30,7 @@ from kopscheck.collectors.files import LOG_END, LOG_START
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, collect_live
 from kopscheck.collectors.live_aws import write_aws_files
 from kopscheck.collectors.live_kube import RawList, Tuning
+from kopscheck.collectors.probe_files import DNS_FILE, LIFECYCLE_FILE, dns_doc, lifecycle_doc
 from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles
@@ -78,6 +79,12 @@ def write_bundle(collection: LiveCollection, out: Path) -> None:
     if snapshot.has(Fact.NODE_FILES):
         _write_node_files(out / "nodes", kube.node_outcomes, snapshot.node_files or {})
     _write_kops(out / "kops", collection)
+    if snapshot.pod_lifecycle is not None or snapshot.dns_probe is not None:
+        (out / "probes").mkdir()
+    if snapshot.pod_lifecycle is not None:
+        _write_json(out / LIFECYCLE_FILE, lifecycle_doc(snapshot.pod_lifecycle), indent=2)
+    if snapshot.dns_probe is not None:
+        _write_json(out / DNS_FILE, dns_doc(snapshot.dns_probe), indent=2)
     if collection.aws.documents:
         write_aws_files(out, collection.aws.documents)
     observed = snapshot.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
