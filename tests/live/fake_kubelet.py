@@ -40,6 +40,7 @@ class FakeKubelets:
     termination_message: Callable[[dict[str, Any]], str] = lambda _pod: ""
     agent_log: Callable[[str], str] = lambda _node: ""
     interval: float = 0.05
+    refuse_daemonsets: str = ""  # an admission message: DaemonSet pods are refused with it
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
@@ -72,6 +73,13 @@ class FakeKubelets:
             if plural != "daemonsets" or not key.startswith("kopscheck-"):
                 continue
             namespace = ds["metadata"]["namespace"]
+            if self.refuse_daemonsets:
+                if (
+                    "events",
+                    f"{namespace}/{ds['metadata']['name']}.failedcreate",
+                ) not in store.objects:
+                    self._refuse(ds)
+                continue
             template = ds["spec"]["template"]
             terms = template["spec"]["affinity"]["nodeAffinity"][
                 "requiredDuringSchedulingIgnoredDuringExecution"
@@ -154,6 +162,22 @@ class FakeKubelets:
                 {"name": container, "ready": True, "restartCount": 0, "state": state}
             ],
         }
+
+    def _refuse(self, ds: dict[str, Any]) -> None:
+        namespace, name = ds["metadata"]["namespace"], ds["metadata"]["name"]
+        self.api.store.create(
+            TYPES["events"],
+            namespace,
+            {
+                "metadata": {"name": f"{name}.failedcreate"},
+                "involvedObject": {"kind": "DaemonSet", "namespace": namespace, "name": name},
+                "reason": "FailedCreate",
+                "message": f"Error creating: {self.refuse_daemonsets}",
+                "type": "Warning",
+                "source": {"component": "daemonset-controller"},
+                "lastTimestamp": now_rfc3339(),
+            },
+        )
 
     def _event(self, pod: dict[str, Any], type_: str, reason: str, message: str) -> None:
         namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]

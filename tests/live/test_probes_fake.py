@@ -282,3 +282,80 @@ def test_collect_with_probe_writes_the_agent_files_as_node_folders(
     )
     assert "calico" in (node / "cni-bin.txt").read_text()
     assert owned(cluster) == []
+
+
+def test_admission_refusing_the_node_agent_is_a_skip_with_the_reason(
+    probed: Callable[..., tuple[LiveCluster, FakeKubelets]], run_cli: Callable[..., CliOutcome]
+) -> None:
+    refusal = (
+        'pods "node-agent-x7k2p" is forbidden: violates PodSecurity "baseline:latest":'
+        " host namespaces (hostNetwork=true, hostPID=true), hostPath volumes"
+    )
+    cluster, _fake = probed(termination_message=dns_message(), refuse_daemonsets=refusal)
+    cluster.server.inject(r"/proxy/", "403")  # no configz/log through the API either
+
+    doc = report(run_cli("check", *cluster.args("--probe", *FAST, "-o", "json")))
+
+    found = result(doc, "pod.node-logs")
+    assert found["status"] == "skip", found["summary"]
+    assert found["summary"].endswith(
+        f"node agent: the cluster refused the node agent's pods: Error creating: {refusal}"
+    )
+    assert result(doc, "pod.lifecycle")["status"] == "pass"
+    assert owned(cluster) == []
+
+
+def test_bad_probe_nodes_is_an_input_error(
+    live_cluster: Callable[..., LiveCluster], run_cli: Callable[..., CliOutcome]
+) -> None:
+    cluster = live_cluster("healthy")
+
+    outcome = run_cli("check", *cluster.args("--probe", "--probe-nodes", "ip-10-0-0-1", *FAST))
+
+    assert outcome.code == 2
+    assert outcome.stderr.strip() == "kopscheck: error: --probe-nodes: no such node: ip-10-0-0-1"
+    assert {m for m, _p, _q in cluster.server.requests} == {"GET"}
+
+
+def test_cleanup_lists_then_deletes_what_a_killed_run_left(
+    live_cluster: Callable[..., LiveCluster], run_cli: Callable[..., CliOutcome]
+) -> None:
+    cluster = live_cluster("healthy")
+    labels = {"app.kubernetes.io/managed-by": "kopscheck", "kopscheck.io/run": "20261128-1-ab"}
+    cluster.server.add(
+        "namespaces", {"metadata": {"name": "kopscheck-20261128-1-ab", "labels": labels}}
+    )
+    cluster.server.add(
+        "pods",
+        {
+            "metadata": {
+                "name": "lifecycle-x",
+                "namespace": "kopscheck-20261128-1-ab",
+                "labels": labels,
+            },
+            "spec": {"nodeName": NODES[1], "containers": [{"name": "pause", "image": "pause"}]},
+        },
+    )
+    cluster.server.add(
+        "daemonsets",
+        {
+            "metadata": {"name": "stray-agent", "namespace": "kube-system", "labels": labels},
+            "spec": {},
+        },
+    )
+
+    listing = run_cli("cleanup", "--kubeconfig", str(cluster.kubeconfig), "--dry-run")
+
+    assert listing.code == 0
+    assert [line for line in listing.stderr.splitlines() if line.startswith("would delete")] == [
+        "would delete namespaces kopscheck-20261128-1-ab (run 20261128-1-ab, expires ?)",
+        "would delete daemonsets kube-system/stray-agent (run 20261128-1-ab, expires ?)",
+        "would delete pods kopscheck-20261128-1-ab/lifecycle-x (run 20261128-1-ab, expires ?)",
+    ]
+    assert {m for m, _p, _q in cluster.server.requests} == {"GET"}
+
+    done = run_cli("cleanup", "--kubeconfig", str(cluster.kubeconfig))
+
+    assert done.code == 0, done.stderr
+    assert owned(cluster) == []
+    assert "kopscheck cleanup: deleted 3, 0 left" in done.stderr

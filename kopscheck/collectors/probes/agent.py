@@ -149,6 +149,9 @@ def read_outputs(
     silent: dict[str, int] = {}  # polls in a row a running agent's log had no output
     while True:
         pods = _agent_pods(requester, ws)
+        refused = "" if pods else _refusal(requester, ws)
+        if refused:  # admission (Pod Security, a policy webhook) refused the agent's pods
+            return {n: AgentOutput(n, {}, {}, refused) for n in nodes}
         for node in nodes:
             if node in found and (not found[node].error or silent.get(node, 0) >= SILENT_POLLS):
                 continue
@@ -162,6 +165,20 @@ def read_outputs(
         if not pending or time.monotonic() >= end or ws.remaining() <= 0:
             return found
         time.sleep(poll)
+
+
+def _refusal(requester: Requester, ws: Workspace) -> str:
+    """Why the DaemonSet controller could not create the agent's pods (its FailedCreate event)."""
+    try:
+        doc = requester.raw(f"/api/v1/namespaces/{ws.namespace}/events").json("events")
+    except ApiFailure:
+        return ""
+    for event in doc.get("items") or ():
+        involved = event.get("involvedObject") or {}
+        if involved.get("kind") == "DaemonSet" and event.get("reason") == "FailedCreate":
+            message = " ".join(str(event.get("message") or "").split())
+            return f"the cluster refused the node agent's pods: {redact(message)[:400]}"
+    return ""
 
 
 def _agent_pods(requester: Requester, ws: Workspace) -> dict[str, Mapping[str, Any]]:
