@@ -199,6 +199,11 @@ def check(
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
     )
+    if probe and (bundle or dump):
+        stderr.print(
+            "kopscheck: --probe: a bundle or dump is read as recorded; nothing is probed",
+            markup=False,
+        )
     request = CheckRequest(
         options,
         tuple(bundle or ()),

@@ -128,7 +128,8 @@ class DnsProbe:
 
 
 NEEDS_PROBE = (
-    "needs --probe (it runs short-lived pods on the cluster; kopscheck only reads without it)"
+    "needs --probe on a live cluster (it runs short-lived pods; without it kopscheck only reads,"
+    " and a bundle or dump holds no probe outcomes)"
 )
-OFFLINE = "needs --probe against a live cluster (a bundle or dump holds no probe outcomes)"
+OFFLINE = NEEDS_PROBE
 PROBE_FACTS = frozenset({Fact.POD_LIFECYCLE, Fact.DNS_PROBE})

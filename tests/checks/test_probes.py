@@ -171,6 +171,6 @@ def test_a_bundle_without_probe_files_skips_both_saying_why(tmp_path: Path) -> N
         result = run_check(check, snapshot, Selection())
         assert result.status is Status.SKIP
         assert result.summary == (
-            "cannot decide: needs --probe against a live cluster (a bundle or dump holds no"
-            " probe outcomes)"
+            "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
+            " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
         )

@@ -39,7 +39,9 @@ def owned(plane: ControlPlane) -> list[str]:
     """Every kopscheck-labelled namespace, DaemonSet and pod on the cluster."""
     api = plane.api_client()
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    found = [f"namespace/{n.metadata.name}" for n in core.list_namespace(label_selector=OWNED).items]
+    found = [
+        f"namespace/{n.metadata.name}" for n in core.list_namespace(label_selector=OWNED).items
+    ]
     found += [
         f"daemonset/{d.metadata.namespace}/{d.metadata.name}"
         for d in apps.list_daemon_set_for_all_namespaces(label_selector=OWNED).items
@@ -127,7 +129,14 @@ def test_probe_passes_on_every_hollow_node_and_cleans_up(
     assert set(findings) == set(hollow_cluster.node_names)
     for finding in findings.values():
         steps = finding["evidence"]["steps"]
-        assert [s["step"] for s in steps] == ["bound", "sandbox", "ip", "running", "deleted", "gone"]
+        assert [s["step"] for s in steps] == [
+            "bound",
+            "sandbox",
+            "ip",
+            "running",
+            "deleted",
+            "gone",
+        ]
         assert all(s["seconds"] is not None and s["seconds"] <= s["deadline"] for s in steps)
         assert finding["message"].startswith("bound, sandbox, IP 192.168.192.168, running,")
     dns = result(doc, "dns.resolution")  # a fake runtime runs no nslookup: never a pass
@@ -200,8 +209,15 @@ def test_sigint_and_sigterm_at_random_moments_leave_nothing_after_cleanup(
         proc.send_signal(signum)
         _out, err = proc.communicate(timeout=60)
         left = _gone(plane, 10)
-        runs.append({"signal": signum.name, "delay": round(delay, 1), "code": proc.returncode,
-                     "left": left, "stderr": err[-300:]})
+        runs.append(
+            {
+                "signal": signum.name,
+                "delay": round(delay, 1),
+                "code": proc.returncode,
+                "left": left,
+                "stderr": err[-300:],
+            }
+        )
         # before the probe starts the signal's default applies (nothing created yet), during it
         # kopscheck cleans up and exits 128 + signal; after it the run may have finished
         assert proc.returncode in (0, 1, 128 + signum, -signum), runs[-1]

@@ -99,8 +99,8 @@ def test_without_probe_only_reads_and_probe_checks_skip(
     for check in ("pod.lifecycle", "dns.resolution"):
         assert result(doc, check)["status"] == "skip"
         assert result(doc, check)["summary"] == (
-            "cannot decide: needs --probe (it runs short-lived pods on the cluster;"
-            " kopscheck only reads without it)"
+            "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
+            " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
         )
 
 
