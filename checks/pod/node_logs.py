@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,8 +13,13 @@ from kopscheck.knowledge.cni_provider import (
 from kopscheck.knowledge.log_lines import LineKind, LogLine, sandbox_lines
 from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.model.probes import LifecycleProbe
 from kopscheck.model.results import Finding, Status, Verdict, worst
 
+PROBE_CREATE = re.compile(r"SyncLoop \(?ADD|RunPodSandbox|ADD|Created|Started|assigned addresses")
+PROBE_DELETE = re.compile(
+    r"SyncLoop \(?(DELETE|REMOVE)|StopPodSandbox|Killing|DEL\b|releasing|Delete"
+)
 LONG_LOG = 200  # lines; a log this long at kops's --v=2 shows pods coming and going
 
 
@@ -70,18 +76,28 @@ class NodeLogs:
     id = "pod.node-logs"
     family = "pod"
     needs = frozenset({Fact.NODE_FILES})
-    wants = frozenset({Fact.POD_LOGS, Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
+    wants = frozenset(
+        {
+            Fact.POD_LOGS,
+            Fact.PODS,
+            Fact.NODES,
+            Fact.WORKLOADS,
+            Fact.KOPS_CLUSTER,
+            Fact.POD_LIFECYCLE,
+        }
+    )
     explains: frozenset[str] = frozenset()
 
     def run(self, snapshot: Snapshot) -> Verdict:
         readings = _readings(snapshot)
-        if not readings:
+        probed = probe_findings(snapshot.pod_lifecycle)
+        if not readings and not probed:
             message = "no kubelet or CNI provider logs collected on any node"
             return Verdict(message, (Finding(Status.SKIP, message),))
         nodes = {n.name: n for n in snapshot.nodes or ()}
         findings = [
             _judge(name, nodes.get(name), found) for name, found in sorted(readings.items())
-        ]
+        ] + probed
         silent = _silent(findings, readings)
         if silent is not None:
             return silent
@@ -89,9 +105,10 @@ class NodeLogs:
         creates = sum(int(str(f.evidence.get("creates", 0))) for f in findings)
         deletes = sum(int(str(f.evidence.get("deletes", 0))) for f in findings)
         if not bad:
+            also = f"; {len(probed)} probe pod(s) logged by their node" if probed else ""
             return Verdict(
-                f"logs of {len(findings)} node(s) show {creates} pod create and {deletes} delete"
-                " line(s) and no failing sandbox",
+                f"logs of {len(readings)} node(s) show {creates} pod create and {deletes} delete"
+                f" line(s) and no failing sandbox{also}",
                 tuple(findings),
             )
         parts = [f"{f.object.name if f.object else '?'}: {f.message}" for f in bad[:3]]
@@ -182,8 +199,34 @@ def _quiet_or_ok(ref: ObjectRef, readings: list[Reading], evidence: dict[str, JS
     return Finding(Status.PASS, message, ref, evidence)
 
 
+def probe_findings(probe: LifecycleProbe | None) -> list[Finding]:
+    """For each probe pod that ran and was deleted: did its node log the create and delete?"""
+    found = []
+    for pod in probe.pods if probe is not None else ():
+        if pod.failed_step is not None:
+            continue  # pod.lifecycle names the step that failed
+        ref = ObjectRef("Pod", pod.pod, pod.namespace)
+        lines = [f"{m.source}: {m.line}" for m in pod.log_mentions]
+        evidence: dict[str, JSON] = {"node": pod.node, "lines": lines[-6:]}
+        creates = [m for m in pod.log_mentions if PROBE_CREATE.search(m.line)]
+        deletes = [m for m in pod.log_mentions if PROBE_DELETE.search(m.line)]
+        if creates and deletes:
+            message = f"{pod.node} logged the probe pod's create and delete"
+            found.append(Finding(Status.PASS, message, ref, evidence))
+        elif not any(u.startswith("kubelet log:") for u in pod.logs_unavailable):
+            missing = "create" if not creates else "delete"
+            message = (
+                f"the kubelet log on {pod.node} has no {missing} line for the probe pod, which"
+                " ran and was deleted: the kubelet may run below --v=2"
+            )
+            found.append(Finding(Status.WARN, message, ref, evidence))
+    return found
+
+
 def _silent(findings: list[Finding], readings: dict[str, list[Reading]]) -> Verdict | None:
     """A WARN when every log is substantial and none shows a single pod create or delete."""
+    if not readings:
+        return None
     if any(e for rs in readings.values() for r in rs for e in r.events):
         return None
     longest = max(r.lines for rs in readings.values() for r in rs)

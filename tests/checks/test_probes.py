@@ -9,10 +9,11 @@ import probe_builders as pb
 import pytest
 from kopscheck_checks.dns.resolution import DnsResolution
 from kopscheck_checks.pod.lifecycle import PodLifecycle
+from kopscheck_checks.pod.node_logs import NodeLogs
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.engine.runner import Selection, run_check
-from kopscheck.model.probes import Lookup
+from kopscheck.model.probes import LogMention, Lookup
 from kopscheck.model.results import CheckResult, Status
 
 
@@ -174,3 +175,52 @@ def test_a_bundle_without_probe_files_skips_both_saying_why(tmp_path: Path) -> N
             "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
             " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
         )
+
+
+def test_node_logs_show_the_probe_pods_create_and_delete_lines(tmp_path: Path) -> None:
+    logged = replace(
+        pb.pod_probe(pb.NODES[0]),
+        log_mentions=(
+            LogMention(
+                "kubelet log",
+                f'I1128 12:45:01 kubelet.go:2459] "SyncLoop ADD" source="api" pods=["{pb.NAMESPACE}/lifecycle-{pb.NODES[0]}"]',
+            ),
+            LogMention(
+                "kubelet log",
+                f'I1128 12:45:04 kubelet.go:2475] "SyncLoop DELETE" source="api" pods=["{pb.NAMESPACE}/lifecycle-{pb.NODES[0]}"]',
+            ),
+        ),
+    )
+    silent = replace(pb.pod_probe(pb.NODES[1]), log_mentions=())
+    unreadable = replace(
+        pb.pod_probe("i-0a1b2c3d4e5f60004"),
+        logs_unavailable=("kubelet log: the kubelet does not serve its log (NodeLogQuery off)",),
+    )
+    bundle = pb.probed_bundle(tmp_path, pb.lifecycle(logged, silent, unreadable), None)
+
+    result = run(NodeLogs(), bundle)
+
+    probe_findings = {
+        f.object.name: (f.status, f.message)
+        for f in result.findings
+        if f.object is not None and f.object.kind == "Pod"
+    }
+    assert probe_findings == {
+        f"lifecycle-{pb.NODES[0]}": (
+            Status.PASS,
+            f"{pb.NODES[0]} logged the probe pod's create and delete",
+        ),
+        f"lifecycle-{pb.NODES[1]}": (
+            Status.WARN,
+            f"the kubelet log on {pb.NODES[1]} has no create line for the probe pod, which ran"
+            " and was deleted: the kubelet may run below --v=2",
+        ),
+    }
+    passing = next(
+        f
+        for f in result.findings
+        if f.status is Status.PASS and f.object and f.object.kind == "Pod"
+    )
+    assert passing.evidence["lines"][0].startswith(
+        'kubelet log: I1128 12:45:01 kubelet.go:2459] "SyncLoop ADD"'
+    )
