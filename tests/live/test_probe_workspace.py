@@ -50,7 +50,8 @@ def test_a_signal_inside_the_workspace_deletes_everything_and_restores_handlers(
     cluster, api = requester
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}
 
-    with pytest.raises(Stopped) as stopped, Workspace(api, RUN, lifetime) as ws:
+    workspace = Workspace(api, RUN, lifetime, alarm_grace=0.0)
+    with pytest.raises(Stopped) as stopped, workspace as ws:
         ws.create(PODS, pod(ws))
         expires = ws.metadata("x")["annotations"]["kopscheck.io/expires"]
         assert [str(i) for i in find_leftovers(api)] == [

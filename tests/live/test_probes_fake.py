@@ -359,3 +359,17 @@ def test_cleanup_lists_then_deletes_what_a_killed_run_left(
     assert done.code == 0, done.stderr
     assert owned(cluster) == []
     assert "kopscheck cleanup: deleted 3, 0 left" in done.stderr
+
+
+def test_cleanup_leaves_the_rbac_objects_kopscheck_rbac_printed(
+    live_cluster: Callable[..., LiveCluster], run_cli: Callable[..., CliOutcome]
+) -> None:
+    cluster = live_cluster("healthy")
+    labels = {"app.kubernetes.io/managed-by": "kopscheck"}  # no kopscheck.io/run
+    cluster.server.add("namespaces", {"metadata": {"name": "ops", "labels": labels}})
+
+    done = run_cli("cleanup", "--kubeconfig", str(cluster.kubeconfig))
+
+    assert done.code == 0, done.stderr
+    assert ("namespaces", "ops") in cluster.server.store.objects
+    assert {m for m, _p, _q in cluster.server.requests} == {"GET"}

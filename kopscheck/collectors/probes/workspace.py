@@ -27,7 +27,9 @@ from kopscheck.model.errors import Stopped
 MANAGED_BY = "app.kubernetes.io/managed-by"
 RUN_LABEL = "kopscheck.io/run"
 EXPIRES = "kopscheck.io/expires"
-OWNED = f"{MANAGED_BY}=kopscheck"
+# a probe run's objects: kopscheck's label and a run id (the RBAC objects `kopscheck rbac`
+# prints carry the first label only, so cleanup never touches them)
+OWNED = f"{MANAGED_BY}=kopscheck,{RUN_LABEL}"
 # hostPath mounts and hostPID (the node agent) need the privileged Pod Security level
 POD_SECURITY = {"pod-security.kubernetes.io/enforce": "privileged"}
 CLEANUP_SECONDS = 30.0
@@ -88,6 +90,7 @@ class Workspace:
     lifetime: float  # seconds: the global deadline of the run, and the objects' expiry
     say: Say = lambda _line: None
     cleanup_seconds: float = CLEANUP_SECONDS
+    alarm_grace: float = 20.0
     created: list[tuple[Kind, str, str]] = field(default_factory=list)
     left: list[Leftover] = field(default_factory=list)  # what cleanup could not delete
 
@@ -109,7 +112,7 @@ class Workspace:
 
     @property
     def selector(self) -> str:
-        return f"{OWNED},{RUN_LABEL}={self.run_id}"
+        return f"{MANAGED_BY}=kopscheck,{RUN_LABEL}={self.run_id}"
 
     def remaining(self) -> float:
         return self._deadline - time.monotonic()
@@ -185,7 +188,8 @@ class Workspace:
             return  # several clusters at once: the deadline is kept by the probe loops
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
             self._previous[signum] = signal.signal(signum, self._on_signal)
-        signal.setitimer(signal.ITIMER_REAL, max(self.lifetime, 0.001))
+        # a backstop for a request that hangs: the probe loops keep the deadline themselves
+        signal.setitimer(signal.ITIMER_REAL, max(self.lifetime + self.alarm_grace, 0.001))
 
     def _restore_handlers(self) -> None:
         for signum, handler in self._previous.items():
