@@ -16,6 +16,7 @@ from kopscheck.model.probes import (
     DnsProbe,
     DnsQuery,
     LifecycleProbe,
+    LogMention,
     Lookup,
     PodProbe,
     StepOutcome,
@@ -67,6 +68,21 @@ def pod_probe(
         if failing
         else (),
         events=(SANDBOX_EVENT,) if fails_at == 1 else (),
+        log_mentions=() if failing else kubelet_lines(node),
+    )
+
+
+def kubelet_lines(node: str) -> tuple[LogMention, ...]:
+    """What a kops kubelet (--v=2) logs about a probe pod, as the log query returns it."""
+    pods = f'pods=["{NAMESPACE}/lifecycle-{node}"]'
+    return (
+        LogMention(
+            "kubelet log", f'I1128 12:45:01.118 kubelet.go:2459] "SyncLoop ADD" source="api" {pods}'
+        ),
+        LogMention(
+            "kubelet log",
+            f'I1128 12:45:04.530 kubelet.go:2475] "SyncLoop DELETE" source="api" {pods}',
+        ),
     )
 
 

@@ -194,6 +194,7 @@ def test_node_logs_show_the_probe_pods_create_and_delete_lines(tmp_path: Path) -
     silent = replace(pb.pod_probe(pb.NODES[1]), log_mentions=())
     unreadable = replace(
         pb.pod_probe("i-0a1b2c3d4e5f60004"),
+        log_mentions=(),
         logs_unavailable=("kubelet log: the kubelet does not serve its log (NodeLogQuery off)",),
     )
     bundle = pb.probed_bundle(tmp_path, pb.lifecycle(logged, silent, unreadable), None)
