@@ -118,13 +118,23 @@ def test_probe_passes_on_every_hollow_node_and_cleans_up(
     plane = hollow_cluster.plane
     deploy_coredns(plane)
     try:
-        outcome = check(run_cli, plane.kubeconfig, "--probe", "--probe-dns-timeout", "5s")
+        # calico allocates pod IPs from its own pools: the fake runtime's constant pod IP
+        # (192.168.192.168) is not judged against the nodes' podCIDRs
+        outcome = check(
+            run_cli,
+            plane.kubeconfig,
+            "--networking",
+            "calico",
+            "--probe",
+            "--probe-dns-timeout",
+            "5s",
+        )
     finally:
         remove_coredns(plane)
 
     doc = report(outcome)
     lifecycle = result(doc, "pod.lifecycle")
-    assert lifecycle["status"] == "pass", lifecycle
+    assert lifecycle["status"] == "pass", (lifecycle["summary"], lifecycle["findings"])
     findings = {f["evidence"]["node"]: f for f in lifecycle["findings"]}
     assert set(findings) == set(hollow_cluster.node_names)
     for finding in findings.values():
@@ -139,12 +149,41 @@ def test_probe_passes_on_every_hollow_node_and_cleans_up(
         ]
         assert all(s["seconds"] is not None and s["seconds"] <= s["deadline"] for s in steps)
         assert finding["message"].startswith("bound, sandbox, IP 192.168.192.168, running,")
+        assert finding["evidence"]["pod_cidr"].startswith("192.168.192.168 outside 100.96.")
     dns = result(doc, "dns.resolution")  # a fake runtime runs no nslookup: never a pass
     assert dns["status"] == "warn"
     assert dns["summary"].startswith(
         "could not observe DNS resolution: the DNS probe pod gave no result within 5s"
     )
     assert owned(plane) == []
+
+
+def test_a_pod_ip_outside_the_pod_cidr_fails_where_the_mode_allocates_from_it(
+    hollow_cluster: HollowCluster, run_cli: Callable[..., CliOutcome]
+) -> None:
+    node = hollow_cluster.node_names[0]
+
+    doc = report(
+        check(
+            run_cli,
+            hollow_cluster.plane.kubeconfig,
+            "--networking",
+            "kubenet",
+            "--probe",
+            "--probe-nodes",
+            node,
+            "--no-probe-agent",
+        )
+    )
+
+    lifecycle = result(doc, "pod.lifecycle")
+    assert lifecycle["status"] == "fail"
+    (finding,) = lifecycle["findings"]
+    assert finding["evidence"]["node"] == node
+    assert finding["message"].startswith(
+        "the pod's IP 192.168.192.168 is outside the node's podCIDR 100.96."
+    )
+    assert owned(hollow_cluster.plane) == []
 
 
 def test_shipped_probe_role_is_enough_and_read_only_role_skips_naming_the_permission(
@@ -159,10 +198,21 @@ def test_shipped_probe_role_is_enough_and_read_only_role_skips_naming_the_permis
         token = service_account_token(plane, "kube-system", account)
         roles[account] = plane.token_kubeconfig(tmp_path / f"{account}.kubeconfig", token)
 
-    probing = report(check(run_cli, roles["kc-prober"], "--probe", "--probe-dns-timeout", "3s"))
+    probing = report(
+        check(
+            run_cli,
+            roles["kc-prober"],
+            "--networking",
+            "calico",
+            "--probe",
+            "--probe-dns-timeout",
+            "3s",
+        )
+    )
     looking = report(check(run_cli, roles["kc-looker"], "--probe"))
 
-    assert result(probing, "pod.lifecycle")["status"] == "pass", result(probing, "pod.lifecycle")
+    lifecycle = result(probing, "pod.lifecycle")
+    assert lifecycle["status"] == "pass", (lifecycle["summary"], lifecycle["findings"])
     for check_id in ("pod.lifecycle", "dns.resolution"):
         skipped = result(looking, check_id)
         assert skipped["status"] == "skip"
