@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,3 +84,20 @@ def test_an_error_inside_the_workspace_still_cleans_up(
 
     assert find_leftovers(api) == []
     assert ws.left == []
+
+
+def test_only_the_workspace_writes() -> None:
+    """No other module sends a write: no `Requester.send`, no write verb, no generated client
+    method that creates, replaces, patches or deletes."""
+    root = Path(__file__).parents[2] / "kopscheck"
+    writes = re.compile(
+        r"\.send\(|\"(POST|PUT|PATCH|DELETE)\"|\b(create|replace|patch|delete)_namespaced_"
+    )
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "workspace.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if writes.search(line)
+    ]
+    assert found == []
