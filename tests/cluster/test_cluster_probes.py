@@ -278,3 +278,22 @@ def test_sigint_and_sigterm_at_random_moments_leave_nothing_after_cleanup(
         assert cleanup.returncode == 0, cleanup_err
         assert _gone(plane, 30) == [], runs[-1]
     assert clean_without_help >= 4, runs
+
+
+def test_without_probe_the_audit_log_shows_only_reads(
+    control_plane: ControlPlane, run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    kubeconfig = control_plane.user_kubeconfig(
+        tmp_path / "auditor.kubeconfig", "kc-auditor", ("system:masters",)
+    )
+
+    doc = report(check(run_cli, kubeconfig))
+
+    assert result(doc, "pod.lifecycle")["status"] == "skip"
+    verbs = {
+        e["verb"]
+        for e in control_plane.audit_events()
+        if e.get("user", {}).get("username") == "kc-auditor"
+        and e.get("stage") == "ResponseComplete"
+    }
+    assert verbs and verbs <= {"get", "list"}, verbs
