@@ -1,10 +1,9 @@
-"""The command line: wires sources, engine and reporters together and sets the exit code."""
+"""The command line: parses flags into requests for the gate, which runs them (exit codes)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,10 +11,10 @@ import typer
 from rich.console import Console
 
 from kopscheck import demo as demo_data
-from kopscheck.checkapi.check import check_doc
+from kopscheck.checkapi.check import check_doc, code_of
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import find_check, load_checks
-from kopscheck.engine.runner import Selection, build_report
-from kopscheck.gate.exitcodes import ExitCode, exit_code
+from kopscheck.engine.runner import Selection
 from kopscheck.gate.probe_flags import (
     ProbeAgentOpt,
     ProbeDnsTimeoutOpt,
@@ -28,11 +27,11 @@ from kopscheck.gate.probe_flags import (
     probe_options,
 )
 from kopscheck.gate.run import CheckRequest, execute
-from kopscheck.gate.sources import SourceOptions
+from kopscheck.gate.sources import demo_path
 from kopscheck.model.errors import InputError, KopscheckError, Stopped
-from kopscheck.model.facts import Snapshot
-from kopscheck.model.results import Report, Status
-from kopscheck.reporters import OutputFormat, get_reporter
+from kopscheck.model.exitcodes import ExitCode
+from kopscheck.model.results import Status
+from kopscheck.reporters import Document, formats
 
 app = typer.Typer(
     name="kopscheck",
@@ -44,7 +43,11 @@ app = typer.Typer(
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 OutputOpt = Annotated[
-    str, typer.Option("--output", "-o", help="table, json, junit, markdown or a plugin's name.")
+    str,
+    typer.Option("--output", "-o", help=f"{', '.join(formats())}, or a reporter plugin's name."),
+]
+DiffOutputOpt = Annotated[
+    str, typer.Option("--output", "-o", help=f"{', '.join(formats(Document.DIFF))}.")
 ]
 OutFileOpt = Annotated[
     Path | None, typer.Option("--out", help="Write the report here, not stdout.")
@@ -66,6 +69,24 @@ AwsOpt = Annotated[
     bool,
     typer.Option("--aws/--no-aws", help="Live: read route tables, instances and quotas from AWS."),
 ]
+NetworkingOpt = Annotated[
+    str | None, typer.Option(help="Override the networking mode (kubenet, cni, calico, ...).")
+]
+WaitOpt = Annotated[
+    str | None, typer.Option(help="Re-check until healthy or this long (30s, 2m, 1h30m).")
+]
+IntervalOpt = Annotated[
+    str | None, typer.Option(help="With --wait: time between runs (default 10s).")
+]
+CountOpt = Annotated[
+    int | None, typer.Option(help="With --wait: consecutive passing runs needed (default 1).")
+]
+BaselineOpt = Annotated[
+    Path | None, typer.Option(help="Suppress the known findings this file lists.")
+]
+WriteBaselineOpt = Annotated[
+    Path | None, typer.Option(help="Record this run's problem findings as known.")
+]
 RequestTimeoutOpt = Annotated[
     str,
     typer.Option(help="Timeout of each Kubernetes API request (live), e.g. 30s, 2m; 0: none."),
@@ -80,41 +101,6 @@ def _fail_on(value: str) -> Status:
     if value not in (Status.FAIL, Status.WARN):
         raise InputError("--fail-on", f"must be 'fail' or 'warn', not {value!r}")
     return Status(value)
-
-
-def _emit(report: Report, output: str, out: Path | None) -> None:
-    reporter = get_reporter(output)
-    if out is None:
-        reporter.write(report, sys.stdout)
-        sys.stdout.flush()
-        return
-    try:
-        with out.open("w", encoding="utf-8") as handle:
-            reporter.write(report, handle)
-    except OSError as exc:
-        raise InputError(str(out), f"cannot write report: {exc.strerror or exc}") from None
-    stderr.print(f"kopscheck: wrote {output} report to {out}")
-
-
-def _run(
-    snapshot: Snapshot,
-    select: list[str] | None,
-    skip: list[str] | None,
-    fail_on: str,
-    output: str,
-    out: Path | None,
-) -> None:
-    checks = load_checks()
-    selection = Selection(select=_split(select), skip=_split(skip))
-    unknown = selection.unknown(checks)
-    if unknown:
-        raise InputError(
-            "--select/--skip", f"unknown check id or family: {', '.join(sorted(unknown))}"
-        )
-    get_reporter(output)  # fail on a bad --output before doing the work
-    report = build_report(snapshot, checks, selection, fail_on=_fail_on(fail_on))
-    _emit(report, output, out)
-    raise typer.Exit(int(exit_code(report)))
 
 
 @app.command()
@@ -132,9 +118,7 @@ def check(
     state_store: StateStoreOpt = None,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
-    networking: Annotated[
-        str | None, typer.Option(help="Override the networking mode (kubenet, cni, calico, ...).")
-    ] = None,
+    networking: NetworkingOpt = None,
     probe: Annotated[bool, typer.Option(help="Allow probes that create objects.")] = False,
     select: IdsOpt = None,
     skip: IdsOpt = None,
@@ -144,21 +128,11 @@ def check(
     all_contexts: Annotated[
         bool, typer.Option("--all-contexts", help="Check every kubeconfig context.")
     ] = False,
-    wait: Annotated[
-        str | None, typer.Option(help="Re-check until healthy or this long (30s, 2m, 1h30m).")
-    ] = None,
-    interval: Annotated[
-        str | None, typer.Option(help="With --wait: time between runs (default 10s).")
-    ] = None,
-    count: Annotated[
-        int | None, typer.Option(help="With --wait: consecutive passing runs needed (default 1).")
-    ] = None,
-    baseline: Annotated[
-        Path | None, typer.Option(help="Suppress the known findings this file lists.")
-    ] = None,
-    write_baseline: Annotated[
-        Path | None, typer.Option(help="Record this run's problem findings as known.")
-    ] = None,
+    wait: WaitOpt = None,
+    interval: IntervalOpt = None,
+    count: CountOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
     probe_nodes: ProbeNodesOpt = "10",
@@ -193,7 +167,6 @@ def check(
         state_store=state_store,
         region=region,
         profile=profile,
-        networking=networking,
         probe=probe,
         probes=probes,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
@@ -218,6 +191,7 @@ def check(
         wait,
         interval,
         count,
+        networking,
     )
     raise typer.Exit(execute(request))
 
@@ -297,11 +271,17 @@ def demo(
         str, typer.Argument(help="Which demo cluster; `--list` shows them.")
     ] = demo_data.DEFAULT_SCENARIO,
     list_: Annotated[bool, typer.Option("--list", help="List the demo scenarios.")] = False,
+    networking: NetworkingOpt = None,
     select: IdsOpt = None,
     skip: IdsOpt = None,
     fail_on: FailOnOpt = "fail",
     output: OutputOpt = "table",
     out: OutFileOpt = None,
+    wait: WaitOpt = None,
+    interval: IntervalOpt = None,
+    count: CountOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
 ) -> None:
     """Run the main job on a built-in demo cluster (the failing one by default)."""
     found = demo_data.scenarios()
@@ -309,18 +289,28 @@ def demo(
         for key, title in found.items():
             typer.echo(f"{key:<24} {title}")
         return
-    path = demo_data.scenario_path(scenario)
-    if path is None:
-        raise InputError(scenario, f"no such demo scenario (choose from {', '.join(found)})")
-    from kopscheck.collectors.bundle import read_bundle
-
-    snapshot = replace(read_bundle(path), source="demo")
+    path = demo_path(scenario)
     stderr.print(f"kopscheck demo: {found[scenario]} (bundle {path})")
-    _run(snapshot, select, skip, fail_on, output, out)
+    request = CheckRequest(
+        SourceOptions(demo=scenario),
+        selection=Selection(select=_split(select), skip=_split(skip)),
+        fail_on=_fail_on(fail_on),
+        output=output,
+        out=out,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        wait=wait,
+        interval=interval,
+        count=count,
+        networking=networking,
+    )
+    raise typer.Exit(execute(request))
 
 
 @app.command("checks")
-def list_checks(output: OutputOpt = "table") -> None:
+def list_checks(
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
+) -> None:
     """List the check catalog: id, title, family, the facts each needs."""
     import json
 
@@ -332,13 +322,14 @@ def list_checks(output: OutputOpt = "table") -> None:
             "family": c.family,
             "needs": sorted(f.value for f in c.needs),
             "wants": sorted(f.value for f in c.wants),
+            "codes": {code_of(c, r): code.summary for r, code in sorted(c.codes.items())},
         }
         for c in checks
     ]
-    if output == OutputFormat.JSON:
+    if output == "json":
         typer.echo(json.dumps(rows, indent=2))
         return
-    if output != OutputFormat.TABLE:
+    if output != "table":
         raise InputError("--output", "checks prints table or json")
     from rich.table import Table
 
@@ -369,6 +360,12 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
         lines += ["", f"Origin document step: {doc.step}"]
     if doc.body:
         lines += ["", doc.body]
+    if found.codes:
+        lines += ["", "Finding codes:"]
+        for reason, code in sorted(found.codes.items()):
+            lines.append(f"  {code_of(found, reason)}: {code.summary}")
+            if code.fix:
+                lines.append(f"      fix: {code.fix}")
     typer.echo("\n".join(lines))
 
 
@@ -396,7 +393,7 @@ def print_rbac(
 def diff_reports(
     old: Annotated[Path, typer.Argument(help="The earlier JSON report (--output json).")],
     new: Annotated[Path, typer.Argument(help="The later JSON report.")],
-    output: OutputOpt = "table",
+    output: DiffOutputOpt = "table",
 ) -> None:
     """What changed between two JSON reports; exit 1 if anything got worse."""
     from kopscheck.gate.report_diff import run_diff

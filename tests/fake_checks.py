@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import Fact, ObjectRef, Snapshot
+from kopscheck.model.facts import Fact, ObjectRef
 from kopscheck.model.results import Finding, Status, Verdict
 
 
-class CniNotInitialised:
+class CniNotInitialised(Check):
     """Test stand-in for a CNI check: fails when any node says its CNI is not initialised.
 
     Why: stands in for the CNI checks in diagnosis tests.
@@ -21,7 +23,8 @@ class CniNotInitialised:
     wants: frozenset[Fact] = frozenset()
     explains = frozenset({Signal.CNI_NOT_INITIALIZED})
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         broken = [
             n.name
             for n in snapshot.nodes or ()

@@ -260,8 +260,8 @@ class Cluster:
                 path.write_text(text)
         return root
 
-    def snapshot(self, root: Path, networking: str | None = None) -> Snapshot:
-        return read_bundle(self.write(root), networking=networking)
+    def snapshot(self, root: Path) -> Snapshot:
+        return read_bundle(self.write(root))
 
     def _kops_cluster(self) -> Obj:
         return {

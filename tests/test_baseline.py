@@ -181,15 +181,20 @@ def test_a_new_problem_fails_while_known_ones_stay_suppressed(
 
 def test_partly_known_result_keeps_failing_on_the_new_findings() -> None:
     raw = build_report(read_bundle(DEMO_ROOT / "coredns-loop"), load_checks())
-    only_one_pod = Baseline(
-        tuple(e for e in from_reports([raw]).entries if e.object.endswith("4xk2m")), "b.json"
+    only_the_rollout = Baseline(
+        tuple(e for e in from_reports([raw]).entries if e.code == "dns.rollout/pods-not-ready"),
+        "b.json",
     )
-    report = apply_baseline(raw, only_one_pod, load_checks())
+    report = apply_baseline(raw, only_the_rollout, load_checks())
     dns = report.result("dns.rollout")
     assert dns.status is Status.FAIL
     assert dns.summary.endswith("(+1 known finding suppressed by the baseline)")
-    assert [f.object.name for f in dns.suppressed if f.object] == ["coredns-7d8f9c6b5-4xk2m"]
-    assert "coredns-7d8f9c6b5-4xk2m" not in {f.object.name for f in dns.findings if f.object}
+    assert [str(f.object) for f in dns.suppressed] == ["Deployment/kube-system/coredns"]
+    assert [str(f.object) for f in dns.findings] == [
+        "Pod/kube-system/coredns-7d8f9c6b5-4xk2m",
+        "Pod/kube-system/coredns-7d8f9c6b5-p9wqz",
+        "Service/kube-system/kube-dns",
+    ]
     assert report.root_causes == ("dns.rollout",)
 
 
@@ -253,12 +258,12 @@ def test_terminal_lists_suppressed_findings_and_names_the_baseline() -> None:
         pytest.param('{"schema": "kopscheck/baseline/v1"}', "no 'findings' list", id="no-findings"),
         pytest.param(
             '{"schema": "kopscheck/baseline/v1", "findings": [{"check": "dns.rollout"}]}',
-            "findings[0] needs string 'check' and 'fingerprint'",
+            "findings[0] needs a string 'code' or 'fingerprint'",
             id="entry-without-fingerprint",
         ),
         pytest.param(
             '{"schema": "kopscheck/baseline/v1", "findings": [{"check": "a.b", "fingerprint": "f", "object": 3}]}',
-            "'cluster' and 'object' are strings or null",
+            "findings[0]: 'cluster', 'object', 'owner', 'code', 'fingerprint' are strings or null",
             id="object-not-a-string",
         ),
     ],

@@ -8,6 +8,7 @@ import pytest
 from check_scenarios import SCENARIOS, bundle
 
 from kopscheck.checkapi.check import CHECK_ID, Check, check_doc
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, run_check
@@ -62,7 +63,11 @@ def test_check_is_well_formed_and_documented(check: Check) -> None:
 def test_check_really_fails_and_passes_on_realistic_bundles(check: Check, tmp_path: Path) -> None:
     assert check.id in SCENARIOS, f"add a failing and a passing bundle for {check.id}"
     failing, passing = SCENARIOS[check.id]
-    failed = run_check(check, read_bundle(bundle(failing, tmp_path / "fail")), Selection())
+    failed = run_check(
+        check, CheckContext(read_bundle(bundle(failing, tmp_path / "fail"))), Selection()
+    )
     assert failed.status is Status.FAIL, failed.summary
-    passed = run_check(check, read_bundle(bundle(passing, tmp_path / "pass")), Selection())
+    passed = run_check(
+        check, CheckContext(read_bundle(bundle(passing, tmp_path / "pass"))), Selection()
+    )
     assert passed.status is Status.PASS, passed.summary

@@ -24,6 +24,19 @@ def test_checks_lists_the_catalog_as_json(run_cli: Callable[..., CliOutcome]) ->
         "family": "dns",
         "needs": ["pods", "workloads"],
         "wants": ["endpoints", "events", "nodes", "pod-logs", "services"],
+        "codes": {
+            "dns.rollout/forwarding-loop": "CoreDNS detected a forwarding loop (plugin/loop) and exits",
+            "dns.rollout/misscheduled": "pods run on nodes the workload should not run on",
+            "dns.rollout/no-ready-endpoints": "the kube-dns Service has no ready endpoints",
+            "dns.rollout/no-service": "the kube-dns Service does not exist",
+            "dns.rollout/not-deployed": "no kube-dns or CoreDNS workload in kube-system",
+            "dns.rollout/nothing-wanted": "the workload wants zero pods (scaled to zero, or no node matches)",
+            "dns.rollout/pod-not-ready": "a DNS pod is not running and ready (Pending, crash-looping, not ready)",
+            "dns.rollout/pods-not-ready": "fewer pods ready or available than the workload wants",
+            "dns.rollout/ready-endpoints": "the kube-dns Service has ready endpoints",
+            "dns.rollout/rollout-in-progress": "not every pod runs the latest spec yet",
+            "dns.rollout/rollout-not-observed": "the controller has not yet observed the latest spec",
+        },
     }
 
 
@@ -108,3 +121,28 @@ def test_probe_on_a_bundle_probes_nothing_and_says_so(run_cli: Callable[..., Cli
             "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
             " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
         )
+
+
+def test_demo_goes_through_the_check_pipeline_with_its_gate_flags(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    """`demo` is a bundle source like any other: --networking, baselines and --wait work."""
+    baseline = tmp_path / "known.json"
+    recorded = run_cli("demo", "coredns-loop", "--write-baseline", str(baseline))
+    assert recorded.code == 0, recorded.stderr
+    known = run_cli("demo", "coredns-loop", "--baseline", str(baseline), "-o", "json")
+    assert known.code == 0
+    assert json.loads(known.stdout)["baseline"] == {"file": str(baseline), "suppressed": 4}
+    waited = run_cli("demo", "healthy", "--wait", "5s", "--interval", "1s", "-o", "json")
+    assert waited.code == 0
+    assert json.loads(waited.stdout)["notes"] == [
+        "--wait: healthy after 1 attempts in 0s; 1/1 consecutive passing runs at the end"
+    ]
+    flagged = json.loads(run_cli("demo", "healthy", "--networking", "kubenet", "-o", "json").stdout)
+    assert flagged["target"] == {
+        "cluster": "calico-demo.k8s.local",
+        "source": "demo",
+        "kubernetes_version": "v1.32.4",
+        "networking": "kubenet",
+        "networking_source": "--networking",
+    }

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import kube_builders as kb
+import pytest
 from snapshots import snapshot
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.engine.runner import Selection, build_report
-from kopscheck.gate.exitcodes import ExitCode, exit_code
-from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.exitcodes import ExitCode, exit_code
+from kopscheck.model.facts import Fact
 from kopscheck.model.results import Finding, Status, Verdict
 
 
-class Crashes:
+class Crashes(Check):
     """A check that crashes on any input.
 
     Why: to prove a broken check cannot stop the run or pass silently, whatever it looks at.
@@ -29,7 +33,7 @@ class Crashes:
     wants: frozenset[Fact] = frozenset()
     explains: frozenset[str] = frozenset()
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
         raise KeyError("status")
 
 
@@ -39,7 +43,7 @@ class NeedsRoutes(Crashes):
     id = "test.needs-routes"
     needs = frozenset({Fact.AWS_ROUTE_TABLES, Fact.NODES})
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
         return Verdict("ok")
 
 
@@ -48,7 +52,7 @@ class Warns(Crashes):
 
     id = "test.warns"
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
         return Verdict("hmm", (Finding(Status.WARN, "not sure"),))
 
 
@@ -98,8 +102,8 @@ class AwsOnly(NeedsRoutes):
 
     id = "test.aws-only"
 
-    def out_of_scope(self, snapshot: Snapshot) -> str | None:
-        return "not an AWS cluster" if snapshot.nodes else None
+    def does_not_apply(self, context: CheckContext) -> str | None:
+        return "not an AWS cluster" if context.snapshot.nodes else None
 
 
 def test_missing_facts_a_check_would_not_use_say_why_it_does_not_apply() -> None:
@@ -111,3 +115,28 @@ def test_missing_facts_a_check_would_not_use_say_why_it_does_not_apply() -> None
     failed = replace(NODES, failed=frozenset({Fact.AWS_ROUTE_TABLES}))
     assert build_report(failed, [AwsOnly()]).result("test.aws-only").status is Status.SKIP
     assert build_report(failed, [NeedsRoutes()]).result("test.needs-routes").status is Status.ERROR
+
+
+def test_derived_views_are_computed_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eleven checks, one snapshot: the networking mode and the events index are built once."""
+    import kopscheck.checkapi.context as context_module
+    from kopscheck.collectors.bundle import read_bundle
+    from kopscheck.demo import DEMO_ROOT
+    from kopscheck.engine.registry import load_checks
+
+    calls = {"mode": 0, "events": 0}
+    resolve, index = context_module.resolve_networking, context_module.events_by_object
+
+    def counted_resolve(*args: Any) -> Any:
+        calls["mode"] += 1
+        return resolve(*args)
+
+    def counted_index(*args: Any) -> Any:
+        calls["events"] += 1
+        return index(*args)
+
+    monkeypatch.setattr(context_module, "resolve_networking", counted_resolve)
+    monkeypatch.setattr(context_module, "events_by_object", counted_index)
+    report = build_report(read_bundle(DEMO_ROOT / "cni-no-provider"), load_checks())
+    assert report.target.networking == "cni"
+    assert calls == {"mode": 1, "events": 1}

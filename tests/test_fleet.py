@@ -16,23 +16,20 @@ from cli_outcome import CliOutcome
 from rich.console import Console
 
 from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report
-from kopscheck.gate.exitcodes import ExitCode
-from kopscheck.gate.fleet import (
-    ClusterOutcome,
-    ClusterTarget,
-    FleetReport,
-    fleet_exit_code,
-    run_fleet,
-)
+from kopscheck.gate.fleet import ClusterTarget, run_fleet
 from kopscheck.gate.run import CheckRequest, cluster_targets
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.facts import Snapshot
+from kopscheck.model.fleet import ClusterOutcome, FleetReport, fleet_exit_code
 from kopscheck.model.results import Report, Status
-from kopscheck.reporters.fleet import render_fleet_junit, render_fleet_markdown, render_terminal
+from kopscheck.reporters.junit import render_fleet_junit
+from kopscheck.reporters.markdown import render_fleet_markdown
+from kopscheck.reporters.terminal import render_fleet
 
 REPORTS = Path(__file__).parents[1] / "reports"
 FLEET_SCHEMA = json.loads((REPORTS / "fleet.schema.json").read_text())
@@ -166,7 +163,7 @@ def test_an_unreachable_cluster_is_reported_and_the_others_still_checked() -> No
     assert fleet.status is Status.ERROR
     assert fleet_exit_code(fleet) is ExitCode.SCAN_INCOMPLETE
     out = StringIO()
-    render_terminal(fleet, Console(file=out, width=100, color_system=None))
+    render_fleet(fleet, Console(file=out, width=100, color_system=None))
     assert "scan incomplete: https://api.dev: connection refused" in out.getvalue()
     junit = ET.fromstring(render_fleet_junit(fleet).split("\n", 1)[1])
     error = junit.find("testsuite/testcase/error")
@@ -281,7 +278,7 @@ def test_all_contexts_names_every_kubeconfig_context(tmp_path: Path) -> None:
         ),
         pytest.param(
             ("--bundle", HEALTHY, "--bundle", LOOP, "-o", "nope"),
-            "'nope' cannot render several clusters",
+            "'nope' cannot render several clusters (use table, json, junit, markdown)",
             id="plugin-output-for-a-fleet",
         ),
         pytest.param(

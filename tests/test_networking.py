@@ -53,14 +53,14 @@ def test_networking_flag_values_kops_accepts(value: str, mode: str) -> None:
 
 
 def test_flag_overrides_the_spec_and_says_so() -> None:
-    snap = snapshot(kops_cluster=_cluster({"calico": {}}), networking_override="cilium")
-    mode = resolve_networking(snap)
+    snap = snapshot(kops_cluster=_cluster({"calico": {}}))
+    mode = resolve_networking(snap, "cilium")
     assert mode is not None
     assert (mode.name, mode.source, mode.detail) == ("cilium", "--networking", "cilium")
 
 
 def test_unknown_flag_value_is_kept_without_a_mode_spec() -> None:
-    mode = resolve_networking(snapshot(networking_override="calcio"))
+    mode = resolve_networking(snapshot(), "calcio")
     assert mode is not None and (mode.name, mode.spec) == ("calcio", None)
 
 

@@ -22,11 +22,11 @@ from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report
 from kopscheck.gate import wait
 from kopscheck.gate.durations import parse_duration
-from kopscheck.gate.exitcodes import ExitCode
 from kopscheck.gate.fleet import ClusterTarget
 from kopscheck.gate.run import wait_for_report
 from kopscheck.gate.wait import Attempt, WaitDisplay, WaitPolicy, wait_for_health
 from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import Report
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.route_scope import (
     RouteScope,
     events_evidence,
     mode_out_of_scope,
     route_limit_events,
-    route_scope,
 )
 from kopscheck.knowledge.routes import (
     ORIGIN_PERFORMANCE_ROUTES,
@@ -20,11 +21,13 @@ from kopscheck.knowledge.routes import (
     node_cidrs,
 )
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Quota, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Quota
+from kopscheck.model.results import Code, Finding, Status, Verdict
+
+CAPACITY_CODES = {Status.PASS: "fits", Status.WARN: "near-quota", Status.FAIL: "over-quota"}
 
 
-class RouteTableCapacity:
+class RouteTableCapacity(Check):
     """Routes for every node at every instance group's maximum fit the route-table quota.
 
     Why: with kubenet the route controller writes one route per node (its podCIDR to its
@@ -61,21 +64,35 @@ class RouteTableCapacity:
         }
     )
     explains = frozenset({Signal.NO_ROUTE_CREATED, Signal.ROUTE_LIMIT_EXCEEDED})
+    codes = {
+        "fits": Code("the route table fits a route per node at every instance group's maximum"),
+        "near-quota": Code(
+            "above 80% of the quota, or growth cannot be projected, or only the"
+            " default quota is known",
+        ),
+        "over-quota": Code(
+            "nodes lack routes or the instance groups can grow past the applied quota",
+        ),
+    }
 
-    def out_of_scope(self, snapshot: Snapshot) -> str | None:
-        return mode_out_of_scope(snapshot)
-
-    def run(self, snapshot: Snapshot) -> Verdict:
-        scope = route_scope(snapshot)
+    def does_not_apply(self, context: CheckContext) -> str | None:
+        if not context.snapshot.has(Fact.AWS_ROUTE_TABLES):
+            return mode_out_of_scope(context.networking)
+        scope = context.route_scope
         reason = scope.skip_reason()
         if reason:
-            return Verdict(reason, not_applicable=True)
+            return reason
         if scope.cluster is None or not scope.tables:
-            return Verdict(
+            return (
                 f"no route table is tagged for cluster {scope.cluster}: nothing to measure"
-                " (aws.route-table-health reports why)",
-                not_applicable=True,
+                " (aws.route-table-health reports why)"
             )
+        return None
+
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        scope = context.route_scope
+        assert scope.cluster is not None  # does_not_apply: the cluster's tables are known
         quota = effective_quota(
             snapshot.aws_route_quota, snapshot.why_missing(Fact.AWS_ROUTE_QUOTA)
         )
@@ -83,7 +100,7 @@ class RouteTableCapacity:
         maxima = group_maxima(
             nodes, snapshot.kops_instance_groups, snapshot.aws_autoscaling_groups, scope.cluster
         )
-        events = route_limit_events(snapshot.events or ())
+        events = route_limit_events(context.events)
         findings = tuple(_table(scope, s, quota, maxima, events) for s in scope.splits)
         worst = max(findings, key=lambda f: f.status.rank)
         return Verdict(worst.message + scope.mode_note(), findings)
@@ -113,7 +130,8 @@ def _table(
     evidence = _evidence(split, cap, quota, maxima, unrouted)
     if events:
         evidence["route_limit_exceeded"] = events_evidence(events)
-    return Finding(status, message, ObjectRef("RouteTable", split.table.id), evidence)
+    ref = ObjectRef("RouteTable", split.table.id)
+    return Finding(status, message, ref, evidence, code=CAPACITY_CODES[status])
 
 
 def _status(

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.route_scope import (
     KUBENET,
     RouteScope,
     instance_evidence,
     mode_out_of_scope,
-    route_scope,
 )
 from kopscheck.knowledge.routes import (
     BLACKHOLE,
@@ -22,8 +23,8 @@ from kopscheck.knowledge.routes import (
     tagged_clusters,
 )
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Route, RouteTable
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 LABELS = {
     "no-table": "no route table tagged for the cluster",
@@ -39,7 +40,7 @@ LABELS = {
 }
 
 
-class RouteTableHealth:
+class RouteTableHealth(Check):
     """The cluster owns one route table, unshared, with no blackhole, missing or stale routes.
 
     Why: with kubenet the cloud route controller keeps one route per node in the one route table
@@ -66,12 +67,43 @@ class RouteTableHealth:
     needs = frozenset({Fact.AWS_ROUTE_TABLES, Fact.NODES})
     wants = frozenset({Fact.AWS_INSTANCES, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
     explains = frozenset({Signal.NO_ROUTE_CREATED})
+    codes = {
+        "ok": Code(
+            "one table owned by the cluster alone, no blackhole, missing or stale node routes",
+        ),
+        "cluster-unknown": Code("kubenet, but which route table is the cluster's cannot be told"),
+        "no-table": Code("no route table is tagged for the cluster"),
+        "multiple-tables": Code("several route tables are tagged for the cluster"),
+        "shared": Code("the cluster's route table carries another cluster's tag or routes"),
+        "blackhole-route": Code("a node route in the table is blackhole (its target is gone)"),
+        "stale-route": Code(
+            "a route points at an instance that is not this cluster's node for that CIDR",
+        ),
+        "no-pod-cidr": Code("a node has no podCIDR, so no route can be written for it"),
+        "missing-route": Code("a node's podCIDR has no route in the table"),
+        "node-route-blackhole": Code("a node's own route is blackhole"),
+        "wrong-target": Code("a node's route points at another instance"),
+        "source-dest-check": Code("source/destination check is on for a node's instance"),
+        "kubenet-leftovers": Code("kubenet routes remain although the mode is no longer kubenet"),
+    }
 
-    def out_of_scope(self, snapshot: Snapshot) -> str | None:
-        return mode_out_of_scope(snapshot)
+    def does_not_apply(self, context: CheckContext) -> str | None:
+        snapshot = context.snapshot
+        if not (snapshot.has(Fact.AWS_ROUTE_TABLES) and snapshot.has(Fact.NODES)):
+            return mode_out_of_scope(context.networking)
+        scope = context.route_scope
+        if scope.mode not in (None, KUBENET):  # applies only to kubenet routes left behind
+            return None if _leftover_splits(scope) else scope.skip_reason()
+        if scope.cluster is None and scope.mode == KUBENET:
+            return None  # run says the cluster's table cannot be told
+        reason = scope.skip_reason()
+        if reason or scope.cluster is None:
+            return reason or "cluster unknown"
+        return None
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        scope = route_scope(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        scope = context.route_scope
         if scope.mode not in (None, KUBENET):
             return _leftovers(scope)
         if scope.cluster is None and scope.mode == KUBENET:
@@ -79,10 +111,7 @@ class RouteTableHealth:
                 "cannot tell which route table is the cluster's: its name is unknown"
                 " (give --name or the kops spec; or collect the nodes' instances)"
             )
-            return Verdict(message, (Finding(Status.WARN, message),))
-        reason = scope.skip_reason()
-        if reason or scope.cluster is None:
-            return Verdict(reason or "cluster unknown", not_applicable=True)
+            return Verdict(message, (Finding(Status.WARN, message, code="cluster-unknown"),))
         if not scope.tables:
             return _no_table(scope, snapshot.aws_route_tables or ())
         findings = _table_findings(scope)
@@ -103,7 +132,9 @@ def _verdict(scope: RouteScope, findings: list[Finding]) -> Verdict:
         )
         evidence: dict[str, JSON] = {"vpc": split.table.vpc_id, "tags": dict(split.table.tags)}
         ref = ObjectRef("RouteTable", split.table.id)
-        return Verdict(message + scope.mode_note(), (Finding(Status.PASS, message, ref, evidence),))
+        return Verdict(
+            message + scope.mode_note(), (Finding(Status.PASS, message, ref, evidence, code="ok"),)
+        )
     counts = Counter(str(f.evidence.get("problem")) for f in findings)
     parts = [f"{n} {LABELS.get(kind, kind)}" for kind, n in counts.items()]
     return Verdict(f"{tables}: {', '.join(parts)}{scope.mode_note()}", tuple(findings))
@@ -134,7 +165,7 @@ def _no_table(scope: RouteScope, tables: tuple[RouteTable, ...]) -> Verdict:
         "tables_seen": len(tables),
         "untagged_tables_with_node_routes": candidates,
     }
-    return Verdict(message, (Finding(Status.FAIL, message, None, evidence),))
+    return Verdict(message, (Finding(Status.FAIL, message, None, evidence, code="no-table"),))
 
 
 def _table_findings(scope: RouteScope) -> list[Finding]:
@@ -155,7 +186,7 @@ def _table_findings(scope: RouteScope) -> list[Finding]:
                 "node_routes": len(split.node_routes),
                 "subnets": list(table.subnet_ids),
             }
-            findings.append(Finding(Status.FAIL, message, ref, evidence))
+            findings.append(Finding(Status.FAIL, message, ref, evidence, code="multiple-tables"))
         others = other_cluster_tags(table.tags, scope.cluster)
         if others:
             findings.append(_shared(scope, split, others))
@@ -179,7 +210,9 @@ def _shared(scope: RouteScope, split: TableRoutes, others: dict[str, str]) -> Fi
         "other_cluster_tags": list(others.values()),
         "other_cluster_routes": first(foreign),
     }
-    return Finding(Status.FAIL, message, ObjectRef("RouteTable", split.table.id), evidence)
+    return Finding(
+        Status.FAIL, message, ObjectRef("RouteTable", split.table.id), evidence, code="shared"
+    )
 
 
 def _instance_clusters(scope: RouteScope, instance_id: str) -> set[str]:
@@ -211,7 +244,13 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
     if route.state == BLACKHOLE:
         evidence["problem"] = "blackhole"
         message = f"blackhole route {route.destination} -> {route.target or '(deleted target)'}"
-        return Finding(Status.FAIL, message + _state(scope, route.target), ref, evidence)
+        return Finding(
+            Status.FAIL,
+            message + _state(scope, route.target),
+            ref,
+            evidence,
+            code="blackhole-route",
+        )
     evidence["problem"] = "stale"
     node = scope.nodes.by_instance.get(route.target)
     if node is not None:
@@ -219,7 +258,9 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
         message = f"stale route {route.destination} -> node {node.name}, whose podCIDR is {cidrs}"
     else:
         message = f"stale route {route.destination} -> {route.target}, not a node of this cluster"
-    return Finding(Status.FAIL, message + _state(scope, route.target), ref, evidence)
+    return Finding(
+        Status.FAIL, message + _state(scope, route.target), ref, evidence, code="stale-route"
+    )
 
 
 def _state(scope: RouteScope, instance_id: str) -> str:
@@ -238,7 +279,9 @@ def _node_findings(scope: RouteScope, split: TableRoutes) -> list[Finding]:
             message = "no podCIDR assigned yet: the route controller has nothing to route"
             evidence: dict[str, JSON] = {"problem": "no-pod-cidr", "instance": instance}
             signals = (Signal.NO_POD_CIDR,)
-            findings.append(Finding(Status.WARN, message, ref, evidence, signals=signals))
+            findings.append(
+                Finding(Status.WARN, message, ref, evidence, signals=signals, code="no-pod-cidr")
+            )
         for cidr in cidrs:
             finding = _node_route(scope, split.table, node, instance, cidr, by_cidr.get(cidr))
             if finding is not None:
@@ -263,15 +306,17 @@ def _node_route(
     if route is None:
         evidence["problem"] = "missing-route"
         message = f"no route for its podCIDR {cidr} in {table.id}"
-        return Finding(Status.FAIL, message, ref, evidence, signals=no_route)
+        return Finding(Status.FAIL, message, ref, evidence, signals=no_route, code="missing-route")
     if route.state == BLACKHOLE:
         evidence |= {"problem": "blackhole", "route_target": route.target}
         message = f"its route {cidr} -> {route.target} is blackhole{_state(scope, route.target)}"
-        return Finding(Status.FAIL, message, ref, evidence, signals=no_route)
+        return Finding(
+            Status.FAIL, message, ref, evidence, signals=no_route, code="node-route-blackhole"
+        )
     if instance and route.target != instance:
         evidence |= {"problem": "wrong-target", "route_target": route.target}
         message = f"its route {cidr} points at {route.target}, not its own instance {instance}"
-        return Finding(Status.FAIL, message, ref, evidence, signals=no_route)
+        return Finding(Status.FAIL, message, ref, evidence, signals=no_route, code="wrong-target")
     found = scope.instances.get(instance)
     if found is not None and found.source_dest_check is True:
         evidence["problem"] = "source-dest-check"
@@ -279,17 +324,17 @@ def _node_route(
             f"source/destination check is still on for {instance}: AWS drops traffic to its"
             f" pods ({cidr}) although the route exists"
         )
-        return Finding(Status.FAIL, message, ref, evidence)
+        return Finding(Status.FAIL, message, ref, evidence, code="source-dest-check")
     return None
 
 
+def _leftover_splits(scope: RouteScope) -> list[TableRoutes]:
+    return [s for s in scope.splits if s.node_routes]
+
+
 def _leftovers(scope: RouteScope) -> Verdict:
-    reason = scope.skip_reason() or ""
-    leftovers = [s for s in scope.splits if s.node_routes]
-    if not leftovers:
-        return Verdict(reason, not_applicable=True)
     findings = []
-    for split in leftovers:
+    for split in _leftover_splits(scope):
         routes = [f"{r.destination} -> {r.target or r.state}" for r in split.node_routes]
         message = (
             f"{len(routes)} kubenet-style routes (pod CIDR -> instance) remain although"
@@ -298,5 +343,5 @@ def _leftovers(scope: RouteScope) -> Verdict:
         )
         evidence: dict[str, JSON] = {"problem": "kubenet-leftovers", "routes": first(routes)}
         ref = ObjectRef("RouteTable", split.table.id)
-        findings.append(Finding(Status.WARN, message, ref, evidence))
+        findings.append(Finding(Status.WARN, message, ref, evidence, code="kubenet-leftovers"))
     return _verdict(scope, findings)

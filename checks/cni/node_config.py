@@ -3,18 +3,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import files_by_node, network_condition
 from kopscheck.knowledge.log_lines import not_ready_lines
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import NetworkingMode, resolve_networking, user_providers
+from kopscheck.knowledge.networking import NetworkingMode, user_providers
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 CONFIG_SUFFIXES = (".conf", ".conflist", ".json")
 
 
-class NodeConfig:
+class NodeConfig(Check):
     """No node reports a missing or uninitialised CNI config.
 
     Why: the container runtime sets up every pod's network from the first config file in
@@ -39,11 +41,29 @@ class NodeConfig:
     needs = frozenset({Fact.NODES})
     wants = frozenset({Fact.NODE_FILES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains = frozenset({Signal.CNI_NOT_INITIALIZED})
+    codes = {
+        "config-ok": Code("the runtime's first CNI config is the mode's"),
+        "runtime-network-ready": Code("the runtime reports its network ready"),
+        "kubenet-dockershim": Code("kubenet on dockershim needs no CNI config file"),
+        "not-judged": Code("the kubelet stopped posting status: the node cannot be judged"),
+        "no-nodes": Code("the cluster reports no nodes"),
+        "not-registered": Code(
+            "a node is not registered and its kubelet log says the runtime network is not ready",
+        ),
+        "no-pod-cidr": Code("kubenet has no pod CIDR for the node"),
+        "no-cni-config": Code("the runtime has no CNI config (condition says so)"),
+        "invalid-config": Code(
+            "the CNI config that sorts first is not valid: the runtime skips it",
+        ),
+        "other-provider-config": Code("a leftover config from another provider sorts first"),
+        "config-dir-empty": Code("the node is Ready but /etc/cni/net.d holds no config"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         expected_types = _expected_types(snapshot, mode)
-        nodes = {n.name: n for n in snapshot.nodes or ()}
+        nodes = context.nodes_by_name
         files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
             _judge(name, nodes.get(name), files.get(name), expected_types, mode)
@@ -51,7 +71,7 @@ class NodeConfig:
         ]
         findings.sort(key=lambda f: f.status is Status.SKIP)  # a skip never masks a pass
         if not findings:
-            warn = Finding(Status.WARN, "the cluster reports no nodes")
+            warn = Finding(Status.WARN, "the cluster reports no nodes", code="no-nodes")
             return Verdict("no nodes registered", (warn,))
         return Verdict(_summary(findings), tuple(findings))
 
@@ -99,18 +119,29 @@ def _judge(
         message = (
             f"not judged: the kubelet stopped posting status ({ready.message or ready.reason})"
         )
-        return Finding(Status.SKIP, message, ref, evidence)
+        return Finding(Status.SKIP, message, ref, evidence, code="not-judged")
     if node is None and not_ready:
         evidence["problem"] = (
             "node not registered, kubelet log says the runtime network is not ready"
         )
         return Finding(
-            Status.WARN, str(evidence["problem"]), ref, evidence, signals=not_ready[-1].signals
+            Status.WARN,
+            str(evidence["problem"]),
+            ref,
+            evidence,
+            signals=not_ready[-1].signals,
+            code="not-registered",
         )
     configs = files.cni_configs if files else None
     if configs is None:
         resolved = " (the kubelet log shows it was not ready earlier)" if not_ready else ""
-        return Finding(Status.PASS, f"runtime network ready{resolved}", ref, evidence)
+        return Finding(
+            Status.PASS,
+            f"runtime network ready{resolved}",
+            ref,
+            evidence,
+            code="runtime-network-ready",
+        )
     return _config_finding(ref, configs, expected, mode, node, evidence)
 
 
@@ -128,10 +159,16 @@ def _condition_finding(
             ref,
             evidence,
             signals=(Signal.NO_POD_CIDR,),
+            code="no-pod-cidr",
         )
     evidence["problem"] = "the runtime has no CNI config"
     return Finding(
-        Status.FAIL, f"the runtime has no CNI config: {detail}", ref, evidence, signals=signals
+        Status.FAIL,
+        f"the runtime has no CNI config: {detail}",
+        ref,
+        evidence,
+        signals=signals,
+        code="no-cni-config",
     )
 
 
@@ -155,15 +192,17 @@ def _config_finding(
     if types is None:
         evidence["problem"] = f"{first} is not a valid CNI config"
         message = f"{first} sorts first but is not valid JSON with plugins: the runtime skips it"
-        return Finding(Status.WARN, message, ref, evidence)
+        return Finding(Status.WARN, message, ref, evidence, code="invalid-config")
     if expected and not set(types) & set(expected):
         evidence["problem"] = f"{first} belongs to another provider"
         message = (
             f"the runtime uses {first} ({', '.join(types)}), not the {mode.name if mode else ''}"
             f" config ({', '.join(expected)}): a leftover from another provider sorts first"
         )
-        return Finding(Status.WARN, message, ref, evidence)
-    return Finding(Status.PASS, f"CNI config {first} ({', '.join(types)})", ref, evidence)
+        return Finding(Status.WARN, message, ref, evidence, code="other-provider-config")
+    return Finding(
+        Status.PASS, f"CNI config {first} ({', '.join(types)})", ref, evidence, code="config-ok"
+    )
 
 
 def _empty_dir(
@@ -171,10 +210,23 @@ def _empty_dir(
 ) -> Finding:
     kubenet = mode is not None and mode.spec is not None and mode.spec.uses_kubenet
     if kubenet and node is not None and node.container_runtime.startswith("docker"):
-        return Finding(Status.PASS, "kubenet on dockershim needs no CNI config file", ref, evidence)
+        return Finding(
+            Status.PASS,
+            "kubenet on dockershim needs no CNI config file",
+            ref,
+            evidence,
+            code="kubenet-dockershim",
+        )
     evidence["problem"] = "Ready, but /etc/cni/net.d holds no config"
     message = "Ready, but /etc/cni/net.d holds no config: a runtime restart loses pod networking"
-    return Finding(Status.WARN, message, ref, evidence, signals=(Signal.CNI_NOT_INITIALIZED,))
+    return Finding(
+        Status.WARN,
+        message,
+        ref,
+        evidence,
+        signals=(Signal.CNI_NOT_INITIALIZED,),
+        code="config-dir-empty",
+    )
 
 
 def plugin_types(text: str) -> tuple[str, ...] | None:

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import nodes_without_cni
 from kopscheck.knowledge.networking import (
     NetworkingMode,
     expected_components,
-    resolve_networking,
     user_providers,
 )
 from kopscheck.knowledge.networking_modes import Component, Mode
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Fact, ObjectRef, Snapshot, Workload
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 
-class ProviderDeployed:
+class ProviderDeployed(Check):
     """The CNI provider the networking mode needs is deployed.
 
     Why: pod networking and pod IP addresses come from the CNI provider. kops deploys it as an
@@ -40,9 +41,36 @@ class ProviderDeployed:
     explains = frozenset(
         {Signal.CNI_NOT_INITIALIZED, Signal.CNI_AGENT_NOT_RUNNING, Signal.CNI_BINARY_MISSING}
     )
+    codes = {
+        "deployed": Code("a component the networking mode needs is deployed"),
+        "user-provider": Code("networking cni: a user-deployed provider runs"),
+        "no-provider-needed": Code("the mode needs no provider pods and none runs"),
+        "component-not-detected": Code(
+            "a component kops's addon would deploy is absent (the mode was only detected)",
+        ),
+        "static-pods": Code("the mode's static pods are present"),
+        "no-provider": Code(
+            "networking cni and no CNI provider is deployed: nodes stay NotReady",
+            fix="Deploy a CNI provider (calico, cilium, ...) as its "
+            "documentation says; kops installs none in `cni` mode. Nodes "
+            "turn Ready and kube-dns starts once it runs.",
+        ),
+        "unrecognised-provider": Code(
+            "networking cni: no provider recognised, yet every node's runtime network works",
+        ),
+        "unexpected-provider": Code("a CNI provider runs although the mode needs none"),
+        "missing-component": Code("a component the networking mode needs is not deployed"),
+        "missing-static-pod": Code("a static pod the mode needs runs on no control-plane node"),
+        "second-provider": Code("another provider's agent runs next to the mode's own"),
+        "unknown-mode-no-provider": Code(
+            "the mode is unknown, no provider runs and nodes report no CNI config",
+        ),
+        "unknown-mode": Code("the mode is unknown: which provider to expect cannot be told"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         waiting = nodes_without_cni(snapshot.nodes or ())
         if mode is None or mode.spec is None:
             return _unknown_mode(snapshot, mode, waiting)
@@ -95,7 +123,13 @@ def _any_provider(snapshot: Snapshot, mode: NetworkingMode, waiting: list[str]) 
     ref = ObjectRef("Networking", mode.name)
     if providers:
         findings = tuple(
-            Finding(Status.PASS, f"user-deployed {p.name}: {w.ref} ({_counts(w)})", w.ref, evidence)
+            Finding(
+                Status.PASS,
+                f"user-deployed {p.name}: {w.ref} ({_counts(w)})",
+                w.ref,
+                evidence,
+                code="user-provider",
+            )
             for p, w in providers
         )
         names = ", ".join(f"{p.name} ({w.ref})" for p, w in providers)
@@ -107,12 +141,14 @@ def _any_provider(snapshot: Snapshot, mode: NetworkingMode, waiting: list[str]) 
         )
         if waiting:
             message += f" ({len(waiting)} node(s) report no CNI config: {', '.join(waiting[:5])})"
-        return Verdict(message, (Finding(Status.FAIL, message, ref, evidence),))
+        return Verdict(message, (Finding(Status.FAIL, message, ref, evidence, code="no-provider"),))
     message = (
         "networking is `cni` and kopscheck recognises no provider DaemonSet, but every node"
         " reports a working runtime network: check which provider runs here"
     )
-    return Verdict(message, (Finding(Status.WARN, message, ref, evidence),))
+    return Verdict(
+        message, (Finding(Status.WARN, message, ref, evidence, code="unrecognised-provider"),)
+    )
 
 
 def _no_provider_mode(snapshot: Snapshot, mode: NetworkingMode) -> Verdict:
@@ -124,7 +160,15 @@ def _no_provider_mode(snapshot: Snapshot, mode: NetworkingMode) -> Verdict:
     if not others:
         message = f"{mode.name} needs no CNI provider pods (pod networking from {how})"
         return Verdict(
-            message, (Finding(Status.PASS, message, ObjectRef("Networking", mode.name)),)
+            message,
+            (
+                Finding(
+                    Status.PASS,
+                    message,
+                    ObjectRef("Networking", mode.name),
+                    code="no-provider-needed",
+                ),
+            ),
         )
     findings = tuple(
         Finding(
@@ -133,6 +177,7 @@ def _no_provider_mode(snapshot: Snapshot, mode: NetworkingMode) -> Verdict:
             " /etc/cni/net.d and pod routes",
             w.ref,
             {"mode": mode.name, "mode_source": mode.source, "provider": p.name},
+            code="unexpected-provider",
         )
         for p, w in others
     )
@@ -152,7 +197,9 @@ def _component_findings(snapshot: Snapshot, mode: NetworkingMode, spec: Mode) ->
             continue
         where = "" if w.namespace == c.namespace else f" (in {w.namespace}, not {c.namespace})"
         message = f"{w.kind} {w.namespace}/{w.name} deployed{where}: {_counts(w)}"
-        findings.append(Finding(Status.PASS, message, w.ref, {"addon": spec.addon}))
+        findings.append(
+            Finding(Status.PASS, message, w.ref, {"addon": spec.addon}, code="deployed")
+        )
     return findings
 
 
@@ -164,9 +211,11 @@ def _missing(
     a note: the user may have deployed the provider their own way."""
     message = f"{c.kind} {c.namespace}/{c.name} of {spec.name} is not deployed"
     if c.per_node or mode.source != "deployed":
-        return Finding(Status.FAIL, message, ref, evidence)
+        return Finding(Status.FAIL, message, ref, evidence, code="missing-component")
     note = f"{message} (kops's {spec.name} addon would deploy it; the mode was only detected)"
-    return Finding(Status.PASS, note, ref, evidence | {"missing": True})
+    return Finding(
+        Status.PASS, note, ref, evidence | {"missing": True}, code="component-not-detected"
+    )
 
 
 def _static_pods(snapshot: Snapshot, spec: Mode) -> list[Finding]:
@@ -181,10 +230,20 @@ def _static_pods(snapshot: Snapshot, spec: Mode) -> list[Finding]:
         ref = ObjectRef("Pod", c.name, c.namespace)
         if pods:
             names = ", ".join(p.name for p in pods)
-            findings.append(Finding(Status.PASS, f"static pods {names} present", ref))
+            findings.append(
+                Finding(Status.PASS, f"static pods {names} present", ref, code="static-pods")
+            )
         else:
             message = f"no {c.name} static pod on any control-plane node ({spec.name} needs it)"
-            findings.append(Finding(Status.FAIL, message, ref, {"selector": dict(c.selector)}))
+            findings.append(
+                Finding(
+                    Status.FAIL,
+                    message,
+                    ref,
+                    {"selector": dict(c.selector)},
+                    code="missing-static-pod",
+                )
+            )
     return findings
 
 
@@ -198,7 +257,11 @@ def _intruders(snapshot: Snapshot, spec: Mode, ours: set[ObjectRef | None]) -> l
             f"{provider.name} ({w.ref}) runs next to {spec.name}: two CNI providers fight over"
             " /etc/cni/net.d; remove the one the spec does not name"
         )
-        findings.append(Finding(Status.WARN, message, w.ref, {"provider": provider.name}))
+        findings.append(
+            Finding(
+                Status.WARN, message, w.ref, {"provider": provider.name}, code="second-provider"
+            )
+        )
     return findings
 
 
@@ -213,9 +276,12 @@ def _unknown_mode(snapshot: Snapshot, mode: NetworkingMode | None, waiting: list
         message = (
             f"{what}, no CNI provider is deployed and {len(waiting)} node(s) report no CNI config"
         )
-        return Verdict(message, (Finding(Status.FAIL, message, None, evidence),))
+        return Verdict(
+            message,
+            (Finding(Status.FAIL, message, None, evidence, code="unknown-mode-no-provider"),),
+        )
     message = f"{what}: cannot tell which provider to expect; pass --networking"
-    return Verdict(message, (Finding(Status.WARN, message, None, evidence),))
+    return Verdict(message, (Finding(Status.WARN, message, None, evidence, code="unknown-mode"),))
 
 
 def _counts(w: Workload) -> str:

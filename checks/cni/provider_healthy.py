@@ -4,6 +4,8 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import (
     ProviderWorkload,
     daemonset_targets,
@@ -14,10 +16,8 @@ from kopscheck.knowledge.cni_provider import (
 )
 from kopscheck.knowledge.log_lines import error_lines
 from kopscheck.knowledge.messages import classify, first_match
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.pod_health import pod_problem
-from kopscheck.knowledge.rollout import rollout_findings
-from kopscheck.knowledge.selectors import events_by_object
+from kopscheck.knowledge.rollout import ROLLOUT_CODES, rollout_findings
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import (
     JSON,
@@ -30,7 +30,7 @@ from kopscheck.model.facts import (
     Snapshot,
     Workload,
 )
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 RECENT = timedelta(hours=1)
 BGP_PEERS = re.compile(r"BGP not established with ([0-9a-fA-F.:,]+)")
@@ -48,7 +48,7 @@ DOWNSTREAM = frozenset(
 )
 
 
-class ProviderHealthy:
+class ProviderHealthy(Check):
     """The CNI provider's pods are rolled out, ready on every node, not restarting, and error-free.
 
     Why: the provider's node agent (calico-node, cilium, aws-node, kube-flannel-ds, kube-router,
@@ -81,20 +81,39 @@ class ProviderHealthy:
             Signal.CNI_BINARY_MISSING,
         }
     )
+    codes = {
+        **ROLLOUT_CODES,
+        "healthy": Code("the provider's workload is rolled out and its pods healthy"),
+        "no-provider-pods-needed": Code("the mode deploys no provider pods"),
+        "no-provider-pods": Code("no CNI provider pods to judge: none is deployed"),
+        "node-not-covered": Code("a node the agent must run on has no agent pod"),
+        "agent-not-ready": Code("a provider pod is not running and ready"),
+        "restarting": Code("a provider container restarted often"),
+        "probe-failures": Code("a ready provider pod failed probes in the last hour"),
+        "log-errors": Code("error lines in a provider pod's log"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         workloads = provider_workloads(snapshot, mode)
         if not workloads:
             if mode is not None and mode.spec is not None and not mode.spec.deploys_provider:
                 message = f"{mode.name} deploys no provider pods: nothing here can be unhealthy"
-                return Verdict(message, (Finding(Status.PASS, message),))
+                return Verdict(
+                    message, (Finding(Status.PASS, message, code="no-provider-pods-needed"),)
+                )
             message = "no CNI provider pods to judge: none is deployed (see cni.provider-deployed)"
-            finding = Finding(Status.FAIL, message, signals=(Signal.CNI_AGENT_NOT_RUNNING,))
+            finding = Finding(
+                Status.FAIL,
+                message,
+                signals=(Signal.CNI_AGENT_NOT_RUNNING,),
+                code="no-provider-pods",
+            )
             return Verdict(message, (finding,))
         findings: list[Finding] = []
         for item in workloads:
-            findings += _workload_findings(snapshot, item)
+            findings += _workload_findings(context, item)
         problems = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
         rollout = ", ".join(
             f"{w.workload.kind} {w.workload.namespace}/{w.workload.name}"
@@ -121,15 +140,16 @@ def _clean(snapshot: Snapshot, workloads: Sequence[ProviderWorkload]) -> str:
     return f"{len(pods)} pods ready, no restarts or probe failures, {read}"
 
 
-def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Finding]:
+def _workload_findings(context: CheckContext, item: ProviderWorkload) -> list[Finding]:
+    snapshot = context.snapshot
     w = item.workload
     pods = workload_pods(w, snapshot.pods or ())
     nothing = "no node matches its nodeSelector" if w.kind == "DaemonSet" else "scaled to zero"
     findings = rollout_findings(w, f"0 pods wanted: {nothing}")
     if w.kind == "DaemonSet" and snapshot.nodes is not None:
         findings += _coverage(w, pods, snapshot.nodes)
-    events = events_by_object(snapshot.events or ())
-    nodes = {n.name: n for n in snapshot.nodes or ()}
+    events = context.events_by_object
+    nodes = context.nodes_by_name
     logs = logs_by_pod(snapshot.pod_logs or ())
     for pod in pods:
         own = events.get(pod.ref, [])
@@ -137,7 +157,7 @@ def _workload_findings(snapshot: Snapshot, item: ProviderWorkload) -> list[Findi
             snapshot, w, pod, own, nodes, logs.get((pod.namespace, pod.name), [])
         )
     if not any(f.status is not Status.PASS for f in findings):
-        findings.append(Finding(Status.PASS, f"{w.ready}/{w.desired} ready", w.ref))
+        findings.append(Finding(Status.PASS, f"{w.ready}/{w.desired} ready", w.ref, code="healthy"))
     return findings
 
 
@@ -161,6 +181,7 @@ def _coverage(w: Workload, pods: list[Pod], nodes: Sequence[Node]) -> list[Findi
                 ObjectRef("Node", node.name),
                 evidence,
                 signals=(Signal.CNI_AGENT_NOT_RUNNING,),
+                code="node-not-covered",
             )
         )
     return findings
@@ -171,7 +192,7 @@ def _pod_findings(
     w: Workload,
     pod: Pod,
     events: list[Event],
-    nodes: dict[str, Node],
+    nodes: Mapping[str, Node],
     logs: list[ContainerLog],
 ) -> list[Finding]:
     problem = pod_problem(pod, None if snapshot.events is None else events, nodes, logs)
@@ -182,7 +203,11 @@ def _pod_findings(
         signals = _own_signals((*agent, *problem.signals)) if w.kind == "DaemonSet" else ()
         related = _down_for_other_reasons(nodes.get(pod.node_name))
         message, evidence = _agent_reason(pod, events, problem.message, problem.evidence)
-        return [Finding(Status.FAIL, message, pod.ref, evidence, related, signals)]
+        return [
+            Finding(
+                Status.FAIL, message, pod.ref, evidence, related, signals, code="agent-not-ready"
+            )
+        ]
     return _restarts(pod) + _probes(snapshot, pod, events) + _log_errors(pod, logs)
 
 
@@ -214,7 +239,7 @@ def _restarts(pod: Pod) -> list[Finding]:
         "node": pod.node_name,
     }
     message = f"{c.name} restarted {c.restart_count} times{last}"
-    return [Finding(Status.WARN, message, pod.ref, evidence)]
+    return [Finding(Status.WARN, message, pod.ref, evidence, code="restarting")]
 
 
 def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
@@ -227,7 +252,9 @@ def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
     message = f"probe failed {count} time(s) in the last hour: {_short(e.message)}"
     evidence: dict[str, JSON] = {"event": f"{e.reason}: {e.message}", "node": pod.node_name}
     signals = _own_signals(classify(e.message))
-    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals)]
+    return [
+        Finding(Status.WARN, message, pod.ref, evidence, signals=signals, code="probe-failures")
+    ]
 
 
 def _log_errors(pod: Pod, logs: list[ContainerLog]) -> list[Finding]:
@@ -237,7 +264,7 @@ def _log_errors(pod: Pod, logs: list[ContainerLog]) -> list[Finding]:
     message = f"{len(errors)} error line(s) in its log, last: {_short(errors[-1])}"
     evidence: dict[str, JSON] = {"log": errors, "node": pod.node_name}
     signals = _own_signals(classify(*errors))
-    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals)]
+    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals, code="log-errors")]
 
 
 def _down_for_other_reasons(node: Node | None) -> tuple[ObjectRef, ...]:

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kopscheck.model.facts import JSON, Fact, ObjectRef, Snapshot
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
+from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.probes import DnsProbe, DnsQuery, Lookup
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 
-class DnsResolution:
+class DnsResolution(Check):
     """A pod resolves kubernetes.default through the cluster DNS, Service and every replica.
 
     Why: dns.rollout sees that CoreDNS runs; only a query shows that it answers. kopscheck
@@ -32,13 +34,25 @@ class DnsResolution:
     needs = frozenset({Fact.DNS_PROBE})
     wants: frozenset[Fact] = frozenset()
     explains: frozenset[str] = frozenset()
+    codes = {
+        "resolves": Code("this DNS server resolves the cluster and external names"),
+        "not-observed": Code("the probe pod's answers could not be read: nothing was observed"),
+        "cluster-name-fails": Code("this DNS server does not resolve kubernetes.default"),
+        "external-name-fails": Code(
+            "this DNS server does not resolve the external name while other servers do"
+        ),
+        "external-name-fails-everywhere": Code(
+            "no DNS server resolves the external name (air-gapped, or no upstream)"
+        ),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        probe = snapshot.dns_probe
+    def run(self, context: CheckContext) -> Verdict:
+        probe = context.snapshot.dns_probe
         assert probe is not None
         if not probe.observed:
             message = f"could not observe DNS resolution: {probe.reason}"
-            return Verdict(message, (Finding(Status.WARN, message, _pod(probe), _base(probe)),))
+            finding = Finding(Status.WARN, message, _pod(probe), _base(probe), code="not-observed")
+            return Verdict(message, (finding,))
         findings = [
             _server(probe, server, queries) for server, queries in _by_server(probe.queries)
         ]
@@ -49,7 +63,15 @@ class DnsResolution:
                 f"no DNS server resolved the external name {name}: an air-gapped cluster, or"
                 " CoreDNS cannot reach its upstream"
             )
-            findings.append(Finding(Status.WARN, message, _pod(probe), _base(probe)))
+            findings.append(
+                Finding(
+                    Status.WARN,
+                    message,
+                    _pod(probe),
+                    _base(probe),
+                    code="external-name-fails-everywhere",
+                )
+            )
         bad = [f for f in findings if f.status is not Status.PASS]
         if not bad:
             return Verdict(
@@ -90,13 +112,13 @@ def _server(probe: DnsProbe, server: str, queries: list[DnsQuery]) -> Finding:
     if failing:
         q = failing[0]
         message = f"{what} does not resolve {q.name}: {q.outcome.value}"
-        return Finding(Status.FAIL, message, ref, evidence)
+        return Finding(Status.FAIL, message, ref, evidence, code="cluster-name-fails")
     if probe_external_elsewhere(probe, queries):
         q = next(q for q in queries if q.external)
         message = f"{what} does not resolve {q.name} ({q.outcome.value}) while other servers do"
-        return Finding(Status.FAIL, message, ref, evidence)
+        return Finding(Status.FAIL, message, ref, evidence, code="external-name-fails")
     names = ", ".join(f"{q.name} -> {', '.join(q.addresses) or q.outcome.value}" for q in queries)
-    return Finding(Status.PASS, f"{what}: {names}", ref, evidence)
+    return Finding(Status.PASS, f"{what}: {names}", ref, evidence, code="resolves")
 
 
 def probe_external_elsewhere(probe: DnsProbe, queries: list[DnsQuery]) -> bool:

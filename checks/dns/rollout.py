@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.pod_health import pod_problem
-from kopscheck.knowledge.rollout import rollout_findings
-from kopscheck.knowledge.selectors import events_by_object, matches, pods_of
+from kopscheck.knowledge.rollout import ROLLOUT_CODES, rollout_findings
+from kopscheck.knowledge.selectors import matches, pods_of
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 DNS_NAMES = ("coredns", "kube-dns")
 DNS_KINDS = ("Deployment", "DaemonSet", "ReplicationController")
@@ -20,7 +22,7 @@ LOOP_FIX = (
 )
 
 
-class DnsRollout:
+class DnsRollout(Check):
     """kube-dns/CoreDNS is fully rolled out and its Service has ready endpoints.
 
     Why: cluster DNS is the first workload that needs pod networking, so it is the first to
@@ -41,13 +43,33 @@ class DnsRollout:
     needs = frozenset({Fact.WORKLOADS, Fact.PODS})
     wants = frozenset({Fact.SERVICES, Fact.ENDPOINTS, Fact.EVENTS, Fact.NODES, Fact.POD_LOGS})
     explains: frozenset[str] = frozenset()
+    codes = {
+        **ROLLOUT_CODES,
+        "not-deployed": Code("no kube-dns or CoreDNS workload in kube-system"),
+        "pod-not-ready": Code(
+            "a DNS pod is not running and ready (Pending, crash-looping, not ready)",
+        ),
+        "forwarding-loop": Code(
+            "CoreDNS detected a forwarding loop (plugin/loop) and exits", fix=LOOP_FIX
+        ),
+        "no-service": Code("the kube-dns Service does not exist"),
+        "no-ready-endpoints": Code("the kube-dns Service has no ready endpoints"),
+        "ready-endpoints": Code("the kube-dns Service has ready endpoints"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         workloads = [w for w in snapshot.workloads or () if _is_dns(w)]
         if not workloads:
             return Verdict(
                 "no kube-dns or CoreDNS Deployment, DaemonSet or ReplicationController found",
-                (Finding(Status.FAIL, "cluster DNS is not deployed in kube-system"),),
+                (
+                    Finding(
+                        Status.FAIL,
+                        "cluster DNS is not deployed in kube-system",
+                        code="not-deployed",
+                    ),
+                ),
             )
         findings: list[Finding] = []
         pods: list[Pod] = []
@@ -55,7 +77,7 @@ class DnsRollout:
             own = pods_of(workload, snapshot.pods or ())
             pods += own
             findings += _workload_findings(workload)
-            findings += _pod_findings(snapshot, own)
+            findings += _pod_findings(context, own)
         findings += _service_findings(snapshot, workloads, pods)
         summary = _summary(workloads, findings)
         if any(Signal.DNS_LOOP in f.signals for f in findings):
@@ -75,9 +97,10 @@ def _workload_findings(w: Workload) -> list[Finding]:
     return rollout_findings(w, "scaled to zero: no DNS pods wanted")
 
 
-def _pod_findings(snapshot: Snapshot, pods: list[Pod]) -> list[Finding]:
-    events = events_by_object(snapshot.events or ())
-    nodes = {n.name: n for n in snapshot.nodes or ()}
+def _pod_findings(context: CheckContext, pods: list[Pod]) -> list[Finding]:
+    snapshot = context.snapshot
+    events = context.events_by_object
+    nodes = context.nodes_by_name
     findings = []
     for pod in pods:
         own = None if snapshot.events is None else events.get(pod.ref, [])
@@ -92,6 +115,7 @@ def _pod_findings(snapshot: Snapshot, pods: list[Pod]) -> list[Finding]:
                 problem.evidence,
                 related=problem.related,
                 signals=problem.signals,
+                code="forwarding-loop" if Signal.DNS_LOOP in problem.signals else "pod-not-ready",
             )
         )
     return findings
@@ -108,7 +132,11 @@ def _service_findings(
     )
     ref = ObjectRef("Service", DNS_SERVICE, "kube-system")
     if service is None:
-        return [Finding(Status.FAIL, "Service kube-system/kube-dns does not exist", ref)]
+        return [
+            Finding(
+                Status.FAIL, "Service kube-system/kube-dns does not exist", ref, code="no-service"
+            )
+        ]
     endpoints = _endpoints(snapshot, service)
     if endpoints is None:
         ready = [p.name for p in pods if p.ready and matches(service.selector, p.labels)]
@@ -126,8 +154,9 @@ def _service_findings(
         selects = any(matches(service.selector, w.template_labels) for w in workloads)
         hint = "" if selects else "; its selector matches none of the DNS pods"
         message = f"no ready endpoints behind {service.cluster_ip or 'the Service'}{hint}"
-        return [Finding(Status.FAIL, message, ref, evidence)]
-    return [Finding(Status.PASS, f"{len(ready)} ready endpoints", ref, evidence)]
+        return [Finding(Status.FAIL, message, ref, evidence, code="no-ready-endpoints")]
+    ready_endpoints = f"{len(ready)} ready endpoints"
+    return [Finding(Status.PASS, ready_endpoints, ref, evidence, code="ready-endpoints")]
 
 
 def _endpoints(snapshot: Snapshot, service: Service) -> Endpoints | None:

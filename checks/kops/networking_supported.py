@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.networking import cloud_provider, spec_keys, spec_mode
 from kopscheck.knowledge.networking_modes import Mode, mode_for_alias
 from kopscheck.knowledge.versions import (
@@ -10,10 +12,10 @@ from kopscheck.knowledge.versions import (
     show,
 )
 from kopscheck.model.facts import JSON, Fact, KopsCluster, ObjectRef, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 
-class NetworkingSupported:
+class NetworkingSupported(Check):
     """The kops networking mode is valid for the cluster's Kubernetes and kops versions.
 
     Why: kops accepts one networking mode in spec.networking and has dropped several over time:
@@ -36,8 +38,28 @@ class NetworkingSupported:
     needs = frozenset({Fact.KOPS_CLUSTER})
     wants = frozenset({Fact.VERSION, Fact.WORKLOADS})
     explains: frozenset[str] = frozenset()
+    codes = {
+        "valid": Code(
+            "the networking mode is valid for the cluster's Kubernetes and kops versions",
+        ),
+        "no-mode": Code("spec.networking names no networking mode"),
+        "several-modes": Code("spec.networking names more than one mode (kops permits one)"),
+        "removed-from-kops": Code("the kops version in use removed this networking mode"),
+        "removed-for-kubernetes": Code(
+            "the Kubernetes version needs a kops that removed this mode",
+        ),
+        "forbidden-for-kubernetes": Code(
+            "kops rejects this mode for the cluster's Kubernetes version",
+        ),
+        "needs-newer-kops": Code("the mode needs a newer kops than the one in use"),
+        "wrong-cloud": Code("the mode does not run on the cluster's cloud provider"),
+        "no-ipv6": Code("the mode does not support IPv6 clusters"),
+        "unknown-override": Code("--networking names a mode kops does not know"),
+        "override-disagrees": Code("--networking disagrees with the kops spec's mode"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         cluster = snapshot.kops_cluster
         assert cluster is not None  # guaranteed by `needs`
         ref = ObjectRef("Cluster", cluster.name or "(unnamed)")
@@ -58,22 +80,28 @@ class NetworkingSupported:
             "kops": kops.text if kops else None,
             "kops_source": kops.source if kops else None,
         }
-        findings = [Finding(Status.FAIL, p, ref, evidence) for p in problems]
-        findings += _override(snapshot, mode, ref)
+        findings = [Finding(Status.FAIL, p, ref, evidence, code=code) for code, p in problems]
+        findings += _override(context.networking_flag, mode, ref)
         if problems:
-            return Verdict(f"{mode.name} is not valid here: {problems[0]}", tuple(findings))
+            return Verdict(f"{mode.name} is not valid here: {problems[0][1]}", tuple(findings))
         message = _valid_message(mode, versions, kops)
-        findings.insert(0, Finding(Status.PASS, message, ref, evidence))
+        findings.insert(0, Finding(Status.PASS, message, ref, evidence, code="valid"))
         return Verdict(message, tuple(findings))
 
 
 def _bad_keys(ref: ObjectRef, keys: list[str], cluster: KopsCluster) -> Verdict:
     evidence: dict[str, JSON] = {"spec.networking": sorted(cluster.networking)}
     if not keys:
-        message = "spec.networking names no networking mode (kops: no networking mode set)"
+        code, message = (
+            "no-mode",
+            "spec.networking names no networking mode (kops: no networking mode set)",
+        )
     else:
-        message = f"spec.networking sets {' and '.join(keys)}; kops permits only one mode"
-    return Verdict(message, (Finding(Status.FAIL, message, ref, evidence),))
+        code, message = (
+            "several-modes",
+            f"spec.networking sets {' and '.join(keys)}; kops permits only one mode",
+        )
+    return Verdict(message, (Finding(Status.FAIL, message, ref, evidence, code=code),))
 
 
 def _kubernetes_versions(snapshot: Snapshot) -> dict[str, tuple[MinorVersion, str]]:
@@ -90,39 +118,57 @@ def _kubernetes_versions(snapshot: Snapshot) -> dict[str, tuple[MinorVersion, st
 
 def _version_problems(
     mode: Mode, versions: dict[str, tuple[MinorVersion, str]], kops: KopsVersion | None
-) -> list[str]:
+) -> list[tuple[str, str]]:
     newest = max((minor for minor, _ in versions.values()), default=None)
     where = ", ".join(f"{source} {text}" for source, (_, text) in versions.items())
     problems = []
     if mode.removed_in_kops and kops and kops.minor >= mode.removed_in_kops:
         problems.append(
-            f"kops {kops.text} no longer supports {mode.name} (removed in kops"
-            f" {show(mode.removed_in_kops)}): {mode.kops_message}"
+            (
+                "removed-from-kops",
+                f"kops {kops.text} no longer supports {mode.name} (removed in kops"
+                f" {show(mode.removed_in_kops)}): {mode.kops_message}",
+            )
         )
     elif mode.removed_in_kops and newest and newest >= mode.removed_in_kops and not kops:
         problems.append(
-            f"Kubernetes {show(newest)} needs kops {show(newest)} or later, which no longer"
-            f" supports {mode.name} (removed in kops {show(mode.removed_in_kops)})"
+            (
+                "removed-for-kubernetes",
+                f"Kubernetes {show(newest)} needs kops {show(newest)} or later, which no longer"
+                f" supports {mode.name} (removed in kops {show(mode.removed_in_kops)})",
+            )
         )
     if mode.forbidden_from and newest and newest >= mode.forbidden_from:
         lifted = mode.allowed_again_in_kops
         if not lifted or (kops is not None and kops.minor < lifted):
             problems.append(
-                f"kops rejects {mode.name} for Kubernetes {show(mode.forbidden_from)} and later"
-                f" ({where}): {mode.kops_message}"
+                (
+                    "forbidden-for-kubernetes",
+                    f"kops rejects {mode.name} for Kubernetes {show(mode.forbidden_from)} and later"
+                    f" ({where}): {mode.kops_message}",
+                )
             )
     if mode.min_kops and kops and kops.minor < mode.min_kops:
-        problems.append(f"{mode.name} needs kops {show(mode.min_kops)} or later, not {kops.text}")
+        problems.append(
+            (
+                "needs-newer-kops",
+                f"{mode.name} needs kops {show(mode.min_kops)} or later, not {kops.text}",
+            )
+        )
     return list(dict.fromkeys(problems))
 
 
-def _platform_problems(mode: Mode, cluster: KopsCluster) -> list[str]:
+def _platform_problems(mode: Mode, cluster: KopsCluster) -> list[tuple[str, str]]:
     problems = []
     cloud = cloud_provider(cluster)
     if mode.clouds and cloud and cloud not in mode.clouds:
-        problems.append(f"{mode.name} runs only on {'/'.join(mode.clouds)}, not on {cloud}")
+        problems.append(
+            ("wrong-cloud", f"{mode.name} runs only on {'/'.join(mode.clouds)}, not on {cloud}")
+        )
     if not mode.ipv6 and _ipv6(cluster):
-        problems.append(f"{mode.name} does not support IPv6 clusters (nonMasqueradeCIDR ::/0)")
+        problems.append(
+            ("no-ipv6", f"{mode.name} does not support IPv6 clusters (nonMasqueradeCIDR ::/0)")
+        )
     return problems
 
 
@@ -131,20 +177,21 @@ def _ipv6(cluster: KopsCluster) -> bool:
     return isinstance(cidr, str) and ":" in cidr
 
 
-def _override(snapshot: Snapshot, mode: Mode, ref: ObjectRef) -> list[Finding]:
-    value = snapshot.networking_override
+def _override(value: str | None, mode: Mode, ref: ObjectRef) -> list[Finding]:
+    """The user's --networking against the spec's mode."""
     if not value:
         return []
     wanted = mode_for_alias(value)
     if wanted is None:
         message = f"--networking {value}: unknown networking mode (kops would refuse it too)"
-        return [Finding(Status.FAIL, message, ref, {"override": value})]
+        return [Finding(Status.FAIL, message, ref, {"override": value}, code="unknown-override")]
     if wanted.name != mode.name:
         message = (
             f"--networking {value} overrides the spec's {mode.name}: checks expect"
             f" {wanted.name}, the cluster is configured for {mode.name}"
         )
-        return [Finding(Status.WARN, message, ref, {"override": value, "spec": mode.name})]
+        evidence: dict[str, JSON] = {"override": value, "spec": mode.name}
+        return [Finding(Status.WARN, message, ref, evidence, code="override-disagrees")]
     return []
 
 

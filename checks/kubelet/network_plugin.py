@@ -3,15 +3,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import files_by_node, network_condition
 from kopscheck.knowledge.kubelet_flags import REMOVED_IN_1_24, KubeletFlags, read_flags
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.networking_modes import Mode
 from kopscheck.knowledge.signals import Signal
 from kopscheck.knowledge.versions import KubeVersion, MinorVersion, kubernetes_version, parse_minor
-from kopscheck.model.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.facts import JSON, Fact, KopsCluster, Node, NodeFiles, ObjectRef
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 FLAG_REMOVED = (1, 24)
 REFUSED = re.compile(r"(?:unknown flag: --|flag provided but not defined: -+)([\w-]+)")
@@ -26,7 +27,7 @@ class Context:
     kops: KopsCluster | None
 
 
-class KubeletNetworkPlugin:
+class KubeletNetworkPlugin(Check):
     """Kubelets use the network plugin the networking mode needs.
 
     Why: before Kubernetes 1.24 the kubelet picks its pod network with `--network-plugin`: `cni`
@@ -53,13 +54,35 @@ class KubeletNetworkPlugin:
     needs = frozenset({Fact.NODES})
     wants = frozenset({Fact.NODE_FILES, Fact.VERSION, Fact.KOPS_CLUSTER, Fact.WORKLOADS})
     explains = frozenset({Signal.KUBELET_NETWORK_PLUGIN})
+    codes = {
+        "ok": Code(
+            "the kubelet's network flags fit the Kubernetes version and the networking mode",
+        ),
+        "nothing-to-judge": Code("no kubelet flags or runtime state on any node"),
+        "no-flags": Code("no kubelet flags collected for the node"),
+        "version-unknown": Code(
+            "the Kubernetes version is unknown: which flags apply cannot be told",
+        ),
+        "refuses-removed-flag": Code("the kubelet log shows it refusing a flag removed in 1.24"),
+        "removed-flag-given": Code(
+            "a 1.24+ kubelet is given --network-plugin or another removed flag",
+        ),
+        "no-op-plugin": Code(
+            "the kubelet runs the no-op network plugin (--network-plugin missing)",
+        ),
+        "missing-flag": Code("no --network-plugin before 1.24 with dockershim"),
+        "wrong-plugin": Code("--network-plugin is not the value the networking mode needs"),
+        "no-cni-config": Code("the container runtime has no CNI config in /etc/cni/net.d"),
+        "runtime-network-down": Code("the node condition says the runtime's network is not ready"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        mode = resolve_networking(snapshot)
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
+        mode = context.networking
         ctx = Context(
             mode.spec if mode else None, kubernetes_version(snapshot), snapshot.kops_cluster
         )
-        nodes = {n.name: n for n in snapshot.nodes or ()}
+        nodes = context.nodes_by_name
         files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
             _judge(name, nodes.get(name), files.get(name), ctx) for name in sorted({*nodes, *files})
@@ -68,7 +91,11 @@ class KubeletNetworkPlugin:
         bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
         judged = [f for f in findings if f.status is not Status.SKIP]
         if not judged:
-            skip = Finding(Status.SKIP, "no kubelet flags or runtime state to judge on any node")
+            skip = Finding(
+                Status.SKIP,
+                "no kubelet flags or runtime state to judge on any node",
+                code="nothing-to-judge",
+            )
             return Verdict(
                 "kubelet flags not collected (nodes/<node>/kubelet.cmdline, sysconfig-kubelet)",
                 (skip, *findings),
@@ -125,13 +152,22 @@ def _judge(name: str, node: Node | None, files: NodeFiles | None, ctx: Context) 
         if flags is not None and flags.removed:
             message += f": {flags.source} has {' '.join(flags.removed)}"
         return Finding(
-            Status.FAIL, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,)
+            Status.FAIL,
+            message,
+            ref,
+            evidence,
+            signals=(Signal.KUBELET_NETWORK_PLUGIN,),
+            code="refuses-removed-flag",
         )
     if version is not None and version >= FLAG_REMOVED:
         return _modern(ref, node, files, flags, vtext, evidence)
     if version is None:
         return _runtime(ref, node, files, ctx, evidence) or Finding(
-            Status.SKIP, "Kubernetes version unknown: cannot tell which flags apply", ref, evidence
+            Status.SKIP,
+            "Kubernetes version unknown: cannot tell which flags apply",
+            ref,
+            evidence,
+            code="version-unknown",
         )
     return _legacy(ref, node, files, flags, ctx, log, evidence)
 
@@ -159,17 +195,27 @@ def _modern(
         later = " after its next restart" if _ready(node) else ""
         message = f"kubelet {vtext} is given {removed} ({flags.source}): it will not start{later}"
         return Finding(
-            Status.FAIL, message, ref, evidence, signals=(Signal.KUBELET_NETWORK_PLUGIN,)
+            Status.FAIL,
+            message,
+            ref,
+            evidence,
+            signals=(Signal.KUBELET_NETWORK_PLUGIN,),
+            code="removed-flag-given",
         )
     problem = _runtime(ref, node, files, None, evidence)
     if problem is not None:
         return problem
     if flags is None and not _ready(node):
         return Finding(
-            Status.SKIP, "no kubelet flags collected and the node is not Ready", ref, evidence
+            Status.SKIP,
+            "no kubelet flags collected and the node is not Ready",
+            ref,
+            evidence,
+            code="no-flags",
         )
     how = f"no --network-plugin ({flags.source})" if flags else "kubelet running and Ready"
-    return Finding(Status.PASS, f"kubelet {vtext}: {how}; runtime network ready", ref, evidence)
+    message = f"kubelet {vtext}: {how}; runtime network ready"
+    return Finding(Status.PASS, message, ref, evidence, code="ok")
 
 
 def _legacy(
@@ -189,25 +235,26 @@ def _legacy(
     if NO_OP in log:
         evidence["log"] = _line_of(log, log.index(NO_OP))
         message = "kubelet uses the no-op network plugin: --network-plugin is missing"
-        return Finding(Status.FAIL, message, ref, evidence, signals=signals)
+        return Finding(Status.FAIL, message, ref, evidence, signals=signals, code="no-op-plugin")
     if flags is None:
         problem = _runtime(ref, node, files, ctx, evidence)
-        return problem or Finding(Status.SKIP, "no kubelet flags collected", ref, evidence)
+        none = Finding(Status.SKIP, "no kubelet flags collected", ref, evidence, code="no-flags")
+        return problem or none
     if value is None and docker is not False:
         message = f"no --network-plugin ({flags.source}): dockershim falls back to the no-op plugin"
         status = Status.FAIL if docker else Status.WARN
-        return Finding(status, message, ref, evidence, signals=signals)
+        return Finding(status, message, ref, evidence, signals=signals, code="missing-flag")
     if value is not None and wanted and value != wanted:
         message = f"--network-plugin={value} ({flags.source}), the mode needs {wanted}"
         status = Status.FAIL if docker is not False else Status.WARN
-        return Finding(status, message, ref, evidence, signals=signals)
+        return Finding(status, message, ref, evidence, signals=signals, code="wrong-plugin")
     problem = _runtime(ref, node, files, ctx, evidence)
     if problem is not None:
         return problem
     shown = (
         f"--network-plugin={value}" if value else "no --network-plugin (ignored by remote runtimes)"
     )
-    return Finding(Status.PASS, f"{shown} ({flags.source})", ref, evidence)
+    return Finding(Status.PASS, f"{shown} ({flags.source})", ref, evidence, code="ok")
 
 
 def _dockershim(node: Node | None, flags: KubeletFlags | None) -> bool | None:
@@ -236,14 +283,16 @@ def _runtime(
     if configs is not None and not any(n.endswith(CNI_CONFIG_SUFFIXES) for n in configs):
         evidence["cni_configs"] = sorted(configs)
         message = "the container runtime has no CNI config: /etc/cni/net.d holds none"
-        return Finding(Status.FAIL, message, ref, evidence, signals=(Signal.CNI_NOT_INITIALIZED,))
+        signals = (Signal.CNI_NOT_INITIALIZED,)
+        return Finding(Status.FAIL, message, ref, evidence, signals=signals, code="no-cni-config")
     cond = network_condition(node) if node else None
     if cond is None:
         return None
     evidence["condition"] = f"{cond.type}={cond.status} {cond.reason}: {cond.message}"
     detail = cond.message.rsplit("message:", 1)[-1].strip() or cond.reason
     message = f"the container runtime has no CNI config ({detail})"
-    return Finding(Status.FAIL, message, ref, evidence, signals=classify(cond.reason, cond.message))
+    down = classify(cond.reason, cond.message)
+    return Finding(Status.FAIL, message, ref, evidence, signals=down, code="runtime-network-down")
 
 
 def _ready(node: Node | None) -> bool:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.messages import classify
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 
-class NodeNetworkReady:
+class NodeNetworkReady(Check):
     """Every node is Ready and none has NetworkUnavailable=True.
 
     Why: a node whose container runtime has no working pod network reports Ready=False
@@ -29,11 +31,23 @@ class NodeNetworkReady:
     needs = frozenset({Fact.NODES})
     wants: frozenset[Fact] = frozenset()
     explains = frozenset({Signal.NODE_NOT_READY, Signal.NOT_READY_TAINT})
+    codes = {
+        "no-nodes": Code("the cluster reports no nodes at all"),
+        "no-ready-condition": Code("a node reports no Ready condition"),
+        "not-ready": Code("a node is NotReady (or Ready=Unknown); the condition message says why"),
+        "network-unavailable": Code(
+            "a node has NetworkUnavailable=True (kubenet on AWS: NoRouteCreated"
+            " until the route controller writes its route)",
+            fix="Look at the route controller's events and the cluster's AWS "
+            "route table: `kopscheck explain aws.route-table-capacity`.",
+        ),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         nodes = snapshot.nodes or ()
         if not nodes:
-            finding = Finding(Status.WARN, "the cluster reports no nodes at all")
+            finding = Finding(Status.WARN, "the cluster reports no nodes at all", code="no-nodes")
             return Verdict("no nodes registered: nothing can run pods", (finding,))
         findings = [f for node in nodes for f in _node_findings(node)]
         bad = sorted({f.object.name for f in findings if f.object})
@@ -53,7 +67,9 @@ def _node_findings(node: Node) -> list[Finding]:
     findings = []
     ready = node.condition("Ready")
     if ready is None:
-        findings.append(Finding(Status.WARN, "node reports no Ready condition", ref))
+        findings.append(
+            Finding(Status.WARN, "node reports no Ready condition", ref, code="no-ready-condition")
+        )
     elif ready.status != "True":
         state = "NotReady" if ready.status == "False" else f"Ready={ready.status}"
         findings.append(
@@ -64,6 +80,7 @@ def _node_findings(node: Node) -> list[Finding]:
                 evidence=_evidence(node, "Ready", ready.status, ready.reason, ready.message),
                 related=_kubelet(node, ready.status),
                 signals=(Signal.NODE_NOT_READY, *classify(ready.reason, ready.message)),
+                code="not-ready",
             )
         )
     unavailable = node.condition("NetworkUnavailable")
@@ -81,6 +98,7 @@ def _node_findings(node: Node) -> list[Finding]:
                     unavailable.message,
                 ),
                 signals=classify(unavailable.reason, unavailable.message),
+                code="network-unavailable",
             )
         )
     return findings

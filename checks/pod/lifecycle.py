@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import ipaddress
 
-from kopscheck.knowledge.networking import resolve_networking, uses_node_pod_cidr
-from kopscheck.model.facts import JSON, Fact, ObjectRef, Snapshot
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
+from kopscheck.knowledge.networking import uses_node_pod_cidr
+from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.probes import LifecycleProbe, PodProbe, Step
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 STEP_WORDS = {
     Step.BOUND: "the node's kubelet never took the pod (bound)",
@@ -17,7 +19,7 @@ STEP_WORDS = {
 }
 
 
-class PodLifecycle:
+class PodLifecycle(Check):
     """A probe pod is bound, gets an IP from the pod CIDR, starts, and is deleted cleanly.
 
     Why: the other checks read what the cluster says about itself; this one makes it do the
@@ -44,13 +46,24 @@ class PodLifecycle:
     needs = frozenset({Fact.POD_LIFECYCLE})
     wants = frozenset({Fact.KOPS_CLUSTER, Fact.WORKLOADS, Fact.NODES})
     explains: frozenset[str] = frozenset()
+    codes = {
+        "ok": Code("the probe pod passed every step on this node"),
+        "no-nodes": Code("the cluster has no nodes, so no pod can run"),
+        **{
+            f"{step.value}-never-came": Code(f"{STEP_WORDS[step]} within its deadline")
+            for step in Step
+        },
+        "ip-outside-pod-cidr": Code(
+            "the pod's IP is outside the node's podCIDR in a mode that allocates from it"
+        ),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        probe = snapshot.pod_lifecycle
+    def run(self, context: CheckContext) -> Verdict:
+        probe = context.snapshot.pod_lifecycle
         assert probe is not None
         if not probe.pods:
             return _no_nodes(probe)
-        cidr_rule = uses_node_pod_cidr(resolve_networking(snapshot))
+        cidr_rule = uses_node_pod_cidr(context.networking)
         findings = tuple(_judge(pod, cidr_rule) for pod in probe.pods)
         bad = [f for f in findings if f.status is not Status.PASS]
         where = f"{probe.selection}; namespace {probe.namespace}, deleted after the run"
@@ -72,7 +85,8 @@ def _no_nodes(probe: LifecycleProbe) -> Verdict:
         if probe.nodes_total == 0
         else "no node was selected for the probe (--probe-nodes)"
     )
-    return Verdict(message, (Finding(Status.FAIL, message, evidence={"nodes": probe.nodes_total}),))
+    finding = Finding(Status.FAIL, message, evidence={"nodes": probe.nodes_total}, code="no-nodes")
+    return Verdict(message, (finding,))
 
 
 def _judge(pod: PodProbe, cidr_rule: bool | None) -> Finding:
@@ -87,13 +101,14 @@ def _judge(pod: PodProbe, cidr_rule: bool | None) -> Finding:
         warnings = [e for e in pod.events if e.startswith("Warning")]
         if warnings:
             message += f"; last warning: {warnings[-1][len('Warning ') :]}"
-        return Finding(Status.FAIL, message, ref, evidence, related)
+        code = f"{failed.step.value}-never-came"
+        return Finding(Status.FAIL, message, ref, evidence, related, code=code)
     cidr = _cidr_problem(pod, cidr_rule, evidence)
     if cidr:
-        return Finding(Status.FAIL, cidr, ref, evidence, related)
+        return Finding(Status.FAIL, cidr, ref, evidence, related, code="ip-outside-pod-cidr")
     total = sum(s.seconds or 0.0 for s in pod.steps)
     message = f"bound, sandbox, IP {pod.pod_ip}, running, deleted and gone in {total:.1f}s"
-    return Finding(Status.PASS, message, ref, evidence, related)
+    return Finding(Status.PASS, message, ref, evidence, related, code="ok")
 
 
 def _cidr_problem(pod: PodProbe, rule: bool | None, evidence: dict[str, JSON]) -> str:

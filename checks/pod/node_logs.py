@@ -4,6 +4,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import (
     agent_pods,
     files_by_node,
@@ -11,10 +13,9 @@ from kopscheck.knowledge.cni_provider import (
     provider_workloads,
 )
 from kopscheck.knowledge.log_lines import LineKind, LogLine, sandbox_lines
-from kopscheck.knowledge.networking import resolve_networking
-from kopscheck.model.facts import JSON, Fact, Node, ObjectRef, Snapshot
+from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
 from kopscheck.model.probes import LifecycleProbe
-from kopscheck.model.results import Finding, Status, Verdict, worst
+from kopscheck.model.results import Code, Finding, Status, Verdict, worst
 
 PROBE_CREATE = re.compile(r"SyncLoop \(?ADD|RunPodSandbox|ADD|Created|Started|assigned addresses")
 PROBE_DELETE = re.compile(
@@ -52,7 +53,7 @@ class Reading:
         return last if last is not None and last.kind is LineKind.NOT_READY else None
 
 
-class NodeLogs:
+class NodeLogs(Check):
     """Node-side logs record pod sandbox create and delete without network errors.
 
     Why: the kubelet logs every pod it is given and removes (`SyncLoop ADD`, `SyncLoop DELETE`)
@@ -87,14 +88,31 @@ class NodeLogs:
         }
     )
     explains: frozenset[str] = frozenset()
+    codes = {
+        "ok": Code("the node's logs show pod create and delete lines and no failing sandbox"),
+        "nothing-to-judge": Code("a node's logs hold no pod create or delete line"),
+        "no-logs": Code("no kubelet or CNI provider logs collected on any node"),
+        "no-create-lines": Code(
+            "long logs show no pod create or delete at all (kubelet below --v=2?)",
+        ),
+        "sandbox-failing": Code("sandbox network failures in the logs and no pod started since"),
+        "network-not-ready": Code(
+            "the logs say the runtime network is not ready and the node is NotReady",
+        ),
+        "ends-not-ready": Code("the logs end with the runtime network not ready"),
+        "probe-pod-logged": Code("the node logged the probe pod's create and delete (--probe)"),
+        "probe-pod-not-logged": Code(
+            "the kubelet log has no create or delete line for a probe pod that ran (--probe)"
+        ),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
-        readings = _readings(snapshot)
-        probed = probe_findings(snapshot.pod_lifecycle)
+    def run(self, context: CheckContext) -> Verdict:
+        readings = _readings(context)
+        probed = probe_findings(context.snapshot.pod_lifecycle)
         if not readings and not probed:
             message = "no kubelet or CNI provider logs collected on any node"
-            return Verdict(message, (Finding(Status.SKIP, message),))
-        nodes = {n.name: n for n in snapshot.nodes or ()}
+            return Verdict(message, (Finding(Status.SKIP, message, code="no-logs"),))
+        nodes = context.nodes_by_name
         findings = [
             _judge(name, nodes.get(name), found) for name, found in sorted(readings.items())
         ] + probed
@@ -115,13 +133,14 @@ class NodeLogs:
         return Verdict(f"{len(bad)} node(s): " + "; ".join(parts), tuple(findings))
 
 
-def _readings(snapshot: Snapshot) -> dict[str, list[Reading]]:
+def _readings(context: CheckContext) -> dict[str, list[Reading]]:
     """Kubelet logs and the provider agents' container logs, by node."""
+    snapshot = context.snapshot
     found: dict[str, list[Reading]] = {}
     for name, files in files_by_node(snapshot.nodes or (), snapshot.node_files).items():
         if files.kubelet_log is not None:
             found.setdefault(name, []).append(_read("kubelet log", files.kubelet_log))
-    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    agents = agent_pods(snapshot, provider_workloads(snapshot, context.networking))
     logs = logs_by_pod(snapshot.pod_logs or ())
     for node, pods in agents.items():
         for pod in pods:
@@ -152,7 +171,7 @@ def _judge(name: str, node: Node | None, readings: Iterable[Reading]) -> Finding
         first = next(p for p in problems if p.status is status)
         evidence["lines"] = [p.line for p in problems][-5:]
         signals = tuple(dict.fromkeys(s for p in problems for s in p.signals))
-        return Finding(status, first.message, ref, evidence, signals=signals)
+        return Finding(status, first.message, ref, evidence, signals=signals, code=first.code)
     return _quiet_or_ok(ref, readings, evidence)
 
 
@@ -162,6 +181,7 @@ class Problem:
     message: str
     line: str
     signals: tuple[str, ...]
+    code: str
 
 
 def _problems(reading: Reading, ready: bool | None) -> list[Problem]:
@@ -174,16 +194,18 @@ def _problems(reading: Reading, ready: bool | None) -> list[Problem]:
             f"{len(failing)} sandbox network failure(s) in the {reading.source} and no pod"
             f" started since ({causes})"
         )
-        out.append(Problem(Status.FAIL, message, last.text, last.signals))
+        out.append(Problem(Status.FAIL, message, last.text, last.signals, "sandbox-failing"))
     last_state = reading.not_ready_last
     not_ready = [e for e in reading.events if e.kind is LineKind.NOT_READY]
     if not_ready and ready is False:
         line = not_ready[-1]
         message = f"the {reading.source} says the runtime network is not ready (node NotReady)"
-        out.append(Problem(Status.FAIL, message, line.text, line.signals))
+        out.append(Problem(Status.FAIL, message, line.text, line.signals, "network-not-ready"))
     elif last_state is not None and ready is None:
         message = f"the {reading.source} ends with the runtime network not ready"
-        out.append(Problem(Status.WARN, message, last_state.text, last_state.signals))
+        out.append(
+            Problem(Status.WARN, message, last_state.text, last_state.signals, "ends-not-ready")
+        )
     return out
 
 
@@ -193,10 +215,10 @@ def _quiet_or_ok(ref: ObjectRef, readings: list[Reading], evidence: dict[str, JS
     if seen:
         note = f"; {recovered} earlier failure(s) recovered" if recovered else ""
         message = f"{evidence['creates']} create and {evidence['deletes']} delete line(s){note}"
-        return Finding(Status.PASS, message, ref, evidence)
+        return Finding(Status.PASS, message, ref, evidence, code="ok")
     longest = max(r.lines for r in readings)
     message = f"no pod create or delete line in {longest} log line(s): nothing to judge here"
-    return Finding(Status.PASS, message, ref, evidence)
+    return Finding(Status.PASS, message, ref, evidence, code="nothing-to-judge")
 
 
 def probe_findings(probe: LifecycleProbe | None) -> list[Finding]:
@@ -212,14 +234,14 @@ def probe_findings(probe: LifecycleProbe | None) -> list[Finding]:
         deletes = [m for m in pod.log_mentions if PROBE_DELETE.search(m.line)]
         if creates and deletes:
             message = f"{pod.node} logged the probe pod's create and delete"
-            found.append(Finding(Status.PASS, message, ref, evidence))
+            found.append(Finding(Status.PASS, message, ref, evidence, code="probe-pod-logged"))
         elif not any(u.startswith("kubelet log:") for u in pod.logs_unavailable):
             missing = "create" if not creates else "delete"
             message = (
                 f"the kubelet log on {pod.node} has no {missing} line for the probe pod, which"
                 " ran and was deleted: the kubelet may run below --v=2"
             )
-            found.append(Finding(Status.WARN, message, ref, evidence))
+            found.append(Finding(Status.WARN, message, ref, evidence, code="probe-pod-not-logged"))
     return found
 
 
@@ -236,7 +258,7 @@ def _silent(findings: list[Finding], readings: dict[str, list[Reading]]) -> Verd
         f"logs of {len(readings)} node(s), up to {longest} lines, show no pod create or delete"
         " at all: the kubelet may run below --v=2 (kops uses 2), so this step cannot be confirmed"
     )
-    return Verdict(message, (Finding(Status.WARN, message), *findings))
+    return Verdict(message, (Finding(Status.WARN, message, code="no-create-lines"), *findings))
 
 
 def _ready(node: Node) -> bool:

@@ -5,13 +5,14 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.log_lines import SANDBOX_SIGNALS
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
-from kopscheck.model.results import Finding, Status, Verdict
+from kopscheck.model.results import Code, Finding, Status, Verdict
 
 RECENT = timedelta(hours=1)  # the API server's default event TTL
 SANDBOX_REASONS = ("FailedCreatePodSandBox", "FailedKillPod", "NetworkNotReady")
@@ -33,9 +34,10 @@ class Cause:
     label: str
     direction: str  # "set-up" or "tear-down"
     network: bool
+    code: str  # the finding code: the cause, whichever the direction
 
 
-class SandboxErrors:
+class SandboxErrors(Check):
     """No recent event reports a pod network set-up or tear-down failure.
 
     Why: when the runtime cannot give a pod its network, the kubelet records
@@ -62,8 +64,23 @@ class SandboxErrors:
     needs = frozenset({Fact.EVENTS})
     wants = frozenset({Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains = frozenset({Signal.SANDBOX_NETWORK_FAILED})
+    codes = {
+        "ip-exhausted": Code("pod sandboxes failed: no IP addresses left"),
+        "cni-binary-missing": Code(
+            "pod sandboxes failed: a CNI plugin binary is missing from /opt/cni/bin",
+        ),
+        "cni-agent-not-running": Code(
+            "pod sandboxes failed: the provider's agent does not run on the node",
+        ),
+        "cni-not-initialized": Code("pod sandboxes failed: no CNI config on the node"),
+        "no-pod-cidr": Code("pod sandboxes failed: the node has no pod CIDR"),
+        "network-failed": Code("pod network set-up or tear-down failed"),
+        "network-timed-out": Code("pod network set-up or tear-down timed out"),
+        "not-network": Code("a sandbox failure that is not network-related"),
+    }
 
-    def run(self, snapshot: Snapshot) -> Verdict:
+    def run(self, context: CheckContext) -> Verdict:
+        snapshot = context.snapshot
         relevant = [e for e in snapshot.events or () if _relevant(e)]
         recent = [e for e in relevant if _recent(snapshot, e)]
         pods = {(p.namespace, p.name): p for p in snapshot.pods or ()}
@@ -77,7 +94,7 @@ class SandboxErrors:
                 groups.items(), key=lambda g: (g[0][0], g[0][1].label)
             )
         ]
-        findings = _with_agent_pods(snapshot, findings)
+        findings = _with_agent_pods(context, findings)
         older = len(relevant) - len(recent)
         note = f" ({older} older event(s) ignored)" if older else ""
         bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
@@ -114,11 +131,12 @@ def cause_of(event: Event) -> Cause:
     direction = "tear-down" if teardown else "set-up"
     for signal, label in CAUSES:
         if signal in signals:
-            return Cause(label, direction, True)
+            return Cause(label, direction, True, signal.value)
     if Signal.SANDBOX_NETWORK_FAILED in signals or event.reason == "NetworkNotReady":
         timeout = any(t in event.message for t in ("deadline exceeded", "i/o timeout", "timed out"))
-        return Cause(f"network {direction} {'timed out' if timeout else 'failed'}", direction, True)
-    return Cause("sandbox failure, not network-related", direction, False)
+        label = f"network {direction} {'timed out' if timeout else 'failed'}"
+        return Cause(label, direction, True, "network-timed-out" if timeout else "network-failed")
+    return Cause("sandbox failure, not network-related", direction, False, "not-network")
 
 
 def _node_of(event: Event, pods: Mapping[tuple[str, str], Pod]) -> str:
@@ -149,15 +167,17 @@ def _finding(
     if status is Status.PASS:
         message += " - recovered, the pods run now"
     ref = ObjectRef("Node", node) if node else None
-    return Finding(status, message, ref, evidence, signals=tuple(dict.fromkeys(signals)))
+    signals = tuple(dict.fromkeys(signals))
+    return Finding(status, message, ref, evidence, signals=signals, code=cause.code)
 
 
-def _with_agent_pods(snapshot: Snapshot, findings: list[Finding]) -> list[Finding]:
+def _with_agent_pods(context: CheckContext, findings: list[Finding]) -> list[Finding]:
     """Show the provider's own pod on each node whose sandboxes say the agent is not running:
     "Running and ready" there points at its mounts or socket, not at the pod being down."""
+    snapshot = context.snapshot
     if not any(f.evidence.get("cause") == AGENT_DOWN for f in findings):
         return findings
-    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    agents = agent_pods(snapshot, provider_workloads(snapshot, context.networking))
     out = []
     for finding in findings:
         node = str(finding.evidence.get("node") or "")

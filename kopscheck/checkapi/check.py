@@ -4,41 +4,52 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from kopscheck.model.facts import Fact, Snapshot
-from kopscheck.model.results import Verdict
+from kopscheck.checkapi.context import CheckContext
+from kopscheck.model.facts import Fact
+from kopscheck.model.results import Code, Verdict
 
 CHECK_ID = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*)+$")
+CODE_REASON = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 @runtime_checkable
 class Check(Protocol):
-    """A pure function of the snapshot, with the metadata the engine and `explain` need.
+    """A pure function of the check context, with the metadata the engine and `explain` need.
 
-    A class implements it with class attributes `id`, `family`, `needs` (facts without which it
-    cannot decide), `wants` (facts it uses when present), `explains` (signals its failure accounts
-    for) and a `run` method. The docstring is the documentation: the first line is the title,
-    then paragraphs starting "Why:", "Fix:" and "Step:".
+    Subclass it (`class MyCheck(Check):`) and set the class attributes `id`, `family`, `needs`
+    (facts without which it cannot decide), `wants` (facts it uses when present), `explains`
+    (signals its failure accounts for) and `codes` (every finding code it emits: kebab-case
+    reason -> `Code`, never reused for another meaning); implement `run`, and `does_not_apply`
+    when the check is for some clusters only. The docstring is the documentation: the first
+    line is the title, then paragraphs starting "Why:", "Fix:" and "Step:".
+
+    These are every hook the engine calls: it asks `does_not_apply` first, then skips the
+    check if a fact it `needs` is missing, then calls `run`; a crash in either is an `error`.
     """
 
-    @property
-    def id(self) -> str: ...
+    id: str
+    family: str
+    needs: frozenset[Fact]
+    wants: frozenset[Fact]
+    explains: frozenset[str]
+    codes: Mapping[str, Code]
 
-    @property
-    def family(self) -> str: ...
+    def does_not_apply(self, context: CheckContext) -> str | None:
+        """Why this check does not apply to the cluster (reported as `skip`), or None.
 
-    @property
-    def needs(self) -> frozenset[Fact]: ...
+        Asked before `needs` is checked, so it must cope with any fact missing: a route-table
+        check on a calico cluster says so even when no route table was collected. The default:
+        the check always applies.
+        """
+        return None
 
-    @property
-    def wants(self) -> frozenset[Fact]: ...
-
-    @property
-    def explains(self) -> frozenset[str]: ...
-
-    def run(self, snapshot: Snapshot) -> Verdict: ...
+    def run(self, context: CheckContext) -> Verdict:
+        """Judge the cluster: the findings and the line a person reads first."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +83,8 @@ def _paragraph(lines: list[str]) -> str:
     """Join wrapped docstring lines; a blank line still separates paragraphs."""
     paragraphs = "\n".join(lines).strip().split("\n\n")
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def code_of(check: Check, reason: str) -> str:
+    """The full finding code: `<check id>/<reason>`."""
+    return f"{check.id}/{reason}"

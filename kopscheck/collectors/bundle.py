@@ -39,7 +39,7 @@ AWS_FILES = {
 }
 
 
-def read_bundle(root: Path, source: str = "bundle", networking: str | None = None) -> Snapshot:
+def read_bundle(root: Path, source: str = "bundle") -> Snapshot:
     if not root.exists():
         raise InputError(str(root), "no such bundle directory")
     if not root.is_dir():
@@ -70,7 +70,6 @@ def read_bundle(root: Path, source: str = "bundle", networking: str | None = Non
         source=source,
         observed_at=observed,
         cluster_name=kops.name if kops else None,
-        networking_override=networking,
         missing=missing,
         **fields,
     )

@@ -30,8 +30,8 @@ from kopscheck.collectors.files import LOG_END, LOG_START
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, collect_live
 from kopscheck.collectors.live_aws import write_aws_files
 from kopscheck.collectors.live_kube import RawList, Tuning
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.collectors.probe_files import DNS_FILE, LIFECYCLE_FILE, dns_doc, lifecycle_doc
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles
 

@@ -17,7 +17,7 @@ from kopscheck.model.probes import OFFLINE, PROBE_FACTS
 STREAM_FACTS = (Fact.NODES, Fact.PODS, Fact.WORKLOADS, Fact.EVENTS, Fact.SERVICES, Fact.POD_LOGS)
 
 
-def read_dump(path: Path, networking: str | None = None) -> Snapshot:
+def read_dump(path: Path) -> Snapshot:
     label = str(path)
     if path.is_dir():
         raise InputError(label, "is a directory (use --bundle for an --output-directory dump)")
@@ -37,7 +37,6 @@ def read_dump(path: Path, networking: str | None = None) -> Snapshot:
     return Snapshot(
         source="dump",
         observed_at=observed,
-        networking_override=networking,
         missing=missing,
         **kube.fields(),
     )

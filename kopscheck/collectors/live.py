@@ -16,8 +16,8 @@ from kopscheck.collectors.kube_client import KubeTarget, Requester, load_target
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws
 from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
 from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.collectors.state_store import KopsState, read_state
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.facts import Fact, Snapshot
 from kopscheck.model.probes import NEEDS_PROBE, PROBE_FACTS
 
@@ -92,7 +92,6 @@ def _assemble(
         source="live",
         observed_at=now().replace(microsecond=0),
         cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
-        networking_override=options.networking,
         missing=missing,
         failed=frozenset((kube.failed | kops.failed) & set(missing)),
         **fields,

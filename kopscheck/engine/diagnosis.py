@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from kopscheck.checkapi.check import Check
 from kopscheck.model.facts import ObjectRef
-from kopscheck.model.results import CheckResult, Finding, Status
+from kopscheck.model.results import CheckResult, Finding, Status, reach
 
 FAILING = (Status.FAIL, Status.WARN)
 _ROOT_ORDER = {Status.FAIL: 0, Status.WARN: 1, Status.ERROR: 2}
@@ -65,30 +65,10 @@ def diagnose(
     roots += [r.check for r in results if r.status is Status.ERROR]
     status = {r.check: r.status for r in results}
     order = {r.check: i for i, r in enumerate(results)}
-    reach = {root: _reach(root, causes) for root in roots}
-    roots.sort(key=lambda root: (_ROOT_ORDER[status[root]], -len(reach[root]), order[root]))
+    reached = {root: reach(root, causes) for root in roots}
+    roots.sort(key=lambda root: (_ROOT_ORDER[status[root]], -len(reached[root]), order[root]))
     linked = [replace(r, caused_by=tuple(causes.get(r.check, ()))) for r in results]
     return linked, roots
-
-
-def symptoms_of(results: Sequence[CheckResult], root: str) -> list[tuple[CheckResult, str | None]]:
-    """Every result `root` explains, directly or through others, in report order.
-
-    Each comes with the cause it is reached through, or None when `root` causes it directly.
-    """
-    causes = {r.check: list(r.caused_by) for r in results}
-    reached = _reach(root, causes)
-    found = []
-    for result in results:
-        if result.check not in reached:
-            continue
-        via = None if root in result.caused_by else _first_in(result.caused_by, reached)
-        found.append((result, via))
-    return found
-
-
-def _first_in(candidates: Sequence[str], pool: set[str]) -> str | None:
-    return next((c for c in candidates if c in pool), None)
 
 
 def _evidence(result: CheckResult, signals: frozenset[str]) -> _Evidence:
@@ -115,31 +95,18 @@ def _link(
     return [cause for cause in others if cause in linked], stands_alone
 
 
-def _reach(root: str, causes: Mapping[str, Sequence[str]]) -> set[str]:
-    """Every result that `root` explains, directly or through others (never `root` itself)."""
-    seen: set[str] = set()
-    frontier = [root]
-    while frontier:
-        current = frontier.pop()
-        for symptom, its_causes in causes.items():
-            if current in its_causes and symptom not in seen:
-                seen.add(symptom)
-                frontier.append(symptom)
-    return seen - {root}
-
-
 def _cycle_roots(
     failing: Sequence[str], causes: Mapping[str, Sequence[str]], roots: Sequence[str]
 ) -> list[str]:
     """One root for each cycle of mutual causes that no root reaches: the one explaining most."""
     covered = set(roots)
     for root in roots:
-        covered |= _reach(root, causes)
+        covered |= reach(root, causes)
     picked: list[str] = []
     left = [check for check in failing if check not in covered]
     while left:
-        best = max(left, key=lambda c: (len(_reach(c, causes) - covered), -failing.index(c)))
+        best = max(left, key=lambda c: (len(reach(c, causes) - covered), -failing.index(c)))
         picked.append(best)
-        covered |= {best} | _reach(best, causes)
+        covered |= {best} | reach(best, causes)
         left = [check for check in left if check not in covered]
     return picked

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from kopscheck.checkapi.check import CHECK_ID, Check
+from kopscheck.checkapi.check import CHECK_ID, CODE_REASON, Check
 from kopscheck.model.errors import KopscheckError
 
 CHECK_GROUP = "kopscheck.checks"
@@ -31,7 +31,13 @@ def load_checks(include_plugins: bool = True) -> list[Check]:
     for cls in classes:
         check = cls()
         if not isinstance(check, Check) or not CHECK_ID.match(str(check.id)):
-            raise PluginError(f"{cls.__module__}.{cls.__qualname__} is not a valid kopscheck check")
+            raise PluginError(
+                f"{cls.__module__}.{cls.__qualname__} is not a valid kopscheck check (subclass"
+                " kopscheck.checkapi.check.Check; set id, family, needs, wants, explains, codes)"
+            )
+        bad = [r for r in check.codes if not CODE_REASON.match(r)]
+        if bad:
+            raise PluginError(f"{check.id}: finding codes must be kebab-case, not {bad}")
         if check.id in seen:
             raise PluginError(f"two checks claim the id {check.id!r}")
         seen.add(check.id)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from kopscheck import __version__
-from kopscheck.checkapi.check import Check, check_doc
+from kopscheck.checkapi.check import Check, check_doc, code_of
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.engine.diagnosis import diagnose
-from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.model.facts import Snapshot
-from kopscheck.model.results import CheckResult, Report, Status, Target
+from kopscheck.model.results import CheckResult, Finding, Report, Status, Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +32,9 @@ class Selection:
         return (self.select | self.skip) - known
 
 
-def run_check(check: Check, snapshot: Snapshot, selection: Selection) -> CheckResult:
+def run_check(check: Check, context: CheckContext, selection: Selection) -> CheckResult:
     doc = check_doc(check)
+    snapshot = context.snapshot
 
     def result(status: Status, summary: str, **extra: object) -> CheckResult:
         return CheckResult(
@@ -49,42 +50,48 @@ def run_check(check: Check, snapshot: Snapshot, selection: Selection) -> CheckRe
     if not selection.chosen(check):
         return result(Status.SKIP, "not selected (--select/--skip)")
     missing = [fact for fact in sorted(check.needs) if not snapshot.has(fact)]
-    if missing:
-        reasons = "; ".join(snapshot.why_missing(fact) for fact in missing)
-        out_of_scope = _out_of_scope(check, snapshot)
-        if out_of_scope:  # what was not collected would not have mattered
-            return result(Status.SKIP, f"{out_of_scope} ({reasons})")
-        failed = any(fact in snapshot.failed for fact in missing)
-        return result(Status.ERROR if failed else Status.SKIP, f"cannot decide: {reasons}")
+    reasons = "; ".join(snapshot.why_missing(fact) for fact in missing)
     try:
-        verdict = check.run(snapshot)
+        does_not_apply = check.does_not_apply(context)
+        verdict = None if does_not_apply or missing else check.run(context)
     except Exception as exc:  # a broken check must not end the run
         return result(Status.ERROR, f"check crashed: {type(exc).__name__}: {exc}")
+    if does_not_apply:  # what was not collected would not have mattered
+        return result(Status.SKIP, f"{does_not_apply} ({reasons})" if missing else does_not_apply)
+    if verdict is None:
+        failed = any(fact in snapshot.failed for fact in missing)
+        return result(Status.ERROR if failed else Status.SKIP, f"cannot decide: {reasons}")
     status = verdict.status
-    if status is Status.SKIP:  # the check itself says it does not apply
-        return result(Status.SKIP, verdict.summary)
     remediation = verdict.remediation or (doc.fix if status is not Status.PASS else None)
-    return result(status, verdict.summary, findings=verdict.findings, remediation=remediation)
+    findings = tuple(_identified(check, context, f) for f in verdict.findings)
+    return result(
+        status,
+        verdict.summary,
+        findings=findings,
+        remediation=remediation,
+        fixes=_fixes(check, findings),
+    )
 
 
-def _out_of_scope(check: Check, snapshot: Snapshot) -> str | None:
-    """A check may say from the facts it has that it does not apply (AWS route checks on a
-    calico cluster): optional `out_of_scope(snapshot) -> str | None`, asked only when facts
-    it needs are missing, so the skip names the real reason instead of the missing file."""
-    ask = getattr(check, "out_of_scope", None)
-    if not callable(ask):
-        return None
-    try:
-        reason = ask(snapshot)
-    except Exception:  # a broken scope test must not hide the missing-fact reason
-        return None
-    return reason if isinstance(reason, str) and reason else None
+def _identified(check: Check, context: CheckContext, finding: Finding) -> Finding:
+    """The finding with its full code (`<check id>/<reason>`) and its owner."""
+    code = code_of(check, finding.code) if finding.code else ""
+    return replace(finding, code=code, owner=context.owner(finding.object))
+
+
+def _fixes(check: Check, findings: Sequence[Finding]) -> dict[str, str]:
+    fixes = {}
+    for finding in findings:
+        declared = check.codes.get(finding.code.rpartition("/")[2]) if finding.code else None
+        if declared is not None and declared.fix:
+            fixes[finding.code] = declared.fix
+    return fixes
 
 
 def run_checks(
-    snapshot: Snapshot, checks: Sequence[Check], selection: Selection = Selection()
+    context: CheckContext, checks: Sequence[Check], selection: Selection = Selection()
 ) -> list[CheckResult]:
-    return [run_check(check, snapshot, selection) for check in checks]
+    return [run_check(check, context, selection) for check in checks]
 
 
 def build_report(
@@ -93,10 +100,13 @@ def build_report(
     selection: Selection = Selection(),
     fail_on: Status = Status.FAIL,
     now: datetime | None = None,
+    networking: str | None = None,
 ) -> Report:
-    results = run_checks(snapshot, checks, selection)
+    """Run `checks` on one snapshot and diagnose; `networking` is the user's --networking."""
+    context = CheckContext(snapshot, networking)
+    results = run_checks(context, checks, selection)
     results, root_causes = diagnose(results, checks)
-    mode = resolve_networking(snapshot)
+    mode = context.networking
     return Report(
         target=Target(
             cluster=snapshot.cluster_name,

@@ -1,15 +1,18 @@
 """Baselines: record today's known problems so a CI gate fails only on new ones.
 
-`--write-baseline FILE` records every problem finding of a run as (cluster, check, object,
-fingerprint); `--baseline FILE` suppresses the findings it lists. A suppressed finding is still
+`--write-baseline FILE` records every problem finding of a run as (cluster, check, code,
+owner); `--baseline FILE` suppresses the findings it lists. A suppressed finding is still
 reported (JSON `suppressed`, the terminal's "Suppressed by the baseline") but no longer counts
 for the check's status or the exit code. Errors are never suppressed: a check that could not be
 evaluated is not a known problem.
 
-The fingerprint hashes the stable part of the message: timestamps, counts, ages, UIDs and
-container ids are masked, so "CrashLoopBackOff after 7 restarts" stays the same finding after
-the 8th restart. The object is part of the key as it is, so a recreated pod with a new name is a
-new finding.
+The code is the finding's stable identity (`dns.rollout/forwarding-loop`) and the owner is a
+pod's top controller, so rewording a message changes nothing and a recreated pod (new
+ReplicaSet hash, new name) is still the known finding of its Deployment.
+
+Entries written before findings had codes carry a fingerprint instead: the stable part of the
+message hashed (timestamps, counts, ages, UIDs and container ids masked) with the object as it
+was. They still load and match that way, and the report notes that the file should be rewritten.
 """
 
 from __future__ import annotations
@@ -64,10 +67,18 @@ class Entry:
     fingerprint: str
     cluster: str | None = None
     message: str = ""  # for the person reading the file; never matched
+    code: str = ""  # "" in entries written before findings had codes
+    owner: str = ""  # the finding's owner as "Kind/namespace/name"
 
     def matches(self, cluster: str | None, check: str, finding: Finding) -> bool:
         if self.cluster is not None and cluster is not None and self.cluster != cluster:
             return False
+        if self.code:
+            return (self.check, self.code, self.owner) == (
+                check,
+                finding.code,
+                object_key(finding.owner),
+            )
         return (self.check, self.object, self.fingerprint) == (
             check,
             object_key(finding.object),
@@ -83,26 +94,32 @@ class Baseline:
     def knows(self, cluster: str | None, check: str, finding: Finding) -> bool:
         return any(e.matches(cluster, check, finding) for e in self.entries)
 
+    @property
+    def by_message(self) -> int:
+        """Entries without a code (an older file): matched by message text."""
+        return sum(not e.code for e in self.entries)
+
 
 def from_reports(reports: Iterable[Report]) -> Baseline:
     """Every problem finding (suppressed ones included) of every report."""
-    entries = {
-        (
-            r.target.cluster or "",
-            result.check,
-            object_key(f.object),
-            fingerprint(result.check, f.message),
-        ): Entry(
-            check=result.check,
-            object=object_key(f.object),
-            fingerprint=fingerprint(result.check, f.message),
-            cluster=r.target.cluster,
-            message=f.message,
-        )
-        for r in reports
-        for result in r.results
-        for f in (*result.problems, *result.suppressed)
-    }
+    entries: dict[tuple[str, ...], Entry] = {}
+    for report in reports:
+        for result in report.results:
+            for f in (*result.problems, *result.suppressed):
+                entry = Entry(
+                    check=result.check,
+                    object=object_key(f.object),
+                    fingerprint=fingerprint(result.check, f.message),
+                    cluster=report.target.cluster,
+                    message=f.message,
+                    code=f.code,
+                    owner=object_key(f.owner),
+                )
+                # one entry per finding, pods of one controller included: the file shows them
+                key = (entry.cluster or "", entry.check, entry.code, entry.owner, entry.object)
+                if not entry.code:  # a plugin's finding without a code
+                    key = (entry.cluster or "", entry.check, "", entry.object, entry.fingerprint)
+                entries.setdefault(key, entry)
     return Baseline(tuple(entries[key] for key in sorted(entries)))
 
 
@@ -114,6 +131,8 @@ def write_baseline(baseline: Baseline, path: Path, now: datetime | None = None) 
             {
                 "cluster": e.cluster,
                 "check": e.check,
+                "code": e.code or None,
+                "owner": e.owner or None,
                 "object": e.object or None,
                 "fingerprint": e.fingerprint,
                 "message": e.message,
@@ -143,16 +162,23 @@ def read_baseline(path: Path) -> Baseline:
 
 
 def _entry(path: Path, index: int, item: Any) -> Entry:
-    fields = ("check", "fingerprint")
-    if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in fields):
-        raise InputError(str(path), f"findings[{index}] needs string 'check' and 'fingerprint'")
-    cluster, obj = item.get("cluster"), item.get("object")
-    if not isinstance(cluster, str | None) or not isinstance(obj, str | None):
+    if not isinstance(item, dict) or not isinstance(item.get("check"), str):
+        raise InputError(str(path), f"findings[{index}] needs a string 'check'")
+    if not isinstance(item.get("code"), str) and not isinstance(item.get("fingerprint"), str):
+        raise InputError(str(path), f"findings[{index}] needs a string 'code' or 'fingerprint'")
+    optional = ("cluster", "object", "owner", "code", "fingerprint")
+    if not all(isinstance(item.get(k), str | None) for k in optional):
         raise InputError(
-            str(path), f"findings[{index}]: 'cluster' and 'object' are strings or null"
+            str(path), f"findings[{index}]: {', '.join(map(repr, optional))} are strings or null"
         )
     return Entry(
-        item["check"], obj or "", item["fingerprint"], cluster, str(item.get("message", ""))
+        item["check"],
+        item.get("object") or "",
+        item.get("fingerprint") or "",
+        item.get("cluster"),
+        str(item.get("message", "")),
+        item.get("code") or "",
+        item.get("owner") or "",
     )
 
 
@@ -160,8 +186,20 @@ def apply_baseline(report: Report, baseline: Baseline, checks: Sequence[Check]) 
     """The report with known findings moved to `suppressed`, statuses and diagnosis redone."""
     results = [_apply(result, report.target.cluster, baseline) for result in report.results]
     linked, roots = diagnose(results, checks)
+    notes = report.notes
+    if baseline.by_message:
+        notes = (
+            *notes,
+            f"baseline {baseline.source}: {baseline.by_message} entries have no finding code"
+            " (written by an older kopscheck) and were matched by message text; rewrite it"
+            " with --write-baseline",
+        )
     return replace(
-        report, results=tuple(linked), root_causes=tuple(roots), baseline=baseline.source
+        report,
+        results=tuple(linked),
+        root_causes=tuple(roots),
+        baseline=baseline.source,
+        notes=notes,
     )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kopscheck.gate.exitcodes import ExitCode
-from kopscheck.gate.sources import SourceOptions
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.model.errors import ScanError
+from kopscheck.model.exitcodes import ExitCode
 
 
 def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None]) -> int:

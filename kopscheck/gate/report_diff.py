@@ -2,71 +2,33 @@
 
 Reads `kopscheck/report/v1` or `kopscheck/fleet/v1` documents (both the same kind; fleets are
 paired by cluster name) and lists each check whose status changed, the problem findings that are
-new and those that are resolved. Findings are matched like baselines match them: check, object
-and a fingerprint of the message's stable part, so a restart count going from 7 to 9 is not a
-new finding. Suppressed findings count as present: they are still in the cluster. Something got
-worse (exit 1) when a check's status rose (pass/skip < warn < error < fail), a problem finding
+new and those that are resolved. Findings are matched like baselines match them: by check,
+finding code and owner (a pod's top controller), so a reworded message or a recreated pod is not
+a new finding. Reports written before findings had codes are matched by object and a
+fingerprint of the message's stable part (a restart count going from 7 to 9 is no change).
+Suppressed findings count as present: they are still in the cluster. Something got worse
+(exit 1) when a check's status rose (pass/skip < warn < error < fail), a problem finding
 appeared, or a cluster could no longer be scanned.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kopscheck.gate.baseline import fingerprint
-from kopscheck.gate.exitcodes import ExitCode
+from kopscheck.model.diff import CheckChange, ClusterDiff, DiffReport, FindingRef, rank
 from kopscheck.model.errors import InputError
+from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
+from kopscheck.reporters import Document, get_reporter
 
 REPORT_SCHEMA = "kopscheck/report/v1"
 FLEET_SCHEMA = "kopscheck/fleet/v1"
-SCHEMA = "kopscheck/diff/v1"
 PROBLEMS = (Status.WARN.value, Status.FAIL.value)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckChange:
-    check: str
-    old: str | None  # None: the check is not in that report
-    new: str | None
-    change: str  # worse | better | changed | added | removed
-
-
-@dataclass(frozen=True, slots=True)
-class FindingRef:
-    check: str
-    object: str
-    message: str
-    status: str
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.check, self.object, fingerprint(self.check, self.message))
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterDiff:
-    name: str
-    old_status: str | None  # None: the cluster is not in that report
-    new_status: str | None
-    checks: tuple[CheckChange, ...]
-    new_findings: tuple[FindingRef, ...]
-    resolved_findings: tuple[FindingRef, ...]
-
-    @property
-    def worse(self) -> bool:
-        if self.new_status is None:
-            return False
-        gone_bad = self.old_status is not None and _rank(self.new_status) > _rank(self.old_status)
-        return gone_bad or bool(self.new_findings) or any(c.change == "worse" for c in self.checks)
-
-
-def _rank(status: str | None) -> int:
-    return Status(status).rank if status in tuple(Status) else 0
 
 
 def load_reports(path: Path) -> tuple[str, dict[str, dict[str, Any] | None]]:
@@ -140,16 +102,32 @@ def diff_reports(
             checks.append(
                 CheckChange(check, old_results.get(check), new_results.get(check), change)
             )
-    old_found = {f.key: f for f in _findings(old)}
-    new_found = {f.key: f for f in _findings(new)}
+    old_list, new_list = list(_findings(old)), list(_findings(new))
+    coded = all(f.code for f in (*old_list, *new_list))
+    key = _key if coded else _message_key
+    old_keys = {key(f) for f in old_list}
+    new_keys = {key(f) for f in new_list}
     return ClusterDiff(
         name,
         _status(old) if in_old else None,
         _status(new) if in_new else None,
         tuple(checks),
-        tuple(f for k, f in new_found.items() if k not in old_found),
-        tuple(f for k, f in old_found.items() if k not in new_found),
+        tuple(_unique(f for f in new_list if key(f) not in old_keys)),
+        tuple(_unique(f for f in old_list if key(f) not in new_keys)),
     )
+
+
+def _unique(found: Iterable[FindingRef]) -> list[FindingRef]:
+    """Each finding once (a finding may be both listed and suppressed)."""
+    return list(dict.fromkeys(found))
+
+
+def _key(finding: FindingRef) -> tuple[str, str, str]:
+    return (finding.check, finding.code, finding.owner)
+
+
+def _message_key(finding: FindingRef) -> tuple[str, str, str]:
+    return (finding.check, finding.object, fingerprint(finding.check, finding.message))
 
 
 def _status(doc: Mapping[str, Any] | None) -> str:
@@ -164,11 +142,11 @@ def _change(old: str | None, new: str | None) -> str | None:
     if old == new:
         return None
     if old is None:
-        return "worse" if _rank(new) > 0 else "added"
+        return "worse" if rank(new) > 0 else "added"
     if new is None:
         return "removed"
-    if _rank(new) != _rank(old):
-        return "worse" if _rank(new) > _rank(old) else "better"
+    if rank(new) != rank(old):
+        return "worse" if rank(new) > rank(old) else "better"
     return "changed"
 
 
@@ -178,11 +156,14 @@ def _findings(doc: Mapping[str, Any] | None) -> Iterable[FindingRef]:
             status = finding.get("status", result["status"]) if isinstance(finding, dict) else None
             if status not in PROBLEMS:
                 continue
+            code = finding.get("code")
             yield FindingRef(
                 result["check"],
                 _object(finding.get("object")),
                 str(finding.get("message", "")),
                 status,
+                code if isinstance(code, str) else "",
+                _object(finding.get("owner") or finding.get("object")),
             )
 
 
@@ -194,50 +175,10 @@ def _object(ref: Any) -> str:
     return f"{ref.get('kind', '')}/{scope}{ref.get('name', '')}"
 
 
-def diff_to_dict(old: Path, new: Path, diffs: list[ClusterDiff]) -> dict[str, Any]:
-    def finding(f: FindingRef) -> dict[str, Any]:
-        return {
-            "check": f.check,
-            "object": f.object or None,
-            "status": f.status,
-            "message": f.message,
-        }
-
-    return {
-        "schema": SCHEMA,
-        "old": str(old),
-        "new": str(new),
-        "worse": any(d.worse for d in diffs),
-        "clusters": [
-            {
-                "name": d.name,
-                "old_status": d.old_status,
-                "new_status": d.new_status,
-                "worse": d.worse,
-                "checks": [
-                    {"check": c.check, "old": c.old, "new": c.new, "change": c.change}
-                    for c in d.checks
-                ],
-                "new_findings": [finding(f) for f in d.new_findings],
-                "resolved_findings": [finding(f) for f in d.resolved_findings],
-            }
-            for d in diffs
-        ],
-    }
-
-
 def run_diff(old: Path, new: Path, output: str) -> ExitCode:
-    """Print the diff (table or json) and return 1 if anything got worse, else 0."""
-    if output not in ("table", "json"):
-        raise InputError("--output", "diff prints table or json")
-    diffs = diff_files(old, new)
-    if output == "json":
-        import sys
-
-        json.dump(diff_to_dict(old, new, diffs), sys.stdout, indent=2)
-        print()
-    else:
-        from kopscheck.reporters.diff_table import print_diff
-
-        print_diff(old, new, diffs)
-    return ExitCode.UNHEALTHY if any(d.worse for d in diffs) else ExitCode.OK
+    """Render the diff in `output` and return 1 if anything got worse, else 0."""
+    reporter = get_reporter(output, Document.DIFF)
+    diff = DiffReport(str(old), str(new), tuple(diff_files(old, new)))
+    reporter.write_diff(diff, sys.stdout)
+    sys.stdout.flush()
+    return ExitCode.UNHEALTHY if diff.worse else ExitCode.OK

@@ -1,6 +1,7 @@
-"""`kopscheck check` as a gate: which clusters, baselines, waiting for health, the output.
+"""The one pipeline every report goes through: which clusters, baselines, waiting, the output.
 
-The CLI parses flags into a CheckRequest; `execute` returns the exit code (CONTRACT §2).
+`kopscheck check` and `kopscheck demo` parse flags into a CheckRequest (a demo cluster is a
+bundle source like any other); `execute` returns the exit code (CONTRACT §2).
 One cluster renders as `kopscheck/report/v1`; several (repeated `--bundle` or `--context`, or
 `--all-contexts`) as one combined `kopscheck/fleet/v1` report.
 """
@@ -17,18 +18,20 @@ from typing import TextIO
 from rich.console import Console
 
 from kopscheck.checkapi.check import Check
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate import wait
 from kopscheck.gate.baseline import apply_baseline, from_reports, read_baseline, write_baseline
 from kopscheck.gate.durations import format_duration, parse_duration
-from kopscheck.gate.exitcodes import ExitCode, exit_code
-from kopscheck.gate.fleet import ClusterOutcome, ClusterTarget, fleet_exit_code, run_fleet
-from kopscheck.gate.sources import SourceOptions, collect
+from kopscheck.gate.fleet import ClusterTarget, run_fleet
+from kopscheck.gate.sources import collect
 from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.exitcodes import ExitCode, exit_code
 from kopscheck.model.facts import Snapshot
+from kopscheck.model.fleet import ClusterOutcome, fleet_exit_code
 from kopscheck.model.results import Report, Status
-from kopscheck.reporters import get_reporter
+from kopscheck.reporters import Document, get_reporter
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -48,6 +51,7 @@ class CheckRequest:
     wait: str | None = None
     interval: str | None = None
     count: int | None = None
+    networking: str | None = None  # --networking: an input of mode resolution, not a fact
 
 
 def execute(request: CheckRequest) -> int:
@@ -71,7 +75,13 @@ def execute(request: CheckRequest) -> int:
         known = None  # the baseline written from this run replaces the one given
 
     def evaluate(snapshot: Snapshot) -> Report:
-        report = build_report(snapshot, checks, request.selection, fail_on=request.fail_on)
+        report = build_report(
+            snapshot,
+            checks,
+            request.selection,
+            fail_on=request.fail_on,
+            networking=request.networking,
+        )
         return apply_baseline(report, known, checks) if known is not None else report
 
     if fleet:
@@ -114,7 +124,10 @@ def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
     if names:
         unique = dict.fromkeys(names)
         return [ClusterTarget(n, partial(collect, replace(opts, context=n))) for n in unique]
-    name = str(opts.dump) if opts.dump is not None else "current context"
+    if opts.demo is not None:
+        name = f"demo {opts.demo}"
+    else:
+        name = str(opts.dump) if opts.dump is not None else "current context"
     return [ClusterTarget(name, partial(collect, opts))]
 
 
@@ -132,12 +145,7 @@ def _policy(request: CheckRequest) -> wait.WaitPolicy | None:
 
 def _validate_output(output: str, fleet: bool) -> None:
     """Fail on a bad --output before doing any work."""
-    if fleet:
-        from kopscheck.reporters.fleet import check_fleet_output
-
-        check_fleet_output(output)
-    else:
-        get_reporter(output)
+    get_reporter(output, Document.FLEET if fleet else Document.REPORT)
 
 
 def wait_for_report(
@@ -169,8 +177,6 @@ def _run_fleet(
     evaluate: Callable[[Snapshot], Report],
     checks: Sequence[Check],
 ) -> int:
-    from kopscheck.reporters.fleet import write_fleet
-
     def progress(outcome: ClusterOutcome) -> None:
         detail = f" ({outcome.error})" if outcome.error else ""
         stderr.print(
@@ -183,7 +189,7 @@ def _run_fleet(
         gated = iter(_record(scanned, request.write_baseline, checks))
         clusters = tuple(replace(c, report=next(gated)) if c.report else c for c in fleet.clusters)
         fleet = replace(fleet, clusters=clusters)
-    _emit(partial(write_fleet, fleet, request.output), request)
+    _emit(partial(get_reporter(request.output, Document.FLEET).write_fleet, fleet), request)
     return int(fleet_exit_code(fleet))
 
 

@@ -3,44 +3,29 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from kopscheck.collectors.probes.options import ProbeOptions
+from kopscheck import demo
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Snapshot
-
-
-@dataclass(frozen=True, slots=True)
-class SourceOptions:
-    bundle: Path | None = None
-    dump: Path | None = None
-    context: str | None = None
-    kubeconfig: Path | None = None
-    cluster_name: str | None = None
-    state_store: str | None = None
-    region: str | None = None
-    profile: str | None = None
-    networking: str | None = None
-    probe: bool = False
-    probes: ProbeOptions = field(
-        default_factory=ProbeOptions
-    )  # what --probe may do (--probe-* flags)
-    request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
-    aws: bool = True  # live: read route tables, instances, ASGs and the route quota
 
 
 def collect(options: SourceOptions) -> Snapshot:
     if options.bundle and options.dump:
         raise InputError("--bundle/--dump", "give one source, not both")
+    if options.demo is not None:
+        from kopscheck.collectors.bundle import read_bundle
+
+        return read_bundle(demo_path(options.demo), source="demo")
     if options.bundle is not None:
         from kopscheck.collectors.bundle import read_bundle
 
-        return read_bundle(options.bundle, networking=options.networking)
+        return read_bundle(options.bundle)
     if options.dump is not None:
         from kopscheck.collectors.dump import read_dump
 
-        return read_dump(options.dump, networking=options.networking)
+        return read_dump(options.dump)
     from kopscheck.collectors.live import collect_live
 
     return collect_live(options, say=_say).snapshot
@@ -48,3 +33,12 @@ def collect(options: SourceOptions) -> Snapshot:
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
+
+
+def demo_path(scenario: str) -> Path:
+    """The bundle of a built-in demo cluster; InputError naming the ones there are."""
+    path = demo.scenario_path(scenario)
+    if path is None:
+        known = ", ".join(demo.scenarios())
+        raise InputError(scenario, f"no such demo scenario (choose from {known})")
+    return path

@@ -23,8 +23,8 @@ from rich.live import Live
 from rich.text import Text
 
 from kopscheck.gate.durations import format_duration
-from kopscheck.gate.exitcodes import ExitCode, exit_code
 from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.exitcodes import ExitCode, exit_code
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import CheckResult, Report, Status
 

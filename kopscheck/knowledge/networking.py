@@ -54,9 +54,10 @@ class NetworkingMode:
     detail: str = ""  # the flag value, spec key or workload that decided
 
 
-def resolve_networking(snapshot: Snapshot) -> NetworkingMode | None:
-    if snapshot.networking_override:
-        value = snapshot.networking_override
+def resolve_networking(snapshot: Snapshot, flag: str | None = None) -> NetworkingMode | None:
+    """The mode from `flag` (the user's --networking), else the kops spec, else what runs."""
+    if flag:
+        value = flag
         mode = mode_for_alias(value)
         return NetworkingMode(mode.name if mode else value, "--networking", mode, value)
     if snapshot.kops_cluster is not None:

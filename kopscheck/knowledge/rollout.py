@@ -6,7 +6,16 @@ Shared by the checks that judge a workload (cluster DNS, the CNI provider's agen
 from __future__ import annotations
 
 from kopscheck.model.facts import JSON, Workload
-from kopscheck.model.results import Finding, Status
+from kopscheck.model.results import Code, Finding, Status
+
+# The finding codes rollout_findings emits; a check that uses it declares them all.
+ROLLOUT_CODES = {
+    "nothing-wanted": Code("the workload wants zero pods (scaled to zero, or no node matches)"),
+    "pods-not-ready": Code("fewer pods ready or available than the workload wants"),
+    "rollout-not-observed": Code("the controller has not yet observed the latest spec"),
+    "rollout-in-progress": Code("not every pod runs the latest spec yet"),
+    "misscheduled": Code("pods run on nodes the workload should not run on"),
+}
 
 
 def rollout_evidence(w: Workload) -> dict[str, JSON]:
@@ -28,21 +37,25 @@ def rollout_findings(w: Workload, nothing_wanted: str) -> list[Finding]:
     desired pods means for this workload."""
     evidence = rollout_evidence(w)
 
-    def found(status: Status, message: str) -> list[Finding]:
-        return [Finding(status, message, w.ref, evidence)]
+    def found(status: Status, message: str, code: str) -> list[Finding]:
+        return [Finding(status, message, w.ref, evidence, code=code)]
 
     if w.desired == 0:
-        return found(Status.FAIL, nothing_wanted)
+        return found(Status.FAIL, nothing_wanted, "nothing-wanted")
     if w.ready < w.desired or w.available < w.desired:
-        return found(Status.FAIL, f"{w.ready}/{w.desired} pods ready, {w.available} available")
+        ready = f"{w.ready}/{w.desired} pods ready, {w.available} available"
+        return found(Status.FAIL, ready, "pods-not-ready")
     if w.generation and w.observed_generation < w.generation:
         return found(
             Status.WARN,
             f"rollout not yet observed (generation {w.generation},"
             f" observed {w.observed_generation})",
+            "rollout-not-observed",
         )
     if w.updated < w.desired:
-        return found(Status.WARN, f"rollout in progress: {w.updated}/{w.desired} pods updated")
+        updated = f"rollout in progress: {w.updated}/{w.desired} pods updated"
+        return found(Status.WARN, updated, "rollout-in-progress")
     if w.misscheduled:
-        return found(Status.WARN, f"{w.misscheduled} pod(s) on nodes it should not run on")
+        wrong = f"{w.misscheduled} pod(s) on nodes it should not run on"
+        return found(Status.WARN, wrong, "misscheduled")
     return []

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from ipaddress import IPv4Network
 
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.knowledge.networking import NetworkingMode
 from kopscheck.knowledge.routes import (
     ClusterNodes,
     TableRoutes,
@@ -72,9 +72,8 @@ class RouteScope:
         )
 
 
-def mode_out_of_scope(snapshot: Snapshot) -> str | None:
+def mode_out_of_scope(mode: NetworkingMode | None) -> str | None:
     """Without route tables: a known mode other than kubenet means the checks do not apply."""
-    mode = resolve_networking(snapshot)
     if mode is None or mode.name == KUBENET:
         return None
     return (
@@ -83,8 +82,7 @@ def mode_out_of_scope(snapshot: Snapshot) -> str | None:
     )
 
 
-def route_scope(snapshot: Snapshot) -> RouteScope:
-    mode = resolve_networking(snapshot)
+def route_scope(snapshot: Snapshot, mode: NetworkingMode | None) -> RouteScope:
     nodes = snapshot.nodes or ()
     instances = snapshot.aws_instances or ()
     cluster, source = snapshot.cluster_name, "kops spec or --name"

@@ -321,7 +321,6 @@ class Snapshot:
     source: str
     observed_at: datetime
     cluster_name: str | None = None
-    networking_override: str | None = None
     nodes: tuple[Node, ...] | None = None
     pods: tuple[Pod, ...] | None = None
     workloads: tuple[Workload, ...] | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -31,11 +31,25 @@ def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:
 
 
 @dataclass(frozen=True, slots=True)
+class Code:
+    """What one finding code means (one line), and the fix for it when it differs from the
+    check's own."""
+
+    summary: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One observation about one object.
 
     `related` names other objects this finding depends on (the node a Pending pod waits for);
     `signals` classify the failure (see knowledge.signals). Diagnosis links results through both.
+
+    `code` is the finding's stable identity: a check sets the kebab-case reason it declared
+    (`missing-daemonset`), and the engine qualifies it with the check id
+    (`cni.provider-deployed/missing-daemonset`). `owner` is set by the engine: a pod's top
+    controller, else the object itself. Baselines and `diff` match on (check, code, owner).
     """
 
     status: Status
@@ -44,26 +58,23 @@ class Finding:
     evidence: Mapping[str, JSON] = field(default_factory=dict)
     related: tuple[ObjectRef, ...] = ()
     signals: tuple[str, ...] = ()
+    code: str = ""
+    owner: ObjectRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What a check returns: its findings and the line a person reads first.
 
-    `not_applicable` says the check does not apply to this cluster (a kubenet-only check on a
-    calico cluster); the engine reports it as `skip` with the summary as the reason, never as
-    a pass.
+    A check that does not apply says so through its `does_not_apply` hook, not in a verdict.
     """
 
     summary: str
     findings: tuple[Finding, ...] = ()
     remediation: str | None = None
-    not_applicable: bool = False
 
     @property
     def status(self) -> Status:
-        if self.not_applicable:
-            return Status.SKIP
         return worst(f.status for f in self.findings)
 
 
@@ -80,6 +91,8 @@ class CheckResult:
     step: str = ""
     # Problem findings a baseline marks as known: listed, but not counted for the status.
     suppressed: tuple[Finding, ...] = ()
+    # The fix of each finding code present that declares its own (code -> fix text).
+    fixes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def problems(self) -> tuple[Finding, ...]:
@@ -122,3 +135,36 @@ class Report:
 
     def result(self, check_id: str) -> CheckResult:
         return next(r for r in self.results if r.check == check_id)
+
+
+def symptoms_of(results: Sequence[CheckResult], root: str) -> list[tuple[CheckResult, str | None]]:
+    """Every result `root` explains, directly or through others, in report order.
+
+    Each comes with the cause it is reached through, or None when `root` causes it directly.
+    """
+    causes = {r.check: list(r.caused_by) for r in results}
+    reached = reach(root, causes)
+    found = []
+    for result in results:
+        if result.check not in reached:
+            continue
+        via = None if root in result.caused_by else _first_in(result.caused_by, reached)
+        found.append((result, via))
+    return found
+
+
+def _first_in(candidates: Sequence[str], pool: set[str]) -> str | None:
+    return next((c for c in candidates if c in pool), None)
+
+
+def reach(root: str, causes: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every result that `root` explains, directly or through others (never `root` itself)."""
+    seen: set[str] = set()
+    frontier = [root]
+    while frontier:
+        current = frontier.pop()
+        for symptom, its_causes in causes.items():
+            if current in its_causes and symptom not in seen:
+                seen.add(symptom)
+                frontier.append(symptom)
+    return seen - {root}

@@ -1,50 +1,107 @@
-"""Reporters render a finished report; they decide nothing (the exit code is computed elsewhere).
+"""Reporters render a finished document; they decide nothing (exit codes are the model's).
 
-Built-ins are chosen through `OutputFormat`; other packages add reporters through the
+One registry for every document kopscheck prints: a cluster's report, a fleet of them, and a
+diff of two reports. Each reporter declares in `renders` which documents it writes; the
+built-ins are listed in `BUILTIN`, and other packages add reporters through the
 `kopscheck.reporters` entry-point group, named by their `--output` value.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from enum import StrEnum
 from importlib.metadata import entry_points
 from typing import Protocol, TextIO
 
-from kopscheck.model.errors import KopscheckError
+from kopscheck.model.diff import DiffReport
+from kopscheck.model.errors import InputError, KopscheckError
+from kopscheck.model.fleet import FleetReport
 from kopscheck.model.results import Report
 
+REPORTER_GROUP = "kopscheck.reporters"
 
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    JUNIT = "junit"
-    MARKDOWN = "markdown"
+
+class Document(StrEnum):
+    """What a reporter can be asked to render."""
+
+    REPORT = "report"  # kopscheck/report/v1: one cluster
+    FLEET = "fleet"  # kopscheck/fleet/v1: several clusters
+    DIFF = "diff"  # kopscheck/diff/v1: `kopscheck diff`
+
+    @property
+    def noun(self) -> str:
+        return {"report": "a report", "fleet": "several clusters", "diff": "a diff"}[self.value]
 
 
 class Reporter(Protocol):
+    """Renders the documents it lists in `renders`; the others are never asked of it.
+
+    A plugin that renders only single reports implements `write` and sets
+    `renders = frozenset({Document.REPORT})` (the default when it sets nothing).
+    """
+
+    renders: frozenset[Document]
+
     def write(self, report: Report, out: TextIO) -> None: ...
 
+    def write_fleet(self, fleet: FleetReport, out: TextIO) -> None: ...
 
-def get_reporter(name: str) -> Reporter:
-    """The built-in reporter for an `OutputFormat` value, else a `kopscheck.reporters` plugin."""
-    if name == OutputFormat.TABLE:
-        from kopscheck.reporters.terminal import TerminalReporter
+    def write_diff(self, diff: DiffReport, out: TextIO) -> None: ...
 
-        return TerminalReporter()
-    if name == OutputFormat.JSON:
-        from kopscheck.reporters.json_report import JsonReporter
 
-        return JsonReporter()
-    if name == OutputFormat.JUNIT:
-        from kopscheck.reporters.junit import JunitReporter
+# --output value -> "module:Class", in the order --help lists them.
+BUILTIN: dict[str, str] = {
+    "table": "kopscheck.reporters.terminal:TerminalReporter",
+    "json": "kopscheck.reporters.json_report:JsonReporter",
+    "junit": "kopscheck.reporters.junit:JunitReporter",
+    "markdown": "kopscheck.reporters.markdown:MarkdownReporter",
+}
+# What each built-in renders, known without importing it (for --help and error messages).
+BUILTIN_RENDERS: dict[str, frozenset[Document]] = {
+    "table": frozenset(Document),
+    "json": frozenset(Document),
+    "junit": frozenset({Document.REPORT, Document.FLEET}),
+    "markdown": frozenset(Document),
+}
 
-        return JunitReporter()
-    if name == OutputFormat.MARKDOWN:
-        from kopscheck.reporters.markdown import MarkdownReporter
 
-        return MarkdownReporter()
-    for entry in entry_points(group="kopscheck.reporters", name=name):
-        reporter: Reporter = entry.load()()
-        return reporter
-    known = ", ".join(f.value for f in OutputFormat)
-    raise KopscheckError(f"unknown --output {name!r} (built-in: {known})")
+def formats(document: Document = Document.REPORT) -> list[str]:
+    """The built-in --output values that render `document`."""
+    return [name for name, renders in BUILTIN_RENDERS.items() if document in renders]
+
+
+def get_reporter(name: str, document: Document = Document.REPORT) -> Reporter:
+    """The reporter for an --output value that renders `document`; InputError when none does."""
+    reporter = _builtin(name) if name in BUILTIN else next(_plugins(name), None)
+    if reporter is None:
+        if document is not Document.REPORT:
+            raise _cannot(name, document)
+        known = ", ".join(BUILTIN)
+        raise KopscheckError(f"unknown --output {name!r} (built-in: {known})")
+    if document not in renders(reporter):
+        raise _cannot(name, document)
+    return reporter
+
+
+def renders(reporter: object) -> frozenset[Document]:
+    """What a reporter declares it renders; a plugin that declares nothing renders reports."""
+    declared = getattr(reporter, "renders", None)  # plugins written before `renders` existed
+    return frozenset(declared) if declared else frozenset({Document.REPORT})
+
+
+def _cannot(name: str, document: Document) -> InputError:
+    return InputError(
+        "--output", f"{name!r} cannot render {document.noun} (use {', '.join(formats(document))})"
+    )
+
+
+def _builtin(name: str) -> Reporter:
+    module, _, cls = BUILTIN[name].partition(":")
+    reporter: Reporter = getattr(importlib.import_module(module), cls)()
+    return reporter
+
+
+def _plugins(name: str) -> Iterator[Reporter]:
+    for entry in entry_points(group=REPORTER_GROUP, name=name):
+        yield entry.load()()

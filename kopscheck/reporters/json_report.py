@@ -1,14 +1,23 @@
-"""The report as JSON, exactly per CONTRACT §3 (schema kopscheck/report/v1)."""
+"""JSON documents: a report (CONTRACT §3, kopscheck/report/v1), a fleet and a diff.
+
+The fleet, `kopscheck/fleet/v1` (reports/fleet.schema.json), lists the clusters in input order,
+each with its exit code and either a full report or the reason its scan could not complete.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any, TextIO
 
+from kopscheck.model.diff import DiffReport, FindingRef
 from kopscheck.model.facts import ObjectRef
+from kopscheck.model.fleet import FleetReport, fleet_exit_code
 from kopscheck.model.results import CheckResult, Finding, Report, Status
+from kopscheck.reporters import Document
 
 SCHEMA = "kopscheck/report/v1"
+FLEET_SCHEMA = "kopscheck/fleet/v1"
+DIFF_SCHEMA = "kopscheck/diff/v1"
 
 
 def _ref(ref: ObjectRef | None) -> dict[str, Any] | None:
@@ -25,6 +34,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "status": finding.status.value,
         "related": [_ref(r) for r in finding.related],
         "signals": list(finding.signals),
+        "code": finding.code or None,
+        "owner": _ref(finding.owner),
     }
 
 
@@ -74,10 +85,78 @@ def _baseline(report: Report) -> dict[str, Any] | None:
     return {"file": report.baseline, "suppressed": known}
 
 
+def fleet_to_dict(fleet: FleetReport) -> dict[str, Any]:
+    return {
+        "schema": FLEET_SCHEMA,
+        "tool": {"name": "kopscheck", "version": fleet.tool_version},
+        "generated_at": fleet.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "status": fleet.status.value,
+        "fail_on": fleet.fail_on.value,
+        "exit_code": int(fleet_exit_code(fleet)),
+        "counts": {status.value: n for status, n in fleet.counts().items()},
+        "clusters": [
+            {
+                "name": c.name,
+                "status": c.status.value,
+                "exit_code": int(c.exit_code),
+                "error": c.error,
+                "report": report_to_dict(c.report) if c.report is not None else None,
+            }
+            for c in fleet.clusters
+        ],
+    }
+
+
+def diff_to_dict(diff: DiffReport) -> dict[str, Any]:
+    def finding(f: FindingRef) -> dict[str, Any]:
+        return {
+            "check": f.check,
+            "code": f.code or None,
+            "owner": f.owner or None,
+            "object": f.object or None,
+            "status": f.status,
+            "message": f.message,
+        }
+
+    return {
+        "schema": DIFF_SCHEMA,
+        "old": diff.old,
+        "new": diff.new,
+        "worse": diff.worse,
+        "clusters": [
+            {
+                "name": d.name,
+                "old_status": d.old_status,
+                "new_status": d.new_status,
+                "worse": d.worse,
+                "checks": [
+                    {"check": c.check, "old": c.old, "new": c.new, "change": c.change}
+                    for c in d.checks
+                ],
+                "new_findings": [finding(f) for f in d.new_findings],
+                "resolved_findings": [finding(f) for f in d.resolved_findings],
+            }
+            for d in diff.clusters
+        ],
+    }
+
+
+def _dump(doc: dict[str, Any], out: TextIO) -> None:
+    json.dump(doc, out, indent=2, sort_keys=False)
+    out.write("\n")
+
+
 class JsonReporter:
+    renders = frozenset(Document)
+
     def write(self, report: Report, out: TextIO) -> None:
-        json.dump(report_to_dict(report), out, indent=2, sort_keys=False)
-        out.write("\n")
+        _dump(report_to_dict(report), out)
+
+    def write_fleet(self, fleet: FleetReport, out: TextIO) -> None:
+        _dump(fleet_to_dict(fleet), out)
+
+    def write_diff(self, diff: DiffReport, out: TextIO) -> None:
+        _dump(diff_to_dict(diff), out)
 
 
-__all__ = ["JsonReporter", "Status", "report_to_dict"]
+__all__ = ["JsonReporter", "Status", "diff_to_dict", "fleet_to_dict", "report_to_dict"]

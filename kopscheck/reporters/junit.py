@@ -1,11 +1,16 @@
-"""JUnit XML: one testcase per check, for CI systems that publish test reports."""
+"""JUnit XML: one testcase per check, for CI systems that publish test reports.
+
+A fleet is one testsuite per cluster; a cluster that could not be scanned is one erroring case.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
+from kopscheck.model.fleet import FleetReport
 from kopscheck.model.results import CheckResult, Report, Status
+from kopscheck.reporters import Document
 
 
 def _details(result: CheckResult) -> str:
@@ -69,6 +74,28 @@ def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -
     return suite
 
 
+def render_fleet_junit(fleet: FleetReport) -> str:
+    suites = ET.Element("testsuites", name="kopscheck")
+    for c in fleet.clusters:
+        if c.report is not None:
+            add_testsuite(suites, c.report, name=c.name)
+        else:
+            suite = ET.SubElement(
+                suites, "testsuite", name=f"kopscheck {c.name}", tests="1", failures="0", errors="1"
+            )
+            case = ET.SubElement(suite, "testcase", name="scan", classname="kopscheck.scan")
+            ET.SubElement(case, "error", message=c.error or "", type="error").text = c.error
+    return to_xml(suites)
+
+
 class JunitReporter:
+    renders = frozenset({Document.REPORT, Document.FLEET})
+
     def write(self, report: Report, out: TextIO) -> None:
         out.write(render_junit(report))
+
+    def write_fleet(self, fleet: FleetReport, out: TextIO) -> None:
+        out.write(render_fleet_junit(fleet))
+
+    def write_diff(self, diff: object, out: TextIO) -> None:
+        raise NotImplementedError("JUnit has no form for a diff")

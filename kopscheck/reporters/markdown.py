@@ -1,11 +1,16 @@
-"""Markdown for pull-request comments and tickets: root causes first, then every check."""
+"""Markdown for pull-request comments and tickets: root causes first, then every check.
+
+A fleet is a summary table then each cluster's report; a diff lists changes per cluster.
+"""
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from kopscheck.engine.diagnosis import symptoms_of
-from kopscheck.model.results import CheckResult, Report, Status
+from kopscheck.model.diff import DiffReport, FindingRef
+from kopscheck.model.fleet import FleetReport
+from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
+from kopscheck.reporters import Document
 from kopscheck.reporters.common import start_here, suppressed_results
 
 ICON = {
@@ -90,6 +95,62 @@ def _suppressed_section(report: Report) -> list[str]:
     return [*lines, "", "</details>"]
 
 
+def render_fleet_markdown(fleet: FleetReport) -> str:
+    lines = [
+        f"# kopscheck fleet: {ICON[fleet.status]}",
+        "",
+        f"- **Gate:** `--fail-on {fleet.fail_on.value}`",
+        "",
+        "| cluster | status | root causes |",
+        "|---|---|---|",
+    ]
+    for c in fleet.clusters:
+        roots = ", ".join(f"`{r}`" for r in c.report.root_causes) if c.report else ""
+        lines.append(f"| {c.name} | {ICON[c.status]} | {roots or c.error or '-'} |")
+    lines.append("")
+    for c in fleet.clusters:
+        lines.append(f"# Cluster {c.name}")
+        lines.append("")
+        lines.append(render_markdown(c.report) if c.report else f"Scan incomplete: {c.error}\n")
+    return "\n".join(lines)
+
+
+def render_diff_markdown(diff: DiffReport) -> str:
+    verdict = "**worse**" if diff.worse else "not worse"
+    lines = [f"## kopscheck diff `{diff.old}` → `{diff.new}`: {verdict}", ""]
+    for d in diff.clusters:
+        if len(diff.clusters) > 1:
+            lines += [f"### Cluster {d.name}", ""]
+        lines += [f"Status {d.old_status or 'absent'} → {d.new_status or 'absent'}", ""]
+        if d.checks:
+            lines += ["| change | check | old | new |", "|---|---|---|---|"]
+            lines += [
+                f"| {c.change} | `{c.check}` | {c.old or '-'} | {c.new or '-'} |" for c in d.checks
+            ]
+            lines.append("")
+        lines += _diff_findings("New findings", d.new_findings)
+        lines += _diff_findings("Resolved findings", d.resolved_findings)
+    return "\n".join(lines)
+
+
+def _diff_findings(title: str, found: tuple[FindingRef, ...]) -> list[str]:
+    if not found:
+        return []
+    lines = [f"**{title} ({len(found)}):**", ""]
+    for f in found:
+        obj = f" `{f.object}`" if f.object else ""
+        lines.append(f"- {f.status} `{f.check}`{obj}: {_cell(f.message)}")
+    return [*lines, ""]
+
+
 class MarkdownReporter:
+    renders = frozenset(Document)
+
     def write(self, report: Report, out: TextIO) -> None:
         out.write(render_markdown(report))
+
+    def write_fleet(self, fleet: FleetReport, out: TextIO) -> None:
+        out.write(render_fleet_markdown(fleet))
+
+    def write_diff(self, diff: DiffReport, out: TextIO) -> None:
+        out.write(render_diff_markdown(diff))

@@ -1,4 +1,8 @@
-"""The terminal view for a person in trouble: root causes first, then what they explain."""
+"""The terminal view for a person in trouble: root causes first, then what they explain.
+
+A fleet is each cluster's view under a rule, then one overall line; a diff lists status
+changes, new and resolved findings per cluster.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ from typing import TextIO
 
 from rich.console import Console, Group
 from rich.panel import Panel
+from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from kopscheck.engine.diagnosis import symptoms_of
-from kopscheck.model.results import CheckResult, Finding, Report, Status
+from kopscheck.model.diff import ClusterDiff, DiffReport, FindingRef
+from kopscheck.model.fleet import FleetReport
+from kopscheck.model.results import CheckResult, Finding, Report, Status, symptoms_of
+from kopscheck.reporters import Document
 from kopscheck.reporters.common import start_here, suppressed_results
 
 STYLE = {
@@ -178,6 +185,88 @@ def _footer(report: Report) -> Text:
     return text
 
 
+def render_fleet(fleet: FleetReport, console: Console) -> None:
+    """A section per cluster (its usual report), then one overall line."""
+    for cluster in fleet.clusters:
+        console.print(Rule(Text(f"cluster {cluster.name}", style="bold"), align="left"))
+        if cluster.report is not None:
+            render(cluster.report, console)
+        else:
+            console.print(Text.assemble(("scan incomplete: ", "magenta"), cluster.error or ""))
+        console.print()
+    text = Text(f"Fleet of {len(fleet.clusters)} clusters: ")
+    text.append_text(badge(fleet.status))
+    counts = ", ".join(f"{n} {s.value}" for s, n in fleet.counts().items() if n)
+    text.append(f" · {counts} · --fail-on {fleet.fail_on.value}")
+    worst = [c.name for c in fleet.clusters if c.status is fleet.status]
+    if fleet.status is not Status.PASS:
+        text.append(f"\n{fleet.status.value}: {', '.join(worst)}")
+    console.print(text)
+
+
+CHANGE_STYLE = {
+    "worse": "bold red",
+    "better": "green",
+    "changed": "yellow",
+    "added": "cyan",
+    "removed": "dim",
+}
+
+
+def render_diff(diff: DiffReport, console: Console) -> None:
+    head = Text(f"kopscheck diff {diff.old} → {diff.new}: ", style="bold")
+    head.append("WORSE" if diff.worse else "not worse", style="bold red" if diff.worse else "green")
+    console.print(head)
+    for cluster in diff.clusters:
+        console.print(_cluster_line(cluster, len(diff.clusters) > 1))
+        if cluster.checks:
+            table = Table("change", "check", "old", "new", box=None, pad_edge=False)
+            for change in cluster.checks:
+                table.add_row(
+                    Text(change.change, style=CHANGE_STYLE[change.change]),
+                    change.check,
+                    change.old or "-",
+                    change.new or "-",
+                )
+            console.print(table)
+        _diff_findings(console, "New findings", "+", cluster.new_findings)
+        _diff_findings(console, "Resolved findings", "-", cluster.resolved_findings)
+        if not (cluster.checks or cluster.new_findings or cluster.resolved_findings):
+            console.print("  no change in checks or findings")
+
+
+def _cluster_line(diff: ClusterDiff, named: bool) -> Text:
+    prefix = f"cluster {diff.name}: " if named else ""
+    text = Text(f"{prefix}status {diff.old_status or 'absent'} → {diff.new_status or 'absent'}")
+    if diff.worse:
+        text.append(" (worse)", style="bold red")
+    return text
+
+
+def _diff_findings(console: Console, title: str, mark: str, found: tuple[FindingRef, ...]) -> None:
+    if not found:
+        return
+    console.print(Text(f"{title} ({len(found)}):", style="bold"))
+    for finding in found:
+        obj = f" {finding.object}" if finding.object else ""
+        console.print(
+            f"  {mark} {finding.status.upper():<4} {finding.check}{obj}: {finding.message}",
+            markup=False,
+        )
+
+
 class TerminalReporter:
+    renders = frozenset(Document)
+
     def write(self, report: Report, out: TextIO) -> None:
-        render(report, Console(file=out, soft_wrap=False, highlight=False))
+        render(report, _console(out))
+
+    def write_fleet(self, fleet: FleetReport, out: TextIO) -> None:
+        render_fleet(fleet, _console(out))
+
+    def write_diff(self, diff: DiffReport, out: TextIO) -> None:
+        render_diff(diff, Console(file=out, highlight=False, soft_wrap=True))
+
+
+def _console(out: TextIO) -> Console:
+    return Console(file=out, soft_wrap=False, highlight=False)

@@ -20,12 +20,13 @@ from moto.server import ThreadedMotoServer
 from moto_ext import MotoExtension
 from moto_world import NAME, REGION, World, build_world
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors import live_aws
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, collect_cloud
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws, write_aws_files
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.runner import Selection, run_check
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.knowledge.routes import cluster_tables
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Fact, Snapshot
@@ -38,11 +39,11 @@ def live(world: World) -> tuple[AwsCollection, Snapshot]:
 
 
 def health(snapshot: Snapshot) -> CheckResult:
-    return run_check(RouteTableHealth(), snapshot, Selection())
+    return run_check(RouteTableHealth(), CheckContext(snapshot), Selection())
 
 
 def capacity(snapshot: Snapshot) -> CheckResult:
-    return run_check(RouteTableCapacity(), snapshot, Selection())
+    return run_check(RouteTableCapacity(), CheckContext(snapshot), Selection())
 
 
 def pairs(result: CheckResult) -> set[tuple[str, Status]]:

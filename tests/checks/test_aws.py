@@ -17,6 +17,7 @@ import pytest
 from kopscheck_checks.aws.route_table_capacity import RouteTableCapacity
 from kopscheck_checks.aws.route_table_health import RouteTableHealth
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report, run_check
@@ -37,11 +38,11 @@ def snap(tmp_path: Path, cluster: ab.KubenetCluster, **kwargs: Any) -> Snapshot:
 
 
 def capacity(snapshot: Snapshot) -> CheckResult:
-    return run_check(RouteTableCapacity(), snapshot, Selection())
+    return run_check(RouteTableCapacity(), CheckContext(snapshot), Selection())
 
 
-def health(snapshot: Snapshot) -> CheckResult:
-    return run_check(RouteTableHealth(), snapshot, Selection())
+def health(snapshot: Snapshot, networking: str | None = None) -> CheckResult:
+    return run_check(RouteTableHealth(), CheckContext(snapshot, networking), Selection())
 
 
 def pairs(result: CheckResult) -> set[tuple[str, Status]]:
@@ -425,7 +426,7 @@ def test_cluster_name_from_instance_tags_without_kops_spec(tmp_path: Path) -> No
 
 def test_kubenet_without_any_way_to_name_the_cluster_warns(tmp_path: Path) -> None:
     snapshot = snap(tmp_path, SMALL, kops=False, aws={INSTANCES_FILE: None})
-    result = health(replace(snapshot, networking_override="kubenet"))
+    result = health(snapshot, networking="kubenet")
     assert result.status is Status.WARN
     assert result.summary.startswith("cannot tell which route table is the cluster's")
 

@@ -12,6 +12,7 @@ from kopscheck_checks.cni.node_config import NodeConfig
 from kopscheck_checks.cni.provider_deployed import ProviderDeployed
 from kopscheck_checks.cni.provider_healthy import ProviderHealthy
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import Status, Verdict
@@ -42,7 +43,7 @@ def _not_ready_nodes(cluster: nc.Cluster, ready: tuple[str, str, str]) -> None:
 
 
 def test_kops_addon_fully_deployed_passes(tmp_path: Path) -> None:
-    verdict = DEPLOYED.run(nc.healthy("cilium").snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(nc.healthy("cilium").snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     assert verdict.summary == (
         "cilium (from kops spec) deployed: DaemonSet/kube-system/cilium,"
@@ -54,7 +55,7 @@ def test_missing_component_of_a_kops_addon_fails(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     _drop(cluster, KS, "deployments.json", "calico-kube-controllers")
     _drop(cluster, KS, "pods.json", "calico-kube-controllers")
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {
         ObjectRef("Deployment", "calico-kube-controllers", KS): Status.FAIL
     }
@@ -67,7 +68,7 @@ def test_missing_component_of_a_kops_addon_fails(tmp_path: Path) -> None:
 def test_typha_is_required_only_when_the_spec_enables_it(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     cluster.networking = {"calico": {"typhaReplicas": 3}}
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Deployment", "calico-typha", KS): Status.FAIL}
 
 
@@ -75,7 +76,7 @@ def test_cni_mode_without_any_provider_fails_and_names_waiting_nodes(tmp_path: P
     cluster = nc.healthy("cni")
     cluster.namespaces.pop("calico-system")
     _not_ready_nodes(cluster, kb.CNI_NOT_INITIALIZED)
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.FAIL
     [finding] = verdict.findings
     assert finding.object == ObjectRef("Networking", "cni")
@@ -87,7 +88,7 @@ def test_cni_mode_without_any_provider_fails_and_names_waiting_nodes(tmp_path: P
 def test_cni_mode_with_ready_nodes_but_unknown_provider_only_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("cni")
     cluster.namespaces.pop("calico-system")
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.WARN
     assert "kopscheck recognises no provider DaemonSet" in verdict.summary
 
@@ -96,7 +97,7 @@ def test_kubenet_with_a_provider_daemonset_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("kubenet")
     flannel = nc.healthy("flannel")
     cluster.namespaces["kube-flannel"] = flannel.namespaces["kube-flannel"]
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {
         ObjectRef("DaemonSet", "kube-flannel-ds", "kube-flannel"): Status.WARN
     }
@@ -106,7 +107,7 @@ def test_second_provider_next_to_the_mode_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     cilium = nc.healthy("cilium")
     cluster.add(KS, "daemonsets.json", cilium.find(KS, "daemonsets.json", "cilium"))
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("DaemonSet", "cilium", KS): Status.WARN}
     warn = next(f for f in verdict.findings if f.status is Status.WARN)
     assert warn.message.startswith("cilium (DaemonSet/kube-system/cilium) runs next to calico")
@@ -115,7 +116,7 @@ def test_second_provider_next_to_the_mode_warns(tmp_path: Path) -> None:
 def test_cilium_etcd_needs_its_etcd_static_pods(tmp_path: Path) -> None:
     cluster = nc.healthy("cilium")
     cluster.networking = {"cilium": {"etcdManaged": True}}
-    verdict = DEPLOYED.run(cluster.snapshot(tmp_path))
+    verdict = DEPLOYED.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Pod", "etcd-manager-cilium", KS): Status.FAIL}
 
 
@@ -127,7 +128,7 @@ def test_mode_unknown_and_nodes_waiting_for_a_cni_fails(tmp_path: Path) -> None:
     (root / "kops" / "cluster.yaml").unlink()
     from kopscheck.collectors.bundle import read_bundle
 
-    verdict = DEPLOYED.run(read_bundle(root))
+    verdict = DEPLOYED.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.FAIL
     assert verdict.summary.startswith("networking mode unknown (no --networking, no kops spec")
 
@@ -139,14 +140,14 @@ def test_mode_unknown_and_nodes_waiting_for_a_cni_fails(tmp_path: Path) -> None:
     "mode", ["calico", "cilium", "amazonvpc", "flannel", "kube-router", "kopeio", "kindnet", "cni"]
 )
 def test_healthy_provider_passes(tmp_path: Path, mode: str) -> None:
-    verdict = HEALTHY.run(nc.healthy(mode).snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(nc.healthy(mode).snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     assert "4/4 ready" in verdict.summary and "no errors in 4 log(s)" in verdict.summary
 
 
 @pytest.mark.parametrize("mode", ["kubenet", "gce"])
 def test_modes_without_provider_pods_pass(tmp_path: Path, mode: str) -> None:
-    verdict = HEALTHY.run(nc.healthy(mode).snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(nc.healthy(mode).snapshot(tmp_path)))
     assert (verdict.status, verdict.summary) == (
         Status.PASS,
         f"{mode} deploys no provider pods: nothing here can be unhealthy",
@@ -164,7 +165,7 @@ def test_no_agent_pod_on_a_node_it_must_cover(tmp_path: Path) -> None:
         numberAvailable=3,
         updatedNumberScheduled=3,
     )
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W3): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert (
@@ -188,7 +189,7 @@ def test_nodes_the_agent_does_not_tolerate_are_not_required(tmp_path: Path) -> N
         numberAvailable=3,
         updatedNumberScheduled=3,
     )
-    assert HEALTHY.run(cluster.snapshot(tmp_path)).status is Status.PASS
+    assert HEALTHY.run(CheckContext(cluster.snapshot(tmp_path))).status is Status.PASS
 
 
 def test_crash_looping_agent_fails_with_its_state(tmp_path: Path) -> None:
@@ -202,7 +203,7 @@ def test_crash_looping_agent_fails_with_its_state(tmp_path: Path) -> None:
         if cond["type"] in ("Ready", "ContainersReady"):
             cond["status"] = "False"
     cluster.find(KS, "daemonsets.json", "cilium")["status"].update(numberReady=3, numberAvailable=3)
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {
         ObjectRef("DaemonSet", "cilium", KS): Status.FAIL,
         ObjectRef("Pod", "cilium-hx4rw", KS): Status.FAIL,
@@ -220,7 +221,7 @@ def test_bgp_not_established_leads_with_calicos_words(tmp_path: Path) -> None:
     from kopscheck.collectors.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "calico-bgp-not-established"
-    verdict = HEALTHY.run(read_bundle(root))
+    verdict = HEALTHY.run(CheckContext(read_bundle(root)))
     pod = next(f for f in verdict.findings if f.object == ObjectRef("Pod", "calico-node-hx4rw", KS))
     assert pod.status is Status.FAIL
     assert pod.message == (
@@ -264,7 +265,7 @@ def test_restarts_and_recent_probe_failures_on_a_ready_agent_warn(tmp_path: Path
             last="2026-11-27T08:01:00Z",
         ),
     )
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.WARN
     messages = [f.message for f in verdict.findings if f.status is Status.WARN]
     assert messages == [
@@ -279,7 +280,7 @@ def test_error_lines_in_a_ready_agents_log_warn(tmp_path: Path) -> None:
         'time="2026-11-27T10:12:00Z" level=error msg="Unable to contact k8s api-server" error="Get'
         ' \\"https://100.64.0.1:443/api/v1/namespaces\\": dial tcp 100.64.0.1:443: i/o timeout" subsys=k8s-client\n'
     )
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Pod", "cilium-8zt5n", KS): Status.WARN}
     finding = next(f for f in verdict.findings if f.status is Status.WARN)
     assert finding.message.startswith(
@@ -291,14 +292,14 @@ def test_operator_scaled_to_zero_fails(tmp_path: Path) -> None:
     cluster = nc.healthy("cilium")
     op = cluster.find(KS, "deployments.json", "cilium-operator")
     op["spec"]["replicas"] = 0
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Deployment", "cilium-operator", KS): Status.FAIL}
 
 
 def test_rollout_in_progress_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("amazonvpc")
     cluster.find(KS, "daemonsets.json", "aws-node")["status"]["updatedNumberScheduled"] = 2
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert [f.message for f in verdict.findings if f.status is Status.WARN] == [
         "rollout in progress: 2/4 pods updated"
     ]
@@ -307,7 +308,7 @@ def test_rollout_in_progress_warns(tmp_path: Path) -> None:
 def test_nothing_deployed_in_cni_mode_fails_as_a_symptom(tmp_path: Path) -> None:
     cluster = nc.healthy("cni")
     cluster.namespaces.pop("calico-system")
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.FAIL
     assert verdict.findings[0].signals == (Signal.CNI_AGENT_NOT_RUNNING,)
 
@@ -316,7 +317,7 @@ def test_agent_on_a_node_whose_kubelet_stopped_blames_the_node(tmp_path: Path) -
     from kopscheck.collectors.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "kubelet-network-plugin-after-1.24"
-    verdict = HEALTHY.run(read_bundle(root))
+    verdict = HEALTHY.run(CheckContext(read_bundle(root)))
     pod = next(f for f in verdict.findings if f.object == ObjectRef("Pod", "calico-node-wm7jc", KS))
     assert pod.related == (ObjectRef("Node", W3),)
 
@@ -351,7 +352,7 @@ def test_node_condition_wordings_of_every_runtime(
 ) -> None:
     cluster = nc.healthy("calico")
     cluster.nodes[2] = kb.node(*nc.WORKERS[1], ready=ready)
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W2): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert finding.message == f"the runtime has no CNI config: {detail}"
@@ -365,7 +366,7 @@ def test_kubenet_without_pod_cidr_is_not_a_cni_problem(tmp_path: Path) -> None:
     message = ("runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:docker: network plugin"
                " is not ready: Kubenet does not have netConfig. This is most likely due to lack of PodCIDR")  # fmt: skip
     cluster.nodes[1] = kb.node(*nc.WORKERS[0], ready=("False", "KubeletNotReady", message))
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert finding.message.startswith(
         "kubenet has no pod CIDR: docker: network plugin is not ready: Kubenet"
@@ -379,7 +380,7 @@ def test_ready_node_with_an_empty_cni_dir_warns(tmp_path: Path) -> None:
         k: v for k, v in cluster.node_files[W1].items() if not k.startswith("cni-net.d/")
     }
     cluster.node_files[W1]["cni-net.d/.keep"] = ""
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W1): Status.WARN}
 
 
@@ -388,7 +389,7 @@ def test_leftover_config_of_another_provider_sorts_first(tmp_path: Path) -> None
     cluster.node_files[W3]["cni-net.d/05-cilium.conflist"] = nc.cni_config(
         ("cilium-cni",), "100.96.3.0/24"
     )
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W3): Status.WARN}
     finding = next(f for f in verdict.findings if f.status is Status.WARN)
     assert finding.message == (
@@ -400,7 +401,7 @@ def test_leftover_config_of_another_provider_sorts_first(tmp_path: Path) -> None
 def test_unparsable_first_config_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("flannel")
     cluster.node_files[W1]["cni-net.d/00-broken.conf"] = '{"cniVersion": "0.4.0", "type": '
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     finding = next(f for f in verdict.findings if f.status is Status.WARN)
     assert (
         finding.message
@@ -409,7 +410,7 @@ def test_unparsable_first_config_warns(tmp_path: Path) -> None:
 
 
 def test_config_evidence_for_healthy_nodes(tmp_path: Path) -> None:
-    verdict = CONFIG.run(nc.healthy("amazonvpc").snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(nc.healthy("amazonvpc").snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     finding = next(f for f in verdict.findings if f.object == ObjectRef("Node", W1))
     assert finding.message == "CNI config 10-aws.conflist (aws-cni, egress-cni, portmap)"
@@ -426,7 +427,7 @@ def test_boot_time_not_ready_lines_on_a_ready_node_are_history(tmp_path: Path) -
     cluster.node_files[W1] = {
         k: v for k, v in cluster.node_files[W1].items() if not k.startswith("cni-net.d/")
     }
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     finding = next(f for f in verdict.findings if f.object == ObjectRef("Node", W1))
     assert (
@@ -442,7 +443,7 @@ def test_unregistered_node_whose_log_says_not_ready_warns(tmp_path: Path) -> Non
         ' network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin'
         ' returns error: cni plugin not initialized"\n'
     }
-    verdict = CONFIG.run(cluster.snapshot(tmp_path))
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", new): Status.WARN}
 
 
@@ -450,7 +451,7 @@ def test_node_whose_kubelet_stopped_is_not_judged(tmp_path: Path) -> None:
     from kopscheck.collectors.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "kubelet-network-plugin-after-1.24"
-    verdict = CONFIG.run(read_bundle(root))
+    verdict = CONFIG.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.PASS
     assert verdict.findings[-1].object == ObjectRef("Node", W3)
     assert verdict.findings[-1].status is Status.SKIP
@@ -465,7 +466,7 @@ def test_detected_mode_only_notes_a_missing_controller(tmp_path: Path) -> None:
     (root / "kops" / "cluster.yaml").unlink()
     from kopscheck.collectors.bundle import read_bundle
 
-    verdict = DEPLOYED.run(read_bundle(root))
+    verdict = DEPLOYED.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.PASS
     assert verdict.summary == (
         "calico (detected from the cluster) deployed: DaemonSet/kube-system/calico-node"
@@ -477,6 +478,6 @@ def test_agent_pods_count_by_owner_when_labels_drifted(tmp_path: Path) -> None:
     cluster = nc.healthy("calico")
     ds = cluster.find(KS, "daemonsets.json", "calico-node")
     ds["spec"]["selector"]["matchLabels"]["role.kubernetes.io/networking"] = "1"
-    verdict = HEALTHY.run(cluster.snapshot(tmp_path))
+    verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     assert "calico-node 4/4 ready" in verdict.summary and "5 pods ready" in verdict.summary

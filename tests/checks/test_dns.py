@@ -9,6 +9,7 @@ import pytest
 from kopscheck_checks.dns.rollout import DnsRollout
 from snapshots import snapshot
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import Status
@@ -56,12 +57,14 @@ def test_rolled_out_coredns_with_endpoints_passes() -> None:
         "kube-dns", KS, [("100.96.1.5", "i-0aa", "coredns-a"), ("100.96.2.5", "i-0bb", "coredns-b")]
     )
     verdict = CHECK.run(
-        snapshot(
-            nodes=NODES,
-            pods=HEALTHY_PODS,
-            deployments=[_deploy(2)],
-            services=[DNS_SERVICE],
-            endpoints=[eps],
+        CheckContext(
+            snapshot(
+                nodes=NODES,
+                pods=HEALTHY_PODS,
+                deployments=[_deploy(2)],
+                services=[DNS_SERVICE],
+                endpoints=[eps],
+            )
         )
     )
     assert verdict.status is Status.PASS
@@ -75,7 +78,9 @@ def test_rolled_out_coredns_with_endpoints_passes() -> None:
 
 def test_kube_dns_as_a_daemonset_like_the_origin_document() -> None:
     ds = kb.daemonset("kube-dns", KS, {"k8s-app": "kube-dns"}, {"k8s-app": "kube-dns"}, IMAGE, 2, 1)
-    verdict = CHECK.run(snapshot(nodes=NODES, pods=[HEALTHY_PODS[0]], daemonsets=[ds]))
+    verdict = CHECK.run(
+        CheckContext(snapshot(nodes=NODES, pods=[HEALTHY_PODS[0]], daemonsets=[ds]))
+    )
     assert verdict.status is Status.FAIL
     assert verdict.findings[0].object == ObjectRef("DaemonSet", "kube-dns", KS)
     assert verdict.findings[0].message == "1/2 pods ready, 1 available"
@@ -103,7 +108,7 @@ def test_kube_dns_replication_controller_from_old_clusters() -> None:
     kube = KubeObjects()
     kube.add("ReplicationController", [rc])
     snap = snapshot(pods=[], workloads=tuple(kube.workloads or ()))
-    verdict = CHECK.run(snap)
+    verdict = CHECK.run(CheckContext(snap))
     assert verdict.findings[0].object == ObjectRef("ReplicationController", "kube-dns-v20", KS)
     assert verdict.findings[0].message == "0/1 pods ready, 0 available"
 
@@ -127,7 +132,9 @@ def test_pending_on_not_ready_taint_names_the_nodes() -> None:
         unschedulable_message=message,
     )
     verdict = CHECK.run(
-        snapshot(nodes=nodes, pods=[pending], deployments=[_deploy(0)], services=[DNS_SERVICE])
+        CheckContext(
+            snapshot(nodes=nodes, pods=[pending], deployments=[_deploy(0)], services=[DNS_SERVICE])
+        )
     )
     pod = next(f for f in verdict.findings if f.object == ObjectRef("Pod", "coredns-a", KS))
     assert pod.status is Status.FAIL
@@ -154,8 +161,10 @@ def test_container_creating_with_sandbox_failure_event() -> None:
         count=12,
     )
     verdict = CHECK.run(
-        snapshot(
-            nodes=NODES, pods=[stuck, HEALTHY_PODS[1]], deployments=[_deploy(1)], events=[event]
+        CheckContext(
+            snapshot(
+                nodes=NODES, pods=[stuck, HEALTHY_PODS[1]], deployments=[_deploy(1)], events=[event]
+            )
         )
     )
     pod = next(f for f in verdict.findings if f.object == ObjectRef("Pod", "coredns-a", KS))
@@ -190,8 +199,13 @@ def test_crash_loop_on_plugin_loop_is_a_dns_problem_not_a_network_one() -> None:
         ),
     )
     verdict = CHECK.run(
-        snapshot(
-            nodes=NODES, pods=[looping, HEALTHY_PODS[1]], deployments=[_deploy(1)], pod_logs=(log,)
+        CheckContext(
+            snapshot(
+                nodes=NODES,
+                pods=[looping, HEALTHY_PODS[1]],
+                deployments=[_deploy(1)],
+                pod_logs=(log,),
+            )
         )
     )
     pod = next(f for f in verdict.findings if f.object == ObjectRef("Pod", "coredns-a", KS))
@@ -204,7 +218,7 @@ def test_crash_loop_on_plugin_loop_is_a_dns_problem_not_a_network_one() -> None:
 
 
 def test_no_dns_workload_fails() -> None:
-    verdict = CHECK.run(snapshot(pods=[], deployments=[]))
+    verdict = CHECK.run(CheckContext(snapshot(pods=[], deployments=[])))
     assert verdict.status is Status.FAIL
     assert (
         verdict.summary
@@ -236,7 +250,9 @@ def test_no_dns_workload_fails() -> None:
     ],
 )
 def test_rollout_states(deploy: dict[str, Any], status: Status, message: str) -> None:
-    verdict = CHECK.run(snapshot(nodes=NODES, pods=HEALTHY_PODS, deployments=[deploy]))
+    verdict = CHECK.run(
+        CheckContext(snapshot(nodes=NODES, pods=HEALTHY_PODS, deployments=[deploy]))
+    )
     assert [(f.status, f.message) for f in verdict.findings] == [(status, message)]
 
 
@@ -244,12 +260,14 @@ def test_service_selector_that_matches_no_dns_pod() -> None:
     wrong = kb.service("kube-dns", KS, {"k8s-app": "coredns"}, "100.64.0.10")
     eps = kb.endpoints("kube-dns", KS, [])
     verdict = CHECK.run(
-        snapshot(
-            nodes=NODES,
-            pods=HEALTHY_PODS,
-            deployments=[_deploy(2)],
-            services=[wrong],
-            endpoints=[eps],
+        CheckContext(
+            snapshot(
+                nodes=NODES,
+                pods=HEALTHY_PODS,
+                deployments=[_deploy(2)],
+                services=[wrong],
+                endpoints=[eps],
+            )
         )
     )
     [finding] = verdict.findings
@@ -273,11 +291,13 @@ def test_events_not_collected_are_said_so_not_shown_as_none() -> None:
         phase="Pending",
         unschedulable_message=message,
     )
-    without = CHECK.run(snapshot(nodes=NODES, pods=[pending], deployments=[_deploy(0)]))
+    without = CHECK.run(
+        CheckContext(snapshot(nodes=NODES, pods=[pending], deployments=[_deploy(0)]))
+    )
     pod = next(f for f in without.findings if f.object == ObjectRef("Pod", "coredns-a", KS))
     assert pod.evidence["events"] == "not collected"
     with_events = CHECK.run(
-        snapshot(nodes=NODES, pods=[pending], deployments=[_deploy(0)], events=[])
+        CheckContext(snapshot(nodes=NODES, pods=[pending], deployments=[_deploy(0)], events=[]))
     )
     pod = next(f for f in with_events.findings if f.object == ObjectRef("Pod", "coredns-a", KS))
     assert pod.evidence["events"] == []

@@ -9,8 +9,9 @@ import pytest
 from kopscheck_checks.kops.networking_supported import NetworkingSupported
 from snapshots import snapshot
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.kops_spec import parse_cluster
-from kopscheck.model.facts import ObjectRef, Snapshot, Version
+from kopscheck.model.facts import ObjectRef, Version
 from kopscheck.model.results import Status
 
 CHECK = NetworkingSupported()
@@ -24,7 +25,7 @@ def _snap(
     server: str | None = None,
     override: str | None = None,
     **spec: Any,
-) -> Snapshot:
+) -> CheckContext:
     doc = {
         "apiVersion": "kops.k8s.io/v1alpha2",
         "kind": "Cluster",
@@ -47,11 +48,13 @@ def _snap(
     version = None
     if server:
         version = Version(server, 1, int(server.split(".")[1]))
-    return snapshot(
-        daemonsets=daemonsets,
-        kops_cluster=parse_cluster([doc], "kops/cluster.yaml"),
-        version=version,
-        networking_override=override,
+    return CheckContext(
+        snapshot(
+            daemonsets=daemonsets,
+            kops_cluster=parse_cluster([doc], "kops/cluster.yaml"),
+            version=version,
+        ),
+        networking_flag=override,
     )
 
 
@@ -87,7 +90,7 @@ def _snap(
         ),
     ],
 )
-def test_supported_modes_pass(snap: Snapshot, message: str) -> None:
+def test_supported_modes_pass(snap: CheckContext, message: str) -> None:
     verdict = CHECK.run(snap)
     assert verdict.status is Status.PASS
     assert verdict.summary == message
@@ -156,7 +159,7 @@ def test_supported_modes_pass(snap: Snapshot, message: str) -> None:
         ),
     ],
 )
-def test_unsupported_modes_fail_with_kops_reason(snap: Snapshot, problem: str) -> None:
+def test_unsupported_modes_fail_with_kops_reason(snap: CheckContext, problem: str) -> None:
     verdict = CHECK.run(snap)
     assert verdict.status is Status.FAIL
     [finding] = [f for f in verdict.findings if f.status is Status.FAIL]

@@ -9,6 +9,7 @@ import network_clusters as nc
 import pytest
 from kopscheck_checks.kubelet.network_plugin import KubeletNetworkPlugin
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
@@ -19,7 +20,7 @@ W1, W2, W3 = (w[0] for w in nc.WORKERS)
 
 
 def _run(cluster: nc.Cluster, tmp_path: Path) -> Verdict:
-    return CHECK.run(cluster.snapshot(tmp_path / "bundle"))
+    return CHECK.run(CheckContext(cluster.snapshot(tmp_path / "bundle")))
 
 
 def _statuses(verdict: Verdict) -> dict[ObjectRef | None, Status]:
@@ -192,7 +193,7 @@ def test_kops_spec_is_the_last_source_before_1_24(tmp_path: Path) -> None:
     (root / "kops" / "cluster.yaml").write_text(
         spec.replace("  kubeDNS:", "  kubelet:\n    networkPluginName: kubenet\n  kubeDNS:")
     )
-    verdict = CHECK.run(read_bundle(root))
+    verdict = CHECK.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.FAIL
     assert {f.message for f in verdict.findings} == {
         "--network-plugin=kubenet (kops spec (spec.kubelet.networkPluginName)), the mode needs cni"

@@ -51,7 +51,7 @@ OLDER = [
 
 
 def _report(root: Path, networking: str | None = None) -> Report:
-    return build_report(read_bundle(root, networking=networking), CHECKS)
+    return build_report(read_bundle(root), CHECKS, networking=networking)
 
 
 def _alarms(report: Report) -> list[tuple[str, str, str]]:

@@ -7,6 +7,7 @@ import pytest
 from kopscheck_checks.node.network_ready import NodeNetworkReady
 from snapshots import snapshot
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.model.results import Status
 
 CHECK = NodeNetworkReady()
@@ -43,7 +44,9 @@ def _nodes(
 
 
 def test_ready_nodes_with_routes_pass() -> None:
-    verdict = CHECK.run(snapshot(nodes=_nodes((kb.READY, ROUTE_OK), (kb.READY, None))))
+    verdict = CHECK.run(
+        CheckContext(snapshot(nodes=_nodes((kb.READY, ROUTE_OK), (kb.READY, None))))
+    )
     assert verdict.status is Status.PASS
     assert verdict.summary == "all 2 nodes Ready, none NetworkUnavailable"
 
@@ -63,7 +66,7 @@ def test_ready_nodes_with_routes_pass() -> None:
 def test_not_ready_node_fails_with_its_condition_as_evidence(
     ready: tuple[str, str, str], signal: str
 ) -> None:
-    verdict = CHECK.run(snapshot(nodes=_nodes((kb.READY, None), (ready, None))))
+    verdict = CHECK.run(CheckContext(snapshot(nodes=_nodes((kb.READY, None), (ready, None)))))
     assert verdict.status is Status.FAIL
     [finding] = verdict.findings
     assert finding.object is not None and finding.object.name == "i-00000000000000002"
@@ -78,7 +81,9 @@ def test_not_ready_node_fails_with_its_condition_as_evidence(
 
 
 def test_network_unavailable_no_route_created_fails_with_route_signal() -> None:
-    verdict = CHECK.run(snapshot(nodes=_nodes((kb.READY, ROUTE_OK), (kb.READY, NO_ROUTE))))
+    verdict = CHECK.run(
+        CheckContext(snapshot(nodes=_nodes((kb.READY, ROUTE_OK), (kb.READY, NO_ROUTE))))
+    )
     [finding] = verdict.findings
     assert finding.status is Status.FAIL
     assert (
@@ -91,7 +96,7 @@ def test_network_unavailable_no_route_created_fails_with_route_signal() -> None:
 
 def test_unknown_ready_status_after_kubelet_stops_posting() -> None:
     lost = ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
-    verdict = CHECK.run(snapshot(nodes=_nodes((lost, None))))
+    verdict = CHECK.run(CheckContext(snapshot(nodes=_nodes((lost, None)))))
     [finding] = verdict.findings
     assert (finding.status, finding.message) == (
         Status.FAIL,
@@ -100,6 +105,6 @@ def test_unknown_ready_status_after_kubelet_stops_posting() -> None:
 
 
 def test_no_nodes_is_a_warning_not_a_pass() -> None:
-    verdict = CHECK.run(snapshot(nodes=[]))
+    verdict = CHECK.run(CheckContext(snapshot(nodes=[])))
     assert verdict.status is Status.WARN
     assert verdict.summary == "no nodes registered: nothing can run pods"

@@ -12,6 +12,7 @@ from kopscheck_checks.pod.node_logs import NodeLogs
 from kopscheck_checks.pod.sandbox_errors import SandboxErrors
 from snapshots import snapshot
 
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
@@ -69,7 +70,7 @@ def test_sandbox_failures_grouped_by_node_and_cause(
 ) -> None:
     pods = [_web("web-a", W1, False), _web("web-b", W1, False), _web("web-c", W2, True)]
     events = [_event("web-a", W1, message, count=14), _event("web-b", W1, message, count=3)]
-    verdict = SANDBOX.run(snapshot(pods=pods, events=events))
+    verdict = SANDBOX.run(CheckContext(snapshot(pods=pods, events=events)))
     assert verdict.status is Status.FAIL
     [finding] = verdict.findings
     assert finding.object == ObjectRef("Node", W1)
@@ -89,7 +90,7 @@ def test_agent_not_running_shows_the_agent_pod_on_that_node(tmp_path: Path) -> N
     )
     cluster.add("default", "pods.json", _web("web-a", W2, False))
     cluster.add("default", "events.json", _event("web-a", W2, message, count=5))
-    verdict = SANDBOX.run(cluster.snapshot(tmp_path))
+    verdict = SANDBOX.run(CheckContext(cluster.snapshot(tmp_path)))
     [finding] = verdict.findings
     assert finding.status is Status.FAIL
     assert finding.evidence["agent_pods"] == ["calico-node-hx4rw: Running, ready"]
@@ -99,9 +100,11 @@ def test_network_not_ready_events_point_at_the_missing_cni_config() -> None:
     message = ("network is not ready: container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady"
                " message:Network plugin returns error: cni plugin not initialized")  # fmt: skip
     verdict = SANDBOX.run(
-        snapshot(
-            pods=[_web("web-a", W1, False)],
-            events=[_event("web-a", W1, message, "NetworkNotReady")],
+        CheckContext(
+            snapshot(
+                pods=[_web("web-a", W1, False)],
+                events=[_event("web-a", W1, message, "NetworkNotReady")],
+            )
         )
     )
     [finding] = verdict.findings
@@ -115,7 +118,7 @@ def test_recovered_pods_are_a_note_not_an_alarm() -> None:
         + 'plugin type="calico" failed (add): stat /var/lib/calico/nodename: no such file or directory'
     )
     events = [_event("web-c", W2, message, count=2)]
-    verdict = SANDBOX.run(snapshot(pods=[_web("web-c", W2, True)], events=events))
+    verdict = SANDBOX.run(CheckContext(snapshot(pods=[_web("web-c", W2, True)], events=events)))
     assert verdict.status is Status.PASS
     assert verdict.findings[0].message.endswith("- recovered, the pods run now")
     assert (
@@ -133,7 +136,9 @@ def test_events_older_than_an_hour_are_ignored() -> None:
     fresh = kb.event(
         ("Pod", "default", "web-c"), "Started", "Started container web", type_="Normal", host=W2
     )
-    verdict = SANDBOX.run(snapshot(pods=[_web("web-a", W1, False)], events=[old, fresh]))
+    verdict = SANDBOX.run(
+        CheckContext(snapshot(pods=[_web("web-a", W1, False)], events=[old, fresh]))
+    )
     assert verdict.status is Status.PASS
     assert verdict.findings == ()
     assert (
@@ -147,7 +152,7 @@ def test_without_pods_the_outcome_is_uncertain() -> None:
         SETUP
         + 'plugin type="aws-cni" name="aws-cni" failed (add): add cmd: failed to assign an IP address to container'
     )
-    verdict = SANDBOX.run(snapshot(events=[_event("web-a", W1, message)]))
+    verdict = SANDBOX.run(CheckContext(snapshot(events=[_event("web-a", W1, message)])))
     assert verdict.status is Status.WARN
     assert (
         verdict.findings[0].evidence["pods_now"]
@@ -162,7 +167,7 @@ def test_teardown_failure_of_a_pod_stuck_terminating() -> None:
     stuck = _web("web-a", W1, False)
     stuck["status"]["phase"] = "Running"
     verdict = SANDBOX.run(
-        snapshot(pods=[stuck], events=[_event("web-a", W1, message, "FailedKillPod")])
+        CheckContext(snapshot(pods=[stuck], events=[_event("web-a", W1, message, "FailedKillPod")]))
     )
     [finding] = verdict.findings
     assert (finding.status, finding.evidence["direction"]) == (Status.FAIL, "tear-down")
@@ -172,8 +177,11 @@ def test_teardown_failure_of_a_pod_stuck_terminating() -> None:
 def test_kill_failures_that_are_not_about_the_network_are_left_alone() -> None:
     message = 'error killing pod: failed to "KillContainer" for "web" with KillContainerError: "rpc error: code = Unknown desc = failed to kill container"'
     verdict = SANDBOX.run(
-        snapshot(
-            pods=[_web("web-a", W1, True)], events=[_event("web-a", W1, message, "FailedKillPod")]
+        CheckContext(
+            snapshot(
+                pods=[_web("web-a", W1, True)],
+                events=[_event("web-a", W1, message, "FailedKillPod")],
+            )
         )
     )
     assert (verdict.status, verdict.findings) == (Status.PASS, ())
@@ -183,7 +191,9 @@ def test_sandbox_failure_that_is_not_network_related_warns() -> None:
     message = ('Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.9":'
                " failed to pull image: i/o timeout")  # fmt: skip
     verdict = SANDBOX.run(
-        snapshot(pods=[_web("web-a", W1, False)], events=[_event("web-a", W1, message)])
+        CheckContext(
+            snapshot(pods=[_web("web-a", W1, False)], events=[_event("web-a", W1, message)])
+        )
     )
     [finding] = verdict.findings
     assert (finding.status, finding.evidence["cause"]) == (
@@ -194,7 +204,7 @@ def test_sandbox_failure_that_is_not_network_related_warns() -> None:
 
 
 def test_aws_ip_exhaustion_fixture_names_node_and_pods() -> None:
-    verdict = SANDBOX.run(read_bundle(FIXTURES / "aws-vpc-ip-exhausted"))
+    verdict = SANDBOX.run(CheckContext(read_bundle(FIXTURES / "aws-vpc-ip-exhausted")))
     assert [(f.object, f.status) for f in verdict.findings] == [
         (ObjectRef("Node", W2), Status.FAIL)
     ]
@@ -208,7 +218,7 @@ def test_aws_ip_exhaustion_fixture_names_node_and_pods() -> None:
 
 
 def _run_logs(cluster: nc.Cluster, tmp_path: Path) -> Verdict:
-    return LOGS.run(cluster.snapshot(tmp_path / "bundle"))
+    return LOGS.run(CheckContext(cluster.snapshot(tmp_path / "bundle")))
 
 
 def _problems(verdict: Verdict) -> dict[ObjectRef | None, Status]:
@@ -261,7 +271,9 @@ def test_failures_followed_by_a_started_pod_recovered(tmp_path: Path) -> None:
 
 def test_not_ready_runtime_on_a_not_ready_node_fails(tmp_path: Path) -> None:
     verdict = LOGS.run(
-        read_bundle(Path(__file__).parents[2] / "kopscheck" / "demo" / "cni-no-provider")
+        CheckContext(
+            read_bundle(Path(__file__).parents[2] / "kopscheck" / "demo" / "cni-no-provider")
+        )
     )
     assert set(_problems(verdict).values()) == {Status.FAIL}
     assert all(
@@ -329,7 +341,7 @@ def test_unregistered_node_whose_log_ends_not_ready_warns(tmp_path: Path) -> Non
 
 
 def test_aws_ip_exhaustion_fixture_fails_on_the_affected_node() -> None:
-    verdict = LOGS.run(read_bundle(FIXTURES / "aws-vpc-ip-exhausted"))
+    verdict = LOGS.run(CheckContext(read_bundle(FIXTURES / "aws-vpc-ip-exhausted")))
     assert _problems(verdict) == {ObjectRef("NodeLogs", W2): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert set(finding.signals) == {Signal.IP_EXHAUSTED, Signal.SANDBOX_NETWORK_FAILED}

@@ -11,15 +11,17 @@ from kopscheck_checks.dns.resolution import DnsResolution
 from kopscheck_checks.pod.lifecycle import PodLifecycle
 from kopscheck_checks.pod.node_logs import NodeLogs
 
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.model.probes import LogMention, Lookup
 from kopscheck.model.results import CheckResult, Status
 
 
-def run(check: object, bundle: Path, networking: str | None = None) -> CheckResult:
-    snapshot = read_bundle(bundle, networking=networking)
-    return run_check(check, snapshot, Selection())  # type: ignore[arg-type]
+def run(check: Check, bundle: Path, networking: str | None = None) -> CheckResult:
+    context = CheckContext(read_bundle(bundle), networking_flag=networking)
+    return run_check(check, context, Selection())
 
 
 def by_object(result: CheckResult) -> dict[str, Status]:
@@ -169,7 +171,7 @@ def test_a_bundle_without_probe_files_skips_both_saying_why(tmp_path: Path) -> N
     snapshot = replace(snapshot)
 
     for check in (PodLifecycle(), DnsResolution()):
-        result = run_check(check, snapshot, Selection())
+        result = run_check(check, CheckContext(snapshot), Selection())
         assert result.status is Status.SKIP
         assert result.summary == (
             "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"

@@ -13,8 +13,8 @@ from live_env import LiveCluster
 
 from kopscheck.collectors.live import collect_live
 from kopscheck.collectors.live_kube import Tuning
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import load_checks
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.facts import Fact
 
 USER = "system:serviceaccount:monitoring:kopscheck"

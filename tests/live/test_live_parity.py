@@ -16,7 +16,7 @@ from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.bundle_writer import write_bundle
 from kopscheck.collectors.live import collect_live
 from kopscheck.collectors.live_kube import Tuning
-from kopscheck.gate.sources import SourceOptions
+from kopscheck.collectors.options import SourceOptions
 from kopscheck.model.facts import Fact, Snapshot
 
 NOW = datetime(2026, 11, 27, 10, 20, 0, tzinfo=UTC)

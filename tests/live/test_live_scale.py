@@ -18,7 +18,7 @@ from live_env import kubelet_configz, write_kubeconfig
 
 from kopscheck.collectors.live import collect_live
 from kopscheck.collectors.live_kube import Tuning
-from kopscheck.gate.sources import SourceOptions
+from kopscheck.collectors.options import SourceOptions
 
 CALICO = "docker.io/calico/node:v3.31.6"
 SHOP = "registry.example.com/shop:1.4.2"
