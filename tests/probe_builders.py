@@ -10,7 +10,6 @@ from pathlib import Path
 from kopscheck.collectors.probe_files import DNS_FILE, LIFECYCLE_FILE, dns_doc, lifecycle_doc
 from kopscheck.collectors.probes.options import STEP_DEADLINES
 from kopscheck.demo import DEMO_ROOT
-from kopscheck.model.facts import Condition
 from kopscheck.model.probes import (
     STEPS,
     DnsProbe,
@@ -61,12 +60,7 @@ def pod_probe(
         ),
         node_pod_cidrs=(pod_cidr,) if pod_cidr else (),
         phase="Pending" if failing else "Running",
-        conditions=(
-            Condition("PodScheduled", "True"),
-            Condition("PodReadyToStartContainers", "False"),
-        )
-        if failing
-        else (),
+        conditions=("PodScheduled=True", "PodReadyToStartContainers=False") if failing else (),
         events=(SANDBOX_EVENT,) if fails_at == 1 else (),
         log_mentions=() if failing else kubelet_lines(node),
     )

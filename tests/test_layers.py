@@ -18,7 +18,17 @@ PACKAGES = {"kopscheck": ROOT / "kopscheck", "kopscheck_checks": ROOT / "checks"
 # layer's own modules are always allowed.
 ALLOWED: Mapping[str, frozenset[str]] = {
     "cli": frozenset(
-        {"gate", "engine", "checkapi", "knowledge", "collectors", "reporters", "model", "demo"}
+        {
+            "gate",
+            "engine",
+            "checkapi",
+            "knowledge",
+            "collectors",
+            "reporters",
+            "model",
+            "demo",
+            "rbac",
+        }
     ),
     "gate": frozenset(
         {"engine", "checkapi", "knowledge", "collectors", "reporters", "model", "demo"}
@@ -31,6 +41,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "reporters": frozenset({"model"}),
     "model": frozenset(),
     "demo": frozenset(),
+    "rbac": frozenset({"model"}),  # the shipped ClusterRoles (data) and their renderer
 }
 
 

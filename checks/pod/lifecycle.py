@@ -154,9 +154,7 @@ def _evidence(pod: PodProbe) -> dict[str, JSON]:
     if pod.failed_step is not None:
         evidence["failed_step"] = pod.failed_step.step.value
         evidence["phase"] = pod.phase or "unknown"
-        evidence["conditions"] = [
-            f"{c.type}={c.status}" + (f" ({c.reason})" if c.reason else "") for c in pod.conditions
-        ]
+        evidence["conditions"] = list(pod.conditions)
         evidence["events"] = list(pod.events[-10:])
     if pod.reason:
         evidence["reason"] = pod.reason

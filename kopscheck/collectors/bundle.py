@@ -13,8 +13,7 @@ from kopscheck.collectors.files import log_sections, read_json, read_text, read_
 from kopscheck.collectors.probe_files import read_probe_files
 from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
-from kopscheck.model.probes import OFFLINE, PROBE_FACTS
+from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
 
 NAMESPACED_FILES = (
     "events.json",
@@ -59,7 +58,9 @@ def read_bundle(root: Path, source: str = "bundle") -> Snapshot:
     read_probe_files(root, fields)
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
-            missing[fact] = OFFLINE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
+            missing[fact] = (
+                NEEDS_PROBE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
+            )
     observed = (
         _observed_at(root)
         or kube.latest_time()

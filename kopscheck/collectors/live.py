@@ -18,8 +18,7 @@ from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
 from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.collectors.state_store import KopsState, read_state
-from kopscheck.model.facts import Fact, Snapshot
-from kopscheck.model.probes import NEEDS_PROBE, PROBE_FACTS
+from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, Fact, Snapshot
 
 if TYPE_CHECKING:
     from kopscheck.collectors.probes.run import ProbeResults

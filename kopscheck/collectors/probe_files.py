@@ -12,10 +12,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.files import read_json
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import Condition
 from kopscheck.model.probes import (
     DnsProbe,
     DnsQuery,
@@ -34,10 +32,6 @@ DNS_FILE = "probes/dns-resolution.json"
 
 def lifecycle_doc(probe: LifecycleProbe) -> dict[str, Any]:
     doc = asdict(probe)
-    for pod in doc["pods"]:
-        for condition in pod["conditions"]:
-            when = condition["last_transition"]
-            condition["last_transition"] = when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
     return {"schema": SCHEMA, "kind": "PodLifecycle", **doc}
 
 
@@ -80,16 +74,7 @@ def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
             phase=str(p["phase"]),
             reason=str(p["reason"]),
             message=str(p["message"]),
-            conditions=tuple(
-                Condition(
-                    str(c["type"]),
-                    str(c["status"]),
-                    str(c["reason"]),
-                    str(c["message"]),
-                    ko.parse_time(c["last_transition"]),
-                )
-                for c in p["conditions"]
-            ),
+            conditions=tuple(str(c) for c in p["conditions"]),
             events=tuple(p["events"]),
             log_mentions=tuple(
                 LogMention(str(m["source"]), str(m["line"])) for m in p["log_mentions"]

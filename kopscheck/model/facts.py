@@ -11,10 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from kopscheck.model.probes import DnsProbe, LifecycleProbe
+from kopscheck.model.probes import DnsProbe, LifecycleProbe
 
 JSON = None | bool | int | float | str | Sequence["JSON"] | Mapping[str, "JSON"]
 
@@ -39,6 +37,13 @@ class Fact(StrEnum):
     AWS_ROUTE_QUOTA = "aws-route-quota"
     POD_LIFECYCLE = "pod-lifecycle"  # probe outcome (--probe)
     DNS_PROBE = "dns-probe"  # probe outcome (--probe)
+
+
+PROBE_FACTS = frozenset({Fact.POD_LIFECYCLE, Fact.DNS_PROBE})
+NEEDS_PROBE = (
+    "needs --probe on a live cluster (it runs short-lived pods; without it kopscheck only reads,"
+    " and a bundle or dump holds no probe outcomes)"
+)
 
 
 @dataclass(frozen=True, slots=True)

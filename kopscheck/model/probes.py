@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kopscheck.model.facts import Condition, Fact
-
 
 class Step(StrEnum):
     """The steps of a probe pod's life, in order (CONTRACT §5 `pod.lifecycle`)."""
@@ -62,7 +60,7 @@ class PodProbe:
     phase: str = ""
     reason: str = ""  # the pod's or its container's reason (OutOfpods, ErrImagePull, ...)
     message: str = ""
-    conditions: tuple[Condition, ...] = ()
+    conditions: tuple[str, ...] = ()  # "PodScheduled=True", "Ready=False (ContainersNotReady)"
     events: tuple[str, ...] = ()  # "Warning FailedCreatePodSandBox: ..."
     log_mentions: tuple[LogMention, ...] = ()
     logs_unavailable: tuple[str, ...] = ()  # "kubelet log: ..." when a node log could not be read
@@ -125,11 +123,3 @@ class DnsProbe:
     queries: tuple[DnsQuery, ...]
     observed: bool
     reason: str = ""  # why nothing was observed
-
-
-NEEDS_PROBE = (
-    "needs --probe on a live cluster (it runs short-lived pods; without it kopscheck only reads,"
-    " and a bundle or dump holds no probe outcomes)"
-)
-OFFLINE = NEEDS_PROBE
-PROBE_FACTS = frozenset({Fact.POD_LIFECYCLE, Fact.DNS_PROBE})

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
 from kopscheck.collectors.probes.options import ProbeOptions
 from kopscheck.collectors.probes.workspace import PODS, Workspace
@@ -227,6 +226,11 @@ def namespace_events(requester: Requester, namespace: str) -> dict[str, list[str
     return found
 
 
+def _condition(raw: Mapping[str, Any]) -> str:
+    reason = f" ({raw['reason']})" if raw.get("reason") else ""
+    return f"{raw.get('type')}={raw.get('status')}{reason}"
+
+
 def outcome(tracker: Tracker, namespace: str, events: Mapping[str, list[str]]) -> PodProbe:
     """The facts for one node's pod, its steps filled in up to the one that failed."""
     steps = list(tracker.done)
@@ -241,7 +245,6 @@ def outcome(tracker: Tracker, namespace: str, events: Mapping[str, list[str]]) -
         waiting = (container.get("state") or {}).get("waiting") or {}
         if waiting.get("reason") in WAITING_TROUBLE:
             reason, message = waiting["reason"], waiting.get("message") or ""
-    parsed = ko.parse_pod(pod) if pod else None
     return PodProbe(
         node=tracker.node.name,
         pod=tracker.pod,
@@ -252,6 +255,6 @@ def outcome(tracker: Tracker, namespace: str, events: Mapping[str, list[str]]) -
         phase=str(status.get("phase") or ""),
         reason=str(reason),
         message=redact(str(message))[:500],
-        conditions=parsed.conditions if parsed else (),
+        conditions=tuple(_condition(c) for c in status.get("conditions") or ()),
         events=tuple(events.get(tracker.pod, ())),
     )
