@@ -15,9 +15,20 @@ from kopscheck.checkapi.check import check_doc, code_of
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import find_check, load_checks
 from kopscheck.engine.runner import Selection
+from kopscheck.gate.probe_flags import (
+    ProbeAgentOpt,
+    ProbeDnsTimeoutOpt,
+    ProbeExternalOpt,
+    ProbeImageOpt,
+    ProbeNodesOpt,
+    ProbeStepsOpt,
+    ProbeTimeoutOpt,
+    ProbeToolsImageOpt,
+    probe_options,
+)
 from kopscheck.gate.run import CheckRequest, execute
 from kopscheck.gate.sources import demo_path
-from kopscheck.model.errors import InputError, KopscheckError
+from kopscheck.model.errors import InputError, KopscheckError, Stopped
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
 from kopscheck.provision.options import provision_command
@@ -125,9 +136,28 @@ def check(
     write_baseline: WriteBaselineOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    probe_nodes: ProbeNodesOpt = "10",
+    probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
+    probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
+    probe_timeout: ProbeTimeoutOpt = "5m",
+    probe_step_timeout: ProbeStepsOpt = None,
+    probe_dns_timeout: ProbeDnsTimeoutOpt = "60s",
+    probe_external_name: ProbeExternalOpt = "registry.k8s.io",
+    probe_agent: ProbeAgentOpt = True,
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     from kopscheck.gate.durations import parse_duration
+
+    probes = probe_options(
+        probe_nodes,
+        probe_image,
+        probe_tools_image,
+        probe_timeout,
+        probe_step_timeout,
+        probe_dns_timeout,
+        probe_external_name,
+        probe_agent,
+    )
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run
@@ -139,13 +169,13 @@ def check(
         region=region,
         profile=profile,
         probe=probe,
+        probes=probes,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
     )
-    if probe:
+    if probe and (bundle or dump):
         stderr.print(
-            "kopscheck: --probe: this build has no probe checks yet (dns.resolution,"
-            " pod.lifecycle); nothing is created on the cluster",
+            "kopscheck: --probe: a bundle or dump is read as recorded; nothing is probed",
             markup=False,
         )
     request = CheckRequest(
@@ -178,12 +208,31 @@ def collect_bundle(
     profile: ProfileOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    probe: Annotated[
+        bool, typer.Option(help="Also run the node agent (writes nodes/<node>/) and the probes.")
+    ] = False,
+    probe_nodes: ProbeNodesOpt = "10",
+    probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
+    probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
+    probe_timeout: ProbeTimeoutOpt = "5m",
 ) -> None:
     """Collect a live cluster into a bundle directory (CONTRACT §4) for `check --bundle`."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
     from kopscheck.gate.durations import parse_duration
 
+    probes = probe_options(
+        probe_nodes,
+        probe_image,
+        probe_tools_image,
+        probe_timeout,
+        None,
+        "60s",
+        "registry.k8s.io",
+        True,
+    )
     options = SourceOptions(
+        probe=probe,
+        probes=probes,
         context=context,
         kubeconfig=kubeconfig,
         cluster_name=name,
@@ -194,6 +243,27 @@ def collect_bundle(
         aws=aws,
     )
     raise typer.Exit(collect_to_bundle(options, out, lambda line: stderr.print(line, markup=False)))
+
+
+@app.command("cleanup")
+def cleanup_command(
+    context: Annotated[str | None, typer.Option(help="kubeconfig context.")] = None,
+    kubeconfig: KubeconfigOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be deleted.")
+    ] = False,
+    request_timeout: RequestTimeoutOpt = "30s",
+) -> None:
+    """Delete every kopscheck-owned namespace, DaemonSet and pod an earlier run left behind."""
+    from kopscheck.gate.cleanup import run_cleanup
+    from kopscheck.gate.durations import parse_duration
+
+    options = SourceOptions(
+        context=context,
+        kubeconfig=kubeconfig,
+        request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
+    )
+    raise typer.Exit(run_cleanup(options, dry_run, lambda line: stderr.print(line, markup=False)))
 
 
 @app.command()
@@ -347,6 +417,9 @@ def main() -> None:
     except KeyboardInterrupt:
         stderr.print("kopscheck: interrupted")
         sys.exit(130)
+    except Stopped as stop:  # SIGINT/SIGTERM during a probe run, after its cleanup
+        stderr.print(f"kopscheck: stopped by {stop}; probe objects were deleted")
+        sys.exit(128 + stop.signum)
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
         if isinstance(exc, typer.Abort):
             sys.exit(130)

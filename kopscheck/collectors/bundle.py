@@ -10,9 +10,10 @@ from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
 from kopscheck.collectors.files import log_sections, read_json, read_text, read_yaml_documents
+from kopscheck.collectors.probe_files import read_probe_files
 from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
+from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
 
 NAMESPACED_FILES = (
     "events.json",
@@ -54,9 +55,12 @@ def read_bundle(root: Path, source: str = "bundle") -> Snapshot:
     _read_kops(root, fields)
     _read_aws(root, fields)
     _read_node_files(root, fields)
+    read_probe_files(root, fields)
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
-            missing[fact] = f"{_where(fact)} not in the bundle"
+            missing[fact] = (
+                NEEDS_PROBE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
+            )
     observed = (
         _observed_at(root)
         or kube.latest_time()
@@ -174,6 +178,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         kubelet_cmdline=split_cmdline(cmdline) if cmdline is not None else None,
         sysconfig_kubelet=text("sysconfig-kubelet"),
         cni_configs=cni,
+        cni_bin=text("cni-bin.txt"),
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
         configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
         if configz.is_file()
@@ -216,4 +221,6 @@ def _where(fact: Fact) -> str:
         Fact.AWS_INSTANCES: "aws/ec2-describe-instances.json",
         Fact.AWS_AUTOSCALING_GROUPS: "aws/autoscaling-describe-auto-scaling-groups.json",
         Fact.AWS_ROUTE_QUOTA: "aws/service-quotas-vpc-L-93826ACB.json",
+        Fact.POD_LIFECYCLE: "probes/pod-lifecycle.json",
+        Fact.DNS_PROBE: "probes/dns-resolution.json",
     }[fact]

@@ -11,7 +11,7 @@ from kopscheck.collectors.assemble import KubeObjects
 from kopscheck.collectors.bundle import container_log
 from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_text
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, Fact, Snapshot
 
 STREAM_FACTS = (Fact.NODES, Fact.PODS, Fact.WORKLOADS, Fact.EVENTS, Fact.SERVICES, Fact.POD_LOGS)
 
@@ -28,7 +28,7 @@ def read_dump(path: Path) -> Snapshot:
     if kube.nodes is None and kube.pods is None:
         raise InputError(label, "no NodeList or PodList found: not a kubectl cluster-info dump")
     missing = {
-        fact: f"{fact.value} not in a cluster-info dump"
+        fact: NEEDS_PROBE if fact in PROBE_FACTS else f"{fact.value} not in a cluster-info dump"
         for fact in Fact
         if fact not in STREAM_FACTS or kube.fields().get(fact.value.replace("-", "_")) is None
     }

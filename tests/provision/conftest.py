@@ -3,13 +3,10 @@ calls it recorded, and fake API servers the gate really checks through the expor
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,62 +16,9 @@ sys.path.insert(0, str(HERE.parent / "aws"))
 sys.path.insert(0, str(HERE))
 
 from fake_apiserver import FakeApiServer  # noqa: E402
+from fake_kubelet import AGENT_LOG, FakeKubelets, dns_message  # noqa: E402
 from live_env import api_view  # noqa: E402
-
-FIXTURES = HERE / "kops-cli"  # not under tests/fixtures/: that holds scenario bundles only
-ORIGIN_NAME = "myclustername.mydns.io"
-
-
-@dataclass
-class FakeKops:
-    """The stand-in kops of one test: its scenario, and what it was asked to do."""
-
-    root: Path
-    scenario: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def calls_file(self) -> Path:
-        return self.root / "calls.jsonl"
-
-    @property
-    def state_store(self) -> str:
-        return f"file://{self.root / 'state'}"
-
-    def play(self, **scenario: Any) -> FakeKops:
-        self.scenario.update(scenario)
-        self._write()
-        return self
-
-    def serve(self, name: str, server: FakeApiServer) -> None:
-        """`kops export kubecfg --name NAME` points at this fake API server."""
-        clusters = self.scenario.setdefault("clusters", {})
-        clusters[name] = {"server": server.url, "token": server.token}
-        self._write()
-
-    def _write(self) -> None:
-        (self.root / "scenario.json").write_text(json.dumps(self.scenario))
-
-    def records(self) -> list[dict[str, Any]]:
-        if not self.calls_file.is_file():
-            return []
-        return [json.loads(line) for line in self.calls_file.read_text().splitlines()]
-
-    def calls(self) -> list[list[str]]:
-        return [r["argv"] for r in self.records()]
-
-    def commands(self) -> list[str]:
-        """Each call as `verb noun` (`create cluster`, `version`), with --dry-run marked."""
-        out = []
-        for argv in self.calls():
-            words = " ".join(argv[:1] if argv[:1] == ["version"] else argv[:2])
-            out.append(words + (" --dry-run" if "--dry-run" in argv else ""))
-        return out
-
-    def with_yes(self) -> list[list[str]]:
-        return [argv for argv in self.calls() if "--yes" in argv]
-
-    def deletes(self) -> list[list[str]]:
-        return [argv for argv in self.calls() if argv[:2] == ["delete", "cluster"]]
+from provision_env import FIXTURES, FakeKops  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -118,14 +62,19 @@ def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
 @pytest.fixture
 def api_server(tmp_path: Path) -> Iterator[Callable[[str], FakeApiServer]]:
     """A fake API server showing a demo cluster (healthy, cni-no-provider, ...)."""
-    started: list[FakeApiServer] = []
+    started: list[tuple[FakeApiServer, FakeKubelets]] = []
 
     def start(demo: str) -> FakeApiServer:
         bundle = api_view(demo, tmp_path / f"{demo}-{len(started)}-api-view")
         server = FakeApiServer().load_bundle(bundle).start()
-        started.append(server)
+        # the gate probes (`check --probe`): kubelets that run its pods and answer its DNS probe
+        kubelets = FakeKubelets(
+            server, termination_message=dns_message(), agent_log=lambda _node: AGENT_LOG
+        ).start()
+        started.append((server, kubelets))
         return server
 
     yield start
-    for server in started:
+    for server, kubelets in started:
+        kubelets.stop()
         server.stop()

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from provision_env import FIXTURES
 
 from kopscheck.provision import runner as runner_module
 from kopscheck.provision.plan import KopsCall, ProvisionRequest, Step, Topology

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cli_outcome import CliOutcome
-from conftest import ORIGIN_NAME, FakeKops
+from provision_env import ORIGIN_NAME, FakeKops
 
 ZONES = "us-east-1a,us-east-1b"
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FakeKops
 from fake_apiserver import FakeApiServer
+from provision_env import FakeKops
 
 NAME = "gate.k8s.local"
 
