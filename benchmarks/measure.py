@@ -1,0 +1,53 @@
+"""One measurement in a fresh process: prints {"seconds": ..., "peak_rss": bytes} as JSON.
+
+    python benchmarks/measure.py json BUNDLE     # bare stdlib json.load of every .json file
+    python benchmarks/measure.py check BUNDLE    # kopscheck check --bundle BUNDLE -o json
+
+Time starts after the imports; the peak RSS is the process's own `ru_maxrss` (Linux: KiB), so it
+includes the interpreter and the imported modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def bare_json(root: Path) -> None:
+    """The floor: decode every JSON file of the bundle with the standard library, one at a time."""
+    for path in sorted(root.rglob("*.json")):
+        with path.open("rb") as handle:
+            json.load(handle)
+
+
+def check(root: Path) -> str:
+    from kopscheck.cli import main
+
+    out = io.StringIO()
+    argv = ["kopscheck", "check", "--bundle", str(root), "-o", "json"]
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        sys.argv = argv
+        main()
+    return out.getvalue()
+
+
+def run(mode: str, root: Path) -> dict[str, object]:
+    if mode == "check":
+        import kopscheck.cli  # noqa: F401  (imports are not what is measured)
+    start = time.perf_counter()
+    report = check(root) if mode == "check" else ""
+    if mode == "json":
+        bare_json(root)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    status = json.loads(report)["status"] if report else None
+    return {"seconds": seconds, "peak_rss": peak, "status": status}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(sys.argv[1], Path(sys.argv[2]))))
