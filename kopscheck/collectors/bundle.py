@@ -8,7 +8,7 @@ from typing import Any
 
 from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.files import (
     log_sections,
     read_bytes,
@@ -45,6 +45,11 @@ AWS_FILES = {
 
 
 def read_bundle(root: Path, source: str = "bundle", networking: str | None = None) -> Snapshot:
+    with bulk_read():
+        return _read_bundle(root, source, networking)
+
+
+def _read_bundle(root: Path, source: str, networking: str | None) -> Snapshot:
     if not root.exists():
         raise InputError(str(root), "no such bundle directory")
     if not root.is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.bundle import container_log
 from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_bytes
 from kopscheck.collectors.kube_decode import decode_list, end_of_document
@@ -23,7 +23,8 @@ def read_dump(path: Path, networking: str | None = None) -> Snapshot:
     if not data or data.isspace():
         raise InputError(label, "file is empty")
     kube = KubeObjects()
-    parse_stream(data, label, kube)
+    with bulk_read():
+        parse_stream(data, label, kube)
     if kube.nodes is None and kube.pods is None:
         raise InputError(label, "no NodeList or PodList found: not a kubectl cluster-info dump")
     missing = {

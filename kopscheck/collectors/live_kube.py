@@ -17,7 +17,7 @@ from typing import Any
 from kubernetes import client
 
 from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.kube_client import (
     ApiFailure,
     KubeTarget,
@@ -130,8 +130,9 @@ def collect_lists(
 ) -> None:
     """`/version`, then one paginated list per kind, the kinds concurrently on `pool`."""
     _version(requester, out)
-    listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
-    _assemble(listed, out, tuning)
+    with bulk_read():
+        listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
+        _assemble(listed, out, tuning)
 
 
 def _version(requester: Requester, out: KubeCollection) -> None:
