@@ -1,6 +1,7 @@
 """One measurement in a fresh process: prints {"seconds": ..., "peak_rss": bytes} as JSON.
 
     python benchmarks/measure.py json BUNDLE     # bare stdlib json.load of every .json file
+    python benchmarks/measure.py json-nogc BUNDLE   # the same with the cyclic GC disabled
     python benchmarks/measure.py check BUNDLE    # kopscheck check --bundle BUNDLE -o json
 
 Time starts after the imports; the peak RSS is the process's own `ru_maxrss` (Linux: KiB), so it
@@ -10,6 +11,7 @@ includes the interpreter and the imported modules.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import resource
@@ -41,7 +43,9 @@ def run(mode: str, root: Path) -> dict[str, object]:
         import kopscheck.cli  # noqa: F401  (imports are not what is measured)
     start = time.perf_counter()
     report = check(root) if mode == "check" else ""
-    if mode == "json":
+    if mode in ("json", "json-nogc"):
+        if mode == "json-nogc":
+            gc.disable()
         bare_json(root)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

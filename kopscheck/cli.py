@@ -6,29 +6,29 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from kopscheck import demo as demo_data
-from kopscheck.checkapi.check import check_doc
-from kopscheck.engine.registry import find_check, load_checks
-from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate.exitcodes import ExitCode, exit_code
-from kopscheck.gate.run import CheckRequest, execute
-from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.errors import InputError, KopscheckError
-from kopscheck.model.facts import Snapshot
-from kopscheck.model.results import Report, Status
-from kopscheck.reporters import OutputFormat, get_reporter
 
+if TYPE_CHECKING:
+    from kopscheck.model.facts import Snapshot
+    from kopscheck.model.results import Report, Status
+
+# Start-up (issue 12): `--help`, `checks` and `explain` stay fast, so the engine, the gate and
+# the reporters are imported by the commands that use them, and help is plain text (typer's
+# rich help pulls in rich.markdown).
 app = typer.Typer(
     name="kopscheck",
     help="Validate and troubleshoot the networking of kops-built Kubernetes clusters.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -66,12 +66,16 @@ def _split(values: list[str] | None) -> frozenset[str]:
 
 
 def _fail_on(value: str) -> Status:
+    from kopscheck.model.results import Status
+
     if value not in (Status.FAIL, Status.WARN):
         raise InputError("--fail-on", f"must be 'fail' or 'warn', not {value!r}")
     return Status(value)
 
 
 def _emit(report: Report, output: str, out: Path | None) -> None:
+    from kopscheck.reporters import get_reporter
+
     reporter = get_reporter(output)
     if out is None:
         reporter.write(report, sys.stdout)
@@ -93,6 +97,10 @@ def _run(
     output: str,
     out: Path | None,
 ) -> None:
+    from kopscheck.engine.registry import load_checks
+    from kopscheck.engine.runner import Selection, build_report
+    from kopscheck.reporters import get_reporter
+
     checks = load_checks()
     selection = Selection(select=_split(select), skip=_split(skip))
     unknown = selection.unknown(checks)
@@ -152,7 +160,10 @@ def check(
     aws: AwsOpt = True,
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
+    from kopscheck.engine.runner import Selection
     from kopscheck.gate.durations import parse_duration
+    from kopscheck.gate.run import CheckRequest, execute
+    from kopscheck.gate.sources import SourceOptions
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run
@@ -207,6 +218,7 @@ def collect_bundle(
     """Collect a live cluster into a bundle directory (CONTRACT §4) for `check --bundle`."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
     from kopscheck.gate.durations import parse_duration
+    from kopscheck.gate.sources import SourceOptions
 
     options = SourceOptions(
         context=context,
@@ -254,6 +266,10 @@ def list_checks(output: OutputOpt = "table") -> None:
     """List the check catalog: id, title, family, the facts each needs."""
     import json
 
+    from kopscheck.checkapi.check import check_doc
+    from kopscheck.engine.registry import load_checks
+    from kopscheck.reporters import OutputFormat
+
     checks = load_checks()
     rows: list[dict[str, Any]] = [
         {
@@ -282,6 +298,9 @@ def list_checks(output: OutputOpt = "table") -> None:
 @app.command()
 def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.rollout.")]) -> None:
     """Why a check matters, how to fix what it finds, and the origin-document step."""
+    from kopscheck.checkapi.check import check_doc
+    from kopscheck.engine.registry import find_check, load_checks
+
     checks = load_checks()
     found = find_check(checks, check_id)
     if found is None:
