@@ -72,6 +72,8 @@ def bench_bundle(root: Path, nodes: int) -> dict[str, float]:
         "size": size,
         "json_s": floor["seconds"],
         "check_s": check["seconds"],
+        "json_cpu": floor["cpu"],
+        "check_cpu": check["cpu"],
         "ratio": check["seconds"] / floor["seconds"],
         "ratio_nogc": check["seconds"] / no_gc["seconds"],
         "rss": check["peak_rss"],
@@ -82,6 +84,7 @@ def bench_bundle(root: Path, nodes: int) -> dict[str, float]:
         f"{root.name:>14}: {size / 1e6:7.1f} MB  json.load {floor['seconds']:6.2f}s  "
         f"(no GC {no_gc['seconds']:6.2f}s)  check {check['seconds']:6.2f}s ({check['status']})  "
         f"check/json {row['ratio']:4.2f}x (/no-GC json {row['ratio_nogc']:4.2f}x)  "
+        f"CPU check/json {check['cpu'] / floor['cpu']:4.2f}x  "
         f"peak RSS {check['peak_rss'] / 1e6:6.0f} MB = {row['rss_ratio']:4.2f}x size "
         f"(json.load: {row['json_rss_ratio']:4.2f}x)",
         flush=True,
@@ -139,7 +142,13 @@ def main() -> None:
         for nodes in (round(top / 16), round(top / 4), top):
             rows.append(bench_bundle(bundle(base, nodes, broken=True), nodes))
         bench_bundle(bundle(base, top, broken=False), top)
-        for label, key in (("check", "check_s"), ("json.load", "json_s"), ("peak RSS", "rss")):
+        for label, key in (
+            ("check wall", "check_s"),
+            ("check CPU", "check_cpu"),
+            ("json.load wall", "json_s"),
+            ("json.load CPU", "json_cpu"),
+            ("peak RSS", "rss"),
+        ):
             steps = " -> ".join(f"{row[key] / rows[0][key]:.1f}x" for row in rows)
             print(f"growth 1x -> 4x -> 16x objects, {label}: 1.0x -> {steps.split(' -> ', 1)[1]}")
         if not args.no_live:

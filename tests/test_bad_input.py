@@ -152,6 +152,17 @@ def test_bundle_that_is_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Pat
             id="unterminated-log-section",
         ),
         pytest.param(
+            b'{"kind": "NodeList", "items": []}\n{"kind": "PodList", "items": [\n',
+            "(object starting at line 2): invalid JSON at line 3: the document ends early",
+            id="second-list-truncated",
+        ),
+        pytest.param(
+            b'{"kind": "NodeList", "items": []}\n{"kind": "PodList", "items": [\n'
+            b'{"metadata": {"name": "a"}, "status": {"phase": 3}}\n]}\n',
+            "(object ending at line 4): items[0].status.phase: expected a string, got an integer",
+            id="second-list-wrong-type",
+        ),
+        pytest.param(
             b'{"kind": "ConfigMap", "data": {}}', "expected a Kubernetes list", id="wrong-kind"
         ),
     ],

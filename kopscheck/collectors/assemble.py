@@ -36,19 +36,22 @@ KIND_FACT = {
 
 
 @contextmanager
-def bulk_read() -> Iterator[None]:
+def bulk_read(freeze: bool = True) -> Iterator[None]:
     """Pause the cyclic garbage collector while a source is decoded, then freeze what was read.
 
     Decoding allocates millions of objects that hold no reference cycles (refcounting frees
     them) and live for the whole run; every collection during the read would walk all of them
     again for nothing. Frozen afterwards, later collections (checks, reporters) skip them too.
+    The live path does not freeze: `--wait` scans again and again, and the HTTP client's
+    garbage would be kept with each scan.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 

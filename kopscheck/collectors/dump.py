@@ -50,6 +50,7 @@ _SPACE = frozenset(b" \t\r\n")
 def parse_stream(data: bytes, label: str, kube: KubeObjects) -> None:
     """JSON lists and log sections one after another, each decoded where it lies."""
     view = memoryview(data)
+    lines = _LineCounter(data)
     pos = 0
     while True:
         while pos < len(data) and data[pos] in _SPACE:
@@ -59,13 +60,31 @@ def parse_stream(data: bytes, label: str, kube: KubeObjects) -> None:
         if data.startswith(_LOG_START, pos):
             pos = _read_log_section(data, pos, label, kube)
             continue
-        line = data.count(b"\n", 0, pos) + 1
+        line = lines.at(pos)
         if data[pos] != ord("{"):
             raise InputError(label, f"line {line}: expected a JSON list or a log section")
-        end = pos + end_of_document(view[pos:], f"{label} (object starting at line {line})")
-        line_label = f"{label} (object ending at line {data.count(_NEWLINE, 0, end) + 1})"
-        kube.add_groups(decode_list(view[pos:end], line_label).groups)
+        where = f"{label} (object starting at line {line})"
+        end = pos + end_of_document(view[pos:], where, first_line=line)
+        last = end
+        while data[last - 1] in _SPACE:
+            last -= 1
+        line_label = f"{label} (object ending at line {lines.at(last)})"
+        kube.add_groups(decode_list(view[pos:last], line_label).groups)
         pos = end
+
+
+class _LineCounter:
+    """Line numbers of increasing offsets, counting each newline once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos, self.line = data, 0, 1
+
+    def at(self, pos: int) -> int:
+        if pos < self.pos:
+            return self.data.count(_NEWLINE, 0, pos) + 1
+        self.line += self.data.count(_NEWLINE, self.pos, pos)
+        self.pos = pos
+        return self.line
 
 
 def _read_log_section(data: bytes, pos: int, label: str, kube: KubeObjects) -> int:

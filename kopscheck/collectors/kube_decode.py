@@ -60,8 +60,8 @@ def peek_kind(data: Buffer, label: str) -> str | None:
         return head.group(1).decode()
     try:
         return _KIND_DECODER.decode(data).kind
-    except msgspec.ValidationError:
-        raise InputError(label, "expected a Kubernetes list object, got " + _got(data)) from None
+    except msgspec.ValidationError as exc:
+        raise _not_a_list(label, exc, data) from None
     except msgspec.DecodeError as exc:
         raise json_error(label, exc, data) from None
 
@@ -152,13 +152,16 @@ def _path(prefix: str, at: str | None) -> str:
     return f"{path}: " if path else ""
 
 
-def json_error(label: str, exc: msgspec.DecodeError, data: Buffer) -> InputError:
-    """`invalid JSON at line N: ...`; the line of the byte msgspec names, else the last line."""
+def json_error(
+    label: str, exc: msgspec.DecodeError, data: Buffer, first_line: int = 1
+) -> InputError:
+    """`invalid JSON at line N: ...`; the line of the byte msgspec names, else the last line
+    (counted from `first_line`, the line `data` starts on in its file)."""
     text = str(exc).removeprefix("JSON is malformed: ")
     found = _BYTE.search(text)
     view = memoryview(data)
     offset = max(int(found.group(1)) - 1, 0) if found else len(view)
-    line = bytes(view[:offset]).count(b"\n") + 1
+    line = bytes(view[:offset]).count(b"\n") + first_line
     problem = _BYTE.sub("", text).strip() if found else text
     if not found and "truncated" in text:
         problem = "the document ends early"
@@ -171,15 +174,21 @@ def _got(data: Buffer) -> str:
     return names.get(first, "a number")
 
 
-def end_of_document(data: Buffer, label: str) -> int:
+def end_of_document(data: Buffer, label: str, first_line: int = 1) -> int:
     """The length of the first JSON document in `data` (for streams of documents)."""
     try:
         _KIND_DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        raise _not_a_list(label, exc, data) from None
     except msgspec.DecodeError as exc:
         found = _BYTE.search(str(exc))
         if "trailing characters" in str(exc) and found:
             return int(found.group(1)) - 1  # msgspec names the byte after the first extra one
-        raise json_error(label, exc, data) from None
-    except msgspec.ValidationError:
-        raise InputError(label, "expected a Kubernetes list object, got " + _got(data)) from None
+        raise json_error(label, exc, data, first_line) from None
     return len(memoryview(data))
+
+
+def _not_a_list(label: str, exc: msgspec.ValidationError, data: Buffer) -> InputError:
+    if bytes(memoryview(data)[:64]).lstrip().startswith(b"{"):  # an object, `kind` not a string
+        return shape_error(label, exc, data)
+    return InputError(label, "expected a Kubernetes list object, got " + _got(data))

@@ -1,7 +1,9 @@
 """Collect Kubernetes facts from a live API server: one paginated list per kind, concurrently.
 
-The raw JSON of each list feeds the same parsers the bundle reader uses (`KubeObjects`), so a
-live run and `check --bundle` on what `collect` wrote fill the same model in the same order.
+Each page is decoded from the response bytes as it arrives, by the same typed decoder and
+parsers the bundle reader uses (`kube_decode`, `KubeObjects`), so a live run and `check
+--bundle` on what `collect` wrote fill the same model in the same order; only `collect` also
+keeps the page's JSON, to write it.
 A kind that is forbidden or not served is a missing fact with its reason; a kind whose list
 failed (server error, timeout) is missing *and* failed, so the checks that need it end in
 `error`. An API that cannot be reached at all, or that refuses the credentials, ends the scan.
@@ -130,7 +132,7 @@ def collect_lists(
 ) -> None:
     """`/version`, then one paginated list per kind, the kinds concurrently on `pool`."""
     _version(requester, out)
-    with bulk_read():
+    with bulk_read(freeze=False):
         listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
         _assemble(listed, out, tuning)
 
