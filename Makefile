@@ -35,8 +35,9 @@ typecheck: $(TEST_STAMP)
 test: lint typecheck
 	$(BIN)/python -m pytest -q -rs
 
+# make bench BENCH_ARGS=--full for 5,000 nodes (needs ~8 GB of disk and ~15 minutes)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from kopscheck import demo as demo_data
-from kopscheck.checkapi.check import check_doc, code_of
 from kopscheck.collectors.options import SourceOptions
-from kopscheck.engine.registry import find_check, load_checks
-from kopscheck.engine.runner import Selection
 from kopscheck.gate.probe_flags import (
     ProbeAgentOpt,
     ProbeDnsTimeoutOpt,
@@ -26,20 +23,26 @@ from kopscheck.gate.probe_flags import (
     ProbeToolsImageOpt,
     probe_options,
 )
-from kopscheck.gate.run import CheckRequest, execute
-from kopscheck.gate.sources import demo_path
 from kopscheck.model.errors import InputError, KopscheckError, Stopped
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
 from kopscheck.provision.options import provision_command
 from kopscheck.reporters import Document, formats
 
+if TYPE_CHECKING:
+    from kopscheck.engine.runner import Selection
+
+# Start-up (issue 12): `--help`, `checks` and `explain` stay fast, so the engine, the gate and
+# the checks are imported by the commands that use them, and help is plain text (typer's
+# rich help pulls in rich.markdown).
 app = typer.Typer(
     name="kopscheck",
     help="Validate and troubleshoot the networking of kops-built Kubernetes clusters.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 110},
 )
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -98,6 +101,12 @@ def _split(values: list[str] | None) -> frozenset[str]:
     return frozenset(v.strip() for value in values or () for v in value.split(",") if v.strip())
 
 
+def _selection(select: list[str] | None, skip: list[str] | None) -> Selection:
+    from kopscheck.engine.runner import Selection
+
+    return Selection(select=_split(select), skip=_split(skip))
+
+
 def _fail_on(value: str) -> Status:
     if value not in (Status.FAIL, Status.WARN):
         raise InputError("--fail-on", f"must be 'fail' or 'warn', not {value!r}")
@@ -147,6 +156,7 @@ def check(
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     from kopscheck.gate.durations import parse_duration
+    from kopscheck.gate.run import CheckRequest, execute
 
     probes = probe_options(
         probe_nodes,
@@ -183,7 +193,7 @@ def check(
         tuple(bundle or ()),
         tuple(context or ()),
         all_contexts,
-        Selection(select=_split(select), skip=_split(skip)),
+        _selection(select, skip),
         _fail_on(fail_on),
         output,
         out,
@@ -290,11 +300,14 @@ def demo(
         for key, title in found.items():
             typer.echo(f"{key:<24} {title}")
         return
+    from kopscheck.gate.run import CheckRequest, execute
+    from kopscheck.gate.sources import demo_path
+
     path = demo_path(scenario)
     stderr.print(f"kopscheck demo: {found[scenario]} (bundle {path})")
     request = CheckRequest(
         SourceOptions(demo=scenario),
-        selection=Selection(select=_split(select), skip=_split(skip)),
+        selection=_selection(select, skip),
         fail_on=_fail_on(fail_on),
         output=output,
         out=out,
@@ -314,6 +327,9 @@ def list_checks(
 ) -> None:
     """List the check catalog: id, title, family, the facts each needs."""
     import json
+
+    from kopscheck.checkapi.check import check_doc, code_of
+    from kopscheck.engine.registry import load_checks
 
     checks = load_checks()
     rows: list[dict[str, Any]] = [
@@ -344,6 +360,9 @@ def list_checks(
 @app.command()
 def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.rollout.")]) -> None:
     """Why a check matters, how to fix what it finds, and the origin-document step."""
+    from kopscheck.checkapi.check import check_doc, code_of
+    from kopscheck.engine.registry import find_check, load_checks
+
     checks = load_checks()
     found = find_check(checks, check_id)
     if found is None:

@@ -8,8 +8,15 @@ from typing import Any
 
 from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.files import log_sections, read_json, read_text, read_yaml_documents
+from kopscheck.collectors.assemble import KubeObjects, bulk_read
+from kopscheck.collectors.files import (
+    log_sections,
+    read_bytes,
+    read_json,
+    read_text,
+    read_yaml_documents,
+)
+from kopscheck.collectors.kube_decode import decode_list
 from kopscheck.collectors.probe_files import read_probe_files
 from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
@@ -39,6 +46,11 @@ AWS_FILES = {
 
 
 def read_bundle(root: Path, source: str = "bundle") -> Snapshot:
+    with bulk_read():
+        return _read_bundle(root, source)
+
+
+def _read_bundle(root: Path, source: str) -> Snapshot:
     if not root.exists():
         raise InputError(str(root), "no such bundle directory")
     if not root.is_dir():
@@ -86,7 +98,7 @@ def _label(root: Path, path: Path) -> str:
 def _read_cluster_info(root: Path, info: Path, kube: KubeObjects, fields: dict[str, Any]) -> None:
     nodes = info / "nodes.json"
     if nodes.is_file():
-        _add_list(kube, read_json(nodes, _label(root, nodes)), _label(root, nodes))
+        _add_list(kube, nodes, _label(root, nodes))
     version = info / "version.json"
     if version.is_file():
         label = _label(root, version)
@@ -95,21 +107,20 @@ def _read_cluster_info(root: Path, info: Path, kube: KubeObjects, fields: dict[s
         for name in NAMESPACED_FILES:
             path = ns_dir / name
             if path.is_file():
-                _add_list(kube, read_json(path, _label(root, path)), _label(root, path))
+                _add_list(kube, path, _label(root, path))
         for pod_dir in sorted(p for p in ns_dir.iterdir() if p.is_dir()):
             logs = pod_dir / "logs.txt"
             if logs.is_file():
                 _add_logs(kube, read_text(logs, _label(root, logs)), ns_dir.name, pod_dir.name)
 
 
-def _add_list(kube: KubeObjects, doc: object, label: str) -> None:
-    kind, items = ko.list_items(doc, label)
-    if kind:
-        kube.add(kind, items)
-    else:
-        kube.add_mixed(items)
-        if label.endswith("endpoints.json"):
-            kube.mark_observed(Fact.ENDPOINTS)
+def _add_list(kube: KubeObjects, path: Path, label: str) -> None:
+    data = read_bytes(path, label)
+    if not data or data.isspace():
+        raise InputError(label, "file is empty")
+    kube.add_groups(decode_list(data, label).groups)
+    if label.endswith("endpoints.json"):
+        kube.mark_observed(Fact.ENDPOINTS)
 
 
 def _add_logs(kube: KubeObjects, text: str, namespace: str, pod: str) -> None:

@@ -11,13 +11,19 @@ import yaml
 from kopscheck.model.errors import InputError
 
 
-def read_text(path: Path, label: str) -> str:
+def read_bytes(path: Path, label: str) -> bytes:
+    """The file's bytes; binary data (a NUL in the first 4 KiB) is refused."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(label, exc.strerror or str(exc)) from None
     if b"\x00" in data[:4096] and not label.endswith("kubelet.cmdline"):
         raise InputError(label, "binary data, not text")
+    return data
+
+
+def read_text(path: Path, label: str) -> str:
+    data = read_bytes(path, label)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
