@@ -12,10 +12,12 @@ from .aws.route_table_health import RouteTableHealth
 from .cni.node_config import NodeConfig
 from .cni.provider_deployed import ProviderDeployed
 from .cni.provider_healthy import ProviderHealthy
+from .dns.resolution import DnsResolution
 from .dns.rollout import DnsRollout
 from .kops.networking_supported import NetworkingSupported
 from .kubelet.network_plugin import KubeletNetworkPlugin
 from .node.network_ready import NodeNetworkReady
+from .pod.lifecycle import PodLifecycle
 from .pod.node_logs import NodeLogs
 from .pod.sandbox_errors import SandboxErrors
 
@@ -27,6 +29,8 @@ BUILTIN_CHECKS: tuple[type, ...] = (
     NodeConfig,
     NodeNetworkReady,
     DnsRollout,
+    DnsResolution,
+    PodLifecycle,
     SandboxErrors,
     NodeLogs,
     RouteTableCapacity,

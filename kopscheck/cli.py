@@ -5,26 +5,39 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from kopscheck import __version__
 from kopscheck import demo as demo_data
-from kopscheck.checkapi.check import check_doc, code_of
 from kopscheck.cli_help import plain_metavars
 from kopscheck.collectors.options import SourceOptions
-from kopscheck.engine.registry import find_check, load_checks
-from kopscheck.engine.runner import Selection
-from kopscheck.gate.run import CheckRequest, execute
-from kopscheck.gate.sources import demo_path
-from kopscheck.model.errors import InputError, KopscheckError
+from kopscheck.gate.probe_flags import (
+    ProbeAgentOpt,
+    ProbeDnsTimeoutOpt,
+    ProbeExternalOpt,
+    ProbeImageOpt,
+    ProbeNodesOpt,
+    ProbeStepsOpt,
+    ProbeTimeoutOpt,
+    ProbeToolsImageOpt,
+    probe_options,
+)
+from kopscheck.model.errors import InputError, KopscheckError, Stopped
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
+from kopscheck.provision.options import provision_command
 from kopscheck.reporters import Document, formats
 
 DOCS = "https://kops.sigs.k8s.io/networking/"
+if TYPE_CHECKING:
+    from kopscheck.engine.runner import Selection
+
+# Start-up (issue 12): `--help`, `checks` and `explain` stay fast, so the engine, the gate and
+# the checks are imported by the commands that use them, and help is plain text (typer's
+# rich help pulls in rich.markdown).
 app = typer.Typer(
     name="kopscheck",
     help="Validate and troubleshoot the networking of kops-built Kubernetes clusters"
@@ -33,6 +46,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"max_content_width": 110},
 )
 
 
@@ -127,6 +141,12 @@ def _split(values: list[str] | None) -> frozenset[str]:
     return frozenset(v.strip() for value in values or () for v in value.split(",") if v.strip())
 
 
+def _selection(select: list[str] | None, skip: list[str] | None) -> Selection:
+    from kopscheck.engine.runner import Selection
+
+    return Selection(select=_split(select), skip=_split(skip))
+
+
 def _fail_on(value: str, strict: bool = False) -> Status:
     if strict:
         return Status.SKIP
@@ -174,6 +194,14 @@ def check(
     write_baseline: WriteBaselineOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    probe_nodes: ProbeNodesOpt = "10",
+    probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
+    probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
+    probe_timeout: ProbeTimeoutOpt = "5m",
+    probe_step_timeout: ProbeStepsOpt = None,
+    probe_dns_timeout: ProbeDnsTimeoutOpt = "60s",
+    probe_external_name: ProbeExternalOpt = "registry.k8s.io",
+    probe_agent: ProbeAgentOpt = True,
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     from kopscheck.gate.durations import parse_duration
@@ -189,6 +217,18 @@ def check(
         profile,
         wait,
     )
+    from kopscheck.gate.run import CheckRequest, execute
+
+    probes = probe_options(
+        probe_nodes,
+        probe_image,
+        probe_tools_image,
+        probe_timeout,
+        probe_step_timeout,
+        probe_dns_timeout,
+        probe_external_name,
+        probe_agent,
+    )
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run
@@ -200,13 +240,13 @@ def check(
         region=region,
         profile=profile,
         probe=probe,
+        probes=probes,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
     )
-    if probe:
+    if probe and (bundle or dump):
         stderr.print(
-            "kopscheck: --probe: this build has no probe checks yet (dns.resolution,"
-            " pod.lifecycle); nothing is created on the cluster",
+            "kopscheck: --probe: a bundle or dump is read as recorded; nothing is probed",
             markup=False,
         )
     request = CheckRequest(
@@ -214,7 +254,7 @@ def check(
         tuple(bundle or ()),
         tuple(context or ()),
         all_contexts,
-        Selection(select=_split(select), skip=_split(skip)),
+        _selection(select, skip),
         _fail_on(fail_on, strict),
         output,
         out,
@@ -242,12 +282,31 @@ def collect_bundle(
     profile: ProfileOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    probe: Annotated[
+        bool, typer.Option(help="Also run the node agent (writes nodes/<node>/) and the probes.")
+    ] = False,
+    probe_nodes: ProbeNodesOpt = "10",
+    probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
+    probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
+    probe_timeout: ProbeTimeoutOpt = "5m",
 ) -> None:
     """Collect a live cluster into a bundle directory, to check later with --bundle."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
     from kopscheck.gate.durations import parse_duration
 
+    probes = probe_options(
+        probe_nodes,
+        probe_image,
+        probe_tools_image,
+        probe_timeout,
+        None,
+        "60s",
+        "registry.k8s.io",
+        True,
+    )
     options = SourceOptions(
+        probe=probe,
+        probes=probes,
         context=context,
         kubeconfig=kubeconfig,
         cluster_name=name,
@@ -258,6 +317,27 @@ def collect_bundle(
         aws=aws,
     )
     raise typer.Exit(collect_to_bundle(options, out, lambda line: stderr.print(line, markup=False)))
+
+
+@app.command("cleanup")
+def cleanup_command(
+    context: Annotated[str | None, typer.Option(help="kubeconfig context.")] = None,
+    kubeconfig: KubeconfigOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be deleted.")
+    ] = False,
+    request_timeout: RequestTimeoutOpt = "30s",
+) -> None:
+    """Delete every kopscheck-owned namespace, DaemonSet and pod an earlier run left behind."""
+    from kopscheck.gate.cleanup import run_cleanup
+    from kopscheck.gate.durations import parse_duration
+
+    options = SourceOptions(
+        context=context,
+        kubeconfig=kubeconfig,
+        request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
+    )
+    raise typer.Exit(run_cleanup(options, dry_run, lambda line: stderr.print(line, markup=False)))
 
 
 @app.command()
@@ -287,12 +367,15 @@ def demo(
         for key, title in found.items():
             typer.echo(f"{key:<24} {title}")
         return
+    from kopscheck.gate.run import CheckRequest, execute
+    from kopscheck.gate.sources import demo_path
+
     path = demo_path(scenario)
     if not quiet:
         stderr.print(f"kopscheck demo: {found[scenario]} (bundle {path})")
     request = CheckRequest(
         SourceOptions(demo=scenario),
-        selection=Selection(select=_split(select), skip=_split(skip)),
+        selection=_selection(select, skip),
         fail_on=_fail_on(fail_on, strict),
         output=output,
         out=out,
@@ -314,6 +397,9 @@ def list_checks(
 ) -> None:
     """List the check catalog: id, title, family, the facts each needs."""
     import json
+
+    from kopscheck.checkapi.check import check_doc, code_of
+    from kopscheck.engine.registry import load_checks
 
     checks = load_checks()
     rows: list[dict[str, Any]] = [
@@ -344,6 +430,9 @@ def list_checks(
 @app.command()
 def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.rollout.")]) -> None:
     """Why a check matters, how to fix what it finds, and its troubleshooting step."""
+    from kopscheck.checkapi.check import check_doc, code_of
+    from kopscheck.engine.registry import find_check, load_checks
+
     checks = load_checks()
     found = find_check(checks, check_id)
     if found is None:
@@ -370,6 +459,26 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
     typer.echo("\n".join(lines))
 
 
+@app.command("rbac")
+def print_rbac(
+    probe: Annotated[
+        bool, typer.Option("--probe", help="The role for `check --probe` (adds the writes).")
+    ] = False,
+    with_node_proxy: Annotated[
+        bool,
+        typer.Option("--with-node-proxy", help="Add nodes/proxy: kubelet config and logs."),
+    ] = False,
+    service_account: Annotated[
+        str, typer.Option(help="The ServiceAccount to bind, NAMESPACE:NAME.")
+    ] = "kube-system:kopscheck",
+) -> None:
+    """Print the ClusterRole kopscheck needs, a ServiceAccount and its binding (YAML)."""
+    from kopscheck.rbac import ServiceAccountRef, render
+
+    account = ServiceAccountRef.parse(service_account)
+    sys.stdout.write(render(probe=probe, node_proxy=with_node_proxy, service_account=account))
+
+
 @app.command("diff")
 def diff_reports(
     old: Annotated[Path, typer.Argument(help="The earlier JSON report (--output json).")],
@@ -380,6 +489,9 @@ def diff_reports(
     from kopscheck.gate.report_diff import run_diff
 
     raise typer.Exit(run_diff(old, new, output))
+
+
+app.command("provision")(provision_command)
 
 
 def main() -> None:
@@ -401,6 +513,9 @@ def main() -> None:
     except KeyboardInterrupt:
         stderr.print("kopscheck: interrupted")
         sys.exit(130)
+    except Stopped as stop:  # SIGINT/SIGTERM during a probe run, after its cleanup
+        stderr.print(f"kopscheck: stopped by {stop}; probe objects were deleted")
+        sys.exit(128 + stop.signum)
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
         if isinstance(exc, typer.Abort):
             sys.exit(130)

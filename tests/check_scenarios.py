@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aws_builders as ab
+import probe_builders as pb
 
 from kopscheck.demo import DEMO_ROOT
 
@@ -36,6 +37,8 @@ SCENARIOS: dict[str, tuple[Scenario, Scenario]] = {
     "cni.node-config": (DEMO_ROOT / "cni-no-provider", DEMO_ROOT / "healthy"),
     "pod.sandbox-errors": (FIXTURES / "aws-vpc-ip-exhausted", DEMO_ROOT / "healthy"),
     "pod.node-logs": (FIXTURES / "aws-vpc-ip-exhausted", DEMO_ROOT / "healthy"),
+    "pod.lifecycle": (pb.lifecycle_failing, pb.lifecycle_passing),
+    "dns.resolution": (pb.dns_failing, pb.dns_passing),
     "aws.route-table-capacity": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
     "aws.route-table-health": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
 }

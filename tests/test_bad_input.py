@@ -58,8 +58,45 @@ def _assert_one_line_error(outcome: CliOutcome, *needles: str) -> None:
             lambda root: (root / "cluster-info/nodes.json").write_text(
                 '{"kind": "NodeList", "items": [{"spec": {}}]}'
             ),
-            ("cluster-info/nodes.json", "item 0 is not a Kubernetes object with metadata"),
+            ("cluster-info/nodes.json: items[0]: no metadata",),
             id="item-without-metadata",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/nodes.json").write_text(
+                '{"kind": "NodeList", "items": [{"metadata": {"name": "a"}, "status": "Ready"}]}'
+            ),
+            ("cluster-info/nodes.json: items[0].status: expected an object, got a string",),
+            id="node-status-a-string",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/kube-system/pods.json").write_text(
+                '{"kind": "PodList", "items": [{"metadata": {"name": "a"}, "spec": [1]}]}'
+            ),
+            ("cluster-info/kube-system/pods.json: items[0].spec: expected an object, got a list",),
+            id="pod-spec-a-list",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/kube-system/pods.json").write_text(
+                '{"kind": "PodList", "items": [{"metadata": {"name": "a"},'
+                ' "status": {"containerStatuses": [{"restartCount": "3"}]}}]}'
+            ),
+            (
+                "cluster-info/kube-system/pods.json: "
+                "items[0].status.containerStatuses[0].restartCount: "
+                "expected an integer, got a string",
+            ),
+            id="restart-count-a-string",
+        ),
+        pytest.param(
+            lambda root: (root / "cluster-info/kube-system/events.json").write_text(
+                '{"kind": "List", "items": [{"kind": "Event", "metadata": {},'
+                ' "lastTimestamp": "yesterday"}]}'
+            ),
+            (
+                "cluster-info/kube-system/events.json: items[0].lastTimestamp: "
+                "invalid RFC3339 encoded datetime",
+            ),
+            id="mixed-list-event-bad-time",
         ),
         pytest.param(
             lambda root: (root / "kops/instancegroups.yaml").write_text(
@@ -113,6 +150,17 @@ def test_bundle_that_is_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Pat
             b"==== START logs for container c of pod ns/p ====\nline\n",
             "has no END marker",
             id="unterminated-log-section",
+        ),
+        pytest.param(
+            b'{"kind": "NodeList", "items": []}\n{"kind": "PodList", "items": [\n',
+            "(object starting at line 2): invalid JSON at line 3: the document ends early",
+            id="second-list-truncated",
+        ),
+        pytest.param(
+            b'{"kind": "NodeList", "items": []}\n{"kind": "PodList", "items": [\n'
+            b'{"metadata": {"name": "a"}, "status": {"phase": 3}}\n]}\n',
+            "(object ending at line 4): items[0].status.phase: expected a string, got an integer",
+            id="second-list-wrong-type",
         ),
         pytest.param(
             b'{"kind": "ConfigMap", "data": {}}', "expected a Kubernetes list", id="wrong-kind"

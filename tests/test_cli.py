@@ -114,13 +114,17 @@ def test_fail_on_warn_turns_a_warning_into_exit_1(
     assert json.loads(gated.stdout)["status"] == "warn"
 
 
-def test_probe_says_no_probe_checks_exist_yet(run_cli: Callable[..., CliOutcome]) -> None:
+def test_probe_on_a_bundle_probes_nothing_and_says_so(run_cli: Callable[..., CliOutcome]) -> None:
     outcome = run_cli("check", "--bundle", str(DEMO_ROOT / "healthy"), "--probe", "-o", "json")
     assert outcome.code == 0
-    assert "--probe: this build has no probe checks yet" in outcome.stderr
-    assert {r["check"] for r in json.loads(outcome.stdout)["results"]}.isdisjoint(
-        {"dns.resolution", "pod.lifecycle"}
-    )
+    assert "--probe: a bundle or dump is read as recorded; nothing is probed" in outcome.stderr
+    results = {r["check"]: r for r in json.loads(outcome.stdout)["results"]}
+    for check in ("dns.resolution", "pod.lifecycle"):
+        assert results[check]["status"] == "skip"
+        assert results[check]["summary"] == (
+            "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
+            " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
+        )
 
 
 def test_demo_goes_through_the_check_pipeline_with_its_gate_flags(

@@ -102,7 +102,9 @@ def test_fail_on_skip_fails_a_check_that_could_not_decide(
     doc = json.loads(outcome.stdout)
     assert doc["fail_on"] == "skip"
     missing = {r["check"] for r in doc["results"] if r["skip_reason"] == "facts-missing"}
-    assert missing == {
+    assert missing == {  # the probe checks too: without --probe their facts are not collected
+        "dns.resolution",
+        "pod.lifecycle",
         "kops.networking-supported",
         "pod.node-logs",
         "aws.route-table-capacity",
@@ -114,10 +116,14 @@ def test_fail_on_skip_ignores_deselected_and_not_applicable_checks(
     run_cli: Callable[..., CliOutcome],
 ) -> None:
     # the healthy calico demo: AWS route checks do not apply, the others are deselected
-    outcome = run_cli("check", "--bundle", HEALTHY, "--strict", "--skip", "pod", "-o", "json")
+    outcome = run_cli(
+        "check", "--bundle", HEALTHY, "--strict", "--skip", "pod,dns.resolution", "-o", "json"
+    )
     doc = json.loads(outcome.stdout)
     reasons = {r["check"]: r["skip_reason"] for r in doc["results"] if r["status"] == "skip"}
     assert reasons == {
+        "dns.resolution": "deselected",
+        "pod.lifecycle": "deselected",
         "pod.sandbox-errors": "deselected",
         "pod.node-logs": "deselected",
         "aws.route-table-capacity": "not-applicable",

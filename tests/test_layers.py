@@ -18,7 +18,22 @@ PACKAGES = {"kopscheck": ROOT / "kopscheck", "kopscheck_checks": ROOT / "checks"
 # layer's own modules are always allowed.
 ALLOWED: Mapping[str, frozenset[str]] = {
     "cli": frozenset(
-        {"gate", "engine", "checkapi", "knowledge", "collectors", "reporters", "model", "demo"}
+        {
+            "gate",
+            "engine",
+            "checkapi",
+            "knowledge",
+            "collectors",
+            "reporters",
+            "model",
+            "demo",
+            "rbac",
+            "provision",
+        }
+    ),
+    # drives the user's kops, then gates the new cluster through the gate's pipeline
+    "provision": frozenset(
+        {"gate", "engine", "checkapi", "knowledge", "collectors", "reporters", "model"}
     ),
     "gate": frozenset(
         {"engine", "checkapi", "knowledge", "collectors", "reporters", "model", "demo"}
@@ -31,6 +46,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "reporters": frozenset({"model"}),
     "model": frozenset(),
     "demo": frozenset(),
+    "rbac": frozenset({"model"}),  # the shipped ClusterRoles, printed by `kopscheck rbac`
 }
 
 

@@ -118,3 +118,10 @@ def test_console_scripts_include_the_kubectl_plugin_name(installed: Path, tmp_pa
         )
         assert outcome.returncode == 0, outcome.stderr
         assert outcome.stdout.startswith("dns.rollout: kube-dns/CoreDNS is fully rolled out")
+
+
+def test_installed_rbac_prints_the_shipped_roles(installed: Path, tmp_path: Path) -> None:
+    outcome = _run(installed, str(installed / "bin" / "kopscheck"), "rbac", "--probe", cwd=tmp_path)
+    assert outcome.returncode == 0, outcome.stderr
+    assert "  name: kopscheck-probe\n" in outcome.stdout
+    assert "# ---- probe.yaml\n" in outcome.stdout

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.networking import cloud_provider, spec_keys, spec_mode
@@ -22,7 +24,8 @@ class NetworkingSupported(Check):
     weave is rejected for Kubernetes 1.23 and later and gone since kops 1.28, canal for 1.28 and
     later, external for 1.26 and later, romana, lyftvpc and classic long before; flannel was
     blocked for Kubernetes 1.28+ by kops 1.28 to 1.32. A cluster on such a mode cannot be updated
-    or upgraded, and AWS-only modes (amazonvpc, cilium-eni) or the GCE mode fail elsewhere.
+    or upgraded, AWS-only modes (amazonvpc, cilium-eni) or the GCE mode fail elsewhere, and kops
+    refuses kubenet in a private topology.
 
     Fix: migrate to a networking mode kops supports before upgrading. Set exactly one key under
     spec.networking (e.g. `cilium: {}` or `calico: {}`) with `kops edit cluster`, then
@@ -54,6 +57,11 @@ class NetworkingSupported(Check):
         "needs-newer-kops": Code("the mode needs a newer kops than the one in use"),
         "wrong-cloud": Code("the mode does not run on the cluster's cloud provider"),
         "no-ipv6": Code("the mode does not support IPv6 clusters"),
+        "private-topology": Code(
+            "the mode does not support a private topology (kops refuses kubenet there)",
+            "Use a CNI provider such as calico or cilium for a private topology, or make the"
+            " topology public.",
+        ),
         "unknown-override": Code("--networking names a mode kops does not know"),
         "override-disagrees": Code(
             "--networking disagrees with the kops spec's mode",
@@ -174,7 +182,25 @@ def _platform_problems(mode: Mode, cluster: KopsCluster) -> list[tuple[str, str]
         problems.append(
             ("no-ipv6", f"{mode.name} does not support IPv6 clusters (nonMasqueradeCIDR ::/0)")
         )
+    if not mode.private_topology and _private(cluster):
+        problems.append(
+            (
+                "private-topology",
+                f'{mode.name} does not support private topology (kops: "invalid networking'
+                f' option {mode.name}. Kubenet does not support private topology")',
+            )
+        )
     return problems
+
+
+def _private(cluster: KopsCluster) -> bool:
+    """Private subnets (kops 1.2x+), or the older `topology.nodes: private`."""
+    subnets = cluster.spec.get("subnets")
+    listed = subnets if isinstance(subnets, list | tuple) else ()
+    if any(isinstance(s, Mapping) and s.get("type") == "Private" for s in listed):
+        return True
+    topology = cluster.spec.get("topology")
+    return isinstance(topology, Mapping) and topology.get("nodes") == "private"
 
 
 def _ipv6(cluster: KopsCluster) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,8 +14,13 @@ from kopscheck.knowledge.cni_provider import (
 )
 from kopscheck.knowledge.log_lines import LineKind, LogLine, sandbox_lines
 from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
+from kopscheck.model.probes import LifecycleProbe
 from kopscheck.model.results import Code, Finding, Status, Verdict, worst
 
+PROBE_CREATE = re.compile(r"SyncLoop \(?ADD|RunPodSandbox|ADD|Created|Started|assigned addresses")
+PROBE_DELETE = re.compile(
+    r"SyncLoop \(?(DELETE|REMOVE)|StopPodSandbox|Killing|DEL\b|releasing|Delete"
+)
 LONG_LOG = 200  # lines; a log this long at kops's --v=2 shows pods coming and going
 
 
@@ -71,7 +77,16 @@ class NodeLogs(Check):
     id = "pod.node-logs"
     family = "pod"
     needs = frozenset({Fact.NODE_FILES})
-    wants = frozenset({Fact.POD_LOGS, Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
+    wants = frozenset(
+        {
+            Fact.POD_LOGS,
+            Fact.PODS,
+            Fact.NODES,
+            Fact.WORKLOADS,
+            Fact.KOPS_CLUSTER,
+            Fact.POD_LIFECYCLE,
+        }
+    )
     explains: frozenset[str] = frozenset()
     codes = {
         "ok": Code("the node's logs show pod create and delete lines and no failing sandbox"),
@@ -85,17 +100,22 @@ class NodeLogs(Check):
             "the logs say the runtime network is not ready and the node is NotReady",
         ),
         "ends-not-ready": Code("the logs end with the runtime network not ready"),
+        "probe-pod-logged": Code("the node logged the probe pod's create and delete (--probe)"),
+        "probe-pod-not-logged": Code(
+            "the kubelet log has no create or delete line for a probe pod that ran (--probe)"
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:
         readings = _readings(context)
-        if not readings:
+        probed = probe_findings(context.snapshot.pod_lifecycle)
+        if not readings and not probed:
             message = "no kubelet or CNI provider logs collected on any node"
             return Verdict(message, (Finding(Status.SKIP, message, code="no-logs"),))
         nodes = context.nodes_by_name
         findings = [
             _judge(name, nodes.get(name), found) for name, found in sorted(readings.items())
-        ]
+        ] + probed
         silent = _silent(findings, readings)
         if silent is not None:
             return silent
@@ -103,9 +123,10 @@ class NodeLogs(Check):
         creates = sum(int(str(f.evidence.get("creates", 0))) for f in findings)
         deletes = sum(int(str(f.evidence.get("deletes", 0))) for f in findings)
         if not bad:
+            also = f"; {len(probed)} probe pod(s) logged by their node" if probed else ""
             return Verdict(
-                f"logs of {len(findings)} node(s) show {creates} pod create and {deletes} delete"
-                " line(s) and no failing sandbox",
+                f"logs of {len(readings)} node(s) show {creates} pod create and {deletes} delete"
+                f" line(s) and no failing sandbox{also}",
                 tuple(findings),
             )
         by_message: dict[str, list[str]] = {}
@@ -204,8 +225,34 @@ def _quiet_or_ok(ref: ObjectRef, readings: list[Reading], evidence: dict[str, JS
     return Finding(Status.PASS, message, ref, evidence, code="nothing-to-judge")
 
 
+def probe_findings(probe: LifecycleProbe | None) -> list[Finding]:
+    """For each probe pod that ran and was deleted: did its node log the create and delete?"""
+    found = []
+    for pod in probe.pods if probe is not None else ():
+        if pod.failed_step is not None:
+            continue  # pod.lifecycle names the step that failed
+        ref = ObjectRef("Pod", pod.pod, pod.namespace)
+        lines = [f"{m.source}: {m.line}" for m in pod.log_mentions]
+        evidence: dict[str, JSON] = {"node": pod.node, "lines": lines[-6:]}
+        creates = [m for m in pod.log_mentions if PROBE_CREATE.search(m.line)]
+        deletes = [m for m in pod.log_mentions if PROBE_DELETE.search(m.line)]
+        if creates and deletes:
+            message = f"{pod.node} logged the probe pod's create and delete"
+            found.append(Finding(Status.PASS, message, ref, evidence, code="probe-pod-logged"))
+        elif not any(u.startswith("kubelet log:") for u in pod.logs_unavailable):
+            missing = "create" if not creates else "delete"
+            message = (
+                f"the kubelet log on {pod.node} has no {missing} line for the probe pod, which"
+                " ran and was deleted: the kubelet may run below --v=2"
+            )
+            found.append(Finding(Status.WARN, message, ref, evidence, code="probe-pod-not-logged"))
+    return found
+
+
 def _silent(findings: list[Finding], readings: dict[str, list[Reading]]) -> Verdict | None:
     """A WARN when every log is substantial and none shows a single pod create or delete."""
+    if not readings:
+        return None
     if any(e for rs in readings.values() for r in rs for e in r.events):
         return None
     longest = max(r.lines for rs in readings.values() for r in rs)

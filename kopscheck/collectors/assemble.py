@@ -5,9 +5,12 @@ A kind never added stays missing (None); a kind added with no items is present a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from kopscheck.collectors import kube_objects as ko
@@ -32,6 +35,27 @@ KIND_FACT = {
 }
 
 
+@contextmanager
+def bulk_read(freeze: bool = True) -> Iterator[None]:
+    """Pause the cyclic garbage collector while a source is decoded, then freeze what was read.
+
+    Decoding allocates millions of objects that hold no reference cycles (refcounting frees
+    them) and live for the whole run; every collection during the read would walk all of them
+    again for nothing. Frozen afterwards, later collections (checks, reporters) skip them too.
+    The live path does not freeze: `--wait` scans again and again, and the HTTP client's
+    garbage would be kept with each scan.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 @dataclass
 class KubeObjects:
     nodes: list[Node] | None = None
@@ -43,23 +67,22 @@ class KubeObjects:
     pod_logs: list[ContainerLog] | None = None
     seen_times: list[datetime] = field(default_factory=list)
 
-    def add(self, kind: str, items: Iterable[ko.Raw]) -> None:
-        """Add a list of objects of one kind (an empty list marks the kind as observed)."""
+    def add(self, kind: str, items: Iterable[Any]) -> None:
+        """Add decoded objects of one kind (`kube_wire` structs of that kind; an empty list marks
+        the kind as observed)."""
         fact = KIND_FACT.get(kind)
         if fact is None:
             return
-        target = self._bucket(fact)
-        for raw in items:
-            obj = self._parse(kind, raw)
-            target.append(obj)
-            stamp = getattr(obj, "last_seen", None)
-            if stamp is not None:
-                self.seen_times.append(stamp)
+        parse = _parser(kind)
+        parsed = [parse(raw) for raw in items]
+        self._bucket(fact).extend(parsed)
+        if fact is Fact.EVENTS:
+            self.seen_times.extend(e.last_seen for e in parsed if e.last_seen is not None)
 
-    def add_mixed(self, items: Iterable[ko.Raw]) -> None:
-        """Add the items of a `kind: List`, each carrying its own kind."""
-        for raw in items:
-            self.add(str(raw.get("kind", "")), [raw])
+    def add_groups(self, groups: Iterable[tuple[str, list[Any]]]) -> None:
+        """Add what `kube_decode.decode_list` returned: (kind, items) groups."""
+        for kind, items in groups:
+            self.add(kind, items)
 
     def add_log(self, log: ContainerLog) -> None:
         if self.pod_logs is None:
@@ -76,20 +99,6 @@ class KubeObjects:
         bucket: list[Any] = getattr(self, name)
         return bucket
 
-    @staticmethod
-    def _parse(kind: str, raw: ko.Raw) -> object:
-        if kind == "Node":
-            return ko.parse_node(raw)
-        if kind == "Pod":
-            return ko.parse_pod(raw)
-        if kind == "Event":
-            return ko.parse_event(raw)
-        if kind == "Service":
-            return ko.parse_service(raw)
-        if kind == "Endpoints":
-            return ko.parse_endpoints(raw)
-        return ko.parse_workload(raw, kind)
-
     def fields(self) -> dict[str, Any]:
         """Keyword arguments for `Snapshot`: tuples for observed kinds, None for the rest."""
         names = ("nodes", "pods", "workloads", "events", "services", "endpoints", "pod_logs")
@@ -102,3 +111,14 @@ class KubeObjects:
         for pod in self.pods or ():
             stamps += [c.last_transition for c in pod.conditions if c.last_transition]
         return max(stamps, default=None)
+
+
+def _parser(kind: str) -> Callable[[Any], Any]:
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "Node": ko.parse_node,
+        "Pod": ko.parse_pod,
+        "Event": ko.parse_event,
+        "Service": ko.parse_service,
+        "Endpoints": ko.parse_endpoints,
+    }
+    return parsers.get(kind) or partial(ko.parse_workload, kind=kind)

@@ -8,11 +8,19 @@ from typing import Any
 
 from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.files import log_sections, read_json, read_text, read_yaml_documents
+from kopscheck.collectors.assemble import KubeObjects, bulk_read
+from kopscheck.collectors.files import (
+    log_sections,
+    read_bytes,
+    read_json,
+    read_text,
+    read_yaml_documents,
+)
+from kopscheck.collectors.kube_decode import decode_list
+from kopscheck.collectors.probe_files import read_probe_files
 from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
+from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
 
 NAMESPACED_FILES = (
     "events.json",
@@ -38,6 +46,11 @@ AWS_FILES = {
 
 
 def read_bundle(root: Path, source: str = "bundle") -> Snapshot:
+    with bulk_read():
+        return _read_bundle(root, source)
+
+
+def _read_bundle(root: Path, source: str) -> Snapshot:
     if not root.exists():
         raise InputError(str(root), "no such bundle directory")
     if not root.is_dir():
@@ -54,9 +67,12 @@ def read_bundle(root: Path, source: str = "bundle") -> Snapshot:
     _read_kops(root, fields)
     _read_aws(root, fields)
     _read_node_files(root, fields)
+    read_probe_files(root, fields)
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
-            missing[fact] = f"{_where(fact)} not in the bundle"
+            missing[fact] = (
+                NEEDS_PROBE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
+            )
     observed = (
         _observed_at(root)
         or kube.latest_time()
@@ -116,7 +132,7 @@ def _label(root: Path, path: Path) -> str:
 def _read_cluster_info(root: Path, info: Path, kube: KubeObjects, fields: dict[str, Any]) -> None:
     nodes = info / "nodes.json"
     if _file(root, nodes):
-        _add_list(kube, read_json(nodes, _label(root, nodes)), _label(root, nodes))
+        _add_list(kube, nodes, _label(root, nodes))
     version = info / "version.json"
     if _file(root, version):
         label = _label(root, version)
@@ -125,21 +141,20 @@ def _read_cluster_info(root: Path, info: Path, kube: KubeObjects, fields: dict[s
         for name in NAMESPACED_FILES:
             path = ns_dir / name
             if _file(root, path):
-                _add_list(kube, read_json(path, _label(root, path)), _label(root, path))
+                _add_list(kube, path, _label(root, path))
         for pod_dir in _dirs(root, ns_dir):
             logs = pod_dir / "logs.txt"
             if _file(root, logs):
                 _add_logs(kube, read_text(logs, _label(root, logs)), ns_dir.name, pod_dir.name)
 
 
-def _add_list(kube: KubeObjects, doc: object, label: str) -> None:
-    kind, items = ko.list_items(doc, label)
-    if kind:
-        kube.add(kind, items)
-    else:
-        kube.add_mixed(items)
-        if label.endswith("endpoints.json"):
-            kube.mark_observed(Fact.ENDPOINTS)
+def _add_list(kube: KubeObjects, path: Path, label: str) -> None:
+    data = read_bytes(path, label)
+    if not data or data.isspace():
+        raise InputError(label, "file is empty")
+    kube.add_groups(decode_list(data, label).groups)
+    if label.endswith("endpoints.json"):
+        kube.mark_observed(Fact.ENDPOINTS)
 
 
 def _add_logs(kube: KubeObjects, text: str, namespace: str, pod: str) -> None:
@@ -208,6 +223,7 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         kubelet_cmdline=split_cmdline(cmdline) if cmdline is not None else None,
         sysconfig_kubelet=text("sysconfig-kubelet"),
         cni_configs=cni,
+        cni_bin=text("cni-bin.txt"),
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
         configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
         if _file(root, configz)
@@ -250,4 +266,6 @@ def _where(fact: Fact) -> str:
         Fact.AWS_INSTANCES: "aws/ec2-describe-instances.json",
         Fact.AWS_AUTOSCALING_GROUPS: "aws/autoscaling-describe-auto-scaling-groups.json",
         Fact.AWS_ROUTE_QUOTA: "aws/service-quotas-vpc-L-93826ACB.json",
+        Fact.POD_LIFECYCLE: "probes/pod-lifecycle.json",
+        Fact.DNS_PROBE: "probes/dns-resolution.json",
     }[fact]

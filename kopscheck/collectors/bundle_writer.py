@@ -31,8 +31,9 @@ from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, colle
 from kopscheck.collectors.live_aws import write_aws_files
 from kopscheck.collectors.live_kube import RawList, Tuning
 from kopscheck.collectors.options import SourceOptions
+from kopscheck.collectors.probe_files import DNS_FILE, LIFECYCLE_FILE, dns_doc, lifecycle_doc
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import ContainerLog, Fact
+from kopscheck.model.facts import ContainerLog, Fact, NodeFiles
 
 # plural -> (file in cluster-info/<ns>/, the fact it feeds), in kubectl cluster-info dump's set
 DUMP_FILES = {
@@ -50,7 +51,7 @@ REDACTED = "<redacted by kopscheck: EC2 user-data>"
 def collect_to_bundle(options: SourceOptions, out: Path, say: Callable[[str], None]) -> int:
     """`kopscheck collect`: exit 0 when written, 3 when some fact could not be collected."""
     _prepare(out)  # before the work: a non-empty --out must not cost a whole collection
-    collection = collect_live(options, Tuning(keep_raw=True))
+    collection = collect_live(options, Tuning(keep_raw=True), say=say)
     write_bundle(collection, out)
     snapshot = collection.snapshot
     counts = f"{len(snapshot.nodes or ())} nodes, {len(snapshot.pods or ())} pods"
@@ -76,8 +77,14 @@ def write_bundle(collection: LiveCollection, out: Path) -> None:
         _write_namespace(collection, info / namespace, namespace)
     _write_logs(info, snapshot.pod_logs or ())
     if snapshot.has(Fact.NODE_FILES):
-        _write_node_files(out / "nodes", kube.node_outcomes.values())
+        _write_node_files(out / "nodes", kube.node_outcomes, snapshot.node_files or {})
     _write_kops(out / "kops", collection)
+    if snapshot.pod_lifecycle is not None or snapshot.dns_probe is not None:
+        (out / "probes").mkdir()
+    if snapshot.pod_lifecycle is not None:
+        _write_json(out / LIFECYCLE_FILE, lifecycle_doc(snapshot.pod_lifecycle), indent=2)
+    if snapshot.dns_probe is not None:
+        _write_json(out / DNS_FILE, dns_doc(snapshot.dns_probe), indent=2)
     if collection.aws.documents:
         write_aws_files(out, collection.aws.documents)
     observed = snapshot.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -149,16 +156,36 @@ def _write_logs(info: Path, logs: Iterable[ContainerLog]) -> None:
         (folder / "logs.txt").write_bytes("".join(sections).encode("utf-8"))
 
 
-def _write_node_files(folder: Path, outcomes: Iterable[Any]) -> None:
-    for outcome in outcomes:
-        if outcome.configz_raw is None and outcome.kubelet_log is None:
+def _write_node_files(
+    folder: Path, outcomes: Mapping[str, Any], node_files: Mapping[str, NodeFiles]
+) -> None:
+    """configz as the API sent it; the rest as the node agent printed it (credentials blanked
+    on the node) or the kubelet log query returned it."""
+    for node in sorted(set(outcomes) | set(node_files)):
+        outcome, files = outcomes.get(node), node_files.get(node)
+        written: dict[str, str] = {}
+        if files is not None:
+            if files.kubelet_cmdline is not None:
+                written["kubelet.cmdline"] = "\n".join(files.kubelet_cmdline) + "\n"
+            for name, value in (
+                ("sysconfig-kubelet", files.sysconfig_kubelet),
+                ("cni-bin.txt", files.cni_bin),
+                ("kubelet.log", files.kubelet_log),
+            ):
+                if value is not None:
+                    written[name] = value
+            for name, text in (files.cni_configs or {}).items():
+                written[f"cni-net.d/{name}"] = text
+        raw = outcome.configz_raw if outcome is not None and outcome.configz is not None else None
+        if not written and raw is None:
             continue
-        node_dir = folder / outcome.node
+        node_dir = folder / node
         node_dir.mkdir(parents=True)
-        if outcome.configz is not None and outcome.configz_raw is not None:
-            (node_dir / "configz.json").write_bytes(outcome.configz_raw)
-        if outcome.kubelet_log is not None:
-            (node_dir / "kubelet.log").write_bytes(outcome.kubelet_log.encode("utf-8"))
+        if raw is not None:
+            (node_dir / "configz.json").write_bytes(raw)
+        for name, text in written.items():
+            (node_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            (node_dir / name).write_bytes(text.encode("utf-8"))
 
 
 def _write_kops(folder: Path, collection: LiveCollection) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.bundle import container_log
-from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_text
+from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_bytes
+from kopscheck.collectors.kube_decode import decode_list, end_of_document
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, Fact, Snapshot
 
 STREAM_FACTS = (Fact.NODES, Fact.PODS, Fact.WORKLOADS, Fact.EVENTS, Fact.SERVICES, Fact.POD_LOGS)
 
@@ -20,15 +19,16 @@ def read_dump(path: Path) -> Snapshot:
     label = str(path)
     if path.is_dir():
         raise InputError(label, "is a directory (use --bundle for an --output-directory dump)")
-    text = read_text(path, label)
-    if not text.strip():
+    data = read_bytes(path, label)
+    if not data or data.isspace():
         raise InputError(label, "file is empty")
     kube = KubeObjects()
-    parse_stream(text, label, kube)
+    with bulk_read():
+        parse_stream(data, label, kube)
     if kube.nodes is None and kube.pods is None:
         raise InputError(label, "no NodeList or PodList found: not a kubectl cluster-info dump")
     missing = {
-        fact: f"{fact.value} not in a cluster-info dump"
+        fact: NEEDS_PROBE if fact in PROBE_FACTS else f"{fact.value} not in a cluster-info dump"
         for fact in Fact
         if fact not in STREAM_FACTS or kube.fields().get(fact.value.replace("-", "_")) is None
     }
@@ -41,39 +41,65 @@ def read_dump(path: Path) -> Snapshot:
     )
 
 
-def parse_stream(text: str, label: str, kube: KubeObjects) -> None:
-    decoder = json.JSONDecoder()
+_LOG_START = LOG_START.encode()
+_NEWLINE = b"\n"
+_SPACE = frozenset(b" \t\r\n")
+
+
+def parse_stream(data: bytes, label: str, kube: KubeObjects) -> None:
+    """JSON lists and log sections one after another, each decoded where it lies."""
+    view = memoryview(data)
+    lines = _LineCounter(data)
     pos = 0
     while True:
-        while pos < len(text) and text[pos].isspace():
+        while pos < len(data) and data[pos] in _SPACE:
             pos += 1
-        if pos >= len(text):
+        if pos >= len(data):
             return
-        if text.startswith(LOG_START, pos):
-            pos = _read_log_section(text, pos, label, kube)
+        if data.startswith(_LOG_START, pos):
+            pos = _read_log_section(data, pos, label, kube)
             continue
-        if text[pos] != "{":
-            line = text.count("\n", 0, pos) + 1
+        line = lines.at(pos)
+        if data[pos] != ord("{"):
             raise InputError(label, f"line {line}: expected a JSON list or a log section")
-        try:
-            doc, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InputError(label, f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
-        line_label = f"{label} (object ending at line {text.count(chr(10), 0, pos) + 1})"
-        kind, items = ko.list_items(doc, line_label)
-        kube.add(kind, items) if kind else kube.add_mixed(items)
+        where = f"{label} (object starting at line {line})"
+        end = pos + end_of_document(view[pos:], where, first_line=line)
+        last = end
+        while data[last - 1] in _SPACE:
+            last -= 1
+        line_label = f"{label} (object ending at line {lines.at(last)})"
+        kube.add_groups(decode_list(view[pos:last], line_label).groups)
+        pos = end
 
 
-def _read_log_section(text: str, pos: int, label: str, kube: KubeObjects) -> int:
-    header_end = text.find("\n", pos)
-    header = text[pos : header_end if header_end != -1 else len(text)]
+class _LineCounter:
+    """Line numbers of increasing offsets, counting each newline once."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos, self.line = data, 0, 1
+
+    def at(self, pos: int) -> int:
+        if pos < self.pos:
+            return self.data.count(_NEWLINE, 0, pos) + 1
+        self.line += self.data.count(_NEWLINE, self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _read_log_section(data: bytes, pos: int, label: str, kube: KubeObjects) -> int:
+    header_end = data.find(b"\n", pos)
+    header = data[pos : header_end if header_end != -1 else len(data)].decode("utf-8", "replace")
     name = header[len(LOG_START) :].rstrip("= ").strip()
-    end_marker = f"{LOG_END}{name} ===="
-    end = text.find(end_marker, pos)
+    end_marker = f"{LOG_END}{name} ====".encode()
+    end = data.find(end_marker, pos)
     if end == -1:
-        line = text.count("\n", 0, pos) + 1
+        line = data.count(b"\n", 0, pos) + 1
         raise InputError(label, f"line {line}: log section for {name!r} has no END marker")
     stop = end + len(end_marker)
-    for namespace, pod, container, body in log_sections(text[pos:stop]):
+    try:
+        text = data[pos:stop].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(label, f"not UTF-8 text (byte {pos + exc.start})") from None
+    for namespace, pod, container, body in log_sections(text):
         kube.add_log(container_log(namespace, pod, container, body))
     return stop

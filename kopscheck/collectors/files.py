@@ -18,21 +18,34 @@ BOMS = (
 )
 
 
-def read_text(path: Path, label: str) -> str:
-    """A text file as kubectl users on any system save it: UTF-8, or UTF-16 with a byte-order
-    mark (PowerShell 5.1's `>`), with LF or CRLF line endings (read as LF)."""
+def read_bytes(path: Path, label: str) -> bytes:
+    """The file's bytes as UTF-8, as kubectl users on any system save them: a file with a
+    byte-order mark (UTF-16 from PowerShell 5.1's `>`, UTF-8 from PowerShell 7) is transcoded;
+    binary data (a NUL in the first 4 KiB of a file without one) is refused."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(label, f"cannot read: {exc.strerror or exc}") from None
-    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
-    if encoding == "utf-8" and b"\x00" in data[:4096] and not label.endswith("kubelet.cmdline"):
-        raise InputError(label, "binary data, not text")
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), None)
+    if encoding is None:
+        if b"\x00" in data[:4096] and not label.endswith("kubelet.cmdline"):
+            raise InputError(label, "binary data, not text")
+    else:
+        try:
+            data = data.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(label, f"not {encoding.upper()} text (byte {exc.start})") from None
+    return data.replace(b"\r\n", b"\n") if b"\r\n" in data else data  # CRLF read as LF
+
+
+def read_text(path: Path, label: str) -> str:
+    """A text file (see read_bytes)."""
+    data = read_bytes(path, label)
     try:
-        text = data.decode(encoding)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(label, f"not {encoding.upper()} text (byte {exc.start})") from None
-    return text.replace("\r\n", "\n")
+        raise InputError(label, f"not UTF-8 text (byte {exc.start})") from None
+    return text
 
 
 def read_json(path: Path, label: str) -> object:

@@ -249,6 +249,38 @@ class Requester:
 
         return self._retrying(once)
 
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        query: Sequence[tuple[str, str]] = (),
+    ) -> Reply:
+        """A write (POST, DELETE). Only kopscheck.collectors.probes.workspace calls it: every
+        object kopscheck creates or deletes goes through that one module. Not retried: a
+        create that timed out may have happened, and the workspace's cleanup finds it by label."""
+        api = self.target.api_client
+
+        def once() -> Reply:
+            request = api.param_serialize(
+                method=method,
+                resource_path=path,
+                query_params=list(query),
+                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                body=dict(body) if body is not None else None,
+                auth_settings=["BearerToken"],
+            )
+            response = api.call_api(*request, **self._timeout_arg())
+            response.read()
+            if not 200 <= response.status <= 299:
+                raise _failure_from_status(response.status, response.data, response.headers)
+            return Reply(response.status, response.data, response.headers.get("Content-Type", ""))
+
+        try:
+            return _classified(once, self.timeout)
+        except _Retryable as retry:
+            raise retry.failure from None
+
     def _timeout_arg(self) -> dict[str, float]:
         return {"_request_timeout": self.timeout} if self.timeout > 0 else {}
 

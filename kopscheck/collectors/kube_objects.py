@@ -1,6 +1,7 @@
 """Turn Kubernetes API JSON (as `kubectl get -o json` and the API server write it) into facts.
 
-Shared by every source, so the bundle, the dump and the live API fill the same model.
+Shared by every source, so the bundle, the dump and the live API fill the same model. The
+input is the structs of `kube_wire`, decoded from bytes by `kube_decode`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from msgspec import UNSET, UnsetType
+
+from kopscheck.collectors import kube_wire as kw
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import (
     Condition,
@@ -28,47 +32,7 @@ from kopscheck.model.facts import (
 )
 
 Raw = Mapping[str, Any]
-WORKLOAD_KINDS = ("Deployment", "DaemonSet", "ReplicaSet", "StatefulSet", "ReplicationController")
-LIST_KINDS = {
-    "NodeList": "Node",
-    "PodList": "Pod",
-    "EventList": "Event",
-    "ServiceList": "Service",
-    "EndpointsList": "Endpoints",
-    **{f"{kind}List": kind for kind in WORKLOAD_KINDS},
-}
-
-
-UNVERSIONED = (
-    "an unversioned dump (`Items`, `Spec`, no `kind`): kubectl of 2017 wrote the API server's"
-    " internal form, which no reader can map to v1 objects reliably; dump again with a kubectl"
-    " of 1.8 or later (any kubectl within one minor version of the cluster)"
-)
-
-
-def list_items(doc: object, source: str) -> tuple[str, list[Raw]]:
-    """Validate a `kind: XList` document and return (item kind, items).
-
-    A plain `kind: List` (kubectl's mixed list) yields the items' own kinds; its item kind is "".
-    """
-    if not isinstance(doc, Mapping):
-        raise InputError(source, f"expected a Kubernetes list object, got {_type_name(doc)}")
-    if "kind" not in doc and ("Items" in doc or "ListMeta" in doc):
-        raise InputError(source, UNVERSIONED)
-    kind = doc.get("kind")
-    if kind != "List" and kind not in LIST_KINDS:
-        raise InputError(source, f"expected a Kubernetes list, got kind {kind!r}")
-    items = doc.get("items")
-    if items is None:
-        return LIST_KINDS.get(kind, ""), []
-    if not isinstance(items, list):
-        raise InputError(source, f"'items' must be a list, got {_type_name(items)}")
-    for index, item in enumerate(items):
-        if not isinstance(item, Mapping) or not isinstance(item.get("metadata"), Mapping):
-            raise InputError(source, f"item {index} is not a Kubernetes object with metadata")
-        if not isinstance(item["metadata"].get("name"), str) and kind != "EventList":
-            raise InputError(source, f"item {index} has no metadata.name")
-    return LIST_KINDS.get(kind, ""), items
+WORKLOAD_KINDS = kw.WORKLOAD_KINDS
 
 
 def _type_name(value: object) -> str:
@@ -85,226 +49,215 @@ def parse_time(value: object) -> datetime | None:
         return None
 
 
-def _str_map(value: object) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+def _labels(value: Mapping[str, object] | None) -> dict[str, str]:
+    return {str(k): "" if v is None else str(v) for k, v in value.items()} if value else {}
 
 
-def _dicts(value: object) -> list[Raw]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def _int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _conditions(raw: object) -> tuple[Condition, ...]:
+def _conditions(raw: list[kw.Condition] | None) -> tuple[Condition, ...]:
     return tuple(
         Condition(
-            type=str(c.get("type", "")),
-            status=str(c.get("status", "")),
-            reason=str(c.get("reason") or ""),
-            message=str(c.get("message") or ""),
-            last_transition=parse_time(c.get("lastTransitionTime")),
+            type=c.type or "",
+            status=c.status or "",
+            reason=c.reason or "",
+            message=c.message or "",
+            last_transition=c.last_transition_time,
         )
-        for c in _dicts(raw)
+        for c in raw or ()
     )
 
 
-def _tolerations(raw: object) -> tuple[Toleration, ...]:
+def _tolerations(raw: list[kw.Toleration] | None) -> tuple[Toleration, ...]:
     return tuple(
         Toleration(
-            key=str(t.get("key") or ""),
-            operator=str(t.get("operator") or "Equal"),
-            value=str(t.get("value") or ""),
-            effect=str(t.get("effect") or ""),
+            key=t.key or "",
+            operator=t.operator or "Equal",
+            value=t.value or "",
+            effect=t.effect or "",
         )
-        for t in _dicts(raw)
+        for t in raw or ()
     )
 
 
-def _owner(meta: Raw) -> Owner | None:
-    refs = _dicts(meta.get("ownerReferences"))
-    ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
-    return Owner(str(ref.get("kind", "")), str(ref.get("name", ""))) if ref else None
+def _owner(meta: kw.Metadata) -> Owner | None:
+    refs = meta.owner_references
+    if not refs:
+        return None
+    ref = next((r for r in refs if r.controller), refs[0])
+    return Owner(ref.kind or "", ref.name or "")
 
 
-def parse_node(raw: Raw) -> Node:
-    meta, spec, status = raw["metadata"], raw.get("spec") or {}, raw.get("status") or {}
-    info = status.get("nodeInfo") or {}
-    addresses = _dicts(status.get("addresses"))
-    cidrs = spec.get("podCIDRs") or ([spec["podCIDR"]] if spec.get("podCIDR") else [])
+def parse_node(raw: kw.Node) -> Node:
+    meta, spec, status = raw.metadata, raw.spec or _NODE_SPEC, raw.status or _NODE_STATUS
+    info = status.node_info or _NODE_INFO
+    cidrs = spec.pod_cidrs or ([spec.pod_cidr] if spec.pod_cidr else [])
     return Node(
-        name=meta["name"],
-        labels=_str_map(meta.get("labels")),
-        pod_cidrs=tuple(str(c) for c in cidrs),
-        provider_id=str(spec.get("providerID") or ""),
+        name=meta.name or "",
+        labels=_labels(meta.labels),
+        pod_cidrs=tuple(cidrs),
+        provider_id=spec.provider_id or "",
         internal_ip=next(
-            (str(a.get("address")) for a in addresses if a.get("type") == "InternalIP"), ""
+            (a.address or "" for a in status.addresses or () if a.type == "InternalIP"), ""
         ),
-        taints=tuple(
-            Taint(str(t.get("key", "")), str(t.get("effect", "")), str(t.get("value") or ""))
-            for t in _dicts(spec.get("taints"))
-        ),
-        conditions=_conditions(status.get("conditions")),
-        kubelet_version=str(info.get("kubeletVersion") or ""),
-        container_runtime=str(info.get("containerRuntimeVersion") or ""),
-        unschedulable=bool(spec.get("unschedulable")),
-        created=parse_time(meta.get("creationTimestamp")),
+        taints=tuple(Taint(t.key or "", t.effect or "", t.value or "") for t in spec.taints or ()),
+        conditions=_conditions(status.conditions),
+        kubelet_version=info.kubelet_version or "",
+        container_runtime=info.container_runtime_version or "",
+        unschedulable=bool(spec.unschedulable),
+        created=meta.creation_timestamp,
     )
 
 
-def _container_statuses(raw: object, init: bool) -> list[ContainerStatus]:
+def _container_statuses(raw: list[kw.ContainerStatus] | None, init: bool) -> list[ContainerStatus]:
     out = []
-    for cs in _dicts(raw):
-        state = cs.get("state") or {}
-        state_name = next(iter(state), "") if isinstance(state, Mapping) else ""
-        detail = state.get(state_name) or {} if state_name else {}
-        last = (cs.get("lastState") or {}).get("terminated") or {}
+    for cs in raw or ():
+        state_name = next(iter(cs.state), "") if cs.state else ""
+        detail = (cs.state or {}).get(state_name) or _NO_STATE
+        last = (cs.last_state.terminated if cs.last_state else None) or _NO_STATE
         out.append(
             ContainerStatus(
-                name=str(cs.get("name", "")),
-                ready=bool(cs.get("ready")),
-                restart_count=_int(cs.get("restartCount")),
+                name=cs.name or "",
+                ready=bool(cs.ready),
+                restart_count=cs.restart_count or 0,
                 state=state_name,
-                reason=str(detail.get("reason") or ""),
-                message=str(detail.get("message") or ""),
-                last_terminated_reason=str(last.get("reason") or ""),
-                last_exit_code=last.get("exitCode")
-                if isinstance(last.get("exitCode"), int)
-                else None,
+                reason=detail.reason or "",
+                message=detail.message or "",
+                last_terminated_reason=last.reason or "",
+                last_exit_code=last.exit_code,
                 init=init,
             )
         )
     return out
 
 
-def parse_pod(raw: Raw) -> Pod:
-    meta, spec, status = raw["metadata"], raw.get("spec") or {}, raw.get("status") or {}
-    containers = _container_statuses(status.get("initContainerStatuses"), True)
-    containers += _container_statuses(status.get("containerStatuses"), False)
+def parse_pod(raw: kw.Pod) -> Pod:
+    meta, spec, status = raw.metadata, raw.spec or _POD_SPEC, raw.status or _POD_STATUS
+    containers = _container_statuses(status.init_container_statuses, True)
+    containers += _container_statuses(status.container_statuses, False)
     return Pod(
-        namespace=str(meta.get("namespace") or "default"),
-        name=meta["name"],
-        labels=_str_map(meta.get("labels")),
-        node_name=str(spec.get("nodeName") or ""),
-        phase=str(status.get("phase") or ""),
-        pod_ip=str(status.get("podIP") or ""),
-        host_network=bool(spec.get("hostNetwork")),
+        namespace=meta.namespace or "default",
+        name=meta.name or "",
+        labels=_labels(meta.labels),
+        node_name=spec.node_name or "",
+        phase=status.phase or "",
+        pod_ip=status.pod_ip or "",
+        host_network=bool(spec.host_network),
         owner=_owner(meta),
-        priority_class=str(spec.get("priorityClassName") or ""),
-        conditions=_conditions(status.get("conditions")),
+        priority_class=spec.priority_class_name or "",
+        conditions=_conditions(status.conditions),
         containers=tuple(containers),
-        tolerations=_tolerations(spec.get("tolerations")),
-        created=parse_time(meta.get("creationTimestamp")),
+        tolerations=_tolerations(spec.tolerations),
+        created=meta.creation_timestamp,
     )
 
 
-def parse_workload(raw: Raw, kind: str) -> Workload:
-    meta, spec, status = raw["metadata"], raw.get("spec") or {}, raw.get("status") or {}
-    template = spec.get("template") or {}
-    pod_spec = template.get("spec") or {}
-    selector = spec.get("selector") or {}
-    match = selector.get("matchLabels", {}) if kind != "ReplicationController" else selector
+def _count(value: int | UnsetType | None, absent: int | None) -> int:
+    if value is UNSET:
+        return absent or 0
+    return value or 0
+
+
+def parse_workload(raw: kw.Workload, kind: str) -> Workload:
+    meta, spec, status = raw.metadata, raw.spec or _WORKLOAD_SPEC, raw.status or _WORKLOAD_STATUS
+    template = spec.template or _TEMPLATE
+    pod_spec = template.spec or _TEMPLATE_SPEC
+    selector = spec.selector or {}
+    match = selector if kind == "ReplicationController" else selector.get("matchLabels")
     if kind == "DaemonSet":
-        desired, current = (
-            status.get("desiredNumberScheduled"),
-            status.get("currentNumberScheduled"),
-        )
-        ready, updated = status.get("numberReady"), status.get("updatedNumberScheduled")
-        available = status.get("numberAvailable")
+        desired, current = status.desired_number_scheduled, status.current_number_scheduled
+        ready, updated = status.number_ready, status.updated_number_scheduled
+        available = status.number_available
     else:
-        desired = spec.get("replicas", 1)
-        current, ready = status.get("replicas"), status.get("readyReplicas")
-        updated = status.get("updatedReplicas", status.get("fullyLabeledReplicas"))
-        available = status.get("availableReplicas")
+        desired = _count(spec.replicas, 1)
+        current, ready = status.replicas, status.ready_replicas
+        updated = _count(status.updated_replicas, status.fully_labeled_replicas)
+        available = status.available_replicas
     return Workload(
         kind=kind,
-        namespace=str(meta.get("namespace") or "default"),
-        name=meta["name"],
-        labels=_str_map(meta.get("labels")),
-        selector=_str_map(match),
-        template_labels=_str_map((template.get("metadata") or {}).get("labels")),
-        generation=_int(meta.get("generation")),
-        observed_generation=_int(status.get("observedGeneration")),
-        desired=_int(desired),
-        current=_int(current),
-        ready=_int(ready),
-        updated=_int(updated),
-        available=_int(available),
-        misscheduled=_int(status.get("numberMisscheduled")),
-        node_selector=_str_map(pod_spec.get("nodeSelector")),
-        tolerations=_tolerations(pod_spec.get("tolerations")),
-        images=tuple(str(c.get("image", "")) for c in _dicts(pod_spec.get("containers"))),
-        priority_class=str(pod_spec.get("priorityClassName") or ""),
+        namespace=meta.namespace or "default",
+        name=meta.name or "",
+        labels=_labels(meta.labels),
+        selector=_labels(match) if isinstance(match, Mapping) else {},
+        template_labels=_labels((template.metadata or _TEMPLATE_META).labels),
+        generation=meta.generation or 0,
+        observed_generation=status.observed_generation or 0,
+        desired=desired or 0,
+        current=current or 0,
+        ready=ready or 0,
+        updated=updated or 0,
+        available=available or 0,
+        misscheduled=status.number_misscheduled or 0,
+        node_selector=_labels(pod_spec.node_selector),
+        tolerations=_tolerations(pod_spec.tolerations),
+        images=tuple(c.image or "" for c in pod_spec.containers or ()),
+        priority_class=pod_spec.priority_class_name or "",
         owner=_owner(meta),
     )
 
 
-def parse_event(raw: Raw) -> Event:
-    meta, involved = raw["metadata"], raw.get("involvedObject") or raw.get("regarding") or {}
-    series = raw.get("series") or {}
-    source = raw.get("source") or {}
+def _ref(ref: kw.ObjectReference) -> ObjectRef:
+    return ObjectRef(ref.kind or "", ref.name or "", ref.namespace or "")
+
+
+def parse_event(raw: kw.Event) -> Event:
+    meta, involved = raw.metadata, raw.involved_object or raw.regarding or _NO_REF
+    series, source = raw.series or _SERIES, raw.source or _SOURCE
     last = (
-        parse_time(raw.get("lastTimestamp"))
-        or parse_time(series.get("lastObservedTime"))
-        or parse_time(raw.get("eventTime"))
-        or parse_time(meta.get("creationTimestamp"))
+        raw.last_timestamp or series.last_observed_time or raw.event_time or meta.creation_timestamp
     )
     return Event(
-        namespace=str(meta.get("namespace") or involved.get("namespace") or ""),
-        involved=ObjectRef(
-            str(involved.get("kind", "")),
-            str(involved.get("name", "")),
-            str(involved.get("namespace") or ""),
-        ),
-        reason=str(raw.get("reason") or ""),
-        message=str(raw.get("message") or raw.get("note") or ""),
-        type=str(raw.get("type") or "Normal"),
-        count=_int(raw.get("count")) or _int(series.get("count")) or 1,
+        namespace=meta.namespace or involved.namespace or "",
+        involved=_ref(involved),
+        reason=raw.reason or "",
+        message=raw.message or raw.note or "",
+        type=raw.type or "Normal",
+        count=raw.count or series.count or 1,
         last_seen=last,
-        source=str(source.get("component") or raw.get("reportingComponent") or ""),
-        host=str(source.get("host") or ""),
+        source=source.component or raw.reporting_component or "",
+        host=source.host or "",
     )
 
 
-def parse_service(raw: Raw) -> Service:
-    meta, spec = raw["metadata"], raw.get("spec") or {}
+def parse_service(raw: kw.Service) -> Service:
+    meta, spec = raw.metadata, raw.spec or _SERVICE_SPEC
     return Service(
-        namespace=str(meta.get("namespace") or "default"),
-        name=meta["name"],
-        selector=_str_map(spec.get("selector")),
-        cluster_ip=str(spec.get("clusterIP") or ""),
-        labels=_str_map(meta.get("labels")),
+        namespace=meta.namespace or "default",
+        name=meta.name or "",
+        selector=_labels(spec.selector),
+        cluster_ip=spec.cluster_ip or "",
+        labels=_labels(meta.labels),
     )
 
 
-def _addresses(raw: object) -> Iterable[EndpointAddress]:
-    for a in _dicts(raw):
-        target = a.get("targetRef") or {}
+def _addresses(raw: list[kw.EndpointAddress] | None) -> Iterable[EndpointAddress]:
+    for a in raw or ():
+        target = a.target_ref
         yield EndpointAddress(
-            ip=str(a.get("ip", "")),
-            node_name=str(a.get("nodeName") or ""),
-            target=ObjectRef(
-                str(target.get("kind", "")),
-                str(target.get("name", "")),
-                str(target.get("namespace") or ""),
-            )
-            if target
-            else None,
+            ip=a.ip or "",
+            node_name=a.node_name or "",
+            target=_ref(target) if target is not None else None,
         )
 
 
-def parse_endpoints(raw: Raw) -> Endpoints:
-    meta = raw["metadata"]
-    subsets = _dicts(raw.get("subsets"))
+def parse_endpoints(raw: kw.Endpoints) -> Endpoints:
+    meta, subsets = raw.metadata, raw.subsets or ()
     return Endpoints(
-        namespace=str(meta.get("namespace") or "default"),
-        name=meta["name"],
-        ready=tuple(a for s in subsets for a in _addresses(s.get("addresses"))),
-        not_ready=tuple(a for s in subsets for a in _addresses(s.get("notReadyAddresses"))),
+        namespace=meta.namespace or "default",
+        name=meta.name or "",
+        ready=tuple(a for s in subsets for a in _addresses(s.addresses)),
+        not_ready=tuple(a for s in subsets for a in _addresses(s.not_ready_addresses)),
     )
+
+
+_NODE_SPEC, _NODE_STATUS, _NODE_INFO = kw.NodeSpec(), kw.NodeStatus(), kw.NodeInfo()
+_POD_SPEC, _POD_STATUS, _NO_STATE = kw.PodSpec(), kw.PodStatus(), kw.ContainerState()
+_WORKLOAD_SPEC, _WORKLOAD_STATUS = kw.WorkloadSpec(), kw.WorkloadStatus()
+_TEMPLATE, _TEMPLATE_SPEC, _TEMPLATE_META = (
+    kw.PodTemplate(),
+    kw.TemplateSpec(),
+    kw.TemplateMetadata(),
+)
+_NO_REF, _SERIES, _SOURCE = kw.ObjectReference(), kw.EventSeries(), kw.EventSource()
+_SERVICE_SPEC = kw.ServiceSpec()
 
 
 def parse_version(doc: object, source: str) -> Version:

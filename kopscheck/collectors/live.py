@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from kopscheck.collectors.kube_client import KubeTarget, Requester, load_target
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws
@@ -17,7 +18,12 @@ from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
 from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.collectors.state_store import KopsState, read_state
-from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, Fact, Snapshot
+
+if TYPE_CHECKING:
+    from kopscheck.collectors.probes.run import ProbeResults
+
+Say = Callable[[str], None]
 
 AWS_FACTS = (
     Fact.AWS_ROUTE_TABLES,
@@ -36,18 +42,40 @@ class LiveCollection:
     kube: KubeCollection
     kops: KopsState
     aws: AwsCollection
+    probes: ProbeResults | None = None
 
 
 def collect_live(
     options: SourceOptions,
     tuning: Tuning = DEFAULT_TUNING,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    say: Say = lambda _line: None,
 ) -> LiveCollection:
+    """Read the cluster; with --probe, then run the probes (the only writes) and merge them."""
     target = load_target(options.kubeconfig, options.context, tuning.workers)
     try:
         kube = collect_kube(target, options.request_timeout, tuning)
+        collection = _assemble(options, kube, now)
+        if options.probe:
+            collection = _probe(target, options, collection, say)
+        return collection
     finally:
         target.api_client.close()
+
+
+def _probe(
+    target: KubeTarget, options: SourceOptions, collection: LiveCollection, say: Say
+) -> LiveCollection:
+    from kopscheck.collectors.probes.run import apply, run_probes
+
+    results = run_probes(target, collection.snapshot, options.probes, options.request_timeout, say)
+    return replace(collection, snapshot=apply(collection.snapshot, results), probes=results)
+
+
+def _assemble(
+    options: SourceOptions, kube: KubeCollection, now: Callable[[], datetime]
+) -> LiveCollection:
+    target = kube.target
     # kops names the kubeconfig context after the cluster, and falls back to it the same way
     name = options.cluster_name or target.context
     kops = read_state(options.state_store, name, options.region, options.profile)
@@ -100,4 +128,4 @@ def collect_kube(target: KubeTarget, timeout: float, tuning: Tuning) -> KubeColl
 
 
 def _absent(fact: Fact) -> str:
-    return f"{fact.value} not collected"
+    return NEEDS_PROBE if fact in PROBE_FACTS else f"{fact.value} not collected"

@@ -1,7 +1,9 @@
 """Collect Kubernetes facts from a live API server: one paginated list per kind, concurrently.
 
-The raw JSON of each list feeds the same parsers the bundle reader uses (`KubeObjects`), so a
-live run and `check --bundle` on what `collect` wrote fill the same model in the same order.
+Each page is decoded from the response bytes as it arrives, by the same typed decoder and
+parsers the bundle reader uses (`kube_decode`, `KubeObjects`), so a live run and `check
+--bundle` on what `collect` wrote fill the same model in the same order; only `collect` also
+keeps the page's JSON, to write it.
 A kind that is forbidden or not served is a missing fact with its reason; a kind whose list
 failed (server error, timeout) is missing *and* failed, so the checks that need it end in
 `error`. An API that cannot be reached at all, or that refuses the credentials, ends the scan.
@@ -17,15 +19,17 @@ from typing import Any
 from kubernetes import client
 
 from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.kube_client import (
     ApiFailure,
     KubeTarget,
+    Reply,
     Requester,
     describe_failure,
     forbidden_user,
     host_label,
 )
+from kopscheck.collectors.kube_decode import decode_list
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.facts import Fact, Version
 
@@ -128,8 +132,9 @@ def collect_lists(
 ) -> None:
     """`/version`, then one paginated list per kind, the kinds concurrently on `pool`."""
     _version(requester, out)
-    listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
-    _assemble(listed, out, tuning)
+    with bulk_read(freeze=False):
+        listed = list(pool.map(lambda r: _list_all(requester, r, tuning), RESOURCES))
+        _assemble(listed, out, tuning)
 
 
 def _version(requester: Requester, out: KubeCollection) -> None:
@@ -185,36 +190,48 @@ def _pages(
         params: dict[str, Any] = {"limit": tuning.page_size}
         if token:
             params["_continue"] = token
-        doc = requester.typed(method, **params).json(f"list {resource.plural}")
-        items = _page_items(doc, resource)
-        if done.raw is None:
-            meta = doc.get("metadata") or {}
-            done.raw = RawList(
-                kind=str(doc.get("kind") or f"{resource.kind}List"),
-                api_version=str(doc.get("apiVersion") or ""),
-                resource_version=str(meta.get("resourceVersion") or ""),
-            )
-        if resource.fact is not None and done.objects is not None:
-            done.objects.add(resource.kind, items)
-        if tuning.keep_raw or resource.fact is None:
-            done.raw.items.extend(items)
-        token = (doc.get("metadata") or {}).get("continue") or None
+        reply = requester.typed(method, **params)
+        if resource.fact is None:
+            token = _namespace_page(reply, resource, done)
+        else:
+            token = _typed_page(reply, resource, tuning, done)
         if not token:
             return
 
 
-def _page_items(doc: Any, resource: Resource) -> list[Mapping[str, Any]]:
-    """A page's items, checked the way the bundle reader checks a file."""
+def _typed_page(reply: Reply, resource: Resource, tuning: Tuning, done: Listed) -> str:
+    """Decode a page from the response bytes straight into facts; keep the JSON only for
+    `collect`, which writes it to a bundle."""
     what = f"list {resource.plural}"
     try:
-        if resource.fact is None:  # namespaces: only their names are used
-            items = doc.get("items") if isinstance(doc, Mapping) else None
-            if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
-                raise InputError(what, "not a Kubernetes list")
-            return items
-        return ko.list_items(doc, what)[1]
+        page = decode_list(reply.body, what)
     except InputError as exc:
         raise ApiFailure(200, "InvalidResponse", f"the API server sent {exc.problem}") from None
+    if done.raw is None:
+        done.raw = RawList(page.kind, page.api_version, page.resource_version)
+    if done.objects is not None:
+        done.objects.add_groups(page.groups)
+    if tuning.keep_raw:
+        done.raw.items.extend(reply.json(what).get("items") or ())
+    return page.continue_token
+
+
+def _namespace_page(reply: Reply, resource: Resource, done: Listed) -> str | None:
+    """Namespaces: only their names are used."""
+    doc = reply.json(f"list {resource.plural}")
+    items = doc.get("items") if isinstance(doc, Mapping) else None
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise ApiFailure(200, "InvalidResponse", "the API server sent not a Kubernetes list")
+    if done.raw is None:
+        meta = doc.get("metadata") or {}
+        done.raw = RawList(
+            kind=str(doc.get("kind") or f"{resource.kind}List"),
+            api_version=str(doc.get("apiVersion") or ""),
+            resource_version=str(meta.get("resourceVersion") or ""),
+        )
+    done.raw.items.extend(items)
+    token = (doc.get("metadata") or {}).get("continue")
+    return str(token) if token else None
 
 
 def _assemble(listed: Iterable[Listed], out: KubeCollection, tuning: Tuning) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from kopscheck.collectors.probes.options import ProbeOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,5 +20,6 @@ class SourceOptions:
     region: str | None = None
     profile: str | None = None
     probe: bool = False
+    probes: ProbeOptions = field(default_factory=ProbeOptions)  # what --probe may do
     request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
     aws: bool = True  # live: read route tables, instances, ASGs and the route quota

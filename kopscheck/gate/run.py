@@ -73,19 +73,7 @@ def execute(request: CheckRequest) -> int:
         raise InputError(
             "--wait", f"waits for one cluster's health; it cannot be combined with {other}"
         )
-    known = read_baseline(request.baseline) if request.baseline else None
-    if request.write_baseline:
-        known = None  # the baseline written from this run replaces the one given
-
-    def evaluate(snapshot: Snapshot) -> Report:
-        report = build_report(
-            snapshot,
-            checks,
-            request.selection,
-            fail_on=request.fail_on,
-            networking=request.networking,
-        )
-        return apply_baseline(report, known, checks) if known is not None else report
+    evaluate = _evaluator(request, checks)
 
     for warning in request.warnings:
         stderr.print(f"kopscheck: warning: {warning}", markup=False)
@@ -101,6 +89,29 @@ def execute(request: CheckRequest) -> int:
     reporter = get_reporter(request.output, show_all=request.show_all)
     _emit(partial(reporter.write, report), request)
     return int(code)
+
+
+def scan(request: CheckRequest) -> Report:
+    """One cluster's report as `check` builds it, without rendering (provision's gate)."""
+    return _evaluator(request, load_checks())(collect(request.options))
+
+
+def _evaluator(request: CheckRequest, checks: Sequence[Check]) -> Callable[[Snapshot], Report]:
+    known = read_baseline(request.baseline) if request.baseline else None
+    if request.write_baseline:
+        known = None  # the baseline written from this run replaces the one given
+
+    def evaluate(snapshot: Snapshot) -> Report:
+        report = build_report(
+            snapshot,
+            checks,
+            request.selection,
+            fail_on=request.fail_on,
+            networking=request.networking,
+        )
+        return apply_baseline(report, known, checks) if known is not None else report
+
+    return evaluate
 
 
 def collect_with_progress(target: ClusterTarget, request: CheckRequest) -> Snapshot:

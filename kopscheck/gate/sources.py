@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from kopscheck import demo
@@ -27,7 +28,11 @@ def collect(options: SourceOptions) -> Snapshot:
         return read_dump(options.dump)
     from kopscheck.collectors.live import collect_live
 
-    return collect_live(options).snapshot
+    return collect_live(options, say=_say).snapshot
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def demo_path(scenario: str) -> Path:

@@ -210,3 +210,17 @@ def cloud_provider(cluster: KopsCluster) -> str:
     if isinstance(value, Mapping):
         return next(iter(value), "")
     return str(value or "")
+
+
+# Modes whose pod IPs come from the node's podCIDR (host-local IPAM, or cilium's "kubernetes"
+# IPAM that kops configures); calico, amazonvpc and cilium-eni allocate from their own pools.
+NODE_POD_CIDR_MODES = frozenset(
+    {"kubenet", "flannel", "kube-router", "kopeio", "kindnet", "gce", "cilium", "cilium-etcd"}
+)
+
+
+def uses_node_pod_cidr(mode: NetworkingMode | None) -> bool | None:
+    """Whether pod IPs must lie inside the node's podCIDR; None when the mode is unknown."""
+    if mode is None or mode.spec is None or mode.spec.any_provider:
+        return None
+    return mode.spec.name in NODE_POD_CIDR_MODES or mode.spec.uses_kubenet

@@ -57,6 +57,7 @@ class Mode:
     cni_types: tuple[str, ...] = ()  # plugin `type`s of the CNI config the mode writes
     clouds: tuple[str, ...] = ()  # empty: any cloud
     ipv6: bool = True
+    private_topology: bool = True  # kops refuses `--topology private` for kubenet
     status: str = "stable"  # stable, experimental, removed
     min_kops: MinorVersion | None = None
     forbidden_from: MinorVersion | None = None
@@ -94,6 +95,7 @@ MODES: tuple[Mode, ...] = (
         cloud_routes=True,
         cni_types=KUBENET_TYPES,
         ipv6=False,
+        private_topology=False,
     ),
     Mode("cni", ("cni",), ("cni",), any_provider=True),
     Mode(

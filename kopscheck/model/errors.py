@@ -20,3 +20,16 @@ class ScanError(KopscheckError):
     """The scan itself could not complete (API unreachable, auth refused): exit 3."""
 
     exit_code = 3
+
+
+class Stopped(BaseException):
+    """Raised into the main thread by SIGINT, SIGTERM or a probe run's deadline (SIGALRM).
+
+    A BaseException, so that no `except Exception` on the way swallows it before the probe
+    workspace has deleted what it created. Exit 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kopscheck.model.probes import DnsProbe, LifecycleProbe
+
 JSON = None | bool | int | float | str | Sequence["JSON"] | Mapping[str, "JSON"]
 
 
@@ -33,6 +35,15 @@ class Fact(StrEnum):
     AWS_INSTANCES = "aws-instances"
     AWS_AUTOSCALING_GROUPS = "aws-autoscaling-groups"
     AWS_ROUTE_QUOTA = "aws-route-quota"
+    POD_LIFECYCLE = "pod-lifecycle"  # probe outcome (--probe)
+    DNS_PROBE = "dns-probe"  # probe outcome (--probe)
+
+
+PROBE_FACTS = frozenset({Fact.POD_LIFECYCLE, Fact.DNS_PROBE})
+NEEDS_PROBE = (
+    "needs --probe on a live cluster (it runs short-lived pods; without it kopscheck only reads,"
+    " and a bundle or dump holds no probe outcomes)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +269,7 @@ class NodeFiles:
     sysconfig_kubelet: str | None = None
     cni_configs: Mapping[str, str] | None = None
     kubelet_log: str | None = None
+    cni_bin: str | None = None  # `ls -l /opt/cni/bin` (the node agent)
     # The kubelet's running config: the `kubeletconfig` object of `nodes/<node>/proxy/configz`.
     configz: Mapping[str, JSON] | None = None
     # What could not be read from this node, and why ("configz" -> "timed out after 30s").
@@ -330,6 +342,8 @@ class Snapshot:
     aws_instances: tuple[Instance, ...] | None = None
     aws_autoscaling_groups: tuple[AutoScalingGroup, ...] | None = None
     aws_route_quota: Quota | None = None
+    pod_lifecycle: LifecycleProbe | None = None
+    dns_probe: DnsProbe | None = None
     missing: Mapping[Fact, str] = field(default_factory=dict)
     # Missing facts whose collection failed (API error, timeout) rather than being unavailable
     # (forbidden, not served, not in the bundle): checks that need them end in `error`, not

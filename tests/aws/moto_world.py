@@ -17,6 +17,7 @@ from typing import Any
 import aws_builders as ab
 import boto3
 import kube_builders as kb
+from snapshots import add_objects
 
 from kopscheck.collectors import kops_spec
 from kopscheck.collectors.assemble import KubeObjects
@@ -66,7 +67,7 @@ class World:
     def snapshot(self, networking: dict[str, Any] | None = None) -> Snapshot:
         """The Kubernetes and kops facts of a live run; the AWS ones come from the collector."""
         kube = KubeObjects()
-        kube.add("Node", self.nodes())
+        add_objects(kube, "Node", self.nodes())
         cluster = ab.kops_cluster(self.name, networking or {"kubenet": {}})
         fields: dict[str, Any] = {
             **kube.fields(),

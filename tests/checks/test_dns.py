@@ -103,10 +103,12 @@ def test_kube_dns_replication_controller_from_old_clusters() -> None:
         },
         "status": {"replicas": 1, "fullyLabeledReplicas": 1, "observedGeneration": 1},
     }
+    from snapshots import add_objects
+
     from kopscheck.collectors.assemble import KubeObjects
 
     kube = KubeObjects()
-    kube.add("ReplicationController", [rc])
+    add_objects(kube, "ReplicationController", [rc])
     snap = snapshot(pods=[], workloads=tuple(kube.workloads or ()))
     verdict = CHECK.run(CheckContext(snap))
     assert verdict.findings[0].object == ObjectRef("ReplicationController", "kube-dns-v20", KS)

@@ -16,6 +16,17 @@ from kopscheck.model.results import Status
 
 CHECK = NetworkingSupported()
 REF = ObjectRef("Cluster", "t.k8s.local")
+# The subnets `kops create cluster --topology private` writes (kops 1.32 dry run, see
+# tests/provision/kops-cli/create-cluster-dry-run-private-calico.yaml).
+PRIVATE_SUBNETS = [
+    {"cidr": "172.20.64.0/18", "name": "us-east-1a", "type": "Private", "zone": "us-east-1a"},
+    {
+        "cidr": "172.20.0.0/21",
+        "name": "utility-us-east-1a",
+        "type": "Utility",
+        "zone": "us-east-1a",
+    },
+]
 
 
 def _snap(
@@ -88,6 +99,11 @@ def _snap(
             "cni (stable) is valid for Kubernetes 1.32.4",
             id="cni-kops-version-unknown",
         ),
+        pytest.param(
+            _snap({"calico": {}}, subnets=PRIVATE_SUBNETS),
+            "calico (stable) is valid for Kubernetes 1.32.4 with kops 1.32.0",
+            id="calico-private-topology",
+        ),
     ],
 )
 def test_supported_modes_pass(snap: CheckContext, message: str) -> None:
@@ -156,6 +172,18 @@ def test_supported_modes_pass(snap: CheckContext, message: str) -> None:
             _snap({"kubenet": {}}, nonMasqueradeCIDR="::/0"),
             "kubenet does not support IPv6 clusters (nonMasqueradeCIDR ::/0)",
             id="kubenet-ipv6",
+        ),
+        pytest.param(
+            _snap({"kubenet": {}}, subnets=PRIVATE_SUBNETS),
+            'kubenet does not support private topology (kops: "invalid networking option kubenet.'
+            ' Kubenet does not support private topology")',
+            id="kubenet-private-topology",
+        ),
+        pytest.param(
+            _snap({"kubenet": {}}, topology={"masters": "private", "nodes": "private"}),
+            'kubenet does not support private topology (kops: "invalid networking option kubenet.'
+            ' Kubenet does not support private topology")',
+            id="kubenet-private-topology-old-spec",
         ),
     ],
 )

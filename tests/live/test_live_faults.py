@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import kube_builders as kb
 import pytest
 from cli_outcome import CliOutcome
-from live_env import LiveCluster
+from fake_apiserver import FakeApiServer
+from live_env import LiveCluster, write_kubeconfig
 
 from kopscheck.collectors.live import collect_live
 from kopscheck.collectors.live_kube import Tuning
@@ -256,3 +259,26 @@ def test_refused_credentials_are_exit_3_with_one_line(
         f"kopscheck: error: the Kubernetes API at {cluster.server.url} (context "
         f"'{cluster.name}') refused the credentials (401 Unauthorized)\n"
     )
+
+
+def test_a_page_with_a_wrong_type_fails_that_kind_naming_the_json_path(tmp_path: Path) -> None:
+    """Pages are decoded as they arrive by the same typed decoder as bundles: a wrong type is
+    that kind's failure (exit 3 for the checks needing it), not a crash."""
+    server = FakeApiServer()
+    server.add("nodes", kb.node("i-00000000000000001", "172.20.32.1", "100.96.0.0/24"))
+    pod = kb.pod("web-1", "default", {"app": "web"}, ("ReplicaSet", "web-7c9f8d6b5"),
+                 "nginx:1.27", "web", node_name="i-00000000000000001")  # fmt: skip
+    pod["status"]["phase"] = 3
+    server.add("pods", pod)
+    server.start()
+    try:
+        kubeconfig = write_kubeconfig(tmp_path / "kc", server.url, server.token)
+        snapshot = collect_live(SourceOptions(kubeconfig=kubeconfig), FAST).snapshot
+    finally:
+        server.stop()
+    assert snapshot.pods is None and Fact.PODS in snapshot.failed
+    assert snapshot.missing[Fact.PODS] == (
+        "list pods: 200 InvalidResponse: the API server sent "
+        "items[0].status.phase: expected a string, got an integer"
+    )
+    assert [n.name for n in snapshot.nodes or ()] == ["i-00000000000000001"]

@@ -1,0 +1,121 @@
+"""Probe outcomes in a bundle: `probes/pod-lifecycle.json` and `probes/dns-resolution.json`.
+
+No standard command prints what a probe saw, so these two files are kopscheck's own JSON
+(`kopscheck/probe/v1`), written by `collect --probe` and read back by `check --bundle`, so a
+probe run replays offline like every other fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from kopscheck.collectors.files import read_json
+from kopscheck.model.errors import InputError
+from kopscheck.model.probes import (
+    DnsProbe,
+    DnsQuery,
+    LifecycleProbe,
+    LogMention,
+    Lookup,
+    PodProbe,
+    Step,
+    StepOutcome,
+)
+
+SCHEMA = "kopscheck/probe/v1"
+LIFECYCLE_FILE = "probes/pod-lifecycle.json"
+DNS_FILE = "probes/dns-resolution.json"
+
+
+def lifecycle_doc(probe: LifecycleProbe) -> dict[str, Any]:
+    doc = asdict(probe)
+    return {"schema": SCHEMA, "kind": "PodLifecycle", **doc}
+
+
+def dns_doc(probe: DnsProbe) -> dict[str, Any]:
+    return {"schema": SCHEMA, "kind": "DnsResolution", **asdict(probe)}
+
+
+def read_probe_files(root: Path, fields: dict[str, Any]) -> None:
+    """Set `pod_lifecycle` / `dns_probe` from the bundle's probe files, when present."""
+    for name, key, parse in (
+        (LIFECYCLE_FILE, "pod_lifecycle", _lifecycle),
+        (DNS_FILE, "dns_probe", _dns),
+    ):
+        path = root / name
+        if not path.is_file():
+            continue
+        doc = read_json(path, name)
+        if not isinstance(doc, Mapping) or doc.get("schema") != SCHEMA:
+            raise InputError(name, f"not a {SCHEMA} document")
+        try:
+            fields[key] = parse(doc)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(
+                name, f"malformed probe outcome: {type(exc).__name__}: {exc}"
+            ) from None
+
+
+def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
+    pods = tuple(
+        PodProbe(
+            node=str(p["node"]),
+            pod=str(p["pod"]),
+            namespace=str(p["namespace"]),
+            steps=tuple(
+                StepOutcome(Step(s["step"]), s["seconds"], float(s["deadline"]), str(s["note"]))
+                for s in p["steps"]
+            ),
+            pod_ip=str(p["pod_ip"]),
+            node_pod_cidrs=tuple(p["node_pod_cidrs"]),
+            phase=str(p["phase"]),
+            reason=str(p["reason"]),
+            message=str(p["message"]),
+            conditions=tuple(str(c) for c in p["conditions"]),
+            events=tuple(p["events"]),
+            log_mentions=tuple(
+                LogMention(str(m["source"]), str(m["line"])) for m in p["log_mentions"]
+            ),
+            logs_unavailable=tuple(p["logs_unavailable"]),
+        )
+        for p in doc["pods"]
+    )
+    return LifecycleProbe(
+        str(doc["run_id"]),
+        str(doc["namespace"]),
+        str(doc["image"]),
+        pods,
+        int(doc["nodes_total"]),
+        str(doc["selection"]),
+        str(doc["note"]),
+    )
+
+
+def _dns(doc: Mapping[str, Any]) -> DnsProbe:
+    queries = tuple(
+        DnsQuery(
+            str(q["server"]),
+            str(q["via"]),
+            str(q["target"]),
+            str(q["name"]),
+            bool(q["external"]),
+            Lookup(q["outcome"]),
+            tuple(q["addresses"]),
+            str(q["detail"]),
+        )
+        for q in doc["queries"]
+    )
+    return DnsProbe(
+        str(doc["run_id"]),
+        str(doc["namespace"]),
+        str(doc["pod"]),
+        str(doc["node"]),
+        str(doc["image"]),
+        str(doc["cluster_domain"]),
+        queries,
+        bool(doc["observed"]),
+        str(doc["reason"]),
+    )

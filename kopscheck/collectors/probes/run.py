@@ -1,0 +1,284 @@
+"""A probe run (`--probe`): the node agent, the DNS pod and the lifecycle pods, in one workspace.
+
+Everything is started first (agent DaemonSet, DNS pod, lifecycle pods) so the waits overlap;
+the workspace deletes it all when the run ends, however it ends. The outcomes are facts merged
+into the snapshot: checks stay pure.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from kopscheck.collectors.kube_client import ApiFailure, KubeTarget, Requester, describe_failure
+from kopscheck.collectors.probes import agent, dns, lifecycle
+from kopscheck.collectors.probes.node_logs import log_mentions
+from kopscheck.collectors.probes.options import ProbeOptions, select_nodes
+from kopscheck.collectors.probes.workspace import (
+    DAEMONSETS,
+    PODS,
+    Leftover,
+    Workspace,
+    new_run_id,
+)
+from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
+from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.model.errors import InputError, Stopped
+from kopscheck.model.facts import Fact, Node, NodeFiles, Snapshot
+from kopscheck.model.probes import DnsProbe, LifecycleProbe, Step
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class ProbeResults:
+    """What the probe run found, and the facts it could not establish (with the reason)."""
+
+    run_id: str
+    lifecycle: LifecycleProbe | None = None
+    dns: DnsProbe | None = None
+    agent: dict[str, agent.AgentOutput] = field(default_factory=dict)
+    missing: dict[Fact, str] = field(default_factory=dict)
+    failed: set[Fact] = field(default_factory=set)
+    left: list[Leftover] = field(default_factory=list)
+
+
+def run_probes(
+    target: KubeTarget,
+    snapshot: Snapshot,
+    options: ProbeOptions,
+    request_timeout: float,
+    say: Say = lambda _line: None,
+) -> ProbeResults:
+    requester = Requester(target, request_timeout, attempts=3, backoff=0.5)
+    results = ProbeResults(new_run_id())
+    if snapshot.nodes is None:
+        reason = f"needs the node list ({snapshot.why_missing(Fact.NODES)})"
+        results.missing = {Fact.POD_LIFECYCLE: reason, Fact.DNS_PROBE: reason}
+        return results
+    try:
+        chosen, how = select_nodes(snapshot.nodes, options.nodes)
+    except ValueError as exc:
+        raise InputError("--probe-nodes", str(exc)) from None
+    ws = Workspace(requester, results.run_id, options.timeout, say)
+    say(f"kopscheck: probe: namespace {ws.namespace}, {how}")
+    started = time.monotonic()
+    try:
+        with ws:
+            _run(ws, requester, snapshot, chosen, how, options, results, started)
+    except Stopped as stop:
+        if stop.signum != signal.SIGALRM:
+            raise
+        note = f"the probe run's deadline ({options.timeout:g}s, --probe-timeout) came first"
+        for fact in (Fact.POD_LIFECYCLE, Fact.DNS_PROBE):
+            if fact not in results.missing and getattr(results, _attr(fact)) is None:
+                results.missing[fact] = note
+                results.failed.add(fact)
+    except ApiFailure as failure:
+        reason = _refused("create the probe namespace", failure)
+        results.missing.update({Fact.POD_LIFECYCLE: reason, Fact.DNS_PROBE: reason})
+        if not failure.unavailable:
+            results.failed |= {Fact.POD_LIFECYCLE, Fact.DNS_PROBE}
+    results.left = ws.left
+    if ws.left:
+        say(f"kopscheck: probe: left behind: {'; '.join(map(str, ws.left))} (kopscheck cleanup)")
+    return results
+
+
+def _attr(fact: Fact) -> str:
+    return {Fact.POD_LIFECYCLE: "lifecycle", Fact.DNS_PROBE: "dns"}[fact]
+
+
+def _refused(what: str, failure: ApiFailure) -> str:
+    if failure.status == 403:
+        return f"RBAC: cannot {what}: {failure.message}"
+    return f"could not {what}: {describe_failure(failure)}"
+
+
+def _run(
+    ws: Workspace,
+    requester: Requester,
+    snapshot: Snapshot,
+    chosen: list[Node],
+    how: str,
+    options: ProbeOptions,
+    results: ProbeResults,
+    started: float,
+) -> None:
+    names = [n.name for n in chosen]
+    agent_error = (
+        (_start_agent(ws, options, names) if chosen else "the cluster has no nodes")
+        if options.agent
+        else None
+    )
+    dns_state = _start_dns(ws, snapshot, chosen, options)
+    try:
+        trackers = lifecycle.run_lifecycle(ws, requester, chosen, options)
+    except ApiFailure as failure:
+        results.missing[Fact.POD_LIFECYCLE] = _refused(f"create pods in {ws.namespace}", failure)
+        trackers = None
+    if trackers is not None:
+        events = lifecycle.namespace_events(requester, ws.namespace)
+        agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+        since = int(time.monotonic() - started) + 30
+        pods = []
+        for tracker in trackers:
+            probe = lifecycle.outcome(tracker, ws.namespace, events)
+            mentions, unreadable = log_mentions(
+                requester, tracker.node.name, tracker.pod, agents.get(tracker.node.name, []), since
+            )
+            pods.append(replace(probe, log_mentions=mentions, logs_unavailable=unreadable))
+        results.lifecycle = LifecycleProbe(
+            ws.run_id,
+            ws.namespace,
+            options.lifecycle_image,
+            tuple(pods),
+            len(snapshot.nodes or ()),
+            how,
+        )
+    results.dns = _finish_dns(ws, requester, dns_state, options, results)
+    if agent_error:
+        results.missing[Fact.NODE_FILES] = agent_error
+    elif agent_error is not None:
+        dead = frozenset(
+            p.node
+            for p in (results.lifecycle.pods if results.lifecycle else ())
+            if p.failed_step is not None and p.failed_step.step is Step.BOUND
+        )
+        results.agent = agent.read_outputs(
+            requester, ws, names, options.agent_timeout, options.poll, dead
+        )
+
+
+def _start_agent(ws: Workspace, options: ProbeOptions, nodes: list[str]) -> str:
+    """Create the node agent DaemonSet; the reason when it could not be."""
+    try:
+        ws.create(DAEMONSETS, agent.daemonset_body(ws, options, nodes))
+    except ApiFailure as failure:
+        return _refused("create the node agent DaemonSet", failure)
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class DnsStart:
+    targets: list[dns.Target]
+    node: str
+    domain: str
+    reason: str = ""  # why the DNS pod was not started
+
+
+def _start_dns(
+    ws: Workspace, snapshot: Snapshot, chosen: list[Node], options: ProbeOptions
+) -> DnsStart:
+    configz = next((f.configz for f in (snapshot.node_files or {}).values() if f.configz), None)
+    domain = dns.cluster_domain(configz)
+    if snapshot.services is None or snapshot.endpoints is None:
+        return DnsStart(
+            [],
+            "",
+            domain,
+            f"needs the Services and Endpoints ({snapshot.why_missing(Fact.SERVICES)})",
+        )
+    targets, reason = dns.dns_targets(snapshot.services, snapshot.endpoints)
+    ready = [n for n in chosen if (c := n.condition("Ready")) is not None and c.status == "True"]
+    node = next(iter(ready or chosen), None)
+    if node is None:
+        return DnsStart([], "", domain, "the cluster has no node to run the DNS probe pod on")
+    if not targets:
+        return DnsStart([], node.name, domain, reason)
+    try:
+        ws.create(PODS, dns.pod_body(ws, node, targets, domain, options))
+    except ApiFailure as failure:
+        return DnsStart([], node.name, domain, _refused(f"create pods in {ws.namespace}", failure))
+    return DnsStart(targets, node.name, domain)
+
+
+def _finish_dns(
+    ws: Workspace,
+    requester: Requester,
+    state: DnsStart,
+    options: ProbeOptions,
+    results: ProbeResults,
+) -> DnsProbe | None:
+    if not state.targets:
+        results.missing[Fact.DNS_PROBE] = state.reason
+        return None
+    message, why = dns.wait_for_answer(requester, ws, options.dns_timeout, options.poll)
+    if message is None:
+        return dns.not_observed(ws, state.node, state.domain, options, why)
+    queries = dns.parse_answers(message, state.targets, state.domain, options.external_name)
+    if not queries:
+        return dns.not_observed(
+            ws, state.node, state.domain, options, "the DNS probe pod wrote no result"
+        )
+    return DnsProbe(
+        ws.run_id,
+        ws.namespace,
+        dns.POD,
+        state.node,
+        options.tools_image,
+        state.domain,
+        queries,
+        True,
+    )
+
+
+def apply(snapshot: Snapshot, results: ProbeResults) -> Snapshot:
+    """The snapshot with the probe outcomes and the agent's node files merged in."""
+    missing: dict[Fact, str] = {
+        k: v for k, v in snapshot.missing.items() if k not in (Fact.POD_LIFECYCLE, Fact.DNS_PROBE)
+    }
+    for fact, reason in results.missing.items():
+        if fact is not Fact.NODE_FILES:
+            missing[fact] = reason
+    failed = (snapshot.failed - {Fact.POD_LIFECYCLE, Fact.DNS_PROBE}) | (
+        results.failed & set(missing)
+    )
+    node_files = merge_node_files(snapshot.node_files, results.agent)
+    agent_trouble = results.missing.get(Fact.NODE_FILES) or next(
+        (o.error for o in results.agent.values() if o.error), ""
+    )
+    if node_files is None and agent_trouble:
+        missing[Fact.NODE_FILES] = (
+            f"{snapshot.why_missing(Fact.NODE_FILES)}; node agent: {agent_trouble}"
+        )
+    elif node_files is not None:
+        missing.pop(Fact.NODE_FILES, None)
+        failed -= {Fact.NODE_FILES}
+    return replace(
+        snapshot,
+        pod_lifecycle=results.lifecycle,
+        dns_probe=results.dns,
+        node_files=node_files,
+        missing=missing,
+        failed=frozenset(failed),
+    )
+
+
+def merge_node_files(
+    api: Mapping[str, NodeFiles] | None, outputs: dict[str, agent.AgentOutput]
+) -> Mapping[str, NodeFiles] | None:
+    """The API's node facts (configz, kubelet log) completed with what the agent printed."""
+    if api is None and all(out.error for out in outputs.values()):
+        return None  # nothing read anywhere: the fact stays missing
+    merged: dict[str, NodeFiles] = dict(api or {})
+    for node, out in outputs.items():
+        base = merged.get(node, NodeFiles(node=node))
+        if out.error:
+            unavailable = {**base.unavailable, "node agent": out.error}
+            merged[node] = replace(base, unavailable=unavailable)
+            continue
+        cmdline = out.files.get("kubelet.cmdline")
+        merged[node] = replace(
+            base,
+            kubelet_cmdline=tuple(a for a in cmdline.splitlines() if a)
+            if cmdline
+            else base.kubelet_cmdline,
+            sysconfig_kubelet=out.files.get("sysconfig-kubelet", base.sysconfig_kubelet),
+            cni_configs=dict(out.cni_configs) if out.cni_configs else base.cni_configs,
+            cni_bin=out.files.get("cni-bin.txt", base.cni_bin),
+            kubelet_log=base.kubelet_log or out.files.get("kubelet.log"),
+        )
+    return merged

@@ -1,0 +1,41 @@
+"""`kopscheck cleanup`: delete every kopscheck-owned object an earlier run left behind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kopscheck.collectors.options import SourceOptions
+from kopscheck.model.errors import ScanError
+from kopscheck.model.exitcodes import ExitCode
+
+
+def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None]) -> int:
+    """List (and unless `dry_run`, delete) what carries `app.kubernetes.io/managed-by=kopscheck`.
+
+    Exit 0 when nothing is left, 3 when something could not be deleted or listed."""
+    from kopscheck.collectors.kube_client import (
+        ApiFailure,
+        Requester,
+        describe_failure,
+        load_target,
+    )
+    from kopscheck.collectors.probes.workspace import cleanup, find_leftovers
+
+    target = load_target(options.kubeconfig, options.context, 1)
+    requester = Requester(target, options.request_timeout)
+    try:
+        found = find_leftovers(requester)
+        for item in found:
+            say(f"{'would delete' if dry_run else 'deleting'} {item}")
+        if dry_run or not found:
+            say(f"kopscheck cleanup: {len(found)} kopscheck-owned object(s) on {target.describe()}")
+            return int(ExitCode.OK)
+        left = cleanup(requester, say=say)
+    except ApiFailure as failure:
+        raise ScanError(f"cleanup: {describe_failure(failure)}") from None
+    finally:
+        target.api_client.close()
+    for item in left:
+        say(f"still there: {item}")
+    say(f"kopscheck cleanup: deleted {len(found) - len(left)}, {len(left)} left")
+    return int(ExitCode.SCAN_INCOMPLETE if left else ExitCode.OK)

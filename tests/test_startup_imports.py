@@ -1,0 +1,50 @@
+"""The light commands import nothing heavy: `--help`, `checks` and `explain` start fast.
+
+Measured in a fresh interpreter (sys.modules after the command ran); benchmarks/RESULTS.md has
+the times. typer from 0.29 imports pydantic for every parameter, rich's help pulls in
+rich.markdown, and the clients are for live runs only.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("pydantic", "rich.markdown", "markdown_it", "kubernetes", "boto3", "botocore", "yaml")
+PROBE = (
+    f"HEAVY = {HEAVY!r}\n"
+    + """
+import contextlib, io, sys
+from kopscheck.cli import main
+sys.argv = ["kopscheck", *sys.argv[1:]]
+with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):
+    main()
+heavy = sorted(m for m in HEAVY if m in sys.modules)
+print("OUTPUT:" + str(len(out.getvalue())), "IMPORTED:" + ",".join(heavy), file=sys.stderr)
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--help"], id="help"),
+        pytest.param(["check", "--help"], id="check-help"),
+        pytest.param(["checks"], id="checks"),
+        pytest.param(["checks", "-o", "json"], id="checks-json"),
+        pytest.param(["explain", "dns.rollout"], id="explain"),
+    ],
+)
+def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output, imported = done.stderr.strip().splitlines()[-1].split()
+    assert int(output.removeprefix("OUTPUT:")) > 100  # the command really printed its text
+    assert imported == "IMPORTED:"
