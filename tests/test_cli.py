@@ -122,7 +122,7 @@ def test_probe_on_a_bundle_probes_nothing_and_says_so(run_cli: Callable[..., Cli
     for check in ("dns.resolution", "pod.lifecycle"):
         assert results[check]["status"] == "skip"
         assert results[check]["summary"] == (
-            "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
+            "not run: needs --probe on a live cluster (it runs short-lived pods; without"
             " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
         )
 

@@ -102,14 +102,32 @@ def test_fail_on_skip_fails_a_check_that_could_not_decide(
     doc = json.loads(outcome.stdout)
     assert doc["fail_on"] == "skip"
     missing = {r["check"] for r in doc["results"] if r["skip_reason"] == "facts-missing"}
-    assert missing == {  # the probe checks too: without --probe their facts are not collected
-        "dns.resolution",
-        "pod.lifecycle",
+    assert missing == {
         "kops.networking-supported",
         "pod.node-logs",
         "aws.route-table-capacity",
         "aws.route-table-health",
     }
+    not_run = {r["check"] for r in doc["results"] if r["skip_reason"] == "not-requested"}
+    assert not_run == {"dns.resolution", "pod.lifecycle"}
+
+
+def test_strict_passes_a_healthy_cluster_scanned_without_probes(
+    run_cli: Callable[..., CliOutcome],
+) -> None:
+    # probes are opt-in: a read-only gate with --strict must not fail for not having run them
+    outcome = run_cli("check", "--bundle", HEALTHY, "--strict", "-o", "json")
+    doc = json.loads(outcome.stdout)
+    reasons = {r["check"]: r["skip_reason"] for r in doc["results"] if r["status"] == "skip"}
+    assert reasons == {
+        "dns.resolution": "not-requested",
+        "pod.lifecycle": "not-requested",
+        "aws.route-table-capacity": "not-applicable",
+        "aws.route-table-health": "not-applicable",
+    }
+    assert outcome.code == 0, outcome.stderr
+    plain = run_cli("check", "--bundle", HEALTHY, "--strict")
+    assert "2 need --probe" in plain.stdout
 
 
 def test_fail_on_skip_ignores_deselected_and_not_applicable_checks(

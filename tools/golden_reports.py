@@ -3,10 +3,11 @@
     python tools/golden_reports.py [OUT_DIR]                      # with this checkout's code
     PYTHONPATH=/path/to/other/checkout python tools/golden_reports.py tests/golden
 
-tests/test_decoder_parity.py compares today's reports with these. They were written by the
-stdlib `json` + dict parsers (before the typed decoder); when checks or messages change a
-report on purpose, rewrite them with the code as it was just before the decoder change (the
-second form, run from this checkout so the bundles are this checkout's) and say so.
+tests/test_decoder_parity.py compares today's reports with these. They were first written by the
+stdlib `json` + dict parsers (before the typed decoder), which showed the decoder changed no
+report; since then they are regression snapshots: when checks or messages change a report on
+purpose, rewrite them with this checkout's code and review the diff (it must show only the
+intended change) before committing.
 """
 
 from __future__ import annotations

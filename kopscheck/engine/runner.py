@@ -64,6 +64,8 @@ def run_check(check: Check, context: CheckContext, selection: Selection) -> Chec
     if verdict is None:
         if any(fact in snapshot.failed for fact in missing):
             return result(Status.ERROR, f"cannot decide: {reasons}")
+        if all(snapshot.not_requested(fact) for fact in missing):
+            return result(Status.SKIP, f"not run: {reasons}", skip_reason=SkipReason.NOT_REQUESTED)
         return result(
             Status.SKIP, f"cannot decide: {reasons}", skip_reason=SkipReason.FACTS_MISSING
         )

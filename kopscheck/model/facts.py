@@ -357,3 +357,8 @@ class Snapshot:
 
     def why_missing(self, fact: Fact) -> str:
         return self.missing.get(fact) or f"{fact.value} not collected"
+
+    def not_requested(self, fact: Fact) -> bool:
+        """A probe fact that is absent because probes were not asked for (not because they
+        failed): a gate that must see every fact does not count it."""
+        return fact in PROBE_FACTS and self.missing.get(fact) == NEEDS_PROBE

@@ -27,11 +27,13 @@ _RANK = {Status.SKIP: 0, Status.PASS: 0, Status.WARN: 1, Status.ERROR: 2, Status
 
 
 class SkipReason(StrEnum):
-    """Why a result is `skip`: `--fail-on skip` gates on missing facts only."""
+    """Why a result is `skip`: `--fail-on skip` gates on missing facts only, not on probes that
+    were not asked for."""
 
     DESELECTED = "deselected"  # --select/--skip left it out
     NOT_APPLICABLE = "not-applicable"  # the check does not apply to this cluster
     FACTS_MISSING = "facts-missing"  # what it needs was not collected
+    NOT_REQUESTED = "not-requested"  # it needs probes, and --probe was not given
 
 
 def worst(statuses: Iterable[Status], default: Status = Status.PASS) -> Status:

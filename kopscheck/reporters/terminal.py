@@ -148,6 +148,12 @@ def _objects(group: list[Finding]) -> str:
     return names[0] + (f" +{len(names) - 1} more" if len(names) > 1 else "")
 
 
+_SKIP_LABELS: dict[SkipReason | None, str] = {
+    SkipReason.FACTS_MISSING: "could not decide",
+    SkipReason.NOT_REQUESTED: "need --probe",
+}
+
+
 def _rest_line(report: Report, shown: set[str]) -> Text | None:
     """Passing, skipped and deselected checks in one line (`--show-all` lists them)."""
     rest = [r for r in report.results if r.check not in shown]
@@ -157,9 +163,7 @@ def _rest_line(report: Report, shown: set[str]) -> Text | None:
             continue  # --select left them out
         key = {
             Status.PASS: "pass",
-            Status.SKIP: "could not decide"
-            if result.skip_reason is SkipReason.FACTS_MISSING
-            else "not applicable",
+            Status.SKIP: _SKIP_LABELS.get(result.skip_reason, "not applicable"),
         }.get(result.status, result.status.value)
         kinds[key] = kinds.get(key, 0) + 1
     if not kinds:

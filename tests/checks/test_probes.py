@@ -16,7 +16,7 @@ from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.model.probes import LogMention, Lookup
-from kopscheck.model.results import CheckResult, Status
+from kopscheck.model.results import CheckResult, SkipReason, Status
 
 
 def run(check: Check, bundle: Path, networking: str | None = None) -> CheckResult:
@@ -172,9 +172,9 @@ def test_a_bundle_without_probe_files_skips_both_saying_why(tmp_path: Path) -> N
 
     for check in (PodLifecycle(), DnsResolution()):
         result = run_check(check, CheckContext(snapshot), Selection())
-        assert result.status is Status.SKIP
+        assert (result.status, result.skip_reason) == (Status.SKIP, SkipReason.NOT_REQUESTED)
         assert result.summary == (
-            "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
+            "not run: needs --probe on a live cluster (it runs short-lived pods; without"
             " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
         )
 

@@ -73,7 +73,7 @@ def test_without_probe_only_reads_and_probe_checks_skip(
     for check in ("pod.lifecycle", "dns.resolution"):
         assert result(doc, check)["status"] == "skip"
         assert result(doc, check)["summary"] == (
-            "cannot decide: needs --probe on a live cluster (it runs short-lived pods; without"
+            "not run: needs --probe on a live cluster (it runs short-lived pods; without"
             " it kopscheck only reads, and a bundle or dump holds no probe outcomes)"
         )
 
