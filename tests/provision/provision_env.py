@@ -64,3 +64,23 @@ class FakeKops:
 
     def deletes(self) -> list[list[str]]:
         return [argv for argv in self.calls() if argv[:2] == ["delete", "cluster"]]
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for init to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def assert_called_then_torn_down(
+    fake: FakeKops, name: str, before: list[str], teardown: str
+) -> None:
+    """kops was called for `before` in order, then `delete cluster` of `name` exactly once
+    under `--teardown always` and never otherwise."""
+    deleted = teardown == "always"
+    assert fake.commands() == before + (["delete cluster"] if deleted else [])
+    delete = ["delete", "cluster", "--name", name, "--state"]
+    assert [d[:5] for d in fake.deletes()] == ([delete] if deleted else [])

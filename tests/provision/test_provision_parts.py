@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from provision_env import FIXTURES
+from provision_env import FIXTURES, alive
 
 from kopscheck.provision import runner as runner_module
 from kopscheck.provision.plan import KopsCall, ProvisionRequest, Step, Topology
@@ -18,15 +18,6 @@ from kopscheck.provision.preflight import planned_spec
 from kopscheck.provision.runner import KopsRunner, RunLog, parse_kops_version
 from kopscheck.provision.teardown import still_listed
 from kopscheck.provision.validation import AttemptStream
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie waiting for init to reap it."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
 
 
 def python(code: str, deadline: float = 30.0) -> KopsCall:

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from cli_outcome import CliOutcome
 from fake_apiserver import FakeApiServer
-from provision_env import FIXTURES, FakeKops
+from provision_env import FIXTURES, FakeKops, alive, assert_called_then_torn_down
 
 REPORTS = Path(__file__).parents[2] / "reports"
 FLEET_SCHEMA = json.loads((REPORTS / "fleet.schema.json").read_text())
@@ -47,20 +47,6 @@ def report(tmp_path: Path) -> dict[str, Any]:
         if cluster["report"] is not None:
             jsonschema.validate(cluster["report"], REPORT_SCHEMA)
     return doc
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie waiting for init to reap it."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
-
-
-def expected_deletes(teardown: str) -> list[list[str]]:
-    delete = ["delete", "cluster", "--name", NAME, "--state"]
-    return [delete] if teardown == "always" else []
 
 
 @pytest.fixture
@@ -147,10 +133,7 @@ def test_validation_that_never_settles_still_gates_then_tears_down(
         )
     )
     assert outcome.code == 1, outcome.stderr
-    assert fake_kops.commands() == FULL_RUN[:-1] + (
-        ["delete cluster"] if teardown == "always" else []
-    )
-    assert [d[:5] for d in fake_kops.deletes()] == expected_deletes(teardown)
+    assert_called_then_torn_down(fake_kops, NAME, FULL_RUN[:-1], teardown)
     [validate] = [a for a in fake_kops.calls() if a[:2] == ["validate", "cluster"]]
     assert validate[-4:] == [
         "--wait", "1s", "-o", "json",
@@ -177,8 +160,7 @@ def test_create_failing_halfway_is_torn_down_and_quoted(
     outcome = run_cli(*provision(fake_kops, tmp_path, "--teardown", teardown))
     assert outcome.code == 3, outcome.stderr
     expected = ["version", "create cluster --dry-run", "create cluster"]
-    assert fake_kops.commands() == expected + (["delete cluster"] if teardown == "always" else [])
-    assert [d[:5] for d in fake_kops.deletes()] == expected_deletes(teardown)
+    assert_called_then_torn_down(fake_kops, NAME, expected, teardown)
     # kops's last lines are quoted, and the spec it wrote half-way is what delete removes
     assert (
         'Error: cannot determine hash for "https://artifacts.k8s.io/binaries/kops/1.32.0/linux/'
@@ -212,8 +194,7 @@ def test_update_that_times_out_is_killed_then_torn_down(
     )
     assert outcome.code == 3, outcome.stderr
     expected = ["version", "create cluster --dry-run", "create cluster", "update cluster"]
-    assert fake_kops.commands() == expected + (["delete cluster"] if teardown == "always" else [])
-    assert [d[:5] for d in fake_kops.deletes()] == expected_deletes(teardown)
+    assert_called_then_torn_down(fake_kops, NAME, expected, teardown)
     [update] = [r for r in fake_kops.records() if r["argv"][:2] == ["update", "cluster"]]
     assert not alive(update["pid"])  # its process group was killed at the deadline
     [cluster] = report(tmp_path)["clusters"]

@@ -15,18 +15,9 @@ from pathlib import Path
 
 import pytest
 from fake_apiserver import FakeApiServer
-from provision_env import FakeKops
+from provision_env import FakeKops, alive
 
 NAME = "gate.k8s.local"
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie waiting for init to reap it."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status
 
 
 @pytest.mark.parametrize(
