@@ -13,6 +13,7 @@ from rich.console import Console
 
 from kopscheck import demo as demo_data
 from kopscheck.checkapi.check import check_doc
+from kopscheck.collectors.files import FileLimits
 from kopscheck.engine.registry import find_check, load_checks
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate.exitcodes import ExitCode, exit_code
@@ -59,6 +60,24 @@ RequestTimeoutOpt = Annotated[
     str,
     typer.Option(help="Timeout of each Kubernetes API request (live), e.g. 30s, 2m; 0: none."),
 ]
+
+MaxFileSizeOpt = Annotated[
+    str, typer.Option(help="Refuse input files larger than this (bundle, dump), e.g. 512MiB.")
+]
+LogLinesOpt = Annotated[
+    int, typer.Option(min=0, help="Read the last N lines of each log (per node, per container).")
+]
+LogBytesOpt = Annotated[str, typer.Option(help="...and at most this many bytes of each log.")]
+
+
+def _file_limits(max_file_size: str, log_lines: int, log_bytes: str) -> FileLimits:
+    from kopscheck.gate.durations import parse_size
+
+    return FileLimits(
+        max_bytes=parse_size(max_file_size, "--max-file-size"),
+        log_lines=log_lines,
+        log_bytes=parse_size(log_bytes, "--log-bytes"),
+    )
 
 
 def _split(values: list[str] | None) -> frozenset[str]:
@@ -150,6 +169,9 @@ def check(
     ] = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    max_file_size: MaxFileSizeOpt = "1GiB",
+    log_lines: LogLinesOpt = 2000,
+    log_bytes: LogBytesOpt = "2MiB",
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     from kopscheck.gate.durations import parse_duration
@@ -167,6 +189,7 @@ def check(
         probe=probe,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
+        files=_file_limits(max_file_size, log_lines, log_bytes),
     )
     if probe:
         stderr.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,19 @@ from typing import Any
 from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.files import log_sections, read_json, read_text, read_yaml_documents
+from kopscheck.collectors.files import (
+    DEFAULT_LIMITS,
+    MAX_DEPTH,
+    FileLimits,
+    log_sections,
+    present,
+    read_json,
+    read_log_sections,
+    read_log_tail,
+    read_text,
+    read_yaml_documents,
+    size_text,
+)
 from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
@@ -37,28 +50,56 @@ AWS_FILES = {
 }
 
 
-def read_bundle(root: Path, source: str = "bundle", networking: str | None = None) -> Snapshot:
+@dataclass(slots=True)
+class _Reading:
+    """One bundle being read: where it is, the bounds, and which logs were cut to a tail."""
+
+    root: Path
+    limits: FileLimits
+    cut_logs: list[str] = field(default_factory=list)
+
+    def label(self, path: Path) -> str:
+        return _label(self.root, path)
+
+    def note(self) -> tuple[str, ...]:
+        if not self.cut_logs:
+            return ()
+        few = ", ".join(self.cut_logs[:3]) + (" ..." if len(self.cut_logs) > 3 else "")
+        bound = f"{self.limits.log_lines} lines / {size_text(self.limits.log_bytes)}"
+        return (
+            f"{len(self.cut_logs)} log file(s) read as their last {bound}"
+            f" (--log-lines/--log-bytes): {few}",
+        )
+
+
+def read_bundle(
+    root: Path,
+    source: str = "bundle",
+    networking: str | None = None,
+    limits: FileLimits = DEFAULT_LIMITS,
+) -> Snapshot:
     if not root.exists():
         raise InputError(str(root), "no such bundle directory")
     if not root.is_dir():
         raise InputError(str(root), "not a directory (use --dump for a single-stream dump file)")
+    reading = _Reading(root, limits.inside(root))
     info = root / "cluster-info"
-    if not info.is_dir() and (root / "nodes.json").is_file():
+    if not info.is_dir() and present(root / "nodes.json"):
         info = root  # pointed straight at a `cluster-info dump --output-directory`
     kube = KubeObjects()
     fields: dict[str, Any] = {}
     missing: dict[Fact, str] = {}
     if info.is_dir():
-        _read_cluster_info(root, info, kube, fields)
+        _read_cluster_info(reading, info, kube, fields)
     fields.update(kube.fields())
-    _read_kops(root, fields)
-    _read_aws(root, fields)
-    _read_node_files(root, fields)
+    _read_kops(reading, fields)
+    _read_aws(reading, fields)
+    _read_node_files(reading, fields)
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
             missing[fact] = f"{_where(fact)} not in the bundle"
     observed = (
-        _observed_at(root)
+        _observed_at(reading)
         or kube.latest_time()
         or datetime.fromtimestamp(root.stat().st_mtime, UTC)
     )
@@ -69,6 +110,7 @@ def read_bundle(root: Path, source: str = "bundle", networking: str | None = Non
         cluster_name=kops.name if kops else None,
         networking_override=networking,
         missing=missing,
+        notes=reading.note(),
         **fields,
     )
 
@@ -80,33 +122,47 @@ def _label(root: Path, path: Path) -> str:
         return str(path)
 
 
-def _read_cluster_info(root: Path, info: Path, kube: KubeObjects, fields: dict[str, Any]) -> None:
+def _read_cluster_info(
+    reading: _Reading, info: Path, kube: KubeObjects, fields: dict[str, Any]
+) -> None:
+    limits = reading.limits
     nodes = info / "nodes.json"
-    if nodes.is_file():
-        _add_list(kube, read_json(nodes, _label(root, nodes)), _label(root, nodes))
+    if present(nodes):
+        label = reading.label(nodes)
+        _add_list(kube, read_json(nodes, label, limits), label)
     version = info / "version.json"
-    if version.is_file():
-        label = _label(root, version)
-        fields["version"] = ko.parse_version(read_json(version, label), label)
+    if present(version):
+        label = reading.label(version)
+        fields["version"] = ko.parse_version(read_json(version, label, limits), label)
     for ns_dir in sorted(p for p in info.iterdir() if p.is_dir()):
         for name in NAMESPACED_FILES:
             path = ns_dir / name
-            if path.is_file():
-                _add_list(kube, read_json(path, _label(root, path)), _label(root, path))
+            if present(path):
+                label = reading.label(path)
+                _add_list(kube, read_json(path, label, limits), label)
         for pod_dir in sorted(p for p in ns_dir.iterdir() if p.is_dir()):
             logs = pod_dir / "logs.txt"
-            if logs.is_file():
-                _add_logs(kube, read_text(logs, _label(root, logs)), ns_dir.name, pod_dir.name)
+            if present(logs):
+                tail = read_log_sections(logs, reading.label(logs), limits)
+                if tail.cut:
+                    reading.cut_logs.append(reading.label(logs))
+                _add_logs(kube, tail.text, ns_dir.name, pod_dir.name)
 
 
 def _add_list(kube: KubeObjects, doc: object, label: str) -> None:
     kind, items = ko.list_items(doc, label)
-    if kind:
-        kube.add(kind, items)
-    else:
-        kube.add_mixed(items)
-        if label.endswith("endpoints.json"):
-            kube.mark_observed(Fact.ENDPOINTS)
+    add_parsed(kube, kind, items, label)
+    if not kind and label.endswith("endpoints.json"):
+        kube.mark_observed(Fact.ENDPOINTS)
+
+
+def add_parsed(kube: KubeObjects, kind: str, items: list[ko.Raw], label: str) -> None:
+    """Parse one file's objects; a field of the wrong type is that file's error (exit 2)."""
+    try:
+        kube.add(kind, items) if kind else kube.add_mixed(items)
+    except (TypeError, KeyError, AttributeError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise InputError(label, f"an object has a field of the wrong type ({problem})") from None
 
 
 def _add_logs(kube: KubeObjects, text: str, namespace: str, pod: str) -> None:
@@ -126,47 +182,65 @@ def container_log(namespace: str, pod: str, container: str, body: str) -> Contai
     return ContainerLog(namespace, pod, container, text=redact(body))
 
 
-def _read_kops(root: Path, fields: dict[str, Any]) -> None:
-    cluster = root / "kops" / "cluster.yaml"
-    if cluster.is_file():
-        label = _label(root, cluster)
-        fields["kops_cluster"] = kops_spec.parse_cluster(read_yaml_documents(cluster, label), label)
-    groups = root / "kops" / "instancegroups.yaml"
-    if groups.is_file():
-        label = _label(root, groups)
-        docs = read_yaml_documents(groups, label)
+def _read_kops(reading: _Reading, fields: dict[str, Any]) -> None:
+    cluster = reading.root / "kops" / "cluster.yaml"
+    if present(cluster):
+        label = reading.label(cluster)
+        docs = read_yaml_documents(cluster, label, reading.limits)
+        fields["kops_cluster"] = kops_spec.parse_cluster(docs, label)
+    groups = reading.root / "kops" / "instancegroups.yaml"
+    if present(groups):
+        label = reading.label(groups)
+        docs = read_yaml_documents(groups, label, reading.limits)
         fields["kops_instance_groups"] = kops_spec.parse_instance_groups(docs, label)
 
 
-def _read_aws(root: Path, fields: dict[str, Any]) -> None:
+def _read_aws(reading: _Reading, fields: dict[str, Any]) -> None:
     for name, (field_name, parse) in AWS_FILES.items():
-        path = root / "aws" / name
-        if path.is_file():
-            label = _label(root, path)
-            fields[field_name] = parse(read_json(path, label), label)
+        path = reading.root / "aws" / name
+        if present(path):
+            label = reading.label(path)
+            fields[field_name] = parse(read_json(path, label, reading.limits, MAX_DEPTH), label)
 
 
-def _read_node_files(root: Path, fields: dict[str, Any]) -> None:
-    nodes_dir = root / "nodes"
+def _read_node_files(reading: _Reading, fields: dict[str, Any]) -> None:
+    nodes_dir = reading.root / "nodes"
     if not nodes_dir.is_dir():
         return
     found: dict[str, NodeFiles] = {}
     for node_dir in sorted(p for p in nodes_dir.iterdir() if p.is_dir()):
-        found[node_dir.name] = read_node_dir(root, node_dir)
+        found[node_dir.name] = _read_node_dir(reading, node_dir)
     fields["node_files"] = found
 
 
-def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
+def read_node_dir(root: Path, node_dir: Path, limits: FileLimits = DEFAULT_LIMITS) -> NodeFiles:
+    """The files of one `nodes/<node>/` directory of the bundle at `root`."""
+    return _read_node_dir(_Reading(root, limits.inside(root)), node_dir)
+
+
+def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
+    limits = reading.limits
+
     def text(name: str) -> str | None:
         path = node_dir / name
-        return read_text(path, _label(root, path)) if path.is_file() else None
+        return read_text(path, reading.label(path), limits) if present(path) else None
 
     cmdline = text("kubelet.cmdline")
-    kubelet_log = text("kubelet.log")
+    log_path = node_dir / "kubelet.log"
+    kubelet_log = None
+    if present(log_path):
+        tail = read_log_tail(log_path, reading.label(log_path), limits)
+        if tail.cut:
+            reading.cut_logs.append(reading.label(log_path))
+        kubelet_log = tail.text
     configz = node_dir / "configz.json"
     cni_dir = node_dir / "cni-net.d"
     cni = (
-        {p.name: read_text(p, _label(root, p)) for p in sorted(cni_dir.iterdir()) if p.is_file()}
+        {
+            p.name: read_text(p, reading.label(p), limits)
+            for p in sorted(cni_dir.iterdir())
+            if not p.is_dir()
+        }
         if cni_dir.is_dir()
         else None
     )
@@ -176,19 +250,21 @@ def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
         sysconfig_kubelet=text("sysconfig-kubelet"),
         cni_configs=cni,
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
-        configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
-        if configz.is_file()
+        configz=ko.parse_configz(
+            read_json(configz, reading.label(configz), limits, MAX_DEPTH), reading.label(configz)
+        )
+        if present(configz)
         else None,
     )
 
 
-def _observed_at(root: Path) -> datetime | None:
+def _observed_at(reading: _Reading) -> datetime | None:
     """`date -u +%Y-%m-%dT%H:%M:%SZ > DIR/observed-at.txt`: when the bundle was collected."""
-    path = root / OBSERVED_AT
-    if not path.is_file():
+    path = reading.root / OBSERVED_AT
+    if not present(path):
         return None
-    label = _label(root, path)
-    stamp = ko.parse_time(read_text(path, label).strip())
+    label = reading.label(path)
+    stamp = ko.parse_time(read_text(path, label, reading.limits, limit=4096).strip())
     if stamp is None or stamp.tzinfo is None:
         raise InputError(label, "expected one RFC 3339 UTC time, e.g. 2026-11-27T10:15:00Z")
     return stamp

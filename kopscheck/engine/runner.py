@@ -110,4 +110,5 @@ def build_report(
         root_causes=tuple(root_causes),
         fail_on=fail_on,
         tool_version=__version__,
+        notes=snapshot.notes,
     )

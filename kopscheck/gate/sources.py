@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kopscheck.collectors.files import DEFAULT_LIMITS, FileLimits
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Snapshot
 
@@ -23,6 +24,7 @@ class SourceOptions:
     probe: bool = False
     request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
     aws: bool = True  # live: read route tables, instances, ASGs and the route quota
+    files: FileLimits = DEFAULT_LIMITS  # --max-file-size, --log-lines, --log-bytes
 
 
 def collect(options: SourceOptions) -> Snapshot:
@@ -31,11 +33,11 @@ def collect(options: SourceOptions) -> Snapshot:
     if options.bundle is not None:
         from kopscheck.collectors.bundle import read_bundle
 
-        return read_bundle(options.bundle, networking=options.networking)
+        return read_bundle(options.bundle, networking=options.networking, limits=options.files)
     if options.dump is not None:
         from kopscheck.collectors.dump import read_dump
 
-        return read_dump(options.dump, networking=options.networking)
+        return read_dump(options.dump, networking=options.networking, limits=options.files)
     from kopscheck.collectors.live import collect_live
 
     return collect_live(options).snapshot

@@ -335,6 +335,9 @@ class Snapshot:
     # (forbidden, not served, not in the bundle): checks that need them end in `error`, not
     # `skip`, so a scan that could not look never exits 0.
     failed: frozenset[Fact] = frozenset()
+    # What was cut to stay within a bound (a log read as its tail, a list stopped at a page
+    # cap), in words the report shows as notes.
+    notes: tuple[str, ...] = ()
 
     def has(self, fact: Fact) -> bool:
         return getattr(self, fact.value.replace("-", "_")) is not None
