@@ -70,6 +70,25 @@ LogLinesOpt = Annotated[
 LogBytesOpt = Annotated[str, typer.Option(help="...and at most this many bytes of each log.")]
 
 
+TimeoutOpt = Annotated[
+    str, typer.Option(help="Wall-clock limit of a whole live scan, e.g. 5m; 0: none.")
+]
+MaxResponseOpt = Annotated[
+    str, typer.Option(help="Refuse a Kubernetes API response larger than this (live).")
+]
+MaxPagesOpt = Annotated[int, typer.Option(min=1, help="Pages read per list before giving up.")]
+
+
+def _live_bounds(timeout: str, max_response_size: str, max_pages: int) -> dict[str, Any]:
+    from kopscheck.gate.durations import parse_duration, parse_size
+
+    return {
+        "timeout": parse_duration(timeout, "--timeout", bare_seconds=True),
+        "max_response_bytes": parse_size(max_response_size, "--max-response-size"),
+        "max_pages": max_pages,
+    }
+
+
 def _file_limits(max_file_size: str, log_lines: int, log_bytes: str) -> FileLimits:
     from kopscheck.gate.durations import parse_size
 
@@ -169,9 +188,12 @@ def check(
     ] = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    timeout: TimeoutOpt = "5m",
+    max_response_size: MaxResponseOpt = "256MiB",
+    max_pages: MaxPagesOpt = 1000,
     max_file_size: MaxFileSizeOpt = "1GiB",
-    log_lines: LogLinesOpt = 2000,
-    log_bytes: LogBytesOpt = "2MiB",
+    log_lines: LogLinesOpt = 1000,
+    log_bytes: LogBytesOpt = "512KiB",
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     from kopscheck.gate.durations import parse_duration
@@ -190,6 +212,7 @@ def check(
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
         files=_file_limits(max_file_size, log_lines, log_bytes),
+        **_live_bounds(timeout, max_response_size, max_pages),
     )
     if probe:
         stderr.print(
@@ -226,6 +249,11 @@ def collect_bundle(
     profile: ProfileOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
+    timeout: TimeoutOpt = "5m",
+    max_response_size: MaxResponseOpt = "256MiB",
+    max_pages: MaxPagesOpt = 1000,
+    log_lines: LogLinesOpt = 1000,
+    log_bytes: LogBytesOpt = "512KiB",
 ) -> None:
     """Collect a live cluster into a bundle directory (CONTRACT §4) for `check --bundle`."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
@@ -240,6 +268,8 @@ def collect_bundle(
         profile=profile,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
+        files=_file_limits("1GiB", log_lines, log_bytes),
+        **_live_bounds(timeout, max_response_size, max_pages),
     )
     raise typer.Exit(collect_to_bundle(options, out, lambda line: stderr.print(line, markup=False)))
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from kopscheck.collectors.kube_client import KubeTarget, Requester, load_target
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws
+from kopscheck.collectors.live_bounds import Deadline
 from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
 from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
 from kopscheck.collectors.state_store import KopsState, read_state
@@ -25,6 +26,7 @@ AWS_FACTS = (
     Fact.AWS_AUTOSCALING_GROUPS,
     Fact.AWS_ROUTE_QUOTA,
 )
+AWS_FAILED = frozenset(AWS_FACTS)
 DEFAULT_TUNING = Tuning()
 AWS_OFF = "AWS collection turned off (--no-aws)"
 NOT_ON_AWS = "the cluster does not run on AWS (no aws:// provider IDs, kops cloudProvider not aws)"
@@ -43,14 +45,26 @@ def collect_live(
     tuning: Tuning = DEFAULT_TUNING,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> LiveCollection:
+    deadline = Deadline.after(options.timeout)
+    tuning = replace(
+        tuning,
+        max_pages=options.max_pages,
+        log_tail_lines=options.files.log_lines,
+        kubelet_log_lines=options.files.log_lines,
+        log_bytes=options.files.log_bytes,
+    )
     target = load_target(options.kubeconfig, options.context, tuning.workers)
     try:
-        kube = collect_kube(target, options.request_timeout, tuning)
+        kube = collect_kube(target, options, tuning, deadline)
     finally:
         target.api_client.close()
     # kops names the kubeconfig context after the cluster, and falls back to it the same way
     name = options.cluster_name or target.context
-    kops = read_state(options.state_store, name, options.region, options.profile)
+    if deadline is not None and deadline.remaining() <= 0:
+        kops = KopsState()
+        kops.lack(f"not read: {deadline.message()}", failed=True)
+    else:
+        kops = read_state(options.state_store, name, options.region, options.profile)
     fields = dict(kube.fields)
     fields["kops_cluster"] = kops.cluster
     fields["kops_instance_groups"] = kops.instance_groups
@@ -66,9 +80,14 @@ def collect_live(
         networking_override=options.networking,
         missing=missing,
         failed=frozenset((kube.failed | kops.failed) & set(missing)),
+        notes=tuple(kube.notes),
         **fields,
     )
-    aws = collect_cloud(options, snapshot)
+    if deadline is not None and deadline.remaining() <= 0:
+        reason = f"not read: {deadline.message()}"
+        aws = AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, reason), failed=AWS_FAILED)
+    else:
+        aws = collect_cloud(options, snapshot)
     return LiveCollection(aws.apply(snapshot), kube, kops, aws)
 
 
@@ -89,9 +108,18 @@ def collect_cloud(options: SourceOptions, snapshot: Snapshot) -> AwsCollection:
     return collect_aws(options.cluster_name or snapshot.cluster_name, region, options.profile)
 
 
-def collect_kube(target: KubeTarget, timeout: float, tuning: Tuning) -> KubeCollection:
+def collect_kube(
+    target: KubeTarget, options: SourceOptions, tuning: Tuning, deadline: Deadline | None
+) -> KubeCollection:
     """Lists, then per-node and per-pod calls, all on one bounded pool of workers."""
-    requester = Requester(target, timeout, tuning.attempts, tuning.backoff)
+    requester = Requester(
+        target,
+        options.request_timeout,
+        tuning.attempts,
+        tuning.backoff,
+        deadline=deadline,
+        max_bytes=options.max_response_bytes,
+    )
     out = KubeCollection(target)
     with ThreadPoolExecutor(max_workers=max(tuning.workers, 1)) as pool:
         collect_lists(requester, pool, out, tuning)

@@ -17,7 +17,9 @@ from typing import Any
 from kubernetes import client
 
 from kopscheck.collectors import kube_objects as ko
+from kopscheck.collectors import shapes
 from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.bundle import add_parsed
 from kopscheck.collectors.kube_client import (
     ApiFailure,
     KubeTarget,
@@ -26,6 +28,7 @@ from kopscheck.collectors.kube_client import (
     forbidden_user,
     host_label,
 )
+from kopscheck.collectors.live_bounds import DEFAULT_MAX_PAGES
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.facts import Fact, Version
 
@@ -42,6 +45,8 @@ class Tuning:
     log_tail_lines: int = 200
     max_kubelet_logs: int = 50  # nodes whose kubelet log is read (NotReady ones first)
     kubelet_log_lines: int = 500
+    log_bytes: int = 256 * 1024  # per kubelet log and per container log (limitBytes)
+    max_pages: int = DEFAULT_MAX_PAGES  # per list (--max-pages)
     keep_raw: bool = False  # keep the API's JSON for `collect` to write a bundle
 
 
@@ -113,6 +118,7 @@ class KubeCollection:
     raw_version: dict[str, Any] | None = None
     namespaces: list[str] = field(default_factory=list)
     node_outcomes: dict[str, Any] = field(default_factory=dict)  # live_nodes.NodeOutcome
+    notes: list[str] = field(default_factory=list)  # what a bound cut short
 
     def lack(self, fact: Fact, reason: str, failed: bool) -> None:
         """Record a fact as missing; a failure wins over a mere absence."""
@@ -181,26 +187,45 @@ def _pages(
     done: Listed,
 ) -> None:
     token: str | None = None
-    while True:
+    seen: set[str] = set()
+    for _page in range(max(tuning.max_pages, 1)):
         params: dict[str, Any] = {"limit": tuning.page_size}
         if token:
             params["_continue"] = token
         doc = requester.typed(method, **params).json(f"list {resource.plural}")
         items = _page_items(doc, resource)
-        if done.raw is None:
-            meta = doc.get("metadata") or {}
-            done.raw = RawList(
-                kind=str(doc.get("kind") or f"{resource.kind}List"),
-                api_version=str(doc.get("apiVersion") or ""),
-                resource_version=str(meta.get("resourceVersion") or ""),
-            )
-        if resource.fact is not None and done.objects is not None:
-            done.objects.add(resource.kind, items)
+        what = f"list {resource.plural}"
+        try:
+            meta = shapes.mapping(doc.get("metadata"), what, "metadata")
+            if done.raw is None:
+                done.raw = RawList(
+                    kind=shapes.text(doc.get("kind"), what, "kind") or f"{resource.kind}List",
+                    api_version=shapes.text(doc.get("apiVersion"), what, "apiVersion"),
+                    resource_version=shapes.text(
+                        meta.get("resourceVersion"), what, "metadata.resourceVersion"
+                    ),
+                )
+            if resource.fact is not None and done.objects is not None:
+                add_parsed(done.objects, resource.kind, items, what)
+            token = shapes.text(meta.get("continue"), what, "metadata.continue") or None
+        except InputError as exc:
+            raise ApiFailure(200, "InvalidResponse", f"unreadable answer: {exc.problem}") from None
         if tuning.keep_raw or resource.fact is None:
             done.raw.items.extend(items)
-        token = (doc.get("metadata") or {}).get("continue") or None
         if not token:
             return
+        if token in seen:
+            raise ApiFailure(
+                None,
+                "RepeatedContinue",
+                f"the API server sent the same continue token twice (page {_page + 1})",
+            )
+        seen.add(token)
+    raise ApiFailure(
+        None,
+        "PageCap",
+        f"stopped after {tuning.max_pages} pages of {tuning.page_size} (--max-pages)",
+    )
 
 
 def _page_items(doc: Any, resource: Resource) -> list[Mapping[str, Any]]:
