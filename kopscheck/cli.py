@@ -14,6 +14,7 @@ from rich.console import Console
 from kopscheck import demo as demo_data
 from kopscheck.checkapi.check import check_doc
 from kopscheck.collectors.files import FileLimits
+from kopscheck.collectors.outfiles import check_out_file, write_atomically
 from kopscheck.engine.registry import find_check, load_checks
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate.exitcodes import ExitCode, exit_code
@@ -115,11 +116,7 @@ def _emit(report: Report, output: str, out: Path | None) -> None:
         reporter.write(report, sys.stdout)
         sys.stdout.flush()
         return
-    try:
-        with out.open("w", encoding="utf-8") as handle:
-            reporter.write(report, handle)
-    except OSError as exc:
-        raise InputError(str(out), f"cannot write report: {exc.strerror or exc}") from None
+    write_atomically(out, lambda handle: reporter.write(report, handle))
     stderr.print(f"kopscheck: wrote {output} report to {out}")
 
 
@@ -138,7 +135,9 @@ def _run(
         raise InputError(
             "--select/--skip", f"unknown check id or family: {', '.join(sorted(unknown))}"
         )
-    get_reporter(output)  # fail on a bad --output before doing the work
+    get_reporter(output)  # fail on a bad --output or --out before doing the work
+    if out is not None:
+        check_out_file(out)
     report = build_report(snapshot, checks, selection, fail_on=_fail_on(fail_on))
     _emit(report, output, out)
     raise typer.Exit(int(exit_code(report)))

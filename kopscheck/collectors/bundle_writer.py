@@ -19,6 +19,7 @@ written: Secrets (never listed), kubeconfig credentials (never held here), EC2 u
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from kopscheck.collectors.files import LOG_END, LOG_START
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, collect_live
 from kopscheck.collectors.live_aws import write_aws_files
 from kopscheck.collectors.live_kube import RawList, Tuning
+from kopscheck.collectors.outfiles import check_out_dir, publish_dir, staging_dir
 from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact
@@ -49,9 +51,15 @@ REDACTED = "<redacted by kopscheck: EC2 user-data>"
 
 def collect_to_bundle(options: SourceOptions, out: Path, say: Callable[[str], None]) -> int:
     """`kopscheck collect`: exit 0 when written, 3 when some fact could not be collected."""
-    _prepare(out)  # before the work: a non-empty --out must not cost a whole collection
+    check_out_dir(out)  # before the work: a non-empty --out must not cost a whole collection
     collection = collect_live(options, Tuning(keep_raw=True))
-    write_bundle(collection, out)
+    staged = staging_dir(out)  # beside `out`, renamed into place when complete
+    try:
+        write_bundle(collection, staged)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    publish_dir(staged, out)
     snapshot = collection.snapshot
     counts = f"{len(snapshot.nodes or ())} nodes, {len(snapshot.pods or ())} pods"
     say(f"kopscheck: wrote bundle {out} ({counts})")

@@ -177,3 +177,21 @@ def test_collect_without_out_is_a_usage_error(kopscheck_cli: Callable[..., CliOu
     outcome = kopscheck_cli("collect")
     assert outcome.code == 2
     assert "Error: Missing option '--out'." in outcome.stderr
+
+
+def test_collect_checks_the_parent_before_any_request_and_leaves_no_staging_dir(
+    live_cluster: Callable[..., LiveCluster],
+    kopscheck_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    cluster = live_cluster("healthy")
+    missing = tmp_path / "no-such-dir" / "bundle"
+    outcome = kopscheck_cli("collect", *cluster.args("--out", str(missing)))
+    assert outcome.code == 2
+    assert outcome.stderr.startswith(f"kopscheck: error: --out {missing}: no such directory")
+    assert cluster.server.requests == []
+    (tmp_path / "empty").mkdir()
+    outcome = kopscheck_cli("collect", *cluster.args("--out", str(tmp_path / "empty")))
+    assert outcome.code == 0, outcome.stderr
+    assert (tmp_path / "empty" / "cluster-info" / "nodes.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
