@@ -23,7 +23,8 @@ from kopscheck.collectors.files import (
     read_yaml_documents,
     size_text,
 )
-from kopscheck.collectors.redact import redact
+from kopscheck.collectors.redact import redact, redact_args
+from kopscheck.collectors.sanitise import keep, sanitise
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles, Snapshot
 
@@ -157,9 +158,11 @@ def _add_list(kube: KubeObjects, doc: object, label: str) -> None:
 
 
 def add_parsed(kube: KubeObjects, kind: str, items: list[ko.Raw], label: str) -> None:
-    """Parse one file's objects; a field of the wrong type is that file's error (exit 2)."""
+    """Parse one file's objects through the sanitiser; a field of the wrong type is that
+    file's error (exit 2)."""
     try:
-        kube.add(kind, items) if kind else kube.add_mixed(items)
+        kept = [sanitise(item, kind) for item in items if keep(item, kind)]
+        kube.add(kind, kept) if kind else kube.add_mixed(kept)
     except (TypeError, KeyError, AttributeError) as exc:
         problem = f"{type(exc).__name__}: {exc}"
         raise InputError(label, f"an object has a field of the wrong type ({problem})") from None
@@ -226,6 +229,7 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
         return read_text(path, reading.label(path), limits) if present(path) else None
 
     cmdline = text("kubelet.cmdline")
+    sysconfig = text("sysconfig-kubelet")
     log_path = node_dir / "kubelet.log"
     kubelet_log = None
     if present(log_path):
@@ -237,7 +241,7 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
     cni_dir = node_dir / "cni-net.d"
     cni = (
         {
-            p.name: read_text(p, reading.label(p), limits)
+            p.name: redact(read_text(p, reading.label(p), limits))
             for p in sorted(cni_dir.iterdir())
             if not p.is_dir()
         }
@@ -246,8 +250,8 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
     )
     return NodeFiles(
         node=node_dir.name,
-        kubelet_cmdline=split_cmdline(cmdline) if cmdline is not None else None,
-        sysconfig_kubelet=text("sysconfig-kubelet"),
+        kubelet_cmdline=tuple(redact_args(split_cmdline(cmdline))) if cmdline is not None else None,
+        sysconfig_kubelet=None if sysconfig is None else redact(sysconfig),
         cni_configs=cni,
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
         configz=ko.parse_configz(

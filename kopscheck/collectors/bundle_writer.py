@@ -32,6 +32,7 @@ from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, colle
 from kopscheck.collectors.live_aws import write_aws_files
 from kopscheck.collectors.live_kube import RawList, Tuning
 from kopscheck.collectors.outfiles import check_out_dir, publish_dir, staging_dir
+from kopscheck.collectors.sanitise import keep, sanitise
 from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact
@@ -122,11 +123,12 @@ def _in_namespace(items: Iterable[Mapping[str, Any]], namespace: str) -> list[Ma
 
 def _dump_list(raw: RawList, items: list[Mapping[str, Any]]) -> dict[str, Any]:
     """The list as the API server sent it (kubectl cluster-info dump prints it unchanged)."""
+    kind = raw.kind.removesuffix("List")
     return {
         "kind": raw.kind,
         "apiVersion": raw.api_version,
         "metadata": {"resourceVersion": raw.resource_version},
-        "items": items,
+        "items": [sanitise(item, kind) for item in items if keep(item, kind)],
     }
 
 
@@ -135,7 +137,11 @@ def _get_list(raw: RawList, items: list[Mapping[str, Any]]) -> dict[str, Any]:
     kind = raw.kind.removesuffix("List")
     return {
         "apiVersion": "v1",
-        "items": [{"apiVersion": raw.api_version, "kind": kind, **item} for item in items],
+        "items": [
+            {"apiVersion": raw.api_version, "kind": kind, **sanitise(item, kind)}
+            for item in items
+            if keep(item, kind)
+        ],
         "kind": "List",
         "metadata": {"resourceVersion": ""},
     }
