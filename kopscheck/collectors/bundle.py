@@ -151,10 +151,21 @@ def _read_cluster_info(
 
 
 def _add_list(kube: KubeObjects, doc: object, label: str) -> None:
-    kind, items = ko.list_items(doc, label)
+    kind, items = list_items(doc, label)
     add_parsed(kube, kind, items, label)
     if not kind and label.endswith("endpoints.json"):
         kube.mark_observed(Fact.ENDPOINTS)
+
+
+def list_items(doc: object, label: str) -> tuple[str, list[ko.Raw]]:
+    """`kube_objects.list_items`, with a field of the wrong type as the file's InputError."""
+    try:
+        return ko.list_items(doc, label)
+    except (TypeError, KeyError, AttributeError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise InputError(
+            label, f"not a Kubernetes list: a field of the wrong type ({problem})"
+        ) from None
 
 
 def add_parsed(kube: KubeObjects, kind: str, items: list[ko.Raw], label: str) -> None:

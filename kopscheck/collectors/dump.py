@@ -6,9 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.bundle import add_parsed, container_log
+from kopscheck.collectors.bundle import add_parsed, container_log, list_items
 from kopscheck.collectors.files import (
     DEFAULT_LIMITS,
     LOG_END,
@@ -90,7 +89,7 @@ def parse_stream(
         except ValueError as exc:  # a 5000-digit integer
             raise InputError(label, f"invalid JSON: {exc}") from None
         line_label = f"{label} (object ending at line {text.count(chr(10), 0, pos) + 1})"
-        kind, items = ko.list_items(doc, line_label)
+        kind, items = list_items(doc, line_label)
         add_parsed(kube, kind, items, line_label)
 
 

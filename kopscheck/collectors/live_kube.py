@@ -19,7 +19,7 @@ from kubernetes import client
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors import shapes
 from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.bundle import add_parsed
+from kopscheck.collectors.bundle import add_parsed, list_items
 from kopscheck.collectors.kube_client import (
     ApiFailure,
     KubeTarget,
@@ -237,7 +237,7 @@ def _page_items(doc: Any, resource: Resource) -> list[Mapping[str, Any]]:
             if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
                 raise InputError(what, "not a Kubernetes list")
             return items
-        return ko.list_items(doc, what)[1]
+        return list_items(doc, what)[1]
     except InputError as exc:
         raise ApiFailure(200, "InvalidResponse", f"the API server sent {exc.problem}") from None
 
