@@ -245,3 +245,16 @@ def test_depth_and_numbers_are_bounded(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
     _one_line(run_cli("check", "--bundle", str(root)), relative, needle)
+
+
+def test_a_fifo_in_a_file_state_store_is_refused(tmp_path: Path) -> None:
+    from kopscheck.collectors.state_store import read_state
+    from kopscheck.model.errors import InputError
+
+    (tmp_path / "c.example.com").mkdir()
+    os.mkfifo(tmp_path / "c.example.com" / "config")
+    with pytest.raises(InputError) as error:
+        read_state(f"file://{tmp_path}", "c.example.com")
+    assert str(error.value) == (
+        f"file://{tmp_path}/c.example.com/config: a FIFO, not a regular file: refused"
+    )

@@ -16,7 +16,7 @@ from typing import Any
 from kopscheck.collectors.files import MiB, size_text
 
 DEFAULT_SCAN_TIMEOUT = 300.0  # --timeout
-DEFAULT_MAX_RESPONSE = 256 * MiB  # --max-response-size
+DEFAULT_MAX_RESPONSE = 64 * MiB  # --max-response-size
 DEFAULT_MAX_PAGES = 1000  # --max-pages: with 500 items a page, half a million objects a kind
 _PIECE = 64 * 1024
 

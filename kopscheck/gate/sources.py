@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kopscheck.collectors.files import DEFAULT_LIMITS, FileLimits
+from kopscheck.collectors.live_bounds import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RESPONSE,
+    DEFAULT_SCAN_TIMEOUT,
+)
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Snapshot
 
@@ -25,9 +30,9 @@ class SourceOptions:
     request_timeout: float = 30.0  # seconds per API request; 0 waits forever (kubectl's 0)
     aws: bool = True  # live: read route tables, instances, ASGs and the route quota
     files: FileLimits = DEFAULT_LIMITS  # --max-file-size, --log-lines, --log-bytes
-    timeout: float = 300.0  # seconds for a whole live scan (--timeout); 0: none
-    max_response_bytes: int = 256 * 1024 * 1024  # per API response (--max-response-size)
-    max_pages: int = 1000  # per list (--max-pages)
+    timeout: float = DEFAULT_SCAN_TIMEOUT  # seconds for a whole live scan (--timeout); 0: none
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE  # per API response (--max-response-size)
+    max_pages: int = DEFAULT_MAX_PAGES  # per list (--max-pages)
 
 
 def collect(options: SourceOptions) -> Snapshot:
