@@ -48,6 +48,7 @@ DUMP_FILES = {
     "pods": ("pods.json", Fact.PODS),
 }
 REDACTED = "<redacted by kopscheck: EC2 user-data>"
+BLANKED = {"additionalUserData": REDACTED, "fileAssets": "<redacted by kopscheck: file asset>"}
 
 
 def collect_to_bundle(options: SourceOptions, out: Path, say: Callable[[str], None]) -> int:
@@ -180,23 +181,31 @@ def _write_kops(folder: Path, collection: LiveCollection) -> None:
     if kops.cluster_doc is None:
         return
     folder.mkdir()
-    (folder / "cluster.yaml").write_text(_yaml([kops.cluster_doc]), encoding="utf-8")
+    cluster = _without_contents(kops.cluster_doc, ("fileAssets",))
+    (folder / "cluster.yaml").write_text(_yaml([cluster]), encoding="utf-8")
     if kops.group_docs:
-        groups = [_without_user_data(doc) for doc in kops.group_docs]
+        keys = ("additionalUserData", "fileAssets")
+        groups = [_without_contents(doc, keys) for doc in kops.group_docs]
         (folder / "instancegroups.yaml").write_text(_yaml(groups), encoding="utf-8")
 
 
-def _without_user_data(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """An InstanceGroup's `additionalUserData` becomes EC2 user-data: keep names, drop content."""
+def _without_contents(doc: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """An InstanceGroup's `additionalUserData` becomes EC2 user-data, and `fileAssets` are
+    files written onto nodes (often credentials): keep their names, drop their content."""
     spec = doc.get("spec")
-    extra = spec.get("additionalUserData") if isinstance(spec, Mapping) else None
-    if not isinstance(spec, Mapping) or not isinstance(extra, list):
+    if not isinstance(spec, Mapping):
         return dict(doc)
-    cleaned = [
-        {**part, "content": REDACTED} if isinstance(part, Mapping) and "content" in part else part
-        for part in extra
-    ]
-    return {**doc, "spec": {**spec, "additionalUserData": cleaned}}
+    cleaned = dict(spec)
+    for key in keys:
+        parts = spec.get(key)
+        if isinstance(parts, list):
+            cleaned[key] = [
+                {**part, "content": BLANKED[key]}
+                if isinstance(part, Mapping) and "content" in part
+                else part
+                for part in parts
+            ]
+    return {**doc, "spec": cleaned}
 
 
 def _yaml(docs: Sequence[Mapping[str, Any]]) -> str:

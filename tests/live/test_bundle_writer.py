@@ -113,12 +113,21 @@ def test_no_secret_no_credential_no_user_data_in_the_bundle(
         {"name": "bootstrap.sh", "type": "text/x-shellscript", "content": user_data}
     ]
     s3.put_object(Bucket="kops-state-demo", Key=key, Body=yaml.safe_dump(group).encode())
+    config_key = f"{cluster.name}/config"
+    config = yaml.safe_load(s3.get_object(Bucket="kops-state-demo", Key=config_key)["Body"].read())
+    asset = {
+        "name": "registry-auth",
+        "path": "/root/.docker/config.json",
+        "content": "hunter3-asset",
+    }
+    config["spec"]["fileAssets"] = [asset]
+    s3.put_object(Bucket="kops-state-demo", Key=config_key, Body=yaml.safe_dump(config).encode())
 
     out = tmp_path / "bundle"
     assert kopscheck_cli("collect", *cluster.args("--out", str(out))).code == 0
     report = kopscheck_cli("check", *cluster.args("-o", "json"))
     everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file()) + report.stdout
-    for secret in (password, encoded, cluster.server.token, "hunter2-in-user-data"):
+    for secret in (password, encoded, cluster.server.token, "hunter2-in-user-data", "hunter3"):
         assert secret not in everything
     assert '"kind": "Secret"' not in everything
     assert not any("secret" in p.name for p in out.rglob("*"))
@@ -130,6 +139,10 @@ def test_no_secret_no_credential_no_user_data_in_the_bundle(
             "type": "text/x-shellscript",
             "content": "<redacted by kopscheck: EC2 user-data>",
         }
+    ]
+    written = yaml.safe_load((out / "kops/cluster.yaml").read_text())
+    assert written["spec"]["fileAssets"] == [
+        {**asset, "content": "<redacted by kopscheck: file asset>"}
     ]
 
 
