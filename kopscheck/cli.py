@@ -68,7 +68,9 @@ MaxFileSizeOpt = Annotated[
 LogLinesOpt = Annotated[
     int, typer.Option(min=0, help="Read the last N lines of each log (per node, per container).")
 ]
-LogBytesOpt = Annotated[str, typer.Option(help="...and at most this many bytes of each log.")]
+LogBytesOpt = Annotated[
+    str, typer.Option(help="Read at most this many bytes of the end of each log, e.g. 512KiB.")
+]
 
 
 TimeoutOpt = Annotated[
