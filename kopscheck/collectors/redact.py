@@ -39,9 +39,13 @@ _PAIR = re.compile(
     rf"(?i)(\b[\w.-]*{_SECRET_WORD}[\w.-]*\"?\s*[=:]\s*\"?)(?!{re.escape(REDACTED)})[^\s\",;]{{4,}}"
 )
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,4096}={0,2}(?![A-Za-z0-9+/=])")
-_QUICK = re.compile(
-    rf"(?i)-----BEGIN|eyJ|bearer|basic|AKIA|ASIA|://|{_SECRET_WORD}|[A-Za-z0-9+/]{{16}}"
-)
+# Every rule needs one of these (lower-cased) in the text, or a base64-looking run: checking
+# for them first keeps the common line (nothing to blank) cheap.
+_MARKERS = (
+    "-----begin", "eyj", "bearer", "basic", "akia", "asia", "://",
+    "pass", "pwd", "secret", "token", "key", "credential",
+)  # fmt: skip
+_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
 
 def _pem(match: re.Match[str]) -> str:
@@ -76,9 +80,19 @@ def _plain(text: str) -> str:
     return _PAIR.sub(lambda m: m.group(1) + REDACTED, text)
 
 
+def _worth_a_look(text: str) -> bool:
+    lower = text.lower()
+    if any(marker in lower for marker in _MARKERS):
+        return True
+    return any(
+        len(run) % 4 == 0 and any(ch.isdigit() or ch in "+/=" for ch in run)
+        for run in _RUN.findall(text)
+    )
+
+
 def redact(text: str) -> str:
     """The text with every credential the rules above recognise blanked."""
-    if not _QUICK.search(text):
+    if not _worth_a_look(text):
         return text
     return _plain(_BASE64.sub(_base64, text))
 

@@ -52,8 +52,9 @@ def sanitise(obj: Raw, kind: str = "") -> Raw:
             out["spec"], changed = clean, True
     for key in ("message", "note"):  # events (core/v1 and events.k8s.io)
         value = obj.get(key)
-        if isinstance(value, str) and redact(value) != value:
-            out[key], changed = redact(value), True
+        clean_text = redact(value) if isinstance(value, str) else value
+        if clean_text != value:
+            out[key], changed = clean_text, True
     status = obj.get("status")
     if isinstance(status, Mapping):
         clean = _status(status)
@@ -133,8 +134,9 @@ def _status(status: Raw) -> Raw:
             if any(a is not b for a, b in zip(clean, statuses, strict=True)):
                 out[key], changed = clean, True
     message = status.get("message")
-    if isinstance(message, str) and redact(message) != message:
-        out["message"], changed = redact(message), True
+    clean_text = redact(message) if isinstance(message, str) else message
+    if clean_text != message:
+        out["message"], changed = clean_text, True
     return out if changed else status
 
 
@@ -142,9 +144,8 @@ def _with_message(item: object) -> Any:
     if not isinstance(item, Mapping):
         return item
     message = item.get("message")
-    if isinstance(message, str) and redact(message) != message:
-        return {**item, "message": redact(message)}
-    return item
+    clean = redact(message) if isinstance(message, str) else message
+    return {**item, "message": clean} if clean != message else item
 
 
 def _container_status(item: object) -> Any:
