@@ -121,13 +121,17 @@ def read_raw(
         head = handle.read(BINARY_PROBE)
         if not allow_nul and b"\x00" in head and not head.startswith(UTF16_BOMS):
             raise InputError(label, "binary data, not text")
-        chunks = [head]
-        total = len(head)
+        handle.seek(0)
+        data = handle.read(size + 1)  # one read, no copy: the size the stat said, and a byte
+        if len(data) <= size:
+            return data
+        chunks = [data]  # grew since the stat: read on in pieces, up to the cap
+        total = len(data)
         while chunk := handle.read(min(_CHUNK, cap + 1 - total)):
             chunks.append(chunk)
             total += len(chunk)
-            if total > cap:  # grew since the stat
-                raise _too_big(label, total, cap)
+        if total > cap:
+            raise _too_big(label, total, cap)
     return b"".join(chunks)
 
 

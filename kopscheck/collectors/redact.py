@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 
 REDACTED = "<redacted>"
 _SECRET_WORD = (
@@ -82,8 +83,9 @@ def _plain(text: str) -> str:
 
 def _worth_a_look(text: str) -> bool:
     lower = text.lower()
-    if any(marker in lower for marker in _MARKERS):
-        return True
+    for marker in _MARKERS:  # a plain loop: the common message has none, and this is hot
+        if marker in lower:
+            return True
     return any(
         len(run) % 4 == 0 and any(ch.isdigit() or ch in "+/=" for ch in run)
         for run in _RUN.findall(text)
@@ -95,6 +97,13 @@ def redact(text: str) -> str:
     if not _worth_a_look(text):
         return text
     return _plain(_BASE64.sub(_base64, text))
+
+
+@lru_cache(maxsize=8192)
+def redact_message(text: str) -> str:
+    """`redact` for the short, often repeated messages of API objects (conditions, container
+    states, events): remembered, so a message seen on a thousand pods is looked at once."""
+    return redact(text) if text else text
 
 
 def redact_args(args: list[str] | tuple[str, ...]) -> list[str]:
