@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from kopscheck.collectors.kube_client import KubeTarget, Requester, load_target
+from kopscheck.collectors.kube_client import Requester
+from kopscheck.collectors.kubeconfig import KubeTarget, load_target
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws
 from kopscheck.collectors.live_bounds import Deadline
 from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists

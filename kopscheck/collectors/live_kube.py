@@ -23,7 +23,6 @@ from kopscheck.collectors import shapes
 from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.kube_client import (
     ApiFailure,
-    KubeTarget,
     Reply,
     Requester,
     describe_failure,
@@ -31,6 +30,7 @@ from kopscheck.collectors.kube_client import (
     host_label,
 )
 from kopscheck.collectors.kube_decode import decode_list
+from kopscheck.collectors.kubeconfig import KubeTarget
 from kopscheck.collectors.live_bounds import DEFAULT_MAX_PAGES
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.facts import Fact, Version

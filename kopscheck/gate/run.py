@@ -156,7 +156,7 @@ def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
         ]
     names = list(request.contexts)
     if request.all_contexts:
-        from kopscheck.collectors.kube_client import list_contexts
+        from kopscheck.collectors.kubeconfig import list_contexts
 
         names += list_contexts(opts.kubeconfig)
     if names:

@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from kopscheck.collectors.kube_client import ApiFailure, KubeTarget, Requester, describe_failure
+from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.kubeconfig import KubeTarget
 from kopscheck.collectors.probe_files import redact_dns, redact_lifecycle
 from kopscheck.collectors.probes import agent, dns, lifecycle
 from kopscheck.collectors.probes.node_logs import log_mentions
