@@ -101,6 +101,21 @@ def test_write_baseline_path_is_checked_before_the_scan(
     assert outcome.stderr.startswith(f"kopscheck: error: --write-baseline {target}: no such")
 
 
+def test_provision_out_is_checked_before_any_kops_call(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    """The kops binary does not exist either: the --out check comes before looking for it."""
+    target = tmp_path / "nowhere" / "matrix.json"
+    outcome = run_cli(
+        "provision", "--name", "c.example.com", "--zones", "us-east-1a", "--networking",
+        "calico", "--kops", str(tmp_path / "no-kops"), "--out", str(target),
+    )  # fmt: skip
+    assert (outcome.code, outcome.stdout) == (2, "")
+    assert (
+        outcome.stderr == f"kopscheck: error: --out {target}: no such directory: {target.parent}\n"
+    )
+
+
 def test_a_report_is_written_whole_with_nothing_left_beside_it(
     run_cli: Callable[..., CliOutcome], tmp_path: Path
 ) -> None:

@@ -163,6 +163,32 @@ def test_log_tail_keeps_whole_lines_within_the_byte_budget(tmp_path: Path) -> No
     assert (whole.cut, len(whole.text.splitlines())) == (False, 1000)
 
 
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        pytest.param("utf-16", id="utf-16-powershell-5"),
+        pytest.param("utf-8-sig", id="utf-8-bom-powershell-7"),
+    ],
+)
+def test_log_tails_of_powershell_files_are_transcoded(tmp_path: Path, encoding: str) -> None:
+    """Saved on Windows (a byte-order mark, CRLF): the tail is the same text as from Linux."""
+    lines = [f"line {i:04d}" for i in range(1000)]
+    log = tmp_path / "kubelet.log"
+    log.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    tail = read_log_tail(log, "kubelet.log", FileLimits(log_lines=3))
+    assert (tail.cut, tail.text.splitlines()) == (True, lines[-3:])
+    header = "container coredns of pod kube-system/coredns-1 ===="
+    body = "\r\n".join([f"==== START logs for {header}", *lines, f"==== END logs for {header}"])
+    sections = tmp_path / "logs.txt"
+    sections.write_bytes(body.encode(encoding))
+    tail = read_log_sections(sections, "logs.txt", FileLimits(log_lines=2, log_bytes=100))
+    assert tail.text.splitlines() == [
+        f"==== START logs for {header}",
+        *lines[-2:],
+        f"==== END logs for {header}",
+    ]
+
+
 def test_pod_log_sections_are_each_cut_to_their_tail(tmp_path: Path) -> None:
     path = tmp_path / "logs.txt"
     header = "container {c} of pod kube-system/coredns-1 ===="
