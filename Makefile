@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ typecheck: $(TEST_STAMP)
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q -rs
+
+# Every reader fuzzed with 10,000 cases (make test runs a quick profile of the same tests).
+fuzz: $(TEST_STAMP)
+	KOPSCHECK_FUZZ_EXAMPLES=$${KOPSCHECK_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 # make bench BENCH_ARGS=--full for 5,000 nodes (needs ~8 GB of disk and ~15 minutes)
 bench: $(STAMP)

@@ -14,6 +14,16 @@ from kopscheck import __version__
 from kopscheck import demo as demo_data
 from kopscheck.cli_help import plain_metavars
 from kopscheck.collectors.options import SourceOptions
+from kopscheck.gate.bound_flags import (
+    LogBytesOpt,
+    LogLinesOpt,
+    MaxFileSizeOpt,
+    MaxPagesOpt,
+    MaxResponseOpt,
+    TimeoutOpt,
+    file_limits,
+    live_bounds,
+)
 from kopscheck.gate.probe_flags import (
     ProbeAgentOpt,
     ProbeDnsTimeoutOpt,
@@ -202,6 +212,12 @@ def check(
     probe_dns_timeout: ProbeDnsTimeoutOpt = "60s",
     probe_external_name: ProbeExternalOpt = "registry.k8s.io",
     probe_agent: ProbeAgentOpt = True,
+    timeout: TimeoutOpt = "5m",
+    max_response_size: MaxResponseOpt = "64MiB",
+    max_pages: MaxPagesOpt = 1000,
+    max_file_size: MaxFileSizeOpt = "1GiB",
+    log_lines: LogLinesOpt = 1000,
+    log_bytes: LogBytesOpt = "512KiB",
 ) -> None:
     """Check a cluster: live, or from a --bundle directory or a --dump file."""
     from kopscheck.gate.durations import parse_duration
@@ -243,6 +259,8 @@ def check(
         probes=probes,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
+        files=file_limits(max_file_size, log_lines, log_bytes),
+        **live_bounds(timeout, max_response_size, max_pages),
     )
     if probe and (bundle or dump):
         stderr.print(
@@ -289,6 +307,11 @@ def collect_bundle(
     probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
     probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
     probe_timeout: ProbeTimeoutOpt = "5m",
+    timeout: TimeoutOpt = "5m",
+    max_response_size: MaxResponseOpt = "64MiB",
+    max_pages: MaxPagesOpt = 1000,
+    log_lines: LogLinesOpt = 1000,
+    log_bytes: LogBytesOpt = "512KiB",
 ) -> None:
     """Collect a live cluster into a bundle directory, to check later with --bundle."""
     from kopscheck.collectors.bundle_writer import collect_to_bundle
@@ -315,6 +338,8 @@ def collect_bundle(
         profile=profile,
         request_timeout=parse_duration(request_timeout, "--request-timeout", bare_seconds=True),
         aws=aws,
+        files=file_limits("1GiB", log_lines, log_bytes),
+        **live_bounds(timeout, max_response_size, max_pages),
     )
     raise typer.Exit(collect_to_bundle(options, out, lambda line: stderr.print(line, markup=False)))
 

@@ -21,6 +21,12 @@ METAVARS = {
     "interval": "DURATION",
     "request_timeout": "DURATION",
     "count": "N",
+    "timeout": "DURATION",
+    "max_response_size": "SIZE",
+    "max_file_size": "SIZE",
+    "log_bytes": "SIZE",
+    "log_lines": "N",
+    "max_pages": "N",
     "scenario": "SCENARIO",
 }
 

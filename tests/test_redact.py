@@ -45,6 +45,54 @@ JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dX
             id="json-password",
         ),
         pytest.param("--token=abcd1234efgh5678", "--token=<redacted>", "abcd1234", id="token-flag"),
+        pytest.param(
+            "exec: mysql --password hunter2x -h db",
+            "exec: mysql --password <redacted> -h db",
+            "hunter2x",
+            id="flag-with-a-following-value",
+        ),
+        pytest.param(
+            "GET https://admin:s3cr3t-pw@registry.example.com/v2/ failed",
+            "GET https://<redacted>@registry.example.com/v2/ failed",
+            "s3cr3t-pw",
+            id="url-userinfo",
+        ),
+        pytest.param(
+            "cloning https://ghp_abcdefgh12345678@github.com/x/y",
+            "cloning https://<redacted>@github.com/x/y",
+            "ghp_abcdefgh",
+            id="url-token-userinfo",
+        ),
+        pytest.param(
+            "key:\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkey\n-----END EC PRIVATE KEY-----\nok",
+            "key:\n-----BEGIN EC PRIVATE KEY-----<redacted>-----END EC PRIVATE KEY-----\nok",
+            "MHcCAQEEIBkey",
+            id="pem-block",
+        ),
+        pytest.param(
+            "cut log -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg",
+            "cut log -----BEGIN PRIVATE KEY-----<redacted>-----END PRIVATE KEY-----",
+            "MIIEvQIBADANBg",
+            id="pem-block-cut-off",
+        ),
+        pytest.param(
+            "env blob cGFzc3dvcmQ9aHVudGVyMmh1bnRlcjI= seen",
+            "env blob <redacted> seen",
+            "cGFzc3dvcmQ9aHVudGVyMmh1bnRlcjI=",
+            id="base64-of-a-password-pair",
+        ),
+        pytest.param(
+            "Credential=AKIAIOSFODNN7EXAMPLE/20261127/us-east-1/ec2/aws4_request",
+            "Credential=<redacted>/20261127/us-east-1/ec2/aws4_request",
+            "AKIAIOSFODNN7EXAMPLE",
+            id="sigv4-credential",
+        ),
+        pytest.param(
+            "keys AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY used",
+            "keys <redacted>:<redacted> used",
+            "wJalrXUtnFEMI",
+            id="aws-key-pair",
+        ),
     ],
 )
 def test_redact_blanks_the_credential_and_keeps_the_line(line: str, kept: str, secret: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
+from kopscheck.collectors import shapes
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import AutoScalingGroup, Instance, Quota, Route, RouteTable
 
@@ -21,82 +23,98 @@ ROUTE_TARGET_KEYS = (
 )
 
 
-def _records(doc: object, key: str, label: str) -> list[Mapping[str, Any]]:
+def _records(doc: object, key: str, label: str) -> list[tuple[str, Mapping[str, Any]]]:
     if not isinstance(doc, Mapping) or key not in doc:
         raise InputError(label, f"expected AWS CLI JSON with a top-level {key!r} list")
-    items = doc[key]
-    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+    if not isinstance(doc[key], list):
         raise InputError(label, f"{key!r} must be a list of objects")
-    return items
+    return shapes.objects(doc[key], label, key)
 
 
-def tags(raw: object) -> dict[str, str]:
-    if not isinstance(raw, list):
-        return {}
-    return {str(t.get("Key")): str(t.get("Value", "")) for t in raw if isinstance(t, Mapping)}
+def tags(raw: object, label: str = "", path: str = "Tags") -> dict[str, str]:
+    return {
+        shapes.text(t.get("Key"), label, f"{at}.Key"): shapes.text(
+            t.get("Value"), label, f"{at}.Value"
+        )
+        for at, t in shapes.objects(raw, label, path)
+    }
 
 
 def parse_route_tables(doc: object, label: str) -> tuple[RouteTable, ...]:
-    return tuple(route_table(raw) for raw in _records(doc, "RouteTables", label))
+    return tuple(route_table(raw, label, at) for at, raw in _records(doc, "RouteTables", label))
 
 
-def route_table(raw: Mapping[str, Any]) -> RouteTable:
+def route_table(raw: Mapping[str, Any], label: str = "", path: str = "") -> RouteTable:
     routes = []
-    for r in raw.get("Routes") or ():
-        target = next((str(r[k]) for k in ROUTE_TARGET_KEYS if r.get(k)), "")
+    for at, r in shapes.objects(raw.get("Routes"), label, f"{path}.Routes"):
+        target = next(
+            (shapes.text(r[k], label, f"{at}.{k}") for k in ROUTE_TARGET_KEYS if r.get(k)), ""
+        )
         destination = r.get("DestinationCidrBlock") or r.get("DestinationIpv6CidrBlock") or ""
         destination = destination or r.get("DestinationPrefixListId") or ""
         routes.append(
             Route(
-                destination=str(destination),
-                state=str(r.get("State") or "active"),
+                destination=shapes.text(destination, label, f"{at}.DestinationCidrBlock"),
+                state=shapes.text(r.get("State"), label, f"{at}.State") or "active",
                 target=target,
-                origin=str(r.get("Origin") or ""),
+                origin=shapes.text(r.get("Origin"), label, f"{at}.Origin"),
             )
         )
+    associations = shapes.objects(raw.get("Associations"), label, f"{path}.Associations")
     return RouteTable(
-        id=str(raw.get("RouteTableId", "")),
-        vpc_id=str(raw.get("VpcId", "")),
-        tags=tags(raw.get("Tags")),
+        id=shapes.text(raw.get("RouteTableId"), label, f"{path}.RouteTableId"),
+        vpc_id=shapes.text(raw.get("VpcId"), label, f"{path}.VpcId"),
+        tags=tags(raw.get("Tags"), label, f"{path}.Tags"),
         routes=tuple(routes),
         subnet_ids=tuple(
-            str(a["SubnetId"]) for a in raw.get("Associations") or () if a.get("SubnetId")
+            shapes.text(a["SubnetId"], label, f"{at}.SubnetId")
+            for at, a in associations
+            if a.get("SubnetId")
         ),
     )
 
 
 def parse_instances(doc: object, label: str) -> tuple[Instance, ...]:
     out = []
-    for reservation in _records(doc, "Reservations", label):
-        for raw in reservation.get("Instances") or ():
-            out.append(instance(raw))
+    for at, reservation in _records(doc, "Reservations", label):
+        for where, raw in shapes.objects(reservation.get("Instances"), label, f"{at}.Instances"):
+            out.append(instance(raw, label, where))
     return tuple(out)
 
 
-def instance(raw: Mapping[str, Any]) -> Instance:
+def instance(raw: Mapping[str, Any], label: str = "", path: str = "") -> Instance:
     check = raw.get("SourceDestCheck")
+    state = shapes.mapping(raw.get("State"), label, f"{path}.State")
     return Instance(
-        id=str(raw.get("InstanceId", "")),
-        state=str((raw.get("State") or {}).get("Name", "")),
-        vpc_id=str(raw.get("VpcId") or ""),
-        private_ip=str(raw.get("PrivateIpAddress") or ""),
-        tags=tags(raw.get("Tags")),
+        id=shapes.text(raw.get("InstanceId"), label, f"{path}.InstanceId"),
+        state=shapes.text(state.get("Name"), label, f"{path}.State.Name"),
+        vpc_id=shapes.text(raw.get("VpcId"), label, f"{path}.VpcId"),
+        private_ip=shapes.text(raw.get("PrivateIpAddress"), label, f"{path}.PrivateIpAddress"),
+        tags=tags(raw.get("Tags"), label, f"{path}.Tags"),
         source_dest_check=check if isinstance(check, bool) else None,
     )
 
 
 def parse_autoscaling_groups(doc: object, label: str) -> tuple[AutoScalingGroup, ...]:
-    return tuple(autoscaling_group(raw) for raw in _records(doc, "AutoScalingGroups", label))
+    return tuple(
+        autoscaling_group(raw, label, at) for at, raw in _records(doc, "AutoScalingGroups", label)
+    )
 
 
-def autoscaling_group(raw: Mapping[str, Any]) -> AutoScalingGroup:
+def autoscaling_group(raw: Mapping[str, Any], label: str = "", path: str = "") -> AutoScalingGroup:
+    def size(key: str) -> int:
+        return shapes.integer(raw.get(key), label, f"{path}.{key}") or 0
+
+    members = shapes.objects(raw.get("Instances"), label, f"{path}.Instances")
     return AutoScalingGroup(
-        name=str(raw.get("AutoScalingGroupName", "")),
-        min_size=int(raw.get("MinSize") or 0),
-        max_size=int(raw.get("MaxSize") or 0),
-        desired=int(raw.get("DesiredCapacity") or 0),
-        tags=tags(raw.get("Tags")),
-        instance_ids=tuple(str(i.get("InstanceId")) for i in raw.get("Instances") or ()),
+        name=shapes.text(raw.get("AutoScalingGroupName"), label, f"{path}.AutoScalingGroupName"),
+        min_size=size("MinSize"),
+        max_size=size("MaxSize"),
+        desired=size("DesiredCapacity"),
+        tags=tags(raw.get("Tags"), label, f"{path}.Tags"),
+        instance_ids=tuple(
+            shapes.text(i.get("InstanceId"), label, f"{at}.InstanceId") for at, i in members
+        ),
     )
 
 
@@ -111,11 +129,15 @@ def parse_quota(doc: object, label: str) -> Quota:
     value = quota.get("Value") if isinstance(quota, Mapping) else None
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise InputError(label, "expected service-quotas JSON with Quota.Value")
-    if value <= 0:
-        raise InputError(label, f"Quota.Value must be positive, not {value}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not math.isfinite(number) or number <= 0:
+        raise InputError(label, f"Quota.Value must be a finite positive number, not {number:g}")
     assert isinstance(quota, Mapping)
     arn = str(quota.get("QuotaArn") or "").split(":")
     if len(arn) >= 6 and arn[2] == "servicequotas" and not arn[4]:
         note = "AWS's default (get-aws-default-service-quota): an increase would not show here"
-        return Quota(value=float(value), source="default", note=note)
-    return Quota(value=float(value), source="applied")
+        return Quota(value=number, source="default", note=note)
+    return Quota(value=number, source="applied")

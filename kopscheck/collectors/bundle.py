@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,15 +11,20 @@ from kopscheck.collectors import aws_objects, kops_spec
 from kopscheck.collectors import kube_objects as ko
 from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.files import (
+    MAX_DEPTH,
     log_sections,
+    present,
     read_bytes,
     read_json,
+    read_log_sections,
+    read_log_tail,
     read_text,
     read_yaml_documents,
 )
 from kopscheck.collectors.kube_decode import decode_list
+from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits, size_text
 from kopscheck.collectors.probe_files import read_probe_files
-from kopscheck.collectors.redact import redact
+from kopscheck.collectors.redact import redact, redact_args
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
 
@@ -45,36 +51,61 @@ AWS_FILES = {
 }
 
 
-def read_bundle(root: Path, source: str = "bundle") -> Snapshot:
+@dataclass(slots=True)
+class _Reading:
+    """One bundle being read: where it is, the bounds, and which logs were cut to a tail."""
+
+    root: Path
+    limits: FileLimits
+    cut_logs: list[str] = field(default_factory=list)
+
+    def label(self, path: Path) -> str:
+        return _label(self.root, path)
+
+    def note(self) -> tuple[str, ...]:
+        if not self.cut_logs:
+            return ()
+        few = ", ".join(self.cut_logs[:3]) + (" ..." if len(self.cut_logs) > 3 else "")
+        bound = f"{self.limits.log_lines} lines / {size_text(self.limits.log_bytes)}"
+        return (
+            f"{len(self.cut_logs)} log file(s) read as their last {bound}"
+            f" (--log-lines/--log-bytes): {few}",
+        )
+
+
+def read_bundle(
+    root: Path, source: str = "bundle", limits: FileLimits = DEFAULT_LIMITS
+) -> Snapshot:
     with bulk_read():
-        return _read_bundle(root, source)
+        return _read_bundle(root, source, limits)
 
 
-def _read_bundle(root: Path, source: str) -> Snapshot:
+def _read_bundle(root: Path, source: str, limits: FileLimits) -> Snapshot:
     if not root.exists():
         raise InputError(str(root), "no such bundle directory")
     if not root.is_dir():
         raise InputError(str(root), "not a directory (use --dump for a single-stream dump file)")
+    reading = _Reading(root, limits.inside(root))
     info = root / "cluster-info"
-    if not info.is_dir() and (root / "nodes.json").is_file():
+    if not info.is_dir() and present(root / "nodes.json"):
         info = root  # pointed straight at a `cluster-info dump --output-directory`
     kube = KubeObjects()
     fields: dict[str, Any] = {}
     missing: dict[Fact, str] = {}
     if info.is_dir():
-        _read_cluster_info(root, info, kube, fields)
+        _read_cluster_info(reading, info, kube, fields)
     fields.update(kube.fields())
-    _read_kops(root, fields)
-    _read_aws(root, fields)
-    _read_node_files(root, fields)
-    read_probe_files(root, fields)
+    _read_kops(reading, fields)
+    _read_aws(reading, fields)
+    _read_node_files(reading, fields)
+    read_probe_files(reading.root, fields, reading.limits)
     for fact in Fact:
         if fields.get(fact.value.replace("-", "_")) is None:
             missing[fact] = (
                 NEEDS_PROBE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
             )
     observed = (
-        _observed_at(root)
+        _observed_at(reading)
         or kube.latest_time()
         or datetime.fromtimestamp(root.stat().st_mtime, UTC)
     )
@@ -84,28 +115,27 @@ def _read_bundle(root: Path, source: str) -> Snapshot:
         observed_at=observed,
         cluster_name=kops.name if kops else None,
         missing=missing,
-        notes=(_nothing_found(root),) if len(missing) == len(Fact) else (),
+        notes=(*reading.note(), *((_nothing_found(root),) if len(missing) == len(Fact) else ())),
         **fields,
     )
 
 
-def _file(root: Path, path: Path) -> bool:
+def _file(reading: _Reading, path: Path) -> bool:
     """Whether an expected input file is there; one that exists but cannot be read as a file
-    is an input error, never a missing fact."""
-    if path.is_file():
-        return True
+    is an input error, never a missing fact (a FIFO or device is refused by the read, which
+    says what it is)."""
     if path.is_symlink() and not path.exists():
-        raise InputError(_label(root, path), "a broken symbolic link, not a readable file")
-    if path.exists():
-        raise InputError(_label(root, path), "exists but is not a regular file")
-    return False
+        raise InputError(reading.label(path), "a broken symbolic link, not a readable file")
+    if path.is_dir():
+        raise InputError(reading.label(path), "exists but is not a regular file")
+    return present(path)
 
 
-def _dirs(root: Path, path: Path) -> list[Path]:
+def _dirs(reading: _Reading, path: Path) -> list[Path]:
     try:
         return sorted(p for p in path.iterdir() if p.is_dir())
     except OSError as exc:
-        raise InputError(_label(root, path), f"cannot read: {exc.strerror or exc}") from None
+        raise InputError(reading.label(path), f"cannot read: {exc.strerror or exc}") from None
 
 
 def _nothing_found(root: Path) -> str:
@@ -129,27 +159,36 @@ def _label(root: Path, path: Path) -> str:
         return str(path)
 
 
-def _read_cluster_info(root: Path, info: Path, kube: KubeObjects, fields: dict[str, Any]) -> None:
+def _read_cluster_info(
+    reading: _Reading, info: Path, kube: KubeObjects, fields: dict[str, Any]
+) -> None:
+    limits = reading.limits
     nodes = info / "nodes.json"
-    if _file(root, nodes):
-        _add_list(kube, nodes, _label(root, nodes))
+    if _file(reading, nodes):
+        _add_list(kube, nodes, reading)
     version = info / "version.json"
-    if _file(root, version):
-        label = _label(root, version)
-        fields["version"] = ko.parse_version(read_json(version, label), label)
-    for ns_dir in _dirs(root, info):
+    if _file(reading, version):
+        label = reading.label(version)
+        fields["version"] = ko.parse_version(read_json(version, label, limits), label)
+    for ns_dir in _dirs(reading, info):
         for name in NAMESPACED_FILES:
             path = ns_dir / name
-            if _file(root, path):
-                _add_list(kube, path, _label(root, path))
-        for pod_dir in _dirs(root, ns_dir):
+            if _file(reading, path):
+                _add_list(kube, path, reading)
+        for pod_dir in _dirs(reading, ns_dir):
             logs = pod_dir / "logs.txt"
-            if _file(root, logs):
-                _add_logs(kube, read_text(logs, _label(root, logs)), ns_dir.name, pod_dir.name)
+            if _file(reading, logs):
+                tail = read_log_sections(logs, reading.label(logs), limits)
+                if tail.cut:
+                    reading.cut_logs.append(reading.label(logs))
+                _add_logs(kube, tail.text, ns_dir.name, pod_dir.name)
 
 
-def _add_list(kube: KubeObjects, path: Path, label: str) -> None:
-    data = read_bytes(path, label)
+def _add_list(kube: KubeObjects, path: Path, reading: _Reading) -> None:
+    """Decode a list file straight from its bytes (kube_decode): only the fields the model
+    reads are built, and the facts' free text is redacted as it is parsed (kube_objects)."""
+    label = reading.label(path)
+    data = read_bytes(path, label, reading.limits)
     if not data or data.isspace():
         raise InputError(label, "file is empty")
     kube.add_groups(decode_list(data, label).groups)
@@ -174,70 +213,91 @@ def container_log(namespace: str, pod: str, container: str, body: str) -> Contai
     return ContainerLog(namespace, pod, container, text=redact(body))
 
 
-def _read_kops(root: Path, fields: dict[str, Any]) -> None:
-    cluster = root / "kops" / "cluster.yaml"
-    if _file(root, cluster):
-        label = _label(root, cluster)
-        fields["kops_cluster"] = kops_spec.parse_cluster(read_yaml_documents(cluster, label), label)
-    groups = root / "kops" / "instancegroups.yaml"
-    if _file(root, groups):
-        label = _label(root, groups)
-        docs = read_yaml_documents(groups, label)
+def _read_kops(reading: _Reading, fields: dict[str, Any]) -> None:
+    cluster = reading.root / "kops" / "cluster.yaml"
+    if _file(reading, cluster):
+        label = reading.label(cluster)
+        docs = read_yaml_documents(cluster, label, reading.limits)
+        fields["kops_cluster"] = kops_spec.parse_cluster(docs, label)
+    groups = reading.root / "kops" / "instancegroups.yaml"
+    if _file(reading, groups):
+        label = reading.label(groups)
+        docs = read_yaml_documents(groups, label, reading.limits)
         fields["kops_instance_groups"] = kops_spec.parse_instance_groups(docs, label)
 
 
-def _read_aws(root: Path, fields: dict[str, Any]) -> None:
+def _read_aws(reading: _Reading, fields: dict[str, Any]) -> None:
     for name, (field_name, parse) in AWS_FILES.items():
-        path = root / "aws" / name
-        if _file(root, path):
-            label = _label(root, path)
-            fields[field_name] = parse(read_json(path, label), label)
+        path = reading.root / "aws" / name
+        if _file(reading, path):
+            label = reading.label(path)
+            fields[field_name] = parse(read_json(path, label, reading.limits, MAX_DEPTH), label)
 
 
-def _read_node_files(root: Path, fields: dict[str, Any]) -> None:
-    nodes_dir = root / "nodes"
+def _read_node_files(reading: _Reading, fields: dict[str, Any]) -> None:
+    nodes_dir = reading.root / "nodes"
     if not nodes_dir.is_dir():
         return
     found: dict[str, NodeFiles] = {}
-    for node_dir in _dirs(root, nodes_dir):
-        found[node_dir.name] = read_node_dir(root, node_dir)
+    for node_dir in _dirs(reading, nodes_dir):
+        found[node_dir.name] = _read_node_dir(reading, node_dir)
     fields["node_files"] = found
 
 
-def read_node_dir(root: Path, node_dir: Path) -> NodeFiles:
+def read_node_dir(root: Path, node_dir: Path, limits: FileLimits = DEFAULT_LIMITS) -> NodeFiles:
+    """The files of one `nodes/<node>/` directory of the bundle at `root`."""
+    return _read_node_dir(_Reading(root, limits.inside(root)), node_dir)
+
+
+def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
+    limits = reading.limits
+
     def text(name: str) -> str | None:
         path = node_dir / name
-        return read_text(path, _label(root, path)) if _file(root, path) else None
+        return read_text(path, reading.label(path), limits) if _file(reading, path) else None
 
     cmdline = text("kubelet.cmdline")
-    kubelet_log = text("kubelet.log")
+    sysconfig = text("sysconfig-kubelet")
+    log_path = node_dir / "kubelet.log"
+    kubelet_log = None
+    if _file(reading, log_path):
+        tail = read_log_tail(log_path, reading.label(log_path), limits)
+        if tail.cut:
+            reading.cut_logs.append(reading.label(log_path))
+        kubelet_log = tail.text
     configz = node_dir / "configz.json"
     cni_dir = node_dir / "cni-net.d"
     cni = (
-        {p.name: read_text(p, _label(root, p)) for p in sorted(cni_dir.iterdir()) if p.is_file()}
+        {
+            p.name: redact(read_text(p, reading.label(p), limits))
+            for p in sorted(cni_dir.iterdir())
+            if not p.is_dir()
+        }
         if cni_dir.is_dir()
         else None
     )
     return NodeFiles(
         node=node_dir.name,
-        kubelet_cmdline=split_cmdline(cmdline) if cmdline is not None else None,
-        sysconfig_kubelet=text("sysconfig-kubelet"),
+        kubelet_cmdline=tuple(redact_args(split_cmdline(cmdline))) if cmdline is not None else None,
+        sysconfig_kubelet=None if sysconfig is None else redact(sysconfig),
         cni_configs=cni,
         cni_bin=text("cni-bin.txt"),
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
-        configz=ko.parse_configz(read_json(configz, _label(root, configz)), _label(root, configz))
-        if _file(root, configz)
+        configz=ko.parse_configz(
+            read_json(configz, reading.label(configz), limits, MAX_DEPTH), reading.label(configz)
+        )
+        if _file(reading, configz)
         else None,
     )
 
 
-def _observed_at(root: Path) -> datetime | None:
+def _observed_at(reading: _Reading) -> datetime | None:
     """`date -u +%Y-%m-%dT%H:%M:%SZ > DIR/observed-at.txt`: when the bundle was collected."""
-    path = root / OBSERVED_AT
-    if not _file(root, path):
+    path = reading.root / OBSERVED_AT
+    if not _file(reading, path):
         return None
-    label = _label(root, path)
-    stamp = ko.parse_time(read_text(path, label).strip())
+    label = reading.label(path)
+    stamp = ko.parse_time(read_text(path, label, reading.limits, limit=4096).strip())
     if stamp is None or stamp.tzinfo is None:
         raise InputError(label, "expected one RFC 3339 UTC time, e.g. 2026-11-27T10:15:00Z")
     return stamp

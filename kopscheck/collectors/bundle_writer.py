@@ -19,6 +19,7 @@ written: Secrets (never listed), kubeconfig credentials (never held here), EC2 u
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,9 @@ from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, colle
 from kopscheck.collectors.live_aws import write_aws_files
 from kopscheck.collectors.live_kube import RawList, Tuning
 from kopscheck.collectors.options import SourceOptions
+from kopscheck.collectors.outfiles import check_out_dir, publish_dir, staging_dir
 from kopscheck.collectors.probe_files import DNS_FILE, LIFECYCLE_FILE, dns_doc, lifecycle_doc
+from kopscheck.collectors.sanitise import keep, sanitise
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles
 
@@ -46,13 +49,20 @@ DUMP_FILES = {
     "pods": ("pods.json", Fact.PODS),
 }
 REDACTED = "<redacted by kopscheck: EC2 user-data>"
+BLANKED = {"additionalUserData": REDACTED, "fileAssets": "<redacted by kopscheck: file asset>"}
 
 
 def collect_to_bundle(options: SourceOptions, out: Path, say: Callable[[str], None]) -> int:
     """`kopscheck collect`: exit 0 when written, 3 when some fact could not be collected."""
-    _prepare(out)  # before the work: a non-empty --out must not cost a whole collection
+    check_out_dir(out)  # before the work: a non-empty --out must not cost a whole collection
     collection = collect_live(options, Tuning(keep_raw=True), say=say)
-    write_bundle(collection, out)
+    staged = staging_dir(out)  # beside `out`, renamed into place when complete
+    try:
+        write_bundle(collection, staged)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    publish_dir(staged, out)
     snapshot = collection.snapshot
     counts = f"{len(snapshot.nodes or ())} nodes, {len(snapshot.pods or ())} pods"
     say(f"kopscheck: wrote bundle {out} ({counts})")
@@ -121,11 +131,12 @@ def _in_namespace(items: Iterable[Mapping[str, Any]], namespace: str) -> list[Ma
 
 def _dump_list(raw: RawList, items: list[Mapping[str, Any]]) -> dict[str, Any]:
     """The list as the API server sent it (kubectl cluster-info dump prints it unchanged)."""
+    kind = raw.kind.removesuffix("List")
     return {
         "kind": raw.kind,
         "apiVersion": raw.api_version,
         "metadata": {"resourceVersion": raw.resource_version},
-        "items": items,
+        "items": [sanitise(item, kind) for item in items if keep(item, kind)],
     }
 
 
@@ -134,7 +145,11 @@ def _get_list(raw: RawList, items: list[Mapping[str, Any]]) -> dict[str, Any]:
     kind = raw.kind.removesuffix("List")
     return {
         "apiVersion": "v1",
-        "items": [{"apiVersion": raw.api_version, "kind": kind, **item} for item in items],
+        "items": [
+            {"apiVersion": raw.api_version, "kind": kind, **sanitise(item, kind)}
+            for item in items
+            if keep(item, kind)
+        ],
         "kind": "List",
         "metadata": {"resourceVersion": ""},
     }
@@ -193,23 +208,31 @@ def _write_kops(folder: Path, collection: LiveCollection) -> None:
     if kops.cluster_doc is None:
         return
     folder.mkdir()
-    (folder / "cluster.yaml").write_text(_yaml([kops.cluster_doc]), encoding="utf-8")
+    cluster = _without_contents(kops.cluster_doc, ("fileAssets",))
+    (folder / "cluster.yaml").write_text(_yaml([cluster]), encoding="utf-8")
     if kops.group_docs:
-        groups = [_without_user_data(doc) for doc in kops.group_docs]
+        keys = ("additionalUserData", "fileAssets")
+        groups = [_without_contents(doc, keys) for doc in kops.group_docs]
         (folder / "instancegroups.yaml").write_text(_yaml(groups), encoding="utf-8")
 
 
-def _without_user_data(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """An InstanceGroup's `additionalUserData` becomes EC2 user-data: keep names, drop content."""
+def _without_contents(doc: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """An InstanceGroup's `additionalUserData` becomes EC2 user-data, and `fileAssets` are
+    files written onto nodes (often credentials): keep their names, drop their content."""
     spec = doc.get("spec")
-    extra = spec.get("additionalUserData") if isinstance(spec, Mapping) else None
-    if not isinstance(spec, Mapping) or not isinstance(extra, list):
+    if not isinstance(spec, Mapping):
         return dict(doc)
-    cleaned = [
-        {**part, "content": REDACTED} if isinstance(part, Mapping) and "content" in part else part
-        for part in extra
-    ]
-    return {**doc, "spec": {**spec, "additionalUserData": cleaned}}
+    cleaned = dict(spec)
+    for key in keys:
+        parts = spec.get(key)
+        if isinstance(parts, list):
+            cleaned[key] = [
+                {**part, "content": BLANKED[key]}
+                if isinstance(part, Mapping) and "content" in part
+                else part
+                for part in parts
+            ]
+    return {**doc, "spec": cleaned}
 
 
 def _yaml(docs: Sequence[Mapping[str, Any]]) -> str:

@@ -7,24 +7,25 @@ from pathlib import Path
 
 from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.bundle import container_log
-from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_bytes
+from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_bytes, tail_lines
 from kopscheck.collectors.kube_decode import decode_list, end_of_document
+from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits, size_text
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, Fact, Snapshot
 
 STREAM_FACTS = (Fact.NODES, Fact.PODS, Fact.WORKLOADS, Fact.EVENTS, Fact.SERVICES, Fact.POD_LOGS)
 
 
-def read_dump(path: Path) -> Snapshot:
+def read_dump(path: Path, limits: FileLimits = DEFAULT_LIMITS) -> Snapshot:
     label = str(path)
     if path.is_dir():
         raise InputError(label, "is a directory (use --bundle for an --output-directory dump)")
-    data = read_bytes(path, label)
+    data = read_bytes(path, label, limits)
     if not data or data.isspace():
         raise InputError(label, "file is empty")
     kube = KubeObjects()
     with bulk_read():
-        parse_stream(data, label, kube)
+        cut = parse_stream(data, label, kube, limits)
     if kube.nodes is None and kube.pods is None:
         raise InputError(label, "no NodeList or PodList found: not a kubectl cluster-info dump")
     missing = {
@@ -37,6 +38,7 @@ def read_dump(path: Path) -> Snapshot:
         source="dump",
         observed_at=observed,
         missing=missing,
+        notes=_cut_note(cut, limits),
         **kube.fields(),
     )
 
@@ -46,18 +48,30 @@ _NEWLINE = b"\n"
 _SPACE = frozenset(b" \t\r\n")
 
 
-def parse_stream(data: bytes, label: str, kube: KubeObjects) -> None:
-    """JSON lists and log sections one after another, each decoded where it lies."""
+def _cut_note(cut: int, limits: FileLimits) -> tuple[str, ...]:
+    if not cut:
+        return ()
+    bound = f"{limits.log_lines} lines / {size_text(limits.log_bytes)}"
+    return (f"{cut} container log(s) read as their last {bound} (--log-lines/--log-bytes)",)
+
+
+def parse_stream(
+    data: bytes, label: str, kube: KubeObjects, limits: FileLimits = DEFAULT_LIMITS
+) -> int:
+    """JSON lists and log sections one after another, each decoded where it lies; the
+    number of logs cut to their tail."""
     view = memoryview(data)
     lines = _LineCounter(data)
     pos = 0
+    cut = 0
     while True:
         while pos < len(data) and data[pos] in _SPACE:
             pos += 1
         if pos >= len(data):
-            return
+            return cut
         if data.startswith(_LOG_START, pos):
-            pos = _read_log_section(data, pos, label, kube)
+            pos, more = _read_log_section(data, pos, label, kube, limits)
+            cut += more
             continue
         line = lines.at(pos)
         if data[pos] != ord("{"):
@@ -86,7 +100,9 @@ class _LineCounter:
         return self.line
 
 
-def _read_log_section(data: bytes, pos: int, label: str, kube: KubeObjects) -> int:
+def _read_log_section(
+    data: bytes, pos: int, label: str, kube: KubeObjects, limits: FileLimits
+) -> tuple[int, int]:
     header_end = data.find(b"\n", pos)
     header = data[pos : header_end if header_end != -1 else len(data)].decode("utf-8", "replace")
     name = header[len(LOG_START) :].rstrip("= ").strip()
@@ -100,6 +116,9 @@ def _read_log_section(data: bytes, pos: int, label: str, kube: KubeObjects) -> i
         text = data[pos:stop].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(label, f"not UTF-8 text (byte {pos + exc.start})") from None
+    cut = 0
     for namespace, pod, container, body in log_sections(text):
-        kube.add_log(container_log(namespace, pod, container, body))
-    return stop
+        tail = tail_lines(body, limits)
+        cut += tail.cut
+        kube.add_log(container_log(namespace, pod, container, tail.text))
+    return stop, cut

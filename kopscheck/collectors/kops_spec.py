@@ -1,10 +1,16 @@
-"""Parse kops objects (`kops get cluster -o yaml`, `kops get ig -o yaml`, state-store specs)."""
+"""Parse kops objects (`kops get cluster -o yaml`, `kops get ig -o yaml`, state-store specs).
+
+Shapes are checked as the objects are read: a field of the wrong type is an InputError naming
+the file and the path (`kops/instancegroups.yaml: nodes: spec.subnets: expected a list, got a
+number`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from kopscheck.collectors import shapes
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import InstanceGroup, KopsCluster
 
@@ -13,7 +19,7 @@ def _kind_error(label: str, want: str, doc: object) -> InputError:
     if isinstance(doc, list):
         got = "a YAML list"
     elif isinstance(doc, Mapping):
-        got = f"kind {doc.get('kind')!r}"
+        got = f"kind {shapes.text(doc.get('kind'), label, 'kind')!r}"
     else:
         got = f"a {type(doc).__name__}"
     return InputError(label, f"expected a kops {want} object, got {got}")
@@ -21,24 +27,26 @@ def _kind_error(label: str, want: str, doc: object) -> InputError:
 
 def parse_cluster(docs: list[object], label: str) -> KopsCluster:
     """The one Cluster among the documents (a `kops get all` file may hold IGs too)."""
-    clusters = [d for d in _objects(docs, label, "Cluster") if d.get("kind") == "Cluster"]
+    clusters = [(p, d) for p, d in _objects(docs, label, "Cluster") if d.get("kind") == "Cluster"]
     if len(clusters) != 1:
         doc = docs[0] if docs else None
         if clusters:
             raise InputError(label, f"expected one kops Cluster, found {len(clusters)}")
         raise _kind_error(label, "Cluster", doc)
-    raw = clusters[0]
+    prefix, raw = clusters[0]
     spec = raw.get("spec")
     if not isinstance(spec, Mapping):
         raise InputError(label, "kops Cluster has no spec")
     networking = spec.get("networking")
     if networking is not None and not isinstance(networking, Mapping):
         raise InputError(label, "spec.networking must be a mapping")
-    meta = raw.get("metadata") or {}
+    meta = shapes.mapping(raw.get("metadata"), label, f"{prefix}metadata")
     return KopsCluster(
-        name=str(meta.get("name") or ""),
-        api_version=str(raw.get("apiVersion") or ""),
-        kubernetes_version=str(spec.get("kubernetesVersion") or ""),
+        name=shapes.text(meta.get("name"), label, f"{prefix}metadata.name"),
+        api_version=shapes.text(raw.get("apiVersion"), label, f"{prefix}apiVersion"),
+        kubernetes_version=shapes.text(
+            spec.get("kubernetesVersion"), label, f"{prefix}spec.kubernetesVersion"
+        ),
         networking=dict(networking or {}),
         spec=dict(spec),
     )
@@ -46,20 +54,22 @@ def parse_cluster(docs: list[object], label: str) -> KopsCluster:
 
 def parse_instance_groups(docs: list[object], label: str) -> tuple[InstanceGroup, ...]:
     groups = []
-    for raw in _objects(docs, label, "InstanceGroup"):
+    for prefix, raw in _objects(docs, label, "InstanceGroup"):
         if raw.get("kind") != "InstanceGroup":
             continue
         spec = raw.get("spec") or {}
         if not isinstance(spec, Mapping):
             raise InputError(label, "InstanceGroup spec must be a mapping")
+        meta = shapes.mapping(raw.get("metadata"), label, f"{prefix}metadata")
+        at = f"{prefix}spec."
         groups.append(
             InstanceGroup(
-                name=str((raw.get("metadata") or {}).get("name") or ""),
-                role=str(spec.get("role") or ""),
-                min_size=_optional_int(spec.get("minSize")),
-                max_size=_optional_int(spec.get("maxSize")),
-                machine_type=str(spec.get("machineType") or ""),
-                subnets=tuple(str(s) for s in spec.get("subnets") or ()),
+                name=shapes.text(meta.get("name"), label, f"{prefix}metadata.name"),
+                role=shapes.text(spec.get("role"), label, f"{at}role"),
+                min_size=shapes.integer(spec.get("minSize"), label, f"{at}minSize"),
+                max_size=shapes.integer(spec.get("maxSize"), label, f"{at}maxSize"),
+                machine_type=shapes.text(spec.get("machineType"), label, f"{at}machineType"),
+                subnets=shapes.texts(spec.get("subnets"), label, f"{at}subnets"),
             )
         )
     if not groups and docs:
@@ -67,18 +77,16 @@ def parse_instance_groups(docs: list[object], label: str) -> tuple[InstanceGroup
     return tuple(groups)
 
 
-def _objects(docs: list[object], label: str, want: str) -> list[Mapping[str, Any]]:
-    """Flatten documents and `kind: List` wrappers into objects; reject anything else."""
-    out: list[Mapping[str, Any]] = []
-    for doc in docs:
+def _objects(docs: list[object], label: str, want: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """Flatten documents and `kind: List` wrappers into (path prefix, object); reject the rest."""
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for number, doc in enumerate(docs, 1):
         if not isinstance(doc, Mapping):
             raise _kind_error(label, want, doc)
+        where = f"document {number}: " if len(docs) > 1 else ""
         if doc.get("kind") == "List":
-            out.extend(i for i in doc.get("items") or () if isinstance(i, Mapping))
+            for path, item in shapes.objects(doc.get("items"), label, f"{where}items"):
+                out.append((f"{path}.", item))
         else:
-            out.append(doc)
+            out.append((where, doc))
     return out
-
-
-def _optional_int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

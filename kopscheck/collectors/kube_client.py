@@ -1,35 +1,36 @@
-"""Talk to the Kubernetes API through the official client: configuration, timeouts, retries.
+"""Talk to the Kubernetes API through the official client: timeouts, bounds, retries.
 
-Only the live path imports this module (and with it `kubernetes`). Every request goes through
-`Requester`, which returns the raw response body or raises `ApiFailure`, one line that says
-what went wrong and whether the fact is unavailable (forbidden, not served) or the request
-failed (server error, timeout, connection) after its retries.
+Only the live path imports this module (and with it `kubernetes`); which cluster and which
+credentials is `kubeconfig`'s to say. Every request goes through `Requester`, which returns
+the raw response body or raises `ApiFailure`, one line that says what went wrong and whether
+the fact is unavailable (forbidden, not served) or the request failed (server error, timeout,
+connection) after its retries.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
-import yaml
-from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
-from kubernetes.config.incluster_config import InClusterConfigLoader
 
-from kopscheck.model.errors import InputError
+from kopscheck.collectors.files import reject_constant
+from kopscheck.collectors.kubeconfig import KubeTarget
+from kopscheck.collectors.live_bounds import (
+    DEFAULT_MAX_RESPONSE,
+    BoundHit,
+    Deadline,
+    read_body,
+    request_budget,
+)
 
-SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
-DEFAULT_KUBECONFIG = "~/.kube/config"
 MAX_RETRY_AFTER = 10.0
 STATUS_REASONS = {
     401: "Unauthorized",
@@ -43,139 +44,19 @@ STATUS_REASONS = {
 
 
 @dataclass(frozen=True, slots=True)
-class KubeTarget:
-    """A configured API client and what to call the cluster in messages."""
-
-    api_client: Any
-    host: str
-    context: str | None  # None when running in-cluster
-    cluster: str | None  # the kubeconfig context's cluster name (kops names it after the cluster)
-
-    def describe(self) -> str:
-        where = f"context {self.context!r}" if self.context else "in-cluster config"
-        return f"{self.host} ({where})"
-
-
-def load_target(
-    kubeconfig: Path | None,
-    context: str | None,
-    workers: int,
-    environ: Mapping[str, str] = os.environ,
-    service_account_dir: Path = SERVICE_ACCOUNT_DIR,
-) -> KubeTarget:
-    """kubectl's order: --kubeconfig, KUBECONFIG (merged), ~/.kube/config, then in-cluster."""
-    cfg = client.Configuration()
-    paths = _kubeconfig_paths(kubeconfig, environ)
-    if paths:
-        name, cluster = _load_kubeconfig(cfg, paths, context)
-    elif environ.get("KUBERNETES_SERVICE_HOST") and context is None:
-        name, cluster = None, None
-        loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
-            token_filename=str(service_account_dir / "token"),
-            cert_filename=str(service_account_dir / "ca.crt"),
-            environ=environ,
-        )
-        try:
-            loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
-        except ConfigException as exc:
-            raise InputError("in-cluster config", str(exc)) from None
-    else:
-        looked = environ.get("KUBECONFIG") or DEFAULT_KUBECONFIG
-        raise InputError(
-            "kubeconfig", f"none found ({looked}); give --kubeconfig or set KUBECONFIG"
-        )
-    cfg.retries = False  # Requester retries, with backoff, on what is worth retrying
-    cfg.connection_pool_maxsize = max(workers, 1)
-    return KubeTarget(client.ApiClient(cfg), str(cfg.host), name, cluster)
-
-
-def _kubeconfig_paths(kubeconfig: Path | None, environ: Mapping[str, str]) -> list[str]:
-    if kubeconfig is not None:
-        if not kubeconfig.is_file():
-            raise InputError(str(kubeconfig), "no such kubeconfig file")
-        return [str(kubeconfig)]
-    listed = environ.get("KUBECONFIG")
-    if listed:
-        found = [os.path.expanduser(p) for p in listed.split(os.pathsep) if p]
-        return [p for p in found if os.path.isfile(p)]
-    default = os.path.expanduser(DEFAULT_KUBECONFIG)
-    return [default] if os.path.isfile(default) else []
-
-
-def list_contexts(kubeconfig: Path | None, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """Every context name for `--all-contexts`, first file first, as `kubectl config
-    get-contexts` lists the merged KUBECONFIG (a name in two files counts once)."""
-    paths = _kubeconfig_paths(kubeconfig, environ)
-    if not paths:
-        raise InputError("kubeconfig", "none found; give --kubeconfig or set KUBECONFIG")
-    names = [
-        str(entry["name"])
-        for doc in _read_kubeconfigs(paths)
-        for entry in doc.get("contexts") or ()
-        if isinstance(entry, Mapping) and entry.get("name")
-    ]
-    if not names:
-        raise InputError(os.pathsep.join(paths), "has no contexts (--all-contexts needs one)")
-    return list(dict.fromkeys(names))
-
-
-def _read_kubeconfigs(paths: Sequence[str]) -> list[Mapping[str, Any]]:
-    docs = []
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                doc = yaml.safe_load(handle)
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise InputError(path, f"unreadable kubeconfig: {type(exc).__name__}") from None
-        if not isinstance(doc, Mapping):
-            raise InputError(path, "not a kubeconfig (expected a YAML mapping)")
-        docs.append(doc)
-    return docs
-
-
-def _load_kubeconfig(
-    cfg: Any, paths: Sequence[str], context: str | None
-) -> tuple[str | None, str | None]:
-    label = os.pathsep.join(paths)
-    docs = _read_kubeconfigs(paths)
-    # kubectl: the first file that sets current-context wins (the client takes the last one).
-    chosen = context or next(
-        (str(d["current-context"]) for d in docs if d.get("current-context")), None
-    )
-    if not chosen:
-        raise InputError(label, "no current-context set; give --context")
-    known = [
-        str(c["name"]) for d in docs for c in d.get("contexts") or () if isinstance(c, Mapping)
-    ]
-    if chosen not in known:
-        listed = ", ".join(dict.fromkeys(known)) or "none"
-        raise InputError(
-            label, f"context {chosen!r} is not in the kubeconfig; its contexts: {listed}"
-        )
-    try:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=label, context=chosen, client_configuration=cfg, persist_config=False
-        )
-    except ConfigException as exc:
-        raise InputError(label, _one_line(str(exc))) from None
-    entry = next(
-        (c for d in docs for c in d.get("contexts") or () if c.get("name") == chosen), None
-    )
-    cluster = (entry.get("context") or {}).get("cluster") if isinstance(entry, Mapping) else None
-    return chosen, str(cluster) if cluster else None
-
-
-@dataclass(frozen=True, slots=True)
 class Reply:
     status: int
     body: bytes
     content_type: str
+    cut: bool = False  # the body stopped at the byte cap (a log read with keep_partial)
 
     def json(self, what: str) -> Any:
         try:
-            return json.loads(self.body)
+            return json.loads(self.body, parse_constant=reject_constant)
         except (ValueError, UnicodeDecodeError):
             raise ApiFailure(self.status, "InvalidResponse", f"{what}: not JSON") from None
+        except RecursionError:
+            raise ApiFailure(self.status, "InvalidResponse", f"{what}: nested too deeply") from None
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
@@ -213,27 +94,44 @@ class Requester:
         attempts: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: Deadline | None = None,
+        max_bytes: int = DEFAULT_MAX_RESPONSE,
     ) -> None:
         self.target = target
         self.timeout = timeout
         self.attempts = max(attempts, 1)
         self.backoff = backoff
         self._sleep = sleep
+        self.deadline = deadline  # the whole scan's (--timeout)
+        self.max_bytes = max_bytes  # per response (--max-response-size)
 
-    def typed(self, method: Callable[..., Any], **params: Any) -> Reply:
+    def typed(
+        self, method: Callable[..., Any], keep_bytes: int | None = None, **params: Any
+    ) -> Reply:
         """A generated client method, returning the raw body (no model round trip)."""
 
         def once() -> Reply:
-            response = method(**params, _preload_content=False, **self._timeout_arg())
-            return _read(response)
+            seconds, flag = request_budget(self.timeout, self.deadline)
+            cap = self.max_bytes if keep_bytes is None else min(keep_bytes, self.max_bytes)
+            try:
+                response = method(**params, _preload_content=False, **_timeout_arg(seconds))
+                body = read_body(response, seconds, flag, cap, keep_partial=keep_bytes is not None)
+            except urllib3.exceptions.HTTPError as exc:
+                raise _connection_failure(exc, seconds, flag) from None
+            kind = response.headers.get("Content-Type", "")
+            return Reply(response.status, body.data, kind, cut=body.cut)
 
         return self._retrying(once)
 
-    def raw(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Reply:
-        """GET a path the generated methods cannot express (node proxy with a query)."""
+    def raw(
+        self, path: str, query: Sequence[tuple[str, str]] = (), keep_bytes: int | None = None
+    ) -> Reply:
+        """GET a path the generated methods cannot express (node proxy with a query);
+        with `keep_bytes`, a longer body is cut there (`Reply.cut`) instead of refused."""
         api = self.target.api_client
 
         def once() -> Reply:
+            seconds, flag = request_budget(self.timeout, self.deadline)
             request = api.param_serialize(
                 method="GET",
                 resource_path=path,
@@ -241,11 +139,17 @@ class Requester:
                 header_params={"Accept": "application/json, */*"},
                 auth_settings=["BearerToken"],
             )
-            response = api.call_api(*request, **self._timeout_arg())
-            response.read()
+            cap = self.max_bytes if keep_bytes is None else min(keep_bytes, self.max_bytes)
+            try:
+                response = api.call_api(*request, **_timeout_arg(seconds))
+                partial = keep_bytes is not None and 200 <= response.status <= 299
+                body = read_body(response.response, seconds, flag, cap, keep_partial=partial)
+            except urllib3.exceptions.HTTPError as exc:
+                raise _connection_failure(exc, seconds, flag) from None
             if not 200 <= response.status <= 299:
-                raise _failure_from_status(response.status, response.data, response.headers)
-            return Reply(response.status, response.data, response.headers.get("Content-Type", ""))
+                raise _failure_from_status(response.status, body.data, response.headers)
+            kind = response.headers.get("Content-Type", "")
+            return Reply(response.status, body.data, kind, cut=body.cut)
 
         return self._retrying(once)
 
@@ -253,7 +157,7 @@ class Requester:
         self,
         method: str,
         path: str,
-        body: Mapping[str, Any] | None = None,
+        payload: Mapping[str, Any] | None = None,
         query: Sequence[tuple[str, str]] = (),
     ) -> Reply:
         """A write (POST, DELETE). Only kopscheck.collectors.probes.workspace calls it: every
@@ -267,22 +171,23 @@ class Requester:
                 resource_path=path,
                 query_params=list(query),
                 header_params={"Accept": "application/json", "Content-Type": "application/json"},
-                body=dict(body) if body is not None else None,
+                body=dict(payload) if payload is not None else None,
                 auth_settings=["BearerToken"],
             )
-            response = api.call_api(*request, **self._timeout_arg())
-            response.read()
+            seconds = self.timeout  # not the scan's deadline: cleanup runs after it too
+            try:
+                response = api.call_api(*request, **_timeout_arg(seconds))
+                body = read_body(response.response, seconds, "--request-timeout", self.max_bytes)
+            except urllib3.exceptions.HTTPError as exc:
+                raise _connection_failure(exc, seconds) from None
             if not 200 <= response.status <= 299:
-                raise _failure_from_status(response.status, response.data, response.headers)
-            return Reply(response.status, response.data, response.headers.get("Content-Type", ""))
+                raise _failure_from_status(response.status, body.data, response.headers)
+            return Reply(response.status, body.data, response.headers.get("Content-Type", ""))
 
         try:
             return _classified(once, self.timeout)
         except _Retryable as retry:
             raise retry.failure from None
-
-    def _timeout_arg(self) -> dict[str, float]:
-        return {"_request_timeout": self.timeout} if self.timeout > 0 else {}
 
     def _retrying(self, once: Callable[[], Reply]) -> Reply:
         for attempt in range(1, self.attempts + 1):
@@ -290,14 +195,21 @@ class Requester:
                 return _classified(once, self.timeout)
             except _Retryable as retry:
                 failure = retry.failure
-                if attempt == self.attempts:
+                delay = self.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
+                delay = max(delay, min(retry.retry_after, MAX_RETRY_AFTER))
+                out_of_time = self.deadline is not None and self.deadline.remaining() < delay
+                if attempt == self.attempts or out_of_time:
                     note = f" (after {attempt} attempts)" if attempt > 1 else ""
                     raise ApiFailure(
                         failure.status, failure.reason, failure.message + note
                     ) from None
-                delay = self.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
-                self._sleep(max(delay, min(retry.retry_after, MAX_RETRY_AFTER)))
+                self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _timeout_arg(seconds: float) -> dict[str, Any]:
+    """(connect, read) timeouts for urllib3; the whole response is bounded by read_body."""
+    return {"_request_timeout": (min(seconds, 10.0), seconds)} if seconds > 0 else {}
 
 
 class _Retryable(Exception):
@@ -320,19 +232,13 @@ def _classified(once: Callable[[], Reply], timeout: float) -> Reply:
         retry_after = _retry_after(exc.headers)
     except ApiFailure as exc:
         failure, retry_after = exc, 0.0
+    except BoundHit as hit:
+        failure, retry_after = ApiFailure(None, hit.reason, hit.message), 0.0
     except urllib3.exceptions.HTTPError as exc:
         failure, retry_after = _connection_failure(exc, timeout), 0.0
     if failure.transient:
         raise _Retryable(failure, retry_after)
     raise failure
-
-
-def _read(response: Any) -> Reply:
-    try:
-        body = response.data
-    finally:
-        response.release_conn()
-    return Reply(response.status, body, response.headers.get("Content-Type", ""))
 
 
 def _failure_from_status(status: int, body: object, headers: object) -> ApiFailure:
@@ -357,7 +263,9 @@ def _retry_after(headers: object) -> float:
         return 0.0
 
 
-def _connection_failure(exc: urllib3.exceptions.HTTPError, timeout: float) -> ApiFailure:
+def _connection_failure(
+    exc: urllib3.exceptions.HTTPError, timeout: float, flag: str = "--request-timeout"
+) -> ApiFailure:
     cause = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
     if isinstance(cause, urllib3.exceptions.NewConnectionError):
         text = str(cause).lower()
@@ -367,7 +275,9 @@ def _connection_failure(exc: urllib3.exceptions.HTTPError, timeout: float) -> Ap
     if isinstance(cause, urllib3.exceptions.SSLError):
         return ApiFailure(None, "TLS", f"TLS error: {_one_line(str(cause))[:200]}")
     if isinstance(cause, urllib3.exceptions.TimeoutError):
-        return ApiFailure(None, "Timeout", f"timed out after {timeout:g}s (--request-timeout)")
+        if flag.startswith("--timeout"):
+            return ApiFailure(None, "ScanTimeout", f"the scan ran out of time ({flag})")
+        return ApiFailure(None, "Timeout", f"timed out after {timeout:.3g}s ({flag})")
     if isinstance(cause, urllib3.exceptions.ProtocolError):
         return ApiFailure(None, "ConnectionReset", "connection reset by the server")
     return ApiFailure(None, type(cause).__name__, _one_line(str(cause))[:200])

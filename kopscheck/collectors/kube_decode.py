@@ -88,6 +88,13 @@ class DecodedList:
 
 def decode_list(data: Buffer, label: str) -> DecodedList:
     """A `kind: XList` (or kubectl's mixed `kind: List`) document, decoded from bytes."""
+    try:
+        return _decode_list(data, label)
+    except RecursionError:  # msgspec's, on nesting deeper than the interpreter's stack
+        raise InputError(label, "invalid JSON: nested too deeply") from None
+
+
+def _decode_list(data: Buffer, label: str) -> DecodedList:
     kind = peek_kind(data, label)
     if kind == "List":
         return _mixed(data, label)
@@ -189,6 +196,8 @@ def end_of_document(data: Buffer, label: str, first_line: int = 1) -> int:
     """The length of the first JSON document in `data` (for streams of documents)."""
     try:
         _KIND_DECODER.decode(data)
+    except RecursionError:
+        raise InputError(label, "invalid JSON: nested too deeply") from None
     except msgspec.ValidationError as exc:
         raise _not_a_list(label, exc, data) from None
     except msgspec.DecodeError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 from msgspec import UNSET, UnsetType
 
 from kopscheck.collectors import kube_wire as kw
+from kopscheck.collectors.redact import redact_message
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import (
     Condition,
@@ -59,7 +60,7 @@ def _conditions(raw: list[kw.Condition] | None) -> tuple[Condition, ...]:
             type=c.type or "",
             status=c.status or "",
             reason=c.reason or "",
-            message=c.message or "",
+            message=redact_message(c.message or ""),
             last_transition=c.last_transition_time,
         )
         for c in raw or ()
@@ -120,7 +121,7 @@ def _container_statuses(raw: list[kw.ContainerStatus] | None, init: bool) -> lis
                 restart_count=cs.restart_count or 0,
                 state=state_name,
                 reason=detail.reason or "",
-                message=detail.message or "",
+                message=redact_message(detail.message or ""),
                 last_terminated_reason=last.reason or "",
                 last_exit_code=last.exit_code,
                 init=init,
@@ -208,7 +209,7 @@ def parse_event(raw: kw.Event) -> Event:
         namespace=meta.namespace or involved.namespace or "",
         involved=_ref(involved),
         reason=raw.reason or "",
-        message=raw.message or raw.note or "",
+        message=redact_message(raw.message or raw.note or ""),
         type=raw.type or "Normal",
         count=raw.count or series.count or 1,
         last_seen=last,

@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from kopscheck.collectors.kube_client import KubeTarget, Requester, load_target
+from kopscheck.collectors.kube_client import Requester
+from kopscheck.collectors.kubeconfig import KubeTarget, load_target
 from kopscheck.collectors.live_aws import AwsCollection, collect_aws
+from kopscheck.collectors.live_bounds import Deadline
 from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
 from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
 from kopscheck.collectors.options import SourceOptions
@@ -31,6 +33,7 @@ AWS_FACTS = (
     Fact.AWS_AUTOSCALING_GROUPS,
     Fact.AWS_ROUTE_QUOTA,
 )
+AWS_FAILED = frozenset(AWS_FACTS)
 DEFAULT_TUNING = Tuning()
 AWS_OFF = "AWS collection turned off (--no-aws)"
 NOT_ON_AWS = "the cluster does not run on AWS (no aws:// provider IDs, kops cloudProvider not aws)"
@@ -51,11 +54,20 @@ def collect_live(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     say: Say = lambda _line: None,
 ) -> LiveCollection:
-    """Read the cluster; with --probe, then run the probes (the only writes) and merge them."""
+    """Read the cluster within the scan's --timeout; with --probe, then run the probes (the
+    only writes) and merge them."""
+    deadline = Deadline.after(options.timeout)
+    tuning = replace(
+        tuning,
+        max_pages=options.max_pages,
+        log_tail_lines=options.files.log_lines,
+        kubelet_log_lines=options.files.log_lines,
+        log_bytes=options.files.log_bytes,
+    )
     target = load_target(options.kubeconfig, options.context, tuning.workers)
     try:
-        kube = collect_kube(target, options.request_timeout, tuning)
-        collection = _assemble(options, kube, now)
+        kube = collect_kube(target, options, tuning, deadline)
+        collection = _assemble(options, kube, now, deadline)
         if options.probe:
             collection = _probe(target, options, collection, say)
         return collection
@@ -73,12 +85,19 @@ def _probe(
 
 
 def _assemble(
-    options: SourceOptions, kube: KubeCollection, now: Callable[[], datetime]
+    options: SourceOptions,
+    kube: KubeCollection,
+    now: Callable[[], datetime],
+    deadline: Deadline | None,
 ) -> LiveCollection:
     target = kube.target
     # kops names the kubeconfig context after the cluster, and falls back to it the same way
     name = options.cluster_name or target.context
-    kops = read_state(options.state_store, name, options.region, options.profile)
+    if deadline is not None and deadline.remaining() <= 0:
+        kops = KopsState()
+        kops.lack(f"not read: {deadline.message()}", failed=True)
+    else:
+        kops = read_state(options.state_store, name, options.region, options.profile)
     fields = dict(kube.fields)
     fields["kops_cluster"] = kops.cluster
     fields["kops_instance_groups"] = kops.instance_groups
@@ -93,9 +112,14 @@ def _assemble(
         cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
         missing=missing,
         failed=frozenset((kube.failed | kops.failed) & set(missing)),
+        notes=tuple(kube.notes),
         **fields,
     )
-    aws = collect_cloud(options, snapshot)
+    if deadline is not None and deadline.remaining() <= 0:
+        reason = f"not read: {deadline.message()}"
+        aws = AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, reason), failed=AWS_FAILED)
+    else:
+        aws = collect_cloud(options, snapshot)
     return LiveCollection(aws.apply(snapshot), kube, kops, aws)
 
 
@@ -116,9 +140,18 @@ def collect_cloud(options: SourceOptions, snapshot: Snapshot) -> AwsCollection:
     return collect_aws(options.cluster_name or snapshot.cluster_name, region, options.profile)
 
 
-def collect_kube(target: KubeTarget, timeout: float, tuning: Tuning) -> KubeCollection:
+def collect_kube(
+    target: KubeTarget, options: SourceOptions, tuning: Tuning, deadline: Deadline | None
+) -> KubeCollection:
     """Lists, then per-node and per-pod calls, all on one bounded pool of workers."""
-    requester = Requester(target, timeout, tuning.attempts, tuning.backoff)
+    requester = Requester(
+        target,
+        options.request_timeout,
+        tuning.attempts,
+        tuning.backoff,
+        deadline=deadline,
+        max_bytes=options.max_response_bytes,
+    )
     out = KubeCollection(target)
     with ThreadPoolExecutor(max_workers=max(tuning.workers, 1)) as pool:
         collect_lists(requester, pool, out, tuning)

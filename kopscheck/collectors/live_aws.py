@@ -66,6 +66,7 @@ class AwsCollection:
     missing: Mapping[Fact, str] = field(default_factory=dict)
     documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     vpc_ids: tuple[str, ...] = ()
+    failed: frozenset[Fact] = frozenset()  # AWS answered with something unreadable
 
     def apply(self, snapshot: Snapshot) -> Snapshot:
         """The snapshot with these AWS facts in place (and the cluster name if it had none)."""
@@ -77,6 +78,7 @@ class AwsCollection:
             snapshot,
             cluster_name=snapshot.cluster_name or self.cluster_name,
             missing=missing,
+            failed=snapshot.failed | self.failed,
             **fields,
         )
 
@@ -178,11 +180,18 @@ class _Run:
         self._step(Fact.AWS_AUTOSCALING_GROUPS, "autoscaling:DescribeAutoScalingGroups", self._asgs)
         self._step(Fact.AWS_ROUTE_QUOTA, "servicequotas:GetServiceQuota", self._quota)
         fields: dict[str, Any] = {}
+        failed: set[Fact] = set()
         for fact, (name, file_name) in AWS_FACTS.items():
             doc = self.documents.get(file_name)
             if doc is not None and fact not in self.missing:
-                fields[name] = self._parse(fact, doc)
-        return AwsCollection(self.cluster, fields, self.missing, self.documents, self.vpc_ids)
+                try:
+                    fields[name] = self._parse(fact, doc)
+                except InputError as exc:  # a wrong type from AWS: this fact failed
+                    self.missing[fact] = f"AWS sent an unreadable answer: {exc}"
+                    failed.add(fact)
+        return AwsCollection(
+            self.cluster, fields, self.missing, self.documents, self.vpc_ids, frozenset(failed)
+        )
 
     def _step(self, fact: Fact, action: str, call: Callable[[], None]) -> None:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -19,10 +19,10 @@ from typing import Any
 from kubernetes import client
 
 from kopscheck.collectors import kube_objects as ko
+from kopscheck.collectors import shapes
 from kopscheck.collectors.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.kube_client import (
     ApiFailure,
-    KubeTarget,
     Reply,
     Requester,
     describe_failure,
@@ -30,6 +30,8 @@ from kopscheck.collectors.kube_client import (
     host_label,
 )
 from kopscheck.collectors.kube_decode import decode_list
+from kopscheck.collectors.kubeconfig import KubeTarget
+from kopscheck.collectors.live_bounds import DEFAULT_MAX_PAGES
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.facts import Fact, Version
 
@@ -46,6 +48,8 @@ class Tuning:
     log_tail_lines: int = 200
     max_kubelet_logs: int = 50  # nodes whose kubelet log is read (NotReady ones first)
     kubelet_log_lines: int = 500
+    log_bytes: int = 256 * 1024  # per kubelet log and per container log (limitBytes)
+    max_pages: int = DEFAULT_MAX_PAGES  # per list (--max-pages)
     keep_raw: bool = False  # keep the API's JSON for `collect` to write a bundle
 
 
@@ -117,6 +121,7 @@ class KubeCollection:
     raw_version: dict[str, Any] | None = None
     namespaces: list[str] = field(default_factory=list)
     node_outcomes: dict[str, Any] = field(default_factory=dict)  # live_nodes.NodeOutcome
+    notes: list[str] = field(default_factory=list)  # what a bound cut short
 
     def lack(self, fact: Fact, reason: str, failed: bool) -> None:
         """Record a fact as missing; a failure wins over a mere absence."""
@@ -186,7 +191,8 @@ def _pages(
     done: Listed,
 ) -> None:
     token: str | None = None
-    while True:
+    seen: set[str] = set()
+    for _page in range(max(tuning.max_pages, 1)):
         params: dict[str, Any] = {"limit": tuning.page_size}
         if token:
             params["_continue"] = token
@@ -197,6 +203,18 @@ def _pages(
             token = _typed_page(reply, resource, tuning, done)
         if not token:
             return
+        if token in seen:
+            raise ApiFailure(
+                None,
+                "RepeatedContinue",
+                f"the API server sent the same continue token twice (page {_page + 1})",
+            )
+        seen.add(token)
+    raise ApiFailure(
+        None,
+        "PageCap",
+        f"stopped after {tuning.max_pages} pages of {tuning.page_size} (--max-pages)",
+    )
 
 
 def _typed_page(reply: Reply, resource: Resource, tuning: Tuning, done: Listed) -> str:
@@ -218,20 +236,25 @@ def _typed_page(reply: Reply, resource: Resource, tuning: Tuning, done: Listed) 
 
 def _namespace_page(reply: Reply, resource: Resource, done: Listed) -> str | None:
     """Namespaces: only their names are used."""
-    doc = reply.json(f"list {resource.plural}")
-    items = doc.get("items") if isinstance(doc, Mapping) else None
-    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
-        raise ApiFailure(200, "InvalidResponse", "the API server sent not a Kubernetes list")
-    if done.raw is None:
-        meta = doc.get("metadata") or {}
-        done.raw = RawList(
-            kind=str(doc.get("kind") or f"{resource.kind}List"),
-            api_version=str(doc.get("apiVersion") or ""),
-            resource_version=str(meta.get("resourceVersion") or ""),
-        )
+    what = f"list {resource.plural}"
+    doc = reply.json(what)
+    try:
+        top = shapes.mapping(doc, what, "the answer")
+        items = [item for _where, item in shapes.objects(top.get("items"), what, "items")]
+        meta = shapes.mapping(top.get("metadata"), what, "metadata")
+        if done.raw is None:
+            done.raw = RawList(
+                kind=shapes.text(top.get("kind"), what, "kind") or f"{resource.kind}List",
+                api_version=shapes.text(top.get("apiVersion"), what, "apiVersion"),
+                resource_version=shapes.text(
+                    meta.get("resourceVersion"), what, "metadata.resourceVersion"
+                ),
+            )
+        token = shapes.text(meta.get("continue"), what, "metadata.continue")
+    except InputError as exc:
+        raise ApiFailure(200, "InvalidResponse", f"the API server sent {exc.problem}") from None
     done.raw.items.extend(items)
-    token = (doc.get("metadata") or {}).get("continue")
-    return str(token) if token else None
+    return token or None
 
 
 def _assemble(listed: Iterable[Listed], out: KubeCollection, tuning: Tuning) -> None:

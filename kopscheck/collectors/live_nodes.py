@@ -27,6 +27,7 @@ from kopscheck.collectors.kube_client import (
     describe_failure,
     forbidden_user,
 )
+from kopscheck.collectors.limits import size_text
 from kopscheck.collectors.live_kube import KubeCollection, Tuning
 from kopscheck.collectors.redact import redact
 from kopscheck.knowledge.networking import PROVIDER_DAEMONSETS
@@ -37,7 +38,6 @@ NETWORKING_LABEL = "role.kubernetes.io/networking"
 DNS_LABEL_VALUES = frozenset({"kube-dns", "coredns"})
 PROVIDER_NAMES = frozenset(name for _ns, name in PROVIDER_DAEMONSETS)
 MAX_CONTAINERS_PER_POD = 4
-LOG_LIMIT_BYTES = 256 * 1024  # per container: tailLines bounds lines, this bounds long ones
 
 
 @dataclass(slots=True)
@@ -46,6 +46,7 @@ class NodeOutcome:
     configz: dict[str, Any] | None = None
     configz_raw: bytes | None = None
     kubelet_log: str | None = None
+    log_cut: bool = False  # the kubelet log stopped at --log-bytes
     unavailable: dict[str, str] = field(default_factory=dict)
     denied: ApiFailure | None = None
 
@@ -83,6 +84,12 @@ def collect_node_facts(
         return
     outcomes = [first, *pool.map(visit, names[1:])]
     out.node_outcomes = {o.node: o for o in outcomes}
+    cut = sum(o.log_cut for o in outcomes)
+    if cut:
+        out.notes.append(
+            f"kubelet logs of {cut} node(s) stopped at {size_text(tuning.log_bytes)}"
+            f" (--log-bytes) of their last {tuning.kubelet_log_lines} lines"
+        )
     if not any(o.configz is not None or o.kubelet_log is not None for o in outcomes):
         problems = sorted({reason for o in outcomes for reason in o.unavailable.values()})
         reason = "no kubelet gave its config or logs through the API proxy"
@@ -140,13 +147,17 @@ def _log_query_on(configz: dict[str, Any]) -> bool:
 def _kubelet_log(requester: Requester, outcome: NodeOutcome, tuning: Tuning) -> None:
     query = [("query", "kubelet"), ("tailLines", str(tuning.kubelet_log_lines))]
     try:
-        reply = requester.raw(proxy_path(outcome.node, "logs/"), query)
+        reply = requester.raw(proxy_path(outcome.node, "logs/"), query, keep_bytes=tuning.log_bytes)
     except ApiFailure as failure:
         if failure.status not in (400, 404):  # 400/404: this kubelet has no log query
             outcome.unavailable["kubelet.log"] = f"kubelet log: {describe_failure(failure)}"
         return
     if "html" not in reply.content_type:  # without NodeLogQuery it lists /var/log in HTML
-        outcome.kubelet_log = redact(reply.text())
+        text = reply.text()
+        if reply.cut:  # the last line is probably cut in half
+            text = text[: text.rfind("\n")] if "\n" in text else ""
+        outcome.kubelet_log = redact(text)
+        outcome.log_cut = reply.cut
 
 
 def collect_pod_logs(
@@ -174,7 +185,8 @@ def collect_pod_logs(
                 namespace=pod.namespace,
                 container=container,
                 tail_lines=tuning.log_tail_lines,
-                limit_bytes=LOG_LIMIT_BYTES,
+                limit_bytes=tuning.log_bytes,
+                keep_bytes=tuning.log_bytes,
             )
         except ApiFailure as failure:
             if failure.status in (401, 403):

@@ -8,11 +8,13 @@ probe run replays offline like every other fact.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from kopscheck.collectors.files import read_json
+from kopscheck.collectors.files import MAX_DEPTH, read_json
+from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits
+from kopscheck.collectors.redact import redact
 from kopscheck.model.errors import InputError
 from kopscheck.model.probes import (
     DnsProbe,
@@ -31,16 +33,41 @@ DNS_FILE = "probes/dns-resolution.json"
 
 
 def lifecycle_doc(probe: LifecycleProbe) -> dict[str, Any]:
-    doc = asdict(probe)
+    doc = asdict(redact_lifecycle(probe))
     return {"schema": SCHEMA, "kind": "PodLifecycle", **doc}
 
 
 def dns_doc(probe: DnsProbe) -> dict[str, Any]:
-    return {"schema": SCHEMA, "kind": "DnsResolution", **asdict(probe)}
+    return {"schema": SCHEMA, "kind": "DnsResolution", **asdict(redact_dns(probe))}
 
 
-def read_probe_files(root: Path, fields: dict[str, Any]) -> None:
-    """Set `pod_lifecycle` / `dns_probe` from the bundle's probe files, when present."""
+def redact_lifecycle(probe: LifecycleProbe) -> LifecycleProbe:
+    """The probe with its free text (pod messages, events, log lines) through the redactor."""
+    pods = tuple(
+        replace(
+            pod,
+            message=redact(pod.message),
+            events=tuple(redact(e) for e in pod.events),
+            log_mentions=tuple(replace(m, line=redact(m.line)) for m in pod.log_mentions),
+            logs_unavailable=tuple(redact(u) for u in pod.logs_unavailable),
+            steps=tuple(replace(s, note=redact(s.note)) for s in pod.steps),
+        )
+        for pod in probe.pods
+    )
+    return replace(probe, pods=pods, note=redact(probe.note))
+
+
+def redact_dns(probe: DnsProbe) -> DnsProbe:
+    """The probe with its free text (lookup details, the reason) through the redactor."""
+    queries = tuple(replace(q, detail=redact(q.detail)) for q in probe.queries)
+    return replace(probe, queries=queries, reason=redact(probe.reason))
+
+
+def read_probe_files(
+    root: Path, fields: dict[str, Any], limits: FileLimits = DEFAULT_LIMITS
+) -> None:
+    """Set `pod_lifecycle` / `dns_probe` from the bundle's probe files, when present (their
+    free text redacted: a hand-made file may carry anything)."""
     for name, key, parse in (
         (LIFECYCLE_FILE, "pod_lifecycle", _lifecycle),
         (DNS_FILE, "dns_probe", _dns),
@@ -48,7 +75,7 @@ def read_probe_files(root: Path, fields: dict[str, Any]) -> None:
         path = root / name
         if not path.is_file():
             continue
-        doc = read_json(path, name)
+        doc = read_json(path, name, limits, MAX_DEPTH)
         if not isinstance(doc, Mapping) or doc.get("schema") != SCHEMA:
             raise InputError(name, f"not a {SCHEMA} document")
         try:
@@ -83,14 +110,16 @@ def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
         )
         for p in doc["pods"]
     )
-    return LifecycleProbe(
-        str(doc["run_id"]),
-        str(doc["namespace"]),
-        str(doc["image"]),
-        pods,
-        int(doc["nodes_total"]),
-        str(doc["selection"]),
-        str(doc["note"]),
+    return redact_lifecycle(
+        LifecycleProbe(
+            str(doc["run_id"]),
+            str(doc["namespace"]),
+            str(doc["image"]),
+            pods,
+            int(doc["nodes_total"]),
+            str(doc["selection"]),
+            str(doc["note"]),
+        )
     )
 
 
@@ -108,14 +137,16 @@ def _dns(doc: Mapping[str, Any]) -> DnsProbe:
         )
         for q in doc["queries"]
     )
-    return DnsProbe(
-        str(doc["run_id"]),
-        str(doc["namespace"]),
-        str(doc["pod"]),
-        str(doc["node"]),
-        str(doc["image"]),
-        str(doc["cluster_domain"]),
-        queries,
-        bool(doc["observed"]),
-        str(doc["reason"]),
+    return redact_dns(
+        DnsProbe(
+            str(doc["run_id"]),
+            str(doc["namespace"]),
+            str(doc["pod"]),
+            str(doc["node"]),
+            str(doc["image"]),
+            str(doc["cluster_domain"]),
+            queries,
+            bool(doc["observed"]),
+            str(doc["reason"]),
+        )
     )

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kopscheck.collectors import kops_spec
-from kopscheck.collectors.files import read_yaml_text
+from kopscheck.collectors.files import MAX_YAML_BYTES, present, read_bytes, read_yaml_text
+from kopscheck.collectors.limits import size_text
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Fact, InstanceGroup, KopsCluster
 
@@ -133,12 +134,9 @@ def _decode(data: bytes, label: str) -> str:
 
 def _file_store(root: Path, base: str) -> Store:
     def read(key: str) -> bytes:
-        try:
-            return (root / key).read_bytes()
-        except FileNotFoundError:
-            raise StoreError(f"{base}/{key} not found", False, absent=True) from None
-        except OSError as exc:
-            raise StoreError(f"{base}/{key}: {exc.strerror or exc}", False) from None
+        if not present(root / key):
+            raise StoreError(f"{base}/{key} not found", False, absent=True)
+        return read_bytes(root / key, f"{base}/{key}", limit=MAX_YAML_BYTES)
 
     def list_keys(prefix: str) -> list[str]:
         folder = root / prefix
@@ -188,7 +186,9 @@ def _s3_store(
     def read(key: str) -> bytes:
         full = f"{prefix}/{key}"
         response = guarded(lambda: s3.get_object(Bucket=bucket, Key=full), full)
-        data: bytes = guarded(lambda: response["Body"].read(), full)
+        data: bytes = guarded(lambda: response["Body"].read(MAX_YAML_BYTES + 1), full)
+        if len(data) > MAX_YAML_BYTES:
+            raise InputError(f"s3://{bucket}/{full}", f"larger than {size_text(MAX_YAML_BYTES)}")
         return data
 
     def list_keys(sub: str) -> list[str]:

@@ -24,9 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from kopscheck.checkapi.check import Check
+from kopscheck.collectors.files import MAX_DEPTH, read_json
+from kopscheck.collectors.outfiles import write_atomically
 from kopscheck.engine.diagnosis import diagnose
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ObjectRef
@@ -140,19 +142,21 @@ def write_baseline(baseline: Baseline, path: Path, now: datetime | None = None) 
             for e in baseline.entries
         ],
     }
-    try:
-        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot write baseline: {exc.strerror or exc}") from None
+    text = json.dumps(doc, indent=2) + "\n"
+
+    def write(handle: TextIO) -> None:
+        handle.write(text)
+
+    write_atomically(path, write, "--write-baseline")
 
 
 def read_baseline(path: Path) -> Baseline:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read baseline: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(str(path), f"not a kopscheck baseline: invalid JSON ({exc})") from None
+        doc = read_json(path, str(path), max_depth=MAX_DEPTH)
+    except InputError as exc:
+        invalid = exc.problem.startswith("invalid JSON")
+        kind = "not a kopscheck baseline" if invalid else "cannot read baseline"
+        raise InputError(str(path), f"{kind}: {exc.problem}") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise InputError(str(path), f"not a kopscheck baseline (expected schema {SCHEMA!r})")
     items = doc.get("findings")

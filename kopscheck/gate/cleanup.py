@@ -17,8 +17,8 @@ def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None
         ApiFailure,
         Requester,
         describe_failure,
-        load_target,
     )
+    from kopscheck.collectors.kubeconfig import load_target
     from kopscheck.collectors.probes.workspace import cleanup, find_leftovers
 
     target = load_target(options.kubeconfig, options.context, 1)

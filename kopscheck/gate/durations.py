@@ -1,4 +1,5 @@
-"""Durations on the command line, Go-style as kubectl and kops write them: 30s, 2m, 1h30m, 500ms."""
+"""Durations and sizes on the command line: 30s, 2m, 1h30m, 500ms (Go-style, as kubectl and kops
+write them) and 64MiB, 2GiB."""
 
 from __future__ import annotations
 
@@ -34,3 +35,18 @@ def format_duration(seconds: float) -> str:
     minutes, secs = divmod(rest, 60)
     text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
     return text + (f"{secs}s" if secs or not text else "")
+
+
+_SIZE = re.compile(r"(\d+)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_size(text: str, flag: str, *, positive: bool = True) -> int:
+    """Bytes from `512KiB`, `64MiB`, `2GiB` (k, M, G and their KB/KiB forms all mean 1024s)."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None:
+        raise InputError(flag, f"{text!r} is not a size (use e.g. 512KiB, 64MiB, 2GiB)")
+    size = int(match.group(1)) * _UNITS[match.group(2)[:1].lower()]
+    if positive and size <= 0:
+        raise InputError(flag, f"{text!r} must be larger than zero")
+    return size

@@ -13,12 +13,12 @@ appeared, or a cluster could no longer be scanned.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kopscheck.collectors.files import MAX_DEPTH, read_json
 from kopscheck.gate.baseline import fingerprint
 from kopscheck.model.diff import CheckChange, ClusterDiff, DiffReport, FindingRef, rank
 from kopscheck.model.errors import InputError
@@ -34,11 +34,11 @@ PROBLEMS = (Status.WARN.value, Status.FAIL.value)
 def load_reports(path: Path) -> tuple[str, dict[str, dict[str, Any] | None]]:
     """The document's schema and its reports by cluster name (None: that scan did not complete)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read report: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(str(path), f"not a kopscheck JSON report: invalid JSON ({exc})") from None
+        doc: Any = read_json(path, str(path), max_depth=MAX_DEPTH)
+    except InputError as exc:
+        invalid = exc.problem.startswith("invalid JSON")
+        kind = "not a kopscheck JSON report" if invalid else "cannot read report"
+        raise InputError(str(path), f"{kind}: {exc.problem}") from None
     schema = doc.get("schema") if isinstance(doc, dict) else None
     if schema == REPORT_SCHEMA:
         return schema, {_cluster_name(doc): _checked(path, doc, "report")}
@@ -69,6 +69,7 @@ def _checked(path: Path, doc: Any, where: str) -> dict[str, Any]:
         ok = isinstance(result, dict) and isinstance(result.get("check"), str)
         ok = ok and result.get("status") in tuple(Status)
         ok = ok and isinstance(result.get("findings", []), list)
+        ok = ok and isinstance(result.get("suppressed", []), list)
         if not ok:
             raise InputError(str(path), f"malformed report: {where} results[{i}]")
     return dict(doc)

@@ -19,6 +19,7 @@ from rich.console import Console
 
 from kopscheck.checkapi.check import Check
 from kopscheck.collectors.options import SourceOptions
+from kopscheck.collectors.outfiles import check_out_file, write_atomically
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate import wait
@@ -65,6 +66,10 @@ def execute(request: CheckRequest) -> int:
             "--select/--skip", f"unknown check id or family: {', '.join(sorted(unknown))}"
         )
     policy = _policy(request)
+    if request.out is not None:
+        check_out_file(request.out)
+    if request.write_baseline is not None:
+        check_out_file(request.write_baseline, "--write-baseline")
     targets = cluster_targets(request)
     fleet = len(targets) > 1 or request.all_contexts
     _validate_output(request.output, fleet)
@@ -151,7 +156,7 @@ def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
         ]
     names = list(request.contexts)
     if request.all_contexts:
-        from kopscheck.collectors.kube_client import list_contexts
+        from kopscheck.collectors.kubeconfig import list_contexts
 
         names += list_contexts(opts.kubeconfig)
     if names:
@@ -242,10 +247,6 @@ def _emit(write: Callable[[TextIO], None], request: CheckRequest) -> None:
         write(sys.stdout)
         sys.stdout.flush()
         return
-    try:
-        with request.out.open("w", encoding="utf-8") as handle:
-            write(handle)
-    except OSError as exc:
-        raise InputError(str(request.out), f"cannot write report: {exc.strerror or exc}") from None
+    write_atomically(request.out, write)
     if not request.quiet:
         stderr.print(f"kopscheck: wrote {request.output} report to {request.out}")

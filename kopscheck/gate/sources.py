@@ -21,11 +21,11 @@ def collect(options: SourceOptions) -> Snapshot:
     if options.bundle is not None:
         from kopscheck.collectors.bundle import read_bundle
 
-        return read_bundle(options.bundle)
+        return read_bundle(options.bundle, limits=options.files)
     if options.dump is not None:
         from kopscheck.collectors.dump import read_dump
 
-        return read_dump(options.dump)
+        return read_dump(options.dump, limits=options.files)
     from kopscheck.collectors.live import collect_live
 
     return collect_live(options, say=_say).snapshot

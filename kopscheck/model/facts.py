@@ -349,7 +349,8 @@ class Snapshot:
     # (forbidden, not served, not in the bundle): checks that need them end in `error`, not
     # `skip`, so a scan that could not look never exits 0.
     failed: frozenset[Fact] = frozenset()
-    # What the collector wants a reader of the report to know (an unrecognised bundle).
+    # What the reader of the report should know about how the facts were read: a bundle that
+    # was not recognised, or what was cut to stay within a bound (a log read as its tail).
     notes: tuple[str, ...] = ()
 
     def has(self, fact: Fact) -> bool:

@@ -13,8 +13,10 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
+from kopscheck.collectors.outfiles import check_out_file, write_atomically
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.facts import KopsCluster, Quota
@@ -116,6 +118,8 @@ def _validate(request: ProvisionRequest) -> None:
     from kopscheck.reporters import Document, get_reporter
 
     get_reporter(request.output, Document.FLEET)
+    if request.out is not None:
+        check_out_file(request.out)  # before any cluster is created
 
 
 def _kubeconfig(run_dir: Path, request: ProvisionRequest, mode: str) -> Path:
@@ -254,9 +258,5 @@ def _emit(request: ProvisionRequest, runs: tuple[ClusterRun, ...], say: Say) -> 
         write_document(runs, fleet, request.output, sys.stdout)
         sys.stdout.flush()
         return
-    try:
-        with request.out.open("w", encoding="utf-8") as handle:
-            write_document(runs, fleet, request.output, handle)
-    except OSError as exc:
-        raise InputError(str(request.out), f"cannot write report: {exc.strerror or exc}") from None
+    write_atomically(request.out, partial(write_document, runs, fleet, request.output))
     say(f"kopscheck: wrote {request.output} report to {request.out}")

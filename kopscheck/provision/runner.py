@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from kopscheck.collectors.redact import redact
 from kopscheck.gate.durations import format_duration
 from kopscheck.provision.plan import KopsCall
 
@@ -173,9 +174,10 @@ class _Capture:
             return
         for raw in iter(stream.readline, b""):
             line = raw.decode("utf-8", errors="replace")
-            self.log.write(line)
+            shown = redact(line)  # the run log and the summary line never carry a credential
+            self.log.write(shown)
             with self._lock:
-                self.tail.append(line.rstrip("\n"))
+                self.tail.append(shown.rstrip("\n"))
                 if is_stdout:
                     self._keep(line)
             if is_stdout and self.on_stdout is not None:

@@ -52,7 +52,21 @@ def test_quota_file_says_whether_it_is_applied_or_the_default(
         pytest.param(
             {"Quotas": []}, "expected service-quotas JSON with Quota.Value", id="list-output"
         ),
-        pytest.param({"Quota": {"Value": 0.0}}, "Quota.Value must be positive, not 0.0", id="zero"),
+        pytest.param(
+            {"Quota": {"Value": 0.0}},
+            "Quota.Value must be a finite positive number, not 0",
+            id="zero",
+        ),
+        pytest.param(
+            {"Quota": {"Value": float("nan")}},
+            "Quota.Value must be a finite positive number, not nan",
+            id="nan-from-a-live-response",
+        ),
+        pytest.param(
+            {"Quota": {"Value": 10**400}},
+            "Quota.Value must be a finite positive number, not inf",
+            id="integer-too-big-for-a-float",
+        ),
     ],
 )
 def test_bad_quota_file_is_an_input_error(doc: dict[str, Any], problem: str) -> None:

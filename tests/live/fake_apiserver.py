@@ -8,7 +8,11 @@ when the kubelet has no log query). Errors carry the `Status` body with the real
 
 Faults are switched on per path (`inject`): 403/429/500/503 with real `Status` bodies, a hang
 (the client's timeout fires), a dropped connection, or compaction of list snapshots (stale
-continue tokens get 410 Expired). Every request is recorded in `requests` for counting.
+continue tokens get 410 Expired). Hostile servers too: a list that always answers "continue"
+(`continue-endless` with a new token each time, `continue-same` with one token), a body that
+trickles a byte at a time (`trickle`), one that never ends (`huge`, no Content-Length), one
+that stops half-way and hangs (`hang-body`), and a field of the wrong type (`wrong-type`: the
+first item's `status` is a string). Every request is recorded in `requests` for counting.
 
 State comes from the files of a bundle (CONTRACT §4), the same files `check --bundle` reads.
 """
@@ -41,7 +45,7 @@ class Fault:
     """Answer requests whose path matches `path` (a regex) with `action` instead."""
 
     path: str
-    action: str  # "401", "403", "404", "429", "500", "503", "timeout", "reset" or "expire"
+    action: str  # "401".."503", "timeout", "reset", "expire", or a hostile one (module doc)
     method: str = "GET"
     times: int | None = None  # None: every time
     query: str = ""  # a regex the raw query string must match too
@@ -217,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.action == "expire":
             self.api.store.compact()
             return False
+        if fault.action in HOSTILE:
+            HOSTILE[fault.action](self, where)
+            return True
         code = int(fault.action)
         if code == 403:
             raise self._forbidden(method, where)
@@ -365,6 +372,84 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+def _listed(handler: _Handler, where: Route) -> dict[str, Any]:
+    assert where.rtype is not None
+    return dict(handler.api.store.list(where.rtype, where.namespace, {}))
+
+
+def _continue_endless(handler: _Handler, where: Route) -> None:
+    doc = _listed(handler, where)
+    count = handler.api.count(re.escape(handler.path.split("?")[0]) + "$")
+    doc["metadata"] = {**doc.get("metadata", {}), "continue": f"token-{count}"}
+    handler._json(200, doc)
+
+
+def _continue_same(handler: _Handler, where: Route) -> None:
+    doc = _listed(handler, where)
+    doc["metadata"] = {**doc.get("metadata", {}), "continue": "the-same-token"}
+    handler._json(200, doc)
+
+
+def _wrong_type(handler: _Handler, where: Route) -> None:
+    doc = _listed(handler, where)
+    doc["items"][0]["status"] = "bad"
+    handler._json(200, doc)
+
+
+def _start_body(handler: _Handler, length: int | None) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    if length is None:
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
+    else:
+        handler.send_header("Content-Length", str(length))
+    handler.end_headers()
+
+
+def _trickle(handler: _Handler, where: Route) -> None:
+    body = json.dumps(_listed(handler, where)).encode()
+    _start_body(handler, len(body))
+    try:
+        for index in range(len(body)):
+            handler.wfile.write(body[index : index + 1])
+            handler.wfile.flush()
+            if handler.api._release.wait(0.05):
+                return
+    except OSError:  # the client gave up, as it should
+        handler.close_connection = True
+
+
+def _huge(handler: _Handler, where: Route) -> None:
+    _start_body(handler, None)
+    piece = b'{"kind":"NodeList","items":[' + b" " * (64 * 1024)
+    try:
+        for _ in range(4096):  # 256 MiB at most, if the client never stops reading
+            handler.wfile.write(piece)
+            piece = b" " * (64 * 1024)
+    except OSError:
+        pass
+
+
+def _hang_body(handler: _Handler, where: Route) -> None:
+    body = json.dumps(_listed(handler, where)).encode()
+    _start_body(handler, len(body))
+    handler.wfile.write(body[: len(body) // 2])
+    handler.wfile.flush()
+    handler.api.hold()
+    handler.close_connection = True
+
+
+HOSTILE = {
+    "continue-endless": _continue_endless,
+    "continue-same": _continue_same,
+    "wrong-type": _wrong_type,
+    "trickle": _trickle,
+    "huge": _huge,
+    "hang-body": _hang_body,
+}
 
 
 def _body(data: bytes) -> Any:

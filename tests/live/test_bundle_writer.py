@@ -113,12 +113,21 @@ def test_no_secret_no_credential_no_user_data_in_the_bundle(
         {"name": "bootstrap.sh", "type": "text/x-shellscript", "content": user_data}
     ]
     s3.put_object(Bucket="kops-state-demo", Key=key, Body=yaml.safe_dump(group).encode())
+    config_key = f"{cluster.name}/config"
+    config = yaml.safe_load(s3.get_object(Bucket="kops-state-demo", Key=config_key)["Body"].read())
+    asset = {
+        "name": "registry-auth",
+        "path": "/root/.docker/config.json",
+        "content": "hunter3-asset",
+    }
+    config["spec"]["fileAssets"] = [asset]
+    s3.put_object(Bucket="kops-state-demo", Key=config_key, Body=yaml.safe_dump(config).encode())
 
     out = tmp_path / "bundle"
     assert kopscheck_cli("collect", *cluster.args("--out", str(out))).code == 0
     report = kopscheck_cli("check", *cluster.args("-o", "json"))
     everything = "".join(p.read_text() for p in out.rglob("*") if p.is_file()) + report.stdout
-    for secret in (password, encoded, cluster.server.token, "hunter2-in-user-data"):
+    for secret in (password, encoded, cluster.server.token, "hunter2-in-user-data", "hunter3"):
         assert secret not in everything
     assert '"kind": "Secret"' not in everything
     assert not any("secret" in p.name for p in out.rglob("*"))
@@ -130,6 +139,10 @@ def test_no_secret_no_credential_no_user_data_in_the_bundle(
             "type": "text/x-shellscript",
             "content": "<redacted by kopscheck: EC2 user-data>",
         }
+    ]
+    written = yaml.safe_load((out / "kops/cluster.yaml").read_text())
+    assert written["spec"]["fileAssets"] == [
+        {**asset, "content": "<redacted by kopscheck: file asset>"}
     ]
 
 
@@ -177,3 +190,21 @@ def test_collect_without_out_is_a_usage_error(kopscheck_cli: Callable[..., CliOu
     outcome = kopscheck_cli("collect")
     assert outcome.code == 2
     assert "Error: Missing option '--out'." in outcome.stderr
+
+
+def test_collect_checks_the_parent_before_any_request_and_leaves_no_staging_dir(
+    live_cluster: Callable[..., LiveCluster],
+    kopscheck_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    cluster = live_cluster("healthy")
+    missing = tmp_path / "no-such-dir" / "bundle"
+    outcome = kopscheck_cli("collect", *cluster.args("--out", str(missing)))
+    assert outcome.code == 2
+    assert outcome.stderr.startswith(f"kopscheck: error: --out {missing}: no such directory")
+    assert cluster.server.requests == []
+    (tmp_path / "empty").mkdir()
+    outcome = kopscheck_cli("collect", *cluster.args("--out", str(tmp_path / "empty")))
+    assert outcome.code == 0, outcome.stderr
+    assert (tmp_path / "empty" / "cluster-info" / "nodes.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

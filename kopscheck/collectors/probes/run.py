@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from kopscheck.collectors.kube_client import ApiFailure, KubeTarget, Requester, describe_failure
+from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.kubeconfig import KubeTarget
+from kopscheck.collectors.probe_files import redact_dns, redact_lifecycle
 from kopscheck.collectors.probes import agent, dns, lifecycle
 from kopscheck.collectors.probes.node_logs import log_mentions
 from kopscheck.collectors.probes.options import ProbeOptions, select_nodes
@@ -23,6 +25,7 @@ from kopscheck.collectors.probes.workspace import (
     Workspace,
     new_run_id,
 )
+from kopscheck.collectors.redact import redact, redact_args
 from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.model.errors import InputError, Stopped
@@ -249,8 +252,8 @@ def apply(snapshot: Snapshot, results: ProbeResults) -> Snapshot:
         failed -= {Fact.NODE_FILES}
     return replace(
         snapshot,
-        pod_lifecycle=results.lifecycle,
-        dns_probe=results.dns,
+        pod_lifecycle=None if results.lifecycle is None else redact_lifecycle(results.lifecycle),
+        dns_probe=None if results.dns is None else redact_dns(results.dns),
         node_files=node_files,
         missing=missing,
         failed=frozenset(failed),
@@ -271,14 +274,20 @@ def merge_node_files(
             merged[node] = replace(base, unavailable=unavailable)
             continue
         cmdline = out.files.get("kubelet.cmdline")
-        merged[node] = replace(
+        sysconfig = out.files.get("sysconfig-kubelet")
+        log = out.files.get("kubelet.log")
+        merged[node] = replace(  # redacted on the node already; again here, as a bundle is
             base,
-            kubelet_cmdline=tuple(a for a in cmdline.splitlines() if a)
+            kubelet_cmdline=tuple(redact_args([a for a in cmdline.splitlines() if a]))
             if cmdline
             else base.kubelet_cmdline,
-            sysconfig_kubelet=out.files.get("sysconfig-kubelet", base.sysconfig_kubelet),
-            cni_configs=dict(out.cni_configs) if out.cni_configs else base.cni_configs,
+            sysconfig_kubelet=redact(sysconfig)
+            if sysconfig is not None
+            else base.sysconfig_kubelet,
+            cni_configs={k: redact(v) for k, v in out.cni_configs.items()}
+            if out.cni_configs
+            else base.cni_configs,
             cni_bin=out.files.get("cni-bin.txt", base.cni_bin),
-            kubelet_log=base.kubelet_log or out.files.get("kubelet.log"),
+            kubelet_log=base.kubelet_log or (redact(log) if log is not None else None),
         )
     return merged

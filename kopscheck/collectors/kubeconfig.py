@@ -1,0 +1,146 @@
+"""Which cluster to talk to: kubectl's kubeconfig rules (--kubeconfig, KUBECONFIG merged,
+~/.kube/config, then in-cluster), into a configured API client.
+
+Only the live path imports this module (and with it `kubernetes`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from kubernetes import client, config
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.incluster_config import InClusterConfigLoader
+
+from kopscheck.model.errors import InputError
+
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+DEFAULT_KUBECONFIG = "~/.kube/config"
+
+
+@dataclass(frozen=True, slots=True)
+class KubeTarget:
+    """A configured API client and what to call the cluster in messages."""
+
+    api_client: Any
+    host: str
+    context: str | None  # None when running in-cluster
+    cluster: str | None  # the kubeconfig context's cluster name (kops names it after the cluster)
+
+    def describe(self) -> str:
+        where = f"context {self.context!r}" if self.context else "in-cluster config"
+        return f"{self.host} ({where})"
+
+
+def load_target(
+    kubeconfig: Path | None,
+    context: str | None,
+    workers: int,
+    environ: Mapping[str, str] = os.environ,
+    service_account_dir: Path = SERVICE_ACCOUNT_DIR,
+) -> KubeTarget:
+    """kubectl's order: --kubeconfig, KUBECONFIG (merged), ~/.kube/config, then in-cluster."""
+    cfg = client.Configuration()
+    paths = _kubeconfig_paths(kubeconfig, environ)
+    if paths:
+        name, cluster = _load_kubeconfig(cfg, paths, context)
+    elif environ.get("KUBERNETES_SERVICE_HOST") and context is None:
+        name, cluster = None, None
+        loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+            token_filename=str(service_account_dir / "token"),
+            cert_filename=str(service_account_dir / "ca.crt"),
+            environ=environ,
+        )
+        try:
+            loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
+        except ConfigException as exc:
+            raise InputError("in-cluster config", str(exc)) from None
+    else:
+        looked = environ.get("KUBECONFIG") or DEFAULT_KUBECONFIG
+        raise InputError(
+            "kubeconfig", f"none found ({looked}); give --kubeconfig or set KUBECONFIG"
+        )
+    cfg.retries = False  # Requester retries, with backoff, on what is worth retrying
+    cfg.connection_pool_maxsize = max(workers, 1)
+    return KubeTarget(client.ApiClient(cfg), str(cfg.host), name, cluster)
+
+
+def _kubeconfig_paths(kubeconfig: Path | None, environ: Mapping[str, str]) -> list[str]:
+    if kubeconfig is not None:
+        if not kubeconfig.is_file():
+            raise InputError(str(kubeconfig), "no such kubeconfig file")
+        return [str(kubeconfig)]
+    listed = environ.get("KUBECONFIG")
+    if listed:
+        found = [os.path.expanduser(p) for p in listed.split(os.pathsep) if p]
+        return [p for p in found if os.path.isfile(p)]
+    default = os.path.expanduser(DEFAULT_KUBECONFIG)
+    return [default] if os.path.isfile(default) else []
+
+
+def list_contexts(kubeconfig: Path | None, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Every context name for `--all-contexts`, first file first, as `kubectl config
+    get-contexts` lists the merged KUBECONFIG (a name in two files counts once)."""
+    paths = _kubeconfig_paths(kubeconfig, environ)
+    if not paths:
+        raise InputError("kubeconfig", "none found; give --kubeconfig or set KUBECONFIG")
+    names = [
+        str(entry["name"])
+        for doc in _read_kubeconfigs(paths)
+        for entry in doc.get("contexts") or ()
+        if isinstance(entry, Mapping) and entry.get("name")
+    ]
+    if not names:
+        raise InputError(os.pathsep.join(paths), "has no contexts (--all-contexts needs one)")
+    return list(dict.fromkeys(names))
+
+
+def _read_kubeconfigs(paths: Sequence[str]) -> list[Mapping[str, Any]]:
+    docs = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                doc = yaml.safe_load(handle)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"unreadable kubeconfig: {type(exc).__name__}") from None
+        if not isinstance(doc, Mapping):
+            raise InputError(path, "not a kubeconfig (expected a YAML mapping)")
+        docs.append(doc)
+    return docs
+
+
+def _load_kubeconfig(
+    cfg: Any, paths: Sequence[str], context: str | None
+) -> tuple[str | None, str | None]:
+    label = os.pathsep.join(paths)
+    docs = _read_kubeconfigs(paths)
+    # kubectl: the first file that sets current-context wins (the client takes the last one).
+    chosen = context or next(
+        (str(d["current-context"]) for d in docs if d.get("current-context")), None
+    )
+    if not chosen:
+        raise InputError(label, "no current-context set; give --context")
+    known = [
+        str(c["name"]) for d in docs for c in d.get("contexts") or () if isinstance(c, Mapping)
+    ]
+    if chosen not in known:
+        listed = ", ".join(dict.fromkeys(known)) or "none"
+        raise InputError(
+            label, f"context {chosen!r} is not in the kubeconfig; its contexts: {listed}"
+        )
+    try:
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=label, context=chosen, client_configuration=cfg, persist_config=False
+        )
+    except ConfigException as exc:
+        raise InputError(label, " ".join(str(exc).split())) from None
+    entry = next(
+        (c for d in docs for c in d.get("contexts") or () if c.get("name") == chosen), None
+    )
+    cluster = (entry.get("context") or {}).get("cluster") if isinstance(entry, Mapping) else None
+    return chosen, str(cluster) if cluster else None
