@@ -5,14 +5,38 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from kopscheck import __version__
 from kopscheck import demo as demo_data
+from kopscheck.cli_catalog import DOCS, explain, list_checks, print_rbac
 from kopscheck.cli_help import plain_metavars
+from kopscheck.cli_options import (
+    AwsOpt,
+    BaselineOpt,
+    CountOpt,
+    DiffOutputOpt,
+    FailOnOpt,
+    IdsOpt,
+    IntervalOpt,
+    KubeconfigOpt,
+    NameOpt,
+    NetworkingOpt,
+    OutFileOpt,
+    OutputOpt,
+    ProfileOpt,
+    QuietOpt,
+    RegionOpt,
+    RequestTimeoutOpt,
+    ShowAllOpt,
+    StateStoreOpt,
+    StrictOpt,
+    WaitOpt,
+    WriteBaselineOpt,
+)
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.gate.bound_flags import (
     LogBytesOpt,
@@ -39,9 +63,7 @@ from kopscheck.model.errors import InputError, KopscheckError, Stopped
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
 from kopscheck.provision.options import provision_command
-from kopscheck.reporters import Document, formats
 
-DOCS = "https://kops.sigs.k8s.io/networking/"
 if TYPE_CHECKING:
     from kopscheck.engine.runner import Selection
 
@@ -79,72 +101,6 @@ def _options(
 
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-
-OutputOpt = Annotated[
-    str,
-    typer.Option("--output", "-o", help=f"{', '.join(formats())}, or a reporter plugin's name."),
-]
-DiffOutputOpt = Annotated[
-    str, typer.Option("--output", "-o", help=f"{', '.join(formats(Document.DIFF))}.")
-]
-OutFileOpt = Annotated[
-    Path | None, typer.Option("--out", help="Write the report here, not stdout.")
-]
-FailOnOpt = Annotated[
-    str,
-    typer.Option(
-        "--fail-on",
-        metavar="fail|warn|skip",
-        help="Lowest status that makes the exit code 1; skip: also a check that could not"
-        " decide for want of facts.",
-    ),
-]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress or info lines on stderr.")
-]
-ShowAllOpt = Annotated[
-    bool,
-    typer.Option("--show-all", "-v", help="List every check, passing and skipped ones too."),
-]
-StrictOpt = Annotated[
-    bool, typer.Option("--strict", help="Same as --fail-on skip: the gate must see every fact.")
-]
-IdsOpt = Annotated[
-    list[str] | None, typer.Option(help="Check ids or families, comma-separated or repeated.")
-]
-KubeconfigOpt = Annotated[Path | None, typer.Option(help="kubeconfig file (live).")]
-NameOpt = Annotated[str | None, typer.Option("--name", help="kops cluster name.")]
-StateStoreOpt = Annotated[
-    str | None, typer.Option(envvar="KOPS_STATE_STORE", help="kops state store, s3://...")
-]
-RegionOpt = Annotated[str | None, typer.Option(help="AWS region (default: the nodes').")]
-ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile.")]
-AwsOpt = Annotated[
-    bool,
-    typer.Option("--aws/--no-aws", help="Live: read route tables, instances and quotas from AWS."),
-]
-NetworkingOpt = Annotated[
-    str | None, typer.Option(help="Override the networking mode (kubenet, cni, calico, ...).")
-]
-WaitOpt = Annotated[
-    str | None, typer.Option(help="Re-check until healthy or this long (30s, 2m, 1h30m).")
-]
-IntervalOpt = Annotated[
-    str | None, typer.Option(help="With --wait: time between runs (default 10s).")
-]
-CountOpt = Annotated[
-    int | None, typer.Option(help="With --wait: consecutive passing runs needed (default 1).")
-]
-BaselineOpt = Annotated[
-    Path | None, typer.Option(help="Suppress the known findings this file lists.")
-]
-WriteBaselineOpt = Annotated[
-    Path | None, typer.Option(help="Record this run's problem findings as known.")
-]
-RequestTimeoutOpt = Annotated[
-    str,
-    typer.Option(help="Timeout of each Kubernetes API request (live), e.g. 30s, 2m; 0: none."),
-]
 
 
 def _split(values: list[str] | None) -> frozenset[str]:
@@ -416,92 +372,9 @@ def demo(
     raise typer.Exit(execute(request))
 
 
-@app.command("checks")
-def list_checks(
-    output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
-) -> None:
-    """List the check catalog: id, title, family, the facts each needs."""
-    import json
-
-    from kopscheck.checkapi.check import check_doc, code_of
-    from kopscheck.engine.registry import load_checks
-
-    checks = load_checks()
-    rows: list[dict[str, Any]] = [
-        {
-            "id": c.id,
-            "title": check_doc(c).title,
-            "family": c.family,
-            "needs": sorted(f.value for f in c.needs),
-            "wants": sorted(f.value for f in c.wants),
-            "codes": {code_of(c, r): code.summary for r, code in sorted(c.codes.items())},
-        }
-        for c in checks
-    ]
-    if output == "json":
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    if output != "table":
-        raise InputError("--output", "checks prints table or json")
-    from rich.table import Table
-
-    table = Table("id", "family", "title", "needs")
-    table.columns[0].no_wrap = True
-    for row in rows:
-        table.add_row(row["id"], row["family"], row["title"], ", ".join(row["needs"]))
-    Console(highlight=False).print(table)
-
-
-@app.command()
-def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.rollout.")]) -> None:
-    """Why a check matters, how to fix what it finds, and its troubleshooting step."""
-    from kopscheck.checkapi.check import check_doc, code_of
-    from kopscheck.engine.registry import find_check, load_checks
-
-    checks = load_checks()
-    found = find_check(checks, check_id)
-    if found is None:
-        raise InputError(check_id, f"unknown check (known: {', '.join(c.id for c in checks)})")
-    doc = check_doc(found)
-    lines = [
-        f"{found.id}: {doc.title}",
-        f"family: {found.family}",
-        f"needs: {', '.join(sorted(f.value for f in found.needs)) or '-'}",
-    ]
-    if found.wants:
-        lines.append(f"uses when present: {', '.join(sorted(f.value for f in found.wants))}")
-    lines += ["", f"Why: {doc.why}", "", f"Fix: {doc.fix}"]
-    if doc.step:
-        lines += ["", f"Troubleshooting step ({DOCS}): {doc.step}"]
-    if doc.body:
-        lines += ["", doc.body]
-    if found.codes:
-        lines += ["", "Finding codes:"]
-        for reason, code in sorted(found.codes.items()):
-            lines.append(f"  {code_of(found, reason)}: {code.summary}")
-            if code.fix:
-                lines.append(f"      fix: {code.fix}")
-    typer.echo("\n".join(lines))
-
-
-@app.command("rbac")
-def print_rbac(
-    probe: Annotated[
-        bool, typer.Option("--probe", help="The role for `check --probe` (adds the writes).")
-    ] = False,
-    with_node_proxy: Annotated[
-        bool,
-        typer.Option("--with-node-proxy", help="Add nodes/proxy: kubelet config and logs."),
-    ] = False,
-    service_account: Annotated[
-        str, typer.Option(help="The ServiceAccount to bind, NAMESPACE:NAME.")
-    ] = "kube-system:kopscheck",
-) -> None:
-    """Print the ClusterRole kopscheck needs, a ServiceAccount and its binding (YAML)."""
-    from kopscheck.rbac import ServiceAccountRef, render
-
-    account = ServiceAccountRef.parse(service_account)
-    sys.stdout.write(render(probe=probe, node_proxy=with_node_proxy, service_account=account))
+app.command("checks")(list_checks)
+app.command()(explain)
+app.command("rbac")(print_rbac)
 
 
 @app.command("diff")
