@@ -57,7 +57,11 @@ def layer(module: str) -> str:
         return "checks"
     if len(parts) == 1:
         return "root"
-    return "cli" if parts[1] in ("cli", "cli_catalog", "cli_help", "cli_options", "__main__") else parts[1]
+    return (
+        "cli"
+        if parts[1] in ("cli", "cli_catalog", "cli_help", "cli_options", "__main__")
+        else parts[1]
+    )
 
 
 def module_graph() -> dict[str, set[str]]:

@@ -48,3 +48,17 @@ def test_light_commands_import_no_heavy_module(args: list[str]) -> None:
     output, imported = done.stderr.strip().splitlines()[-1].split()
     assert int(output.removeprefix("OUTPUT:")) > 100  # the command really printed its text
     assert imported == "IMPORTED:"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"]], ids=["help", "check-help"])
+def test_help_loads_neither_the_fact_model_nor_the_plugin_catalog(args: list[str]) -> None:
+    # 42 frozen dataclasses (~20 ms) and importlib.metadata (~13 ms): help needs neither
+    probe = PROBE.replace("HEAVY = (", 'HEAVY = ("kopscheck.model.facts", "importlib.metadata", ')
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stderr.strip().splitlines()[-1].split()[1] == "IMPORTED:"

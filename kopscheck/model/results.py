@@ -6,8 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from kopscheck.model.facts import JSON, ObjectRef
+if TYPE_CHECKING:  # annotations only: the CLI's start-up needs Status, not the fact model
+    from kopscheck.model.facts import JSON, ObjectRef
 
 
 class Status(StrEnum):

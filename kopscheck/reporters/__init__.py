@@ -11,13 +11,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from enum import StrEnum
-from importlib.metadata import entry_points
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from kopscheck.model.diff import DiffReport
 from kopscheck.model.errors import InputError, KopscheckError
-from kopscheck.model.fleet import FleetReport
-from kopscheck.model.results import Report
+
+if TYPE_CHECKING:  # annotations only: `--help` lists formats without loading the model
+    from kopscheck.model.diff import DiffReport
+    from kopscheck.model.fleet import FleetReport
+    from kopscheck.model.results import Report
 
 REPORTER_GROUP = "kopscheck.reporters"
 
@@ -110,5 +111,7 @@ def _builtin(name: str, show_all: bool = False) -> Reporter:
 
 
 def _plugins(name: str) -> Iterator[Reporter]:
+    from importlib.metadata import entry_points
+
     for entry in entry_points(group=REPORTER_GROUP, name=name):
         yield entry.load()()

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from kopscheck.model.facts import Node
 from kopscheck.model.probes import Step
+
+if TYPE_CHECKING:
+    from kopscheck.model.facts import Node
 
 LIFECYCLE_IMAGE = "registry.k8s.io/pause:3.10"
 TOOLS_IMAGE = "docker.io/library/busybox:1.36"  # DNS probe and node agent: sh, nslookup, sed
