@@ -25,6 +25,7 @@ from kopscheck.collectors.files import reject_constant
 from kopscheck.collectors.kubeconfig import KubeTarget
 from kopscheck.collectors.live_bounds import (
     DEFAULT_MAX_RESPONSE,
+    Body,
     BoundHit,
     Deadline,
     read_body,
@@ -143,7 +144,7 @@ class Requester:
             try:
                 response = api.call_api(*request, **_timeout_arg(seconds))
                 partial = keep_bytes is not None and 200 <= response.status <= 299
-                body = read_body(response.response, seconds, flag, cap, keep_partial=partial)
+                body = _body(response, seconds, flag, cap, partial)
             except urllib3.exceptions.HTTPError as exc:
                 raise _connection_failure(exc, seconds, flag) from None
             if not 200 <= response.status <= 299:
@@ -177,7 +178,7 @@ class Requester:
             seconds = self.timeout  # not the scan's deadline: cleanup runs after it too
             try:
                 response = api.call_api(*request, **_timeout_arg(seconds))
-                body = read_body(response.response, seconds, "--request-timeout", self.max_bytes)
+                body = _body(response, seconds, "--request-timeout", self.max_bytes)
             except urllib3.exceptions.HTTPError as exc:
                 raise _connection_failure(exc, seconds) from None
             if not 200 <= response.status <= 299:
@@ -205,6 +206,13 @@ class Requester:
                     ) from None
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _body(response: Any, seconds: float, flag: str, cap: int, partial: bool = False) -> Body:
+    """The answer's body: an error's was read (within bounds) by BoundedApiClient already."""
+    if response.data is not None:
+        return Body(response.data)
+    return read_body(response.response, seconds, flag, cap, keep_partial=partial)
 
 
 def _timeout_arg(seconds: float) -> dict[str, Any]:

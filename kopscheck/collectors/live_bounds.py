@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kopscheck.collectors.limits import MiB, size_text
+from kopscheck.collectors.limits import KiB, MiB, size_text
 
 DEFAULT_SCAN_TIMEOUT = 300.0  # --timeout
 DEFAULT_MAX_RESPONSE = 64 * MiB  # --max-response-size
@@ -61,6 +61,11 @@ def request_budget(timeout: float, deadline: Deadline | None) -> tuple[float, st
     if timeout <= 0 or left < timeout:
         return max(left, 0.001), f"--timeout {_duration(deadline.seconds)}"
     return timeout, "--request-timeout"
+
+
+# An API error is a small `Status` object; more than this is cut (its message is cut to 300
+# characters anyway).
+ERROR_BODY_BYTES = 64 * KiB
 
 
 @dataclass(frozen=True, slots=True)

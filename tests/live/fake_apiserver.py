@@ -11,7 +11,7 @@ Faults are switched on per path (`inject`): 403/429/500/503 with real `Status` b
 continue tokens get 410 Expired). Hostile servers too: a list that always answers "continue"
 (`continue-endless` with a new token each time, `continue-same` with one token), a body that
 trickles a byte at a time (`trickle`), one that never ends (`huge`, no Content-Length), one
-that stops half-way and hangs (`hang-body`), and a field of the wrong type (`wrong-type`: the
+that stops half-way and hangs (`hang-body`), an error whose body never ends (`huge-error`), and a field of the wrong type (`wrong-type`: the
 first item's `status` is a string). Every request is recorded in `requests` for counting.
 
 State comes from the files of a bundle (CONTRACT §4), the same files `check --bundle` reads.
@@ -72,6 +72,7 @@ class FakeApiServer:
     pod_logs: dict[tuple[str, str, str], str] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    sent_bytes: int = 0  # body bytes a hostile fault wrote before the client hung up
     hold_seconds: float = 30.0
 
     def __post_init__(self) -> None:
@@ -433,6 +434,24 @@ def _huge(handler: _Handler, where: Route) -> None:
         pass
 
 
+def _huge_error(handler: _Handler, where: Route) -> None:
+    """A 500 whose body never ends; `sent_bytes` counts what the client let through."""
+    handler.send_response(500)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Connection", "close")
+    handler.close_connection = True
+    handler.end_headers()
+    piece = b'{"kind":"Status","apiVersion":"v1","status":"Failure","message":"' + b"x" * 65536
+    try:
+        for _ in range(4096):  # 256 MiB at most, if the client never stops reading
+            handler.wfile.write(piece)
+            with handler.api._lock:
+                handler.api.sent_bytes += len(piece)
+            piece = b"x" * 65536
+    except OSError:
+        pass
+
+
 def _hang_body(handler: _Handler, where: Route) -> None:
     body = json.dumps(_listed(handler, where)).encode()
     _start_body(handler, len(body))
@@ -449,6 +468,7 @@ HOSTILE = {
     "trickle": _trickle,
     "huge": _huge,
     "hang-body": _hang_body,
+    "huge-error": _huge_error,
 }
 
 
