@@ -17,7 +17,7 @@ from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.incluster_config import InClusterConfigLoader
 
-from kopscheck.collectors.live_bounds import ERROR_BODY_BYTES, read_body
+from kopscheck.collectors.bounded_client import BoundedApiClient
 from kopscheck.model.errors import InputError
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -69,23 +69,6 @@ def load_target(
     cfg.retries = False  # Requester retries, with backoff, on what is worth retrying
     cfg.connection_pool_maxsize = max(workers, 1)
     return KubeTarget(BoundedApiClient(cfg), str(cfg.host), name, cluster)
-
-
-class BoundedApiClient(client.ApiClient):
-    """The official client, except that the body of an error answer is read within
-    ERROR_BODY_BYTES and the request's read timeout: the generated methods would read it whole
-    before raising, and a hostile or broken server can send an endless one."""
-
-    def call_api(self, *args: Any, **kwargs: Any) -> Any:
-        response: Any = super().call_api(*args, **kwargs)
-        if not 200 <= response.status <= 299 and response.data is None:
-            timeout = kwargs.get("_request_timeout")
-            seconds = timeout[1] if isinstance(timeout, tuple) else timeout or 0.0
-            body = read_body(
-                response.response, seconds, "--request-timeout", ERROR_BODY_BYTES, keep_partial=True
-            )
-            response.data = body.data
-        return response
 
 
 def _kubeconfig_paths(kubeconfig: Path | None, environ: Mapping[str, str]) -> list[str]:

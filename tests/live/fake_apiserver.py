@@ -10,7 +10,7 @@ Faults are switched on per path (`inject`): 403/429/500/503 with real `Status` b
 (the client's timeout fires), a dropped connection, or compaction of list snapshots (stale
 continue tokens get 410 Expired). Hostile servers too: a list that always answers "continue"
 (`continue-endless` with a new token each time, `continue-same` with one token), a body that
-trickles a byte at a time (`trickle`), one that never ends (`huge`, no Content-Length), one
+trickles a byte at a time (`trickle`), headers that do (`trickle-headers`), one that never ends (`huge`, no Content-Length), one
 that stops half-way and hangs (`hang-body`), an error whose body never ends (`huge-error`), and a field of the wrong type (`wrong-type`: the
 first item's `status` is a string). Every request is recorded in `requests` for counting.
 
@@ -434,6 +434,20 @@ def _huge(handler: _Handler, where: Route) -> None:
         pass
 
 
+def _trickle_headers(handler: _Handler, where: Route) -> None:
+    """The status line, then header bytes one at a time: every read gets a byte in time."""
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+    handler.close_connection = True
+    try:
+        for _ in range(600):  # 30 s of headers at most, if the client waits for them
+            handler.wfile.write(b"X")  # a header line that never ends
+            handler.wfile.flush()
+            if handler.api._release.wait(0.05):
+                return
+    except OSError:  # the client gave up, as it should
+        pass
+
+
 def _huge_error(handler: _Handler, where: Route) -> None:
     """A 500 whose body never ends; `sent_bytes` counts what the client let through."""
     handler.send_response(500)
@@ -469,6 +483,7 @@ HOSTILE = {
     "huge": _huge,
     "hang-body": _hang_body,
     "huge-error": _huge_error,
+    "trickle-headers": _trickle_headers,
 }
 
 

@@ -53,6 +53,14 @@ def _scan(cluster: LiveCluster, **options: object) -> Snapshot:
             id="trickling-server-is-cut-at-the-request-deadline",
         ),
         pytest.param(
+            r"^/api/v1/nodes$",
+            "trickle-headers",
+            {"request_timeout": 1.0},
+            Fact.NODES,
+            "list nodes: timed out after 1s (--request-timeout)",
+            id="trickling-headers-are-cut-at-the-request-deadline",
+        ),
+        pytest.param(
             r"^/api/v1/pods$",
             "huge",
             {"max_response_bytes": 1024 * 1024},
