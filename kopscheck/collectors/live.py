@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from kopscheck.collectors.kube_client import Requester
 from kopscheck.collectors.kubeconfig import KubeTarget, load_target
-from kopscheck.collectors.live_aws import AwsCollection, collect_aws
+from kopscheck.collectors.live_aws import AwsBounds, AwsCollection, collect_aws
 from kopscheck.collectors.live_bounds import Deadline
 from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
 from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
@@ -119,11 +119,13 @@ def _assemble(
         reason = f"not read: {deadline.message()}"
         aws = AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, reason), failed=AWS_FAILED)
     else:
-        aws = collect_cloud(options, snapshot)
+        aws = collect_cloud(options, snapshot, deadline)
     return LiveCollection(aws.apply(snapshot), kube, kops, aws)
 
 
-def collect_cloud(options: SourceOptions, snapshot: Snapshot) -> AwsCollection:
+def collect_cloud(
+    options: SourceOptions, snapshot: Snapshot, deadline: Deadline | None = None
+) -> AwsCollection:
     """The AWS facts, asked only of a cluster that runs on AWS; the region defaults to the
     nodes' `topology.kubernetes.io/region` label, as a user would read it off `kubectl`."""
     if not options.aws:
@@ -137,7 +139,8 @@ def collect_cloud(options: SourceOptions, snapshot: Snapshot) -> AwsCollection:
         return AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, NOT_ON_AWS))
     regions = {n.labels.get("topology.kubernetes.io/region", "") for n in nodes} - {""}
     region = options.region or (regions.pop() if len(regions) == 1 else None)
-    return collect_aws(options.cluster_name or snapshot.cluster_name, region, options.profile)
+    name = options.cluster_name or snapshot.cluster_name
+    return collect_aws(name, region, options.profile, AwsBounds(options.max_pages, deadline))
 
 
 def collect_kube(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kopscheck.collectors import aws_objects
+from kopscheck.collectors.live_bounds import DEFAULT_MAX_PAGES, BoundHit, Deadline
 from kopscheck.knowledge.routes import (
     CLUSTER_TAG_PREFIX,
     LEGACY_CLUSTER_TAG,
@@ -83,10 +84,19 @@ class AwsCollection:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AwsBounds:
+    """How far AWS is read: pages per query (`--max-pages`) and the scan's `--timeout`."""
+
+    max_pages: int = DEFAULT_MAX_PAGES
+    deadline: Deadline | None = None
+
+
 def collect_aws(
     cluster_name: str | None,
     region: str | None = None,
     profile: str | None = None,
+    bounds: AwsBounds = AwsBounds(),
 ) -> AwsCollection:
     """Read the cluster's route tables, instances, ASGs and route quota from AWS."""
     if not cluster_name:
@@ -96,7 +106,7 @@ def collect_aws(
         clients = _clients(region, profile)
     except AwsUnavailable as exc:
         return AwsCollection(cluster_name, missing=dict.fromkeys(AWS_FACTS, str(exc)))
-    return _Run(cluster_name, *clients).collect()
+    return _Run(cluster_name, *clients, bounds=bounds).collect()
 
 
 def write_aws_files(out_dir: Path, documents: Mapping[str, Mapping[str, Any]]) -> list[Path]:
@@ -164,12 +174,16 @@ def _describe(error: Exception) -> str:
 class _Run:
     """One collection: the calls in dependency order, each failure kept as a missing reason."""
 
-    def __init__(self, cluster: str, ec2: Any, autoscaling: Any, quotas: Any) -> None:
+    def __init__(
+        self, cluster: str, ec2: Any, autoscaling: Any, quotas: Any, bounds: AwsBounds
+    ) -> None:
         self.cluster = cluster
         self.ec2, self.autoscaling, self.quotas = ec2, autoscaling, quotas
+        self.bounds = bounds
         self.documents: dict[str, Mapping[str, Any]] = {}
         self.missing: dict[Fact, str] = {}
-        self.fatal: str | None = None  # credentials or endpoint: no point asking again
+        self.failed: set[Fact] = set()
+        self.fatal: str | None = None  # credentials, endpoint, the deadline: no use asking again
         self.vpc_ids: tuple[str, ...] = ()
         self.quota_source = ("applied", "")
 
@@ -180,7 +194,7 @@ class _Run:
         self._step(Fact.AWS_AUTOSCALING_GROUPS, "autoscaling:DescribeAutoScalingGroups", self._asgs)
         self._step(Fact.AWS_ROUTE_QUOTA, "servicequotas:GetServiceQuota", self._quota)
         fields: dict[str, Any] = {}
-        failed: set[Fact] = set()
+        failed = self.failed
         for fact, (name, file_name) in AWS_FACTS.items():
             doc = self.documents.get(file_name)
             if doc is not None and fact not in self.missing:
@@ -200,9 +214,18 @@ class _Run:
             return
         if self.fatal:
             self.missing[fact] = self.fatal
+            if self.fatal.startswith("not read: "):
+                self.failed.add(fact)
             return
         try:
+            if self.bounds.deadline is not None:
+                self.bounds.deadline.check()
             call()
+        except BoundHit as hit:  # the page cap or the scan's deadline: this fact failed
+            self.missing[fact] = f"{action}: {hit.message}"
+            self.failed.add(fact)
+            if hit.reason == "ScanTimeout":
+                self.fatal = f"not read: {hit.message}"
         except ClientError as exc:
             operation = getattr(exc, "operation_name", "")
             where = f"{action.split(':')[0]}:{operation}" if operation else action
@@ -230,19 +253,23 @@ class _Run:
         ]
 
     def _instances(self) -> None:
-        reservations = _pages(self.ec2, "describe_instances", "Reservations", self._tag_filters())
+        reservations = _pages(
+            self.ec2, "describe_instances", "Reservations", self._tag_filters(), self.bounds
+        )
         self.documents[INSTANCES_FILE] = {"Reservations": _merge_reservations(reservations, [])}
 
     def _route_tables(self) -> None:
-        tagged = _pages(self.ec2, "describe_route_tables", "RouteTables", self._tag_filters())
-        vpcs = _pages(self.ec2, "describe_vpcs", "Vpcs", self._tag_filters())
+        tagged = _pages(
+            self.ec2, "describe_route_tables", "RouteTables", self._tag_filters(), self.bounds
+        )
+        vpcs = _pages(self.ec2, "describe_vpcs", "Vpcs", self._tag_filters(), self.bounds)
         instances = _instances_of(self.documents.get(INSTANCES_FILE, {}))
         vpc_ids = {str(v["VpcId"]) for v in vpcs} | {str(t["VpcId"]) for t in tagged}
         vpc_ids |= {str(i["VpcId"]) for i in instances if i.get("VpcId")}
         self.vpc_ids = tuple(sorted(vpc_ids))
         # Untagged tables in the cluster's VPCs show where routes went when the tag is missing.
         by_vpc = _chunked("vpc-id", vpc_ids)
-        in_vpcs = _pages(self.ec2, "describe_route_tables", "RouteTables", by_vpc)
+        in_vpcs = _pages(self.ec2, "describe_route_tables", "RouteTables", by_vpc, self.bounds)
         tables = {str(t["RouteTableId"]): t for t in [*tagged, *in_vpcs]}
         self.documents[ROUTE_TABLES_FILE] = {"RouteTables": list(tables.values())}
 
@@ -256,7 +283,11 @@ class _Run:
             if r.get("InstanceId")
         }
         extra = _pages(
-            self.ec2, "describe_instances", "Reservations", _chunked("instance-id", targets - known)
+            self.ec2,
+            "describe_instances",
+            "Reservations",
+            _chunked("instance-id", targets - known),
+            self.bounds,
         )
         current = self.documents[INSTANCES_FILE]["Reservations"]
         self.documents[INSTANCES_FILE] = {"Reservations": _merge_reservations(current, extra)}
@@ -267,7 +298,11 @@ class _Run:
             [{"Name": f"tag:{LEGACY_CLUSTER_TAG}", "Values": [self.cluster]}],
         ]
         groups = _pages(
-            self.autoscaling, "describe_auto_scaling_groups", "AutoScalingGroups", filters
+            self.autoscaling,
+            "describe_auto_scaling_groups",
+            "AutoScalingGroups",
+            filters,
+            self.bounds,
         )
         unique = {str(g["AutoScalingGroupName"]): g for g in groups}
         self.documents[ASGS_FILE] = {"AutoScalingGroups": list(unique.values())}
@@ -298,15 +333,30 @@ class _Run:
 
 
 def _pages(
-    client: Any, operation: str, key: str, filter_sets: Iterable[list[dict[str, Any]]]
+    client: Any,
+    operation: str,
+    key: str,
+    filter_sets: Iterable[list[dict[str, Any]]],
+    bounds: AwsBounds,
 ) -> list[Mapping[str, Any]]:
-    """Every item of `key` over every page, for each filter set (each set is one query)."""
+    """Every item of `key` over every page, for each filter set (each set is one query), at
+    most `bounds.max_pages` pages a query and none after the scan's deadline."""
     paginator = client.get_paginator(operation)
     config = {"PageSize": PAGE_SIZES[operation]}
     out: list[Mapping[str, Any]] = []
     for filters in filter_sets:
-        for page in paginator.paginate(Filters=filters, PaginationConfig=config):
+        if bounds.deadline is not None:
+            bounds.deadline.check()
+        pages = paginator.paginate(Filters=filters, PaginationConfig=config)
+        for number, page in enumerate(pages, start=1):
             out.extend(cli_json(item) for item in page.get(key) or ())
+            if bounds.deadline is not None:
+                bounds.deadline.check()
+            if number >= bounds.max_pages and page.get("NextToken"):
+                raise BoundHit(
+                    "PageLimit",
+                    f"stopped after {bounds.max_pages} pages of {config['PageSize']} (--max-pages)",
+                )
     return out
 
 

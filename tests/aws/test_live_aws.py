@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors import live_aws
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, collect_cloud
-from kopscheck.collectors.live_aws import AwsCollection, collect_aws, write_aws_files
+from kopscheck.collectors.live_aws import AwsBounds, AwsCollection, collect_aws, write_aws_files
+from kopscheck.collectors.live_bounds import Deadline
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.knowledge.routes import cluster_tables
@@ -170,6 +172,45 @@ def test_every_describe_call_pages(mocked: MotoExtension, monkeypatch: pytest.Mo
     assert sorted(t.id for t in tagged) == sorted([world.rtb, *extra])
     assert len(snapshot.aws_instances or ()) == 3 + 11
     assert health(snapshot).summary.startswith(f"{world.rtb}, ")  # 13 tables: the controller stops
+
+
+def test_a_query_past_the_page_cap_fails_its_fact_naming_the_flag(
+    mocked: MotoExtension, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_aws, "PAGE_SIZES", dict.fromkeys(live_aws.PAGE_SIZES, 5))
+    world = build_world(workers=2, nodes_max=3)
+    ec2 = boto3.client("ec2", region_name=REGION)
+    tag = [{"Key": f"kubernetes.io/cluster/{NAME}", "Value": "shared"}]
+    for _ in range(11):  # one reservation each: three pages of 5 in all
+        ec2.run_instances(
+            ImageId="ami-0e2c8caa4b6378d8c",
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=world.subnet,
+            TagSpecifications=[{"ResourceType": "instance", "Tags": tag}],
+        )
+    collection = collect_aws(world.name, region=REGION, bounds=AwsBounds(max_pages=2))
+    assert collection.missing[Fact.AWS_INSTANCES] == (
+        "ec2:DescribeInstances: stopped after 2 pages of 5 (--max-pages)"
+    )
+    assert Fact.AWS_INSTANCES in collection.failed
+    assert Fact.AWS_ROUTE_TABLES not in collection.missing  # one page: the others go on
+    ok = collect_aws(world.name, region=REGION, bounds=AwsBounds(max_pages=3))
+    assert Fact.AWS_INSTANCES not in ok.missing
+
+
+def test_nothing_is_asked_of_aws_after_the_scan_deadline(mocked: MotoExtension) -> None:
+    world = build_world(workers=1, nodes_max=2)
+    spent = Deadline(seconds=2.0, at=time.monotonic() - 1)
+    collection = collect_aws(world.name, region=REGION, bounds=AwsBounds(deadline=spent))
+    gone = "the scan ran out of time (--timeout 2s)"
+    assert collection.missing == {
+        Fact.AWS_INSTANCES: f"ec2:DescribeInstances: {gone}",
+        Fact.AWS_ROUTE_TABLES: f"not read: {gone}",
+        Fact.AWS_AUTOSCALING_GROUPS: f"not read: {gone}",
+        Fact.AWS_ROUTE_QUOTA: f"not read: {gone}",
+    }
+    assert collection.failed == frozenset(collection.missing)
 
 
 def test_1000_routes_and_1000_instances(mocked: MotoExtension) -> None:
