@@ -3,6 +3,7 @@ depth and number limits. Each case ends in one line and exit 2, or in a report n
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cli_outcome import CliOutcome
+from peak_memory import run_measured
 
 from kopscheck.collectors.bundle import read_bundle
 from kopscheck.collectors.files import read_log_sections, read_log_tail
@@ -126,6 +128,24 @@ def test_huge_sparse_file_is_refused_by_size_and_then_by_its_first_bytes(
     _one_line(run_cli("check", "--bundle", str(root)), "pods.json: larger than 1 GiB")
     outcome = run_cli("check", "--bundle", str(root), "--max-file-size", "4GiB")
     _one_line(outcome, "pods.json: binary data, not text")
+
+
+def test_a_4_gib_kubelet_log_is_read_from_its_end_in_bounded_memory(
+    demo_copy: Callable[[str], Path],
+) -> None:
+    root = demo_copy("cni-no-provider")
+    log = root / "nodes" / NODE / "kubelet.log"
+    recent = "E1127 11:00:00.000000 1 kubelet.go:2862] Container runtime network not ready"
+    _write_log(log, 100, recent)  # text at its start, as the binary test reads it
+    with log.open("r+b") as handle:  # then a 4 GiB hole (sparse), then 800 KiB of recent lines
+        handle.seek(4 * 1024**3)
+        handle.write(f"{recent}\n".encode() * 10_000)
+    outcome, peak_mib = run_measured(
+        "check", "--bundle", str(root), "--max-file-size", "8GiB", "-o", "json"
+    )
+    assert outcome.code == 1, outcome.stderr  # the demo's verdict, read from the tail
+    assert f"nodes/{NODE}/kubelet.log" in json.loads(outcome.stdout)["notes"][0]
+    assert peak_mib < 256, peak_mib  # ~35 MiB here; the whole file would not fit
 
 
 def _write_log(path: Path, lines: int, last: str) -> None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 from cli_outcome import CliOutcome
 from live_env import LiveCluster
+from peak_memory import run_measured
 
 from kopscheck.collectors.limits import FileLimits
 from kopscheck.collectors.live import collect_live
@@ -128,6 +129,23 @@ def test_an_endless_error_body_is_read_only_to_its_cap(
     assert cluster.server.count("/api/v1/nodes") > 1  # a 500 is retried, each time bounded
     assert cluster.server.sent_bytes < 32 * 1024 * 1024
     assert snapshot.has(Fact.PODS)
+
+
+def test_an_endless_page_is_cut_in_bounded_memory(
+    live_cluster: Callable[..., LiveCluster],
+) -> None:
+    cluster = live_cluster("healthy")
+    cluster.server.inject(r"^/api/v1/pods$", "huge")  # 256 MiB if nothing stops reading
+    outcome, peak_mib = run_measured(
+        "check", *cluster.args("--no-aws", "--max-response-size", "16MiB", "-o", "json")
+    )
+    assert outcome.code == 3, outcome.stderr
+    results = {r["check"]: r for r in json.loads(outcome.stdout)["results"]}
+    assert (results["dns.rollout"]["status"], results["dns.rollout"]["summary"]) == (
+        "error",
+        "cannot decide: list pods: the response is larger than 16 MiB (--max-response-size)",
+    )
+    assert peak_mib < 200, peak_mib  # ~95 MiB here; reading it all would take over 500
 
 
 def test_scan_deadline_fails_what_was_not_read_yet(
