@@ -49,17 +49,35 @@ def list_checks(
     Console(highlight=False).print(table)
 
 
-def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.rollout.")]) -> None:
-    """Why a check matters, how to fix what it finds, and its troubleshooting step."""
+def explain(
+    check: Annotated[
+        str,
+        typer.Argument(
+            help="A check id (dns.rollout), or a finding code from a report"
+            " (cni.provider-deployed/no-provider).",
+        ),
+    ],
+) -> None:
+    """Why a check matters, how to fix what it finds, and its troubleshooting step; for a
+    finding code, that finding's meaning and fix first."""
     from kopscheck.checkapi.check import check_doc, code_of
     from kopscheck.engine.registry import find_check, load_checks
 
     checks = load_checks()
-    found = find_check(checks, check_id)
+    wanted, _, reason = check.partition("/")
+    found = find_check(checks, wanted)
     if found is None:
-        raise InputError(check_id, f"unknown check (known: {', '.join(c.id for c in checks)})")
+        raise InputError(check, f"unknown check (known: {', '.join(c.id for c in checks)})")
+    lines: list[str] = []
+    if reason:
+        code = found.codes.get(reason)
+        if code is None:
+            known = ", ".join(sorted(found.codes)) or "none"
+            raise InputError(check, f"{found.id} has no finding code {reason!r} (known: {known})")
+        lines += [f"{check}: {code.summary}"]
+        lines += [f"fix: {code.fix}", ""] if code.fix else [""]
     doc = check_doc(found)
-    lines = [
+    lines += [
         f"{found.id}: {doc.title}",
         f"family: {found.family}",
         f"needs: {', '.join(sorted(f.value for f in found.needs)) or '-'}",
@@ -71,12 +89,12 @@ def explain(check_id: Annotated[str, typer.Argument(help="A check id, e.g. dns.r
         lines += ["", f"Troubleshooting step ({DOCS}): {doc.step}"]
     if doc.body:
         lines += ["", doc.body]
-    if found.codes:
+    if found.codes and not reason:
         lines += ["", "Finding codes:"]
-        for reason, code in sorted(found.codes.items()):
-            lines.append(f"  {code_of(found, reason)}: {code.summary}")
-            if code.fix:
-                lines.append(f"      fix: {code.fix}")
+        for name, each in sorted(found.codes.items()):
+            lines.append(f"  {code_of(found, name)}: {each.summary}")
+            if each.fix:
+                lines.append(f"      fix: {each.fix}")
     typer.echo("\n".join(lines))
 
 

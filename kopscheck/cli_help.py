@@ -39,6 +39,10 @@ def plain_metavars(command: Any) -> None:
             # already says what to type
             param.display_type_rich = lambda ctx: None
             param.metavar = param.metavar or (param.name or "").upper()
+            # usage reads `explain CHECK` and `demo [SCENARIO]`, not typer's `{CHECK}`
+            name = param.metavar
+            in_usage = name if param.required else f"[{name}]"
+            param.make_metavar = lambda ctx, usage=False, u=in_usage, n=name: u if usage else n
             continue
         if getattr(param, "is_flag", False) or param.metavar:
             continue

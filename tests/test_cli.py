@@ -60,6 +60,34 @@ def test_explain_unknown_check(run_cli: Callable[..., CliOutcome]) -> None:
     assert outcome.stderr.startswith("kopscheck: error: dns.nope: unknown check (known: ")
 
 
+def test_explain_a_finding_code_from_a_report_leads_with_its_fix(
+    run_cli: Callable[..., CliOutcome],
+) -> None:
+    outcome = run_cli("explain", "cni.provider-deployed/unexpected-provider")
+    assert outcome.code == 0, outcome.stderr
+    lines = outcome.stdout.splitlines()
+    assert lines[0] == (
+        "cni.provider-deployed/unexpected-provider: a CNI provider runs although the mode needs"
+        " none"
+    )
+    assert lines[1].startswith("fix: If `--networking` is what disagrees, pass the mode")
+    assert (
+        lines[3] == "cni.provider-deployed: The CNI provider the networking mode needs is deployed"
+    )
+    assert "Finding codes:" not in outcome.stdout  # the one asked about, not all of them
+
+
+def test_explain_an_unknown_finding_code_lists_the_checks_codes(
+    run_cli: Callable[..., CliOutcome],
+) -> None:
+    outcome = run_cli("explain", "dns.rollout/nope")
+    assert outcome.code == 2
+    assert outcome.stderr.startswith(
+        "kopscheck: error: dns.rollout/nope: dns.rollout has no finding code 'nope' (known: "
+    )
+    assert "recovered" in outcome.stderr
+
+
 def test_demo_defaults_to_the_failing_cluster(run_cli: Callable[..., CliOutcome]) -> None:
     outcome = run_cli("demo")
     assert outcome.code == 1

@@ -242,6 +242,12 @@ def test_help_shows_plain_metavars_and_no_internal_jargon(
     for usage in ("--bundle DIR", "--select IDS", "--networking MODE", "--wait DURATION"):
         assert usage in check
     assert "--install-completion" in run_cli("--help").stdout
+    usages = {c: run_cli(c, "--help").stdout.splitlines()[0] for c in ("explain", "diff", "demo")}
+    assert usages == {  # typer would print {CHECK}, {OLD} {NEW}
+        "explain": "Usage: kopscheck explain [OPTIONS] CHECK",
+        "diff": "Usage: kopscheck diff [OPTIONS] OLD NEW",
+        "demo": "Usage: kopscheck demo [OPTIONS] [SCENARIO]",
+    }
     explained = run_cli("explain", "dns.rollout").stdout
     assert "Troubleshooting step (https://kops.sigs.k8s.io/networking/):" in explained
 
