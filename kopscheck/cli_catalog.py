@@ -4,49 +4,26 @@ nothing from a cluster (and importing the checks only when they run)."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from kopscheck.model.errors import InputError
+from kopscheck.reporters import Document, formats, get_reporter
 
 DOCS = "https://kops.sigs.k8s.io/networking/"
 
 
 def list_checks(
-    output: Annotated[str, typer.Option("--output", "-o", help="table or json.")] = "table",
+    output: Annotated[
+        str, typer.Option("--output", "-o", help=f"{', '.join(formats(Document.CATALOG))}.")
+    ] = "table",
 ) -> None:
-    """List the check catalog: id, title, family, the facts each needs."""
-    import json
+    """List the check catalog: id, title, family, the facts each needs, its finding codes."""
+    from kopscheck.engine.registry import catalog_of, load_checks
 
-    from kopscheck.checkapi.check import check_doc, code_of
-    from kopscheck.engine.registry import load_checks
-
-    checks = load_checks()
-    rows: list[dict[str, Any]] = [
-        {
-            "id": c.id,
-            "title": check_doc(c).title,
-            "family": c.family,
-            "needs": sorted(f.value for f in c.needs),
-            "wants": sorted(f.value for f in c.wants),
-            "codes": {code_of(c, r): code.summary for r, code in sorted(c.codes.items())},
-        }
-        for c in checks
-    ]
-    if output == "json":
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    if output != "table":
-        raise InputError("--output", "checks prints table or json")
-    from rich.table import Table
-
-    table = Table("id", "family", "title", "needs")
-    table.columns[0].no_wrap = True
-    for row in rows:
-        table.add_row(row["id"], row["family"], row["title"], ", ".join(row["needs"]))
-    Console(highlight=False).print(table)
+    reporter = get_reporter(output, Document.CATALOG)
+    reporter.write_catalog(catalog_of(load_checks()), sys.stdout)
 
 
 def explain(

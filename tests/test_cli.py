@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
 from cli_outcome import CliOutcome
 
 from kopscheck.demo import DEMO_ROOT
@@ -39,6 +40,25 @@ def test_checks_lists_the_catalog_as_json(run_cli: Callable[..., CliOutcome]) ->
             "dns.rollout/rollout-not-observed": "the controller has not yet observed the latest spec",
         },
     }
+
+
+def test_checks_renders_the_catalog_through_the_reporter_registry(
+    run_cli: Callable[..., CliOutcome],
+) -> None:
+    as_json = json.loads(run_cli("checks", "-o", "json").stdout)
+    assert yaml.safe_load(run_cli("checks", "-o", "yaml").stdout) == as_json
+    markdown = run_cli("checks", "-o", "markdown").stdout.splitlines()
+    assert markdown[:2] == ["| check | family | passes when | needs |", "|---|---|---|---|"]
+    assert markdown[2:] == [
+        f"| `{r['id']}` | {r['family']} | {r['title']} | {', '.join(r['needs']) or '-'} |"
+        for r in as_json
+    ]
+    junit = run_cli("checks", "-o", "junit")
+    assert (junit.code, junit.stderr) == (
+        2,
+        "kopscheck: error: --output: 'junit' cannot render the check catalog (use table, json,"
+        " yaml, markdown)\n",
+    )
 
 
 def test_explain_prints_why_fix_and_origin_step(run_cli: Callable[..., CliOutcome]) -> None:

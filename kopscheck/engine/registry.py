@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from kopscheck.checkapi.check import CHECK_ID, CODE_REASON, Check
+from kopscheck.checkapi.check import CHECK_ID, CODE_REASON, Check, check_doc, code_of
+from kopscheck.model.catalog import Catalog, CatalogEntry
 from kopscheck.model.errors import KopscheckError
 
 CHECK_GROUP = "kopscheck.checks"
@@ -43,6 +44,23 @@ def load_checks(include_plugins: bool = True) -> list[Check]:
         seen.add(check.id)
         checks.append(check)
     return checks
+
+
+def catalog_of(checks: list[Check]) -> Catalog:
+    """What `kopscheck checks` shows of each check."""
+    return Catalog(
+        tuple(
+            CatalogEntry(
+                id=c.id,
+                title=check_doc(c).title,
+                family=c.family,
+                needs=tuple(sorted(f.value for f in c.needs)),
+                wants=tuple(sorted(f.value for f in c.wants)),
+                codes={code_of(c, r): code.summary for r, code in sorted(c.codes.items())},
+            )
+            for c in checks
+        )
+    )
 
 
 def find_check(checks: list[Check], check_id: str) -> Check | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from kopscheck.model.errors import InputError, KopscheckError
 
 if TYPE_CHECKING:  # annotations only: `--help` lists formats without loading the model
+    from kopscheck.model.catalog import Catalog
     from kopscheck.model.diff import DiffReport
     from kopscheck.model.fleet import FleetReport
     from kopscheck.model.results import Report
@@ -29,10 +30,16 @@ class Document(StrEnum):
     REPORT = "report"  # kopscheck/report/v1: one cluster
     FLEET = "fleet"  # kopscheck/fleet/v1: several clusters
     DIFF = "diff"  # kopscheck/diff/v1: `kopscheck diff`
+    CATALOG = "catalog"  # `kopscheck checks`
 
     @property
     def noun(self) -> str:
-        return {"report": "a report", "fleet": "several clusters", "diff": "a diff"}[self.value]
+        return {
+            "report": "a report",
+            "fleet": "several clusters",
+            "diff": "a diff",
+            "catalog": "the check catalog",
+        }[self.value]
 
 
 class Reporter(Protocol):
@@ -50,6 +57,8 @@ class Reporter(Protocol):
 
     def write_diff(self, diff: DiffReport, out: TextIO) -> None: ...
 
+    def write_catalog(self, catalog: Catalog, out: TextIO) -> None: ...
+
 
 # --output value -> "module:Class", in the order --help lists them.
 BUILTIN: dict[str, str] = {
@@ -64,7 +73,7 @@ BUILTIN_RENDERS: dict[str, frozenset[Document]] = {
     "table": frozenset(Document),
     "json": frozenset(Document),
     "yaml": frozenset(Document),
-    "junit": frozenset({Document.REPORT, Document.FLEET}),
+    "junit": frozenset({Document.REPORT, Document.FLEET}),  # test cases: no diff, no catalog
     "markdown": frozenset(Document),
 }
 

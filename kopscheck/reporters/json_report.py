@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from kopscheck.model.catalog import Catalog
 from kopscheck.model.diff import DiffReport, FindingRef
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.fleet import FleetReport, fleet_exit_code
@@ -143,7 +144,22 @@ def diff_to_dict(diff: DiffReport) -> dict[str, Any]:
     }
 
 
-def _dump(doc: dict[str, Any], out: TextIO) -> None:
+def catalog_to_list(catalog: Catalog) -> list[dict[str, Any]]:
+    """`kopscheck checks -o json`: one object per check, in the order they run."""
+    return [
+        {
+            "id": e.id,
+            "title": e.title,
+            "family": e.family,
+            "needs": list(e.needs),
+            "wants": list(e.wants),
+            "codes": dict(e.codes),
+        }
+        for e in catalog.entries
+    ]
+
+
+def _dump(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
     json.dump(doc, out, indent=2, sort_keys=False)
     out.write("\n")
 
@@ -160,6 +176,9 @@ class JsonReporter:
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
         _dump(diff_to_dict(diff), out)
 
+    def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
+        _dump(catalog_to_list(catalog), out)
+
 
 class YamlReporter:
     """`--output yaml`: the same documents as JSON, as YAML (same schema)."""
@@ -175,8 +194,11 @@ class YamlReporter:
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
         _yaml(diff_to_dict(diff), out)
 
+    def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
+        _yaml(catalog_to_list(catalog), out)
 
-def _yaml(doc: dict[str, Any], out: TextIO) -> None:
+
+def _yaml(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
     import yaml
 
     yaml.safe_dump(doc, out, sort_keys=False, allow_unicode=True, width=100)
@@ -186,6 +208,7 @@ __all__ = [
     "JsonReporter",
     "Status",
     "YamlReporter",
+    "catalog_to_list",
     "diff_to_dict",
     "fleet_to_dict",
     "report_to_dict",

@@ -99,3 +99,6 @@ class JunitReporter:
 
     def write_diff(self, diff: object, out: TextIO) -> None:
         raise NotImplementedError("JUnit has no form for a diff")
+
+    def write_catalog(self, catalog: object, out: TextIO) -> None:
+        raise NotImplementedError("JUnit has no form for the check catalog")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from kopscheck.model.catalog import Catalog
 from kopscheck.model.diff import DiffReport, FindingRef
 from kopscheck.model.fleet import FleetReport
 from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
@@ -154,3 +155,15 @@ class MarkdownReporter:
 
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
         out.write(render_diff_markdown(diff))
+
+    def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
+        out.write(render_catalog_markdown(catalog))
+
+
+def render_catalog_markdown(catalog: Catalog) -> str:
+    lines = ["| check | family | passes when | needs |", "|---|---|---|---|"]
+    lines += [
+        f"| `{e.id}` | {e.family} | {e.title} | {', '.join(e.needs) or '-'} |"
+        for e in catalog.entries
+    ]
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from kopscheck.model.catalog import Catalog
 from kopscheck.model.diff import ClusterDiff, DiffReport, FindingRef
 from kopscheck.model.exitcodes import exit_code
 from kopscheck.model.fleet import FleetReport
@@ -315,6 +316,13 @@ class TerminalReporter:
 
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
         render_diff(diff, Console(file=out, highlight=False, soft_wrap=True))
+
+    def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
+        table = Table("id", "family", "title", "needs")
+        table.columns[0].no_wrap = True
+        for e in catalog.entries:
+            table.add_row(e.id, e.family, e.title, ", ".join(e.needs))
+        Console(file=out, highlight=False).print(table)
 
 
 def _console(out: TextIO) -> Console:
