@@ -6,6 +6,7 @@ import inspect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from kopscheck.checkapi.context import CheckContext
@@ -36,7 +37,7 @@ class Check(Protocol):
     needs: frozenset[Fact]
     wants: frozenset[Fact]
     explains: frozenset[str]
-    codes: Mapping[str, Code]
+    codes: Mapping[str, Code] = MappingProxyType({})  # a check that emits no finding codes
 
     def does_not_apply(self, context: CheckContext) -> str | None:
         """Why this check does not apply to the cluster (reported as `skip`), or None.

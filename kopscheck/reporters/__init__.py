@@ -100,10 +100,21 @@ def get_reporter(
     return reporter
 
 
+_WRITERS = {
+    Document.REPORT: "write",
+    Document.FLEET: "write_fleet",
+    Document.DIFF: "write_diff",
+    Document.CATALOG: "write_catalog",
+}
+
+
 def renders(reporter: object) -> frozenset[Document]:
-    """What a reporter declares it renders; a plugin that declares nothing renders reports."""
+    """What a reporter declares it renders and has the method for; a plugin that declares
+    nothing renders reports (one that declared `frozenset(Document)` before the catalog
+    existed does not render the catalog)."""
     declared = getattr(reporter, "renders", None)  # plugins written before `renders` existed
-    return frozenset(declared) if declared else frozenset({Document.REPORT})
+    documents = frozenset(declared) if declared else frozenset({Document.REPORT})
+    return frozenset(d for d in documents if callable(getattr(reporter, _WRITERS[d], None)))
 
 
 def _cannot(name: str, document: Document) -> InputError:
