@@ -188,7 +188,7 @@ def test_demo_goes_through_the_check_pipeline_with_its_gate_flags(
     waited = run_cli("demo", "healthy", "--wait", "5s", "--interval", "1s", "-o", "json")
     assert waited.code == 0
     assert json.loads(waited.stdout)["notes"] == [
-        "--wait: healthy after 1 attempts in 0s; 1/1 consecutive passing runs at the end"
+        "--wait: healthy after 1 attempt in 0s; 1/1 consecutive passing runs at the end"
     ]
     flagged = json.loads(run_cli("demo", "healthy", "--networking", "kubenet", "-o", "json").stdout)
     assert flagged["target"] == {

@@ -75,7 +75,8 @@ class WaitOutcome:
     def note(self, policy: WaitPolicy) -> str:
         verdict = "healthy" if self.healthy else "deadline reached"
         return (
-            f"--wait: {verdict} after {self.last.number} attempts in"
+            f"--wait: {verdict} after {self.last.number}"
+            f" attempt{'' if self.last.number == 1 else 's'} in"
             f" {format_duration(self.last.elapsed)}; {self.last.passes}/{policy.count}"
             " consecutive passing runs at the end"
         )
