@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from kopscheck import __version__
+from kopscheck import DOCS_URL, __version__
 from kopscheck import demo as demo_data
-from kopscheck.cli_catalog import DOCS, explain, list_checks, print_rbac
+from kopscheck.cli_catalog import explain, list_checks, print_rbac
 from kopscheck.cli_help import plain_metavars
 from kopscheck.cli_options import (
     AwsOpt,
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="kopscheck",
     help="Validate and troubleshoot the networking of kops-built Kubernetes clusters"
-    f" (what healthy means: {DOCS}).",
+    f" (what healthy means: {DOCS_URL}).",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,

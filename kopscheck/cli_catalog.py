@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
+from kopscheck import DOCS_URL
 from kopscheck.model.errors import InputError
 from kopscheck.reporters import Document, formats, get_reporter
-
-DOCS = "https://kops.sigs.k8s.io/networking/"
 
 
 def list_checks(
@@ -63,7 +62,7 @@ def explain(
         lines.append(f"uses when present: {', '.join(sorted(f.value for f in found.wants))}")
     lines += ["", f"Why: {doc.why}", "", f"Fix: {doc.fix}"]
     if doc.step:
-        lines += ["", f"Troubleshooting step ({DOCS}): {doc.step}"]
+        lines += ["", f"Troubleshooting step ({DOCS_URL}): {doc.step}"]
     if doc.body:
         lines += ["", doc.body]
     if found.codes and not reason:

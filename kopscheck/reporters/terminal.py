@@ -15,6 +15,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from kopscheck import DOCS_URL
 from kopscheck.model.catalog import Catalog
 from kopscheck.model.diff import ClusterDiff, DiffReport, FindingRef
 from kopscheck.model.exitcodes import exit_code
@@ -39,7 +40,6 @@ STYLE = {
 }
 MAX_FINDINGS = 8
 MAX_GROUPS = 3
-DOCS = "https://kops.sigs.k8s.io/networking/"
 
 
 def badge(status: Status) -> Text:
@@ -226,7 +226,7 @@ def _footer(report: Report) -> Text:
         text.append(f"{root.check}: {short_lists(root.summary)}")
         text.append("\nFix: ", style="bold green")
         text.append(first.action)
-        text.append(f"\nMore: kopscheck explain {root.check} · {DOCS}", style="dim")
+        text.append(f"\nMore: kopscheck explain {root.check} · {DOCS_URL}", style="dim")
     return text
 
 
