@@ -417,9 +417,12 @@ def main() -> None:
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
         if isinstance(exc, typer.Abort):
             sys.exit(130)
-        show = getattr(exc, "show", None)
-        if callable(show):  # typer's (vendored) click usage errors: bad flag, missing value
-            show()
+        message = getattr(exc, "format_message", None)
+        if callable(message):  # typer's (vendored) click usage errors: bad flag, missing value
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            text = str(message()).rstrip(".")
+            stderr.print(f"kopscheck: error: {text}{where}", markup=False, soft_wrap=True)
             sys.exit(int(getattr(exc, "exit_code", ExitCode.INPUT_ERROR)))
         if os.environ.get("KOPSCHECK_DEBUG"):
             raise

@@ -206,5 +206,13 @@ def test_bad_flags_exit_2(
 
 def test_unknown_flag_is_a_usage_error(run_cli: Callable[..., CliOutcome]) -> None:
     outcome = run_cli("check", "--no-such-flag")
-    assert outcome.code == 2
-    assert "No such option" in outcome.stderr and "Traceback" not in outcome.stderr
+    assert (outcome.code, outcome.stderr) == (
+        2,
+        "kopscheck: error: No such option: --no-such-flag (see 'kopscheck check --help')\n",
+    )
+    negative = run_cli("check", "--log-lines", "-1")
+    assert (negative.code, negative.stderr) == (
+        2,
+        "kopscheck: error: Invalid value for '--log-lines': -1 is not in the range x>=0"
+        " (see 'kopscheck check --help')\n",
+    )

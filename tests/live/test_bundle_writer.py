@@ -188,8 +188,10 @@ def test_what_failed_live_is_missing_in_the_bundle_and_collect_exits_3(
 
 def test_collect_without_out_is_a_usage_error(kopscheck_cli: Callable[..., CliOutcome]) -> None:
     outcome = kopscheck_cli("collect")
-    assert outcome.code == 2
-    assert "Error: Missing option '--out'." in outcome.stderr
+    assert (outcome.code, outcome.stderr) == (
+        2,
+        "kopscheck: error: Missing option '--out' (see 'kopscheck collect --help')\n",
+    )
 
 
 def test_collect_checks_the_parent_before_any_request_and_leaves_no_staging_dir(
