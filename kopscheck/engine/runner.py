@@ -52,7 +52,7 @@ def run_check(check: Check, context: CheckContext, selection: Selection) -> Chec
             Status.SKIP, "not selected (--select/--skip)", skip_reason=SkipReason.DESELECTED
         )
     missing = [fact for fact in sorted(check.needs) if not snapshot.has(fact)]
-    reasons = "; ".join(snapshot.why_missing(fact) for fact in missing)
+    reasons = "; ".join(dict.fromkeys(snapshot.why_missing(fact) for fact in missing))
     try:
         does_not_apply = check.does_not_apply(context)
         verdict = None if does_not_apply or missing else check.run(context)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TextIO
@@ -29,7 +30,7 @@ from kopscheck.gate.fleet import ClusterTarget, run_fleet
 from kopscheck.gate.sources import collect
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.exitcodes import ExitCode, exit_code
-from kopscheck.model.facts import Snapshot
+from kopscheck.model.facts import Fact, Snapshot
 from kopscheck.model.fleet import ClusterOutcome, fleet_exit_code
 from kopscheck.model.results import Report, Status
 from kopscheck.reporters import Document, get_reporter
@@ -84,10 +85,16 @@ def execute(request: CheckRequest) -> int:
         stderr.print(f"kopscheck: warning: {warning}", markup=False)
     if fleet:
         return _run_fleet(request, targets, evaluate, checks)
-    if policy is not None:
-        report, code = wait_for_report(targets[0], evaluate, policy)
-    else:
-        report = evaluate(collect_with_progress(targets[0], request))
+    try:
+        if policy is not None:
+            report, code = wait_for_report(targets[0], evaluate, policy)
+        else:
+            snapshot = collect_with_progress(targets[0], request)
+    except ScanError as exc:
+        _emit_unscanned(request, exc, evaluate)
+        raise
+    if policy is None:
+        report = evaluate(snapshot)
         if request.write_baseline:
             report = _record([report], request.write_baseline, checks)[0]
         code = exit_code(report)
@@ -240,6 +247,29 @@ def _record(reports: list[Report], path: Path, checks: Sequence[Check]) -> list[
     write_baseline(baseline, path)
     stderr.print(f"kopscheck: wrote {len(baseline.entries)} known findings to {path}")
     return [apply_baseline(report, baseline, checks) for report in reports]
+
+
+def _emit_unscanned(
+    request: CheckRequest,
+    error: ScanError,
+    evaluate: Callable[[Snapshot], Report],
+) -> None:
+    """A scan that could not start still leaves a machine-readable report (status `error`,
+    every check `error` with the reason), so a CI step that parses or publishes it sees why;
+    the terminal view is the one-line error alone."""
+    if request.output == "table":
+        return
+    source = "bundle" if request.bundles else "dump" if request.options.dump else "live"
+    snapshot = Snapshot(
+        source=source,
+        observed_at=datetime.now(UTC).replace(microsecond=0),
+        cluster_name=request.options.cluster_name or request.options.context,
+        missing=dict.fromkeys(Fact, f"not read: {error}"),
+        failed=frozenset(Fact),
+        notes=(f"scan incomplete: {error}",),
+    )
+    reporter = get_reporter(request.output, show_all=request.show_all)
+    _emit(partial(reporter.write, evaluate(snapshot)), request)
 
 
 def _emit(write: Callable[[TextIO], None], request: CheckRequest) -> None:

@@ -4,6 +4,7 @@ and nothing that was not observed passes."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -241,11 +242,21 @@ def test_unreachable_api_is_exit_3_with_one_line(
     url = cluster.server.url
     cluster.server.stop()
     outcome = kopscheck_cli("check", *cluster.args("-o", "json"))
-    assert (outcome.code, outcome.stdout) == (3, "")
-    assert outcome.stderr == (
-        f"kopscheck: error: cannot reach the Kubernetes API at {url} (context "
-        f"'{cluster.name}'): connection refused (after 3 attempts)\n"
+    reason = (
+        f"cannot reach the Kubernetes API at {url} (context '{cluster.name}'): connection"
+        " refused (after 3 attempts)"
     )
+    assert (outcome.code, outcome.stderr) == (3, f"kopscheck: error: {reason}\n")
+    # `-o json > r.json` still yields a report a CI step can parse: every check `error`
+    doc = json.loads(outcome.stdout)
+    assert (doc["status"], doc["notes"], doc["counts"]["error"]) == (
+        "error",
+        [f"scan incomplete: {reason}"],
+        len(doc["results"]),
+    )
+    assert {r["summary"] for r in doc["results"]} == {f"cannot decide: not read: {reason}"}
+    table = kopscheck_cli("check", *cluster.args())
+    assert (table.code, table.stdout) == (3, "")  # at a terminal, the one line says it all
 
 
 def test_refused_credentials_are_exit_3_with_one_line(
@@ -253,12 +264,14 @@ def test_refused_credentials_are_exit_3_with_one_line(
 ) -> None:
     cluster = live_cluster("healthy")
     cluster.server.token = "rotated-token"
-    outcome = kopscheck_cli("check", *cluster.args("-o", "json"))
-    assert (outcome.code, outcome.stdout) == (3, "")
+    outcome = kopscheck_cli("check", *cluster.args("-o", "junit"))
+    assert outcome.code == 3
     assert outcome.stderr == (
         f"kopscheck: error: the Kubernetes API at {cluster.server.url} (context "
         f"'{cluster.name}') refused the credentials (401 Unauthorized)\n"
     )
+    suite = ET.fromstring(outcome.stdout).find("testsuite")
+    assert suite is not None and suite.get("errors") == suite.get("tests") == "13"
 
 
 def test_a_page_with_a_wrong_type_fails_that_kind_naming_the_json_path(tmp_path: Path) -> None:
