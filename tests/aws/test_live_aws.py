@@ -144,6 +144,20 @@ def test_quota_unreadable_falls_back_to_the_documented_default_said_so(
     assert str(evidence["quota_note"]).startswith(reason + "; assuming 50")
 
 
+def launch_tagged(world: World, count: int) -> None:
+    """`count` more cluster instances, one reservation each, as separate launches make."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    tag = [{"Key": f"kubernetes.io/cluster/{NAME}", "Value": "shared"}]
+    for _ in range(count):
+        ec2.run_instances(
+            ImageId="ami-0e2c8caa4b6378d8c",
+            MinCount=1,
+            MaxCount=1,
+            SubnetId=world.subnet,
+            TagSpecifications=[{"ResourceType": "instance", "Tags": tag}],
+        )
+
+
 def test_every_describe_call_pages(mocked: MotoExtension, monkeypatch: pytest.MonkeyPatch) -> None:
     """Small pages force several requests per query; nothing may be lost between pages."""
     mocked.page_route_tables()
@@ -157,14 +171,7 @@ def test_every_describe_call_pages(mocked: MotoExtension, monkeypatch: pytest.Mo
         )["RouteTable"]["RouteTableId"]
         for _ in range(12)
     ]
-    for _ in range(11):  # one reservation each, as separate launches make
-        ec2.run_instances(
-            ImageId="ami-0e2c8caa4b6378d8c",
-            MinCount=1,
-            MaxCount=1,
-            SubnetId=world.subnet,
-            TagSpecifications=[{"ResourceType": "instance", "Tags": tag}],
-        )
+    launch_tagged(world, 11)
     collection, snapshot = live(world)
     assert collection.missing == {}
     assert {"5", "10"} <= set(mocked.route_table_tokens)
@@ -179,16 +186,7 @@ def test_a_query_past_the_page_cap_fails_its_fact_naming_the_flag(
 ) -> None:
     monkeypatch.setattr(live_aws, "PAGE_SIZES", dict.fromkeys(live_aws.PAGE_SIZES, 5))
     world = build_world(workers=2, nodes_max=3)
-    ec2 = boto3.client("ec2", region_name=REGION)
-    tag = [{"Key": f"kubernetes.io/cluster/{NAME}", "Value": "shared"}]
-    for _ in range(11):  # one reservation each: three pages of 5 in all
-        ec2.run_instances(
-            ImageId="ami-0e2c8caa4b6378d8c",
-            MinCount=1,
-            MaxCount=1,
-            SubnetId=world.subnet,
-            TagSpecifications=[{"ResourceType": "instance", "Tags": tag}],
-        )
+    launch_tagged(world, 11)  # with the world's 3: three pages of 5 in all
     collection = collect_aws(world.name, region=REGION, bounds=AwsBounds(max_pages=2))
     assert collection.missing[Fact.AWS_INSTANCES] == (
         "ec2:DescribeInstances: stopped after 2 pages of 5 (--max-pages)"
