@@ -199,20 +199,10 @@ class ControlPlane:
         )
 
     def _start_controller_manager(self) -> None:
-        config = self._component_kubeconfig(
-            "kube-controller-manager", "system:kube-controller-manager"
-        )
-        port = free_port()
-        manager = self._launch(
+        self._start_component(
             "kube-controller-manager",
+            Binary.CONTROLLER_MANAGER,
             [
-                str(self.assets.path(Binary.CONTROLLER_MANAGER)),
-                f"--kubeconfig={config}",
-                f"--authentication-kubeconfig={config}",
-                f"--authorization-kubeconfig={config}",
-                "--bind-address=127.0.0.1",
-                f"--secure-port={port}",
-                "--leader-elect=false",
                 f"--client-ca-file={self.pki.ca.cert}",
                 f"--service-account-private-key-file={self.service_account.key}",
                 f"--root-ca-file={self.pki.ca.cert}",
@@ -229,28 +219,28 @@ class ControlPlane:
                 "--controllers=*,bootstrapsigner,tokencleaner",
             ],
         )
-        manager.wait_until(
-            lambda: https_ok(f"https://127.0.0.1:{port}/healthz"),
-            CONTROLLER_READY_SECONDS,
-            "healthy (/healthz)",
-        )
 
     def _start_scheduler(self) -> None:
-        config = self._component_kubeconfig("kube-scheduler", "system:kube-scheduler")
+        self._start_component("kube-scheduler", Binary.SCHEDULER, [])
+
+    def _start_component(self, name: str, binary: Binary, flags: list[str]) -> None:
+        """A controller-plane component as `system:<name>`, serving /healthz on 127.0.0.1."""
+        config = self._component_kubeconfig(name, f"system:{name}")
         port = free_port()
-        scheduler = self._launch(
-            "kube-scheduler",
+        process = self._launch(
+            name,
             [
-                str(self.assets.path(Binary.SCHEDULER)),
+                str(self.assets.path(binary)),
                 f"--kubeconfig={config}",
                 f"--authentication-kubeconfig={config}",
                 f"--authorization-kubeconfig={config}",
                 "--bind-address=127.0.0.1",
                 f"--secure-port={port}",
                 "--leader-elect=false",
+                *flags,
             ],
         )
-        scheduler.wait_until(
+        process.wait_until(
             lambda: https_ok(f"https://127.0.0.1:{port}/healthz"),
             CONTROLLER_READY_SECONDS,
             "healthy (/healthz)",
