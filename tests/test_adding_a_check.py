@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import types
-from pathlib import Path
 
 import kube_builders as kb
+from readme_example import README, readme_example_code
 from snapshots import snapshot
 
 from kopscheck.checkapi.check import CHECK_ID, Check, check_doc
@@ -16,15 +15,12 @@ from kopscheck.engine.runner import build_report
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import Status
 
-README = Path(__file__).parents[1] / "README.md"
 CHECK_ID_IN_README = "example.pod-cidr-assigned"
 
 
 def _example() -> Check:
-    section = README.read_text().split("### Adding a check", 1)[1].split("\n## ", 1)[0]
-    [code] = re.findall(r"```python\n(.*?)```", section, re.S)
     module = types.ModuleType("readme_example")
-    exec(compile(code, str(README), "exec"), module.__dict__)
+    exec(compile(readme_example_code(), str(README), "exec"), module.__dict__)
     check: Check = module.PodCidrAssigned()
     return check
 

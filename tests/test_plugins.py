@@ -5,16 +5,15 @@ entry-point groups, never by importing kopscheck's own modules."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from cli_outcome import CliOutcome
+from readme_example import readme_example_code
 
 from kopscheck.demo import DEMO_ROOT
 
-README = Path(__file__).parents[1] / "README.md"
 HEALTHY = str(DEMO_ROOT / "healthy")
 
 # The README's worked example check, shipped as a plugin, and two reporters: one that says
@@ -73,9 +72,7 @@ class NodesListed(Check):
 
 
 def _install(site: Path, checks: str) -> None:
-    section = README.read_text().split("### Adding a check", 1)[1].split("\n## ", 1)[0]
-    [example] = re.findall(r"```python\n(.*?)```", section, re.S)
-    (site / "site_plugin.py").write_text(example + REPORTERS)
+    (site / "site_plugin.py").write_text(readme_example_code() + REPORTERS)
     info = site / "kopscheck_site_plugin-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
