@@ -184,6 +184,7 @@ class _Run:
         self.missing: dict[Fact, str] = {}
         self.failed: set[Fact] = set()
         self.fatal: str | None = None  # credentials, endpoint, the deadline: no use asking again
+        self.fatal_failed = False  # the deadline: what is not asked after it failed
         self.vpc_ids: tuple[str, ...] = ()
         self.quota_source = ("applied", "")
 
@@ -214,7 +215,7 @@ class _Run:
             return
         if self.fatal:
             self.missing[fact] = self.fatal
-            if self.fatal.startswith("not read: "):
+            if self.fatal_failed:
                 self.failed.add(fact)
             return
         try:
@@ -225,7 +226,7 @@ class _Run:
             self.missing[fact] = f"{action}: {hit.message}"
             self.failed.add(fact)
             if hit.reason == "ScanTimeout":
-                self.fatal = f"not read: {hit.message}"
+                self.fatal, self.fatal_failed = f"not read: {hit.message}", True
         except ClientError as exc:
             operation = getattr(exc, "operation_name", "")
             where = f"{action.split(':')[0]}:{operation}" if operation else action
@@ -344,9 +345,7 @@ def _pages(
     paginator = client.get_paginator(operation)
     config = {"PageSize": PAGE_SIZES[operation]}
     out: list[Mapping[str, Any]] = []
-    for filters in filter_sets:
-        if bounds.deadline is not None:
-            bounds.deadline.check()
+    for filters in filter_sets:  # the deadline was checked before the step and after each page
         pages = paginator.paginate(Filters=filters, PaginationConfig=config)
         for number, page in enumerate(pages, start=1):
             out.extend(cli_json(item) for item in page.get(key) or ())
