@@ -20,8 +20,8 @@ from pathlib import Path
 
 import msgspec
 
-from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.kube_decode import decode_list
+from kopscheck.collectors.formats.assemble import KubeObjects
+from kopscheck.collectors.formats.kube_decode import decode_list
 
 
 def best_of(run: Callable[[], object], times: int = 3) -> float:

@@ -41,7 +41,7 @@ def check(root: Path) -> str:
 def run(mode: str, root: Path) -> dict[str, object]:
     if mode == "check":  # imports are not what is measured: load what the run will use
         import kopscheck.cli
-        import kopscheck.collectors.bundle
+        import kopscheck.collectors.offline.bundle
         import kopscheck.gate.run
         import kopscheck.reporters.json_report
         from kopscheck.engine.registry import load_checks

@@ -97,8 +97,8 @@ def live_requests(root: Path) -> None:
     from fake_apiserver import FakeApiServer
     from live_env import write_kubeconfig
 
+    from kopscheck.collectors.kube.reader import Tuning
     from kopscheck.collectors.live import collect_live
-    from kopscheck.collectors.live_kube import Tuning
     from kopscheck.collectors.options import SourceOptions
 
     server = FakeApiServer().load_bundle(root).start()

@@ -270,7 +270,7 @@ def collect_bundle(
     log_bytes: LogBytesOpt = "512KiB",
 ) -> None:
     """Collect a live cluster into a bundle directory, to check later with --bundle."""
-    from kopscheck.collectors.bundle_writer import collect_to_bundle
+    from kopscheck.collectors.output.bundle_writer import collect_to_bundle
     from kopscheck.gate.durations import parse_duration
 
     probes = probe_options(

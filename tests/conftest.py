@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_outcome import CliOutcome
 
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.model.facts import Snapshot
 

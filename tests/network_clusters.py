@@ -17,7 +17,7 @@ from typing import Any
 import kube_builders as kb
 import yaml
 
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.model.facts import Snapshot
 
 Obj = dict[str, Any]

@@ -7,7 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
-from kopscheck.collectors.probe_files import DNS_FILE, LIFECYCLE_FILE, dns_doc, lifecycle_doc
+from kopscheck.collectors.offline.probe_files import (
+    DNS_FILE,
+    LIFECYCLE_FILE,
+    dns_doc,
+    lifecycle_doc,
+)
 from kopscheck.collectors.probes.options import STEP_DEADLINES
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.model.probes import (

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from kopscheck.collectors.assemble import KubeObjects
-from kopscheck.collectors.kube_decode import decode_list
+from kopscheck.collectors.formats.assemble import KubeObjects
+from kopscheck.collectors.formats.kube_decode import decode_list
 from kopscheck.model.facts import Fact, Snapshot
 
 OBSERVED = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)

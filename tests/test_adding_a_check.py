@@ -9,7 +9,7 @@ from readme_example import README, readme_example_code
 from snapshots import snapshot
 
 from kopscheck.checkapi.check import CHECK_ID, Check, check_doc
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.engine.runner import build_report
 from kopscheck.model.facts import ObjectRef

@@ -18,7 +18,7 @@ from cli_outcome import CliOutcome
 SLOW_WRITER = """
 import sys, time
 from pathlib import Path
-from kopscheck.collectors.outfiles import write_atomically
+from kopscheck.collectors.output.atomic_files import write_atomically
 
 def write(handle):
     handle.write('{"schema": "half a report", ')

@@ -9,8 +9,8 @@ from pathlib import Path
 import kube_builders as kb
 import pytest
 
-from kopscheck.collectors.bundle import read_bundle
-from kopscheck.collectors.dump import read_dump
+from kopscheck.collectors.offline.bundle import read_bundle
+from kopscheck.collectors.offline.dump import read_dump
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report

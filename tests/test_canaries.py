@@ -11,9 +11,9 @@ import pytest
 from canaries import ALL, found_in, plant
 from cli_outcome import CliOutcome
 
-from kopscheck.collectors.bundle import read_bundle
-from kopscheck.collectors.redact import REDACTED
-from kopscheck.collectors.sanitise import sanitise
+from kopscheck.collectors.offline.bundle import read_bundle
+from kopscheck.collectors.output.redact import REDACTED
+from kopscheck.collectors.output.sanitise import sanitise
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from check_scenarios import SCENARIOS, bundle
 
 from kopscheck.checkapi.check import CHECK_ID, Check, check_doc
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.knowledge.signals import Signal

@@ -15,7 +15,7 @@ import pytest
 from fake_checks import CniNotInitialised
 
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.engine.diagnosis import diagnose
 from kopscheck.engine.registry import load_checks

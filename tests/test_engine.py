@@ -120,7 +120,7 @@ def test_missing_facts_a_check_would_not_use_say_why_it_does_not_apply() -> None
 def test_derived_views_are_computed_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """Eleven checks, one snapshot: the networking mode and the events index are built once."""
     import kopscheck.checkapi.context as context_module
-    from kopscheck.collectors.bundle import read_bundle
+    from kopscheck.collectors.offline.bundle import read_bundle
     from kopscheck.demo import DEMO_ROOT
     from kopscheck.engine.registry import load_checks
 

@@ -14,9 +14,9 @@ import pytest
 from cli_outcome import CliOutcome
 from peak_memory import run_measured
 
-from kopscheck.collectors.bundle import read_bundle
-from kopscheck.collectors.files import read_log_sections, read_log_tail
-from kopscheck.collectors.limits import FileLimits
+from kopscheck.collectors.offline.bundle import read_bundle
+from kopscheck.collectors.offline.files import read_log_sections, read_log_tail
+from kopscheck.collectors.offline.limits import FileLimits
 
 NODE = "i-0a1b2c3d4e5f60002"
 
@@ -298,7 +298,7 @@ def test_depth_and_numbers_are_bounded(
 
 
 def test_a_fifo_in_a_file_state_store_is_refused(tmp_path: Path) -> None:
-    from kopscheck.collectors.state_store import read_state
+    from kopscheck.collectors.aws.state_store import read_state
     from kopscheck.model.errors import InputError
 
     (tmp_path / "c.example.com").mkdir()

@@ -14,7 +14,7 @@ from check_scenarios import FIXTURES, SCENARIOS, bundle
 from cli_outcome import CliOutcome
 
 from kopscheck.checkapi.check import CODE_REASON, Check, code_of
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT, scenarios
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report

@@ -19,10 +19,10 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from kopscheck.collectors import aws_objects, kops_spec
-from kopscheck.collectors.bundle import read_bundle, split_cmdline
-from kopscheck.collectors.dump import read_dump
-from kopscheck.collectors.files import read_yaml_text
+from kopscheck.collectors.formats import aws_objects, kops_spec
+from kopscheck.collectors.offline.bundle import read_bundle, split_cmdline
+from kopscheck.collectors.offline.dump import read_dump
+from kopscheck.collectors.offline.files import read_yaml_text
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report
@@ -257,7 +257,7 @@ AWS_PARSERS = {
 @FUZZ
 @given(st.data())
 def test_fuzz_aws_json(data: st.DataObject) -> None:
-    from kopscheck.collectors.files import parse_json
+    from kopscheck.collectors.offline.files import parse_json
 
     name = data.draw(st.sampled_from(sorted(AWS)), label="file")
     text = _mutated(data, AWS[name], True)
@@ -276,7 +276,7 @@ def test_fuzz_kubelet_argv_and_sysconfig(cmdline: str, sysconfig: str) -> None:
 def _report_text() -> str:
     from io import StringIO
 
-    from kopscheck.collectors.bundle import read_bundle as read
+    from kopscheck.collectors.offline.bundle import read_bundle as read
 
     out = StringIO()
     get_reporter("json").write(build_report(read(BUNDLE), CHECKS), out)

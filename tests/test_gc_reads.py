@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.model.errors import InputError
 
 PROBE = """
 import gc, sys
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
 read_bundle(DEMO_ROOT / sys.argv[1])  # the first read imports modules, which may build cycles
 gc.unfreeze()

@@ -141,6 +141,73 @@ def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
     return found
 
 
+# Inside collectors, one room per source (collectors/__init__.py): the shared parsers and the
+# redaction policy at the bottom, the joins of several sources (a live collection, the bundle
+# writer) at the top. room -> the rooms it may import.
+COLLECTOR_ROOMS: Mapping[str, frozenset[str]] = {
+    "output": frozenset(),
+    "formats": frozenset({"output"}),
+    "offline": frozenset({"formats", "output"}),
+    "kube": frozenset({"formats", "offline", "output"}),
+    "aws": frozenset({"formats", "offline", "output", "kube"}),
+    "probes": frozenset({"formats", "offline", "output", "kube"}),
+    "joins": frozenset({"formats", "offline", "output", "kube", "aws", "probes"}),
+}
+JOINS = frozenset(
+    {
+        "kopscheck.collectors",
+        "kopscheck.collectors.live",
+        "kopscheck.collectors.options",
+        "kopscheck.collectors.output.bundle_writer",
+    }
+)
+
+
+def room(module: str) -> str | None:
+    """kopscheck.collectors.kube.reader -> kube; None outside collectors."""
+    parts = module.split(".")
+    if parts[:2] != ["kopscheck", "collectors"]:
+        return None
+    if module in JOINS or len(parts) < 3 or parts[2] not in COLLECTOR_ROOMS:
+        return "joins"
+    return parts[2]
+
+
+def crossed_rooms(graph: Mapping[str, set[str]]) -> list[str]:
+    bad = []
+    for module, targets in sorted(graph.items()):
+        mine = room(module)
+        if mine is None:
+            continue
+        allowed = COLLECTOR_ROOMS[mine] | {mine}
+        bad += [
+            f"{module} -> {t}"
+            for t in sorted(targets)
+            if (theirs := room(t)) is not None and theirs not in allowed
+        ]
+    return bad
+
+
+def test_collectors_rooms_import_down_only() -> None:
+    graph = module_graph()
+    assert {room(m) for m in graph} - {None} == set(COLLECTOR_ROOMS)
+    assert crossed_rooms(graph) == []
+
+
+def test_a_crossed_room_is_caught() -> None:
+    graph = {
+        "kopscheck.collectors.formats.kube_objects": {"kopscheck.collectors.kube.reader"},
+        "kopscheck.collectors.kube.reader": {"kopscheck.collectors.formats.kube_objects"},
+        "kopscheck.collectors.output.redact": {"kopscheck.collectors.output.sanitise"},
+        "kopscheck.collectors.output.sanitise": {"kopscheck.collectors.offline.files"},
+        "kopscheck.collectors.live": {"kopscheck.collectors.probes.run"},
+    }
+    assert crossed_rooms(graph) == [
+        "kopscheck.collectors.formats.kube_objects -> kopscheck.collectors.kube.reader",
+        "kopscheck.collectors.output.sanitise -> kopscheck.collectors.offline.files",
+    ]
+
+
 def test_every_module_belongs_to_a_layer() -> None:
     layers = {layer(m) for m in module_graph()}
     assert layers - {"root"} <= set(ALLOWED)
@@ -189,6 +256,8 @@ def test_a_cycle_is_caught() -> None:
 
 def test_the_real_graph_is_read_lazy_imports_included() -> None:
     graph = module_graph()
-    assert "kopscheck.collectors.bundle" in graph["kopscheck.gate.sources"]  # inside collect()
+    assert (
+        "kopscheck.collectors.offline.bundle" in graph["kopscheck.gate.sources"]
+    )  # inside collect()
     assert "kopscheck.model.results" in graph["kopscheck.reporters.terminal"]
     assert "kopscheck_checks.dns.rollout" in graph["kopscheck_checks"]  # relative import

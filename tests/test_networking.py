@@ -8,7 +8,7 @@ import kube_builders as kb
 import pytest
 from snapshots import snapshot
 
-from kopscheck.collectors.kops_spec import parse_cluster
+from kopscheck.collectors.formats.kops_spec import parse_cluster
 from kopscheck.knowledge.cni_provider import daemonset_targets
 from kopscheck.knowledge.kubelet_flags import daemon_args, parse_args, read_flags
 from kopscheck.knowledge.log_lines import LineKind, error_lines, sandbox_lines

@@ -12,15 +12,15 @@ from pathlib import Path
 from canaries import PASSWORD, SECRET_TEXTS, TOKEN_FLAG, found_in
 from probe_builders import NODES, dns, lifecycle, pod_probe, probed_bundle
 
-from kopscheck.collectors.bundle import read_bundle
-from kopscheck.collectors.probe_files import (
+from kopscheck.collectors.offline.bundle import read_bundle
+from kopscheck.collectors.offline.probe_files import (
     DNS_FILE,
     LIFECYCLE_FILE,
     SCHEMA,
     dns_doc,
     lifecycle_doc,
 )
-from kopscheck.collectors.redact import REDACTED
+from kopscheck.collectors.output.redact import REDACTED
 from kopscheck.model.probes import DnsProbe, LifecycleProbe, LogMention
 from kopscheck.provision.plan import KopsCall, Step
 from kopscheck.provision.runner import KopsRunner, RunLog

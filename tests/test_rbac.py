@@ -10,7 +10,7 @@ import pytest
 import yaml
 from cli_outcome import CliOutcome
 
-from kopscheck.collectors.live_kube import RESOURCES
+from kopscheck.collectors.kube.reader import RESOURCES
 from kopscheck.rbac import NODE_PROXY, PROBE, READ_ONLY, role_text
 
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "escalate", "bind"}
@@ -102,7 +102,7 @@ def test_each_shipped_file_is_a_clusterrole_on_its_own(filename: str) -> None:
 
 def test_printed_yaml_keeps_the_reasons_for_each_rule(run_cli: Callable[..., CliOutcome]) -> None:
     outcome = run_cli("rbac", "--probe")
-    assert "# collectors/live_kube.py: one paged list per kind" in outcome.stdout
+    assert "# collectors/kube/reader.py: one paged list per kind" in outcome.stdout
     assert "RBAC cannot restrict `create` by name" in outcome.stdout
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cli_outcome import CliOutcome
 
-from kopscheck.collectors.redact import redact
+from kopscheck.collectors.output.redact import redact
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJlc2lnbmF0dXJl"
 

@@ -12,7 +12,7 @@ import pytest
 from cli_outcome import CliOutcome
 from rich.console import Console
 
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report

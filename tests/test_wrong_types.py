@@ -11,7 +11,7 @@ import pytest
 import yaml
 from cli_outcome import CliOutcome
 
-from kopscheck.collectors.bundle import split_cmdline
+from kopscheck.collectors.offline.bundle import split_cmdline
 from kopscheck.knowledge.kubelet_flags import daemon_args, parse_args
 
 ROUTES = "aws/ec2-describe-route-tables.json"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import DEFAULT_SCENARIO, DEMO_ROOT
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report

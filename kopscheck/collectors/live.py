@@ -12,14 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from kopscheck.collectors.kube_client import Requester
-from kopscheck.collectors.kubeconfig import KubeTarget, load_target
-from kopscheck.collectors.live_aws import AwsBounds, AwsCollection, collect_aws
-from kopscheck.collectors.live_bounds import Deadline
-from kopscheck.collectors.live_kube import KubeCollection, Tuning, collect_lists
-from kopscheck.collectors.live_nodes import collect_node_facts, collect_pod_logs
+from kopscheck.collectors.aws.reader import AwsBounds, AwsCollection, collect_aws
+from kopscheck.collectors.aws.state_store import KopsState, read_state
+from kopscheck.collectors.kube.bounds import Deadline
+from kopscheck.collectors.kube.client import Requester
+from kopscheck.collectors.kube.kubeconfig import KubeTarget, load_target
+from kopscheck.collectors.kube.nodes import collect_node_facts, collect_pod_logs
+from kopscheck.collectors.kube.reader import KubeCollection, Tuning, collect_lists
 from kopscheck.collectors.options import SourceOptions
-from kopscheck.collectors.state_store import KopsState, read_state
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, Fact, Snapshot
 
 if TYPE_CHECKING:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits
-from kopscheck.collectors.live_bounds import (
+from kopscheck.collectors.kube.bounds import (
     DEFAULT_MAX_PAGES,
     DEFAULT_MAX_RESPONSE,
     DEFAULT_SCAN_TIMEOUT,
 )
+from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits
 from kopscheck.collectors.probes.options import ProbeOptions
 
 

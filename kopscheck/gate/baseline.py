@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kopscheck.checkapi.check import Check
-from kopscheck.collectors.files import MAX_DEPTH, read_json
-from kopscheck.collectors.outfiles import write_atomically
+from kopscheck.collectors.offline.files import MAX_DEPTH, read_json
+from kopscheck.collectors.output.atomic_files import write_atomically
 from kopscheck.engine.diagnosis import diagnose
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ObjectRef

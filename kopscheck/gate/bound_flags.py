@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kopscheck.collectors.limits import FileLimits
+from kopscheck.collectors.offline.limits import FileLimits
 from kopscheck.gate.durations import parse_duration, parse_size
 
 MaxFileSizeOpt = Annotated[

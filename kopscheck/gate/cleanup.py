@@ -13,12 +13,12 @@ def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None
     """List (and unless `dry_run`, delete) what carries `app.kubernetes.io/managed-by=kopscheck`.
 
     Exit 0 when nothing is left, 3 when something could not be deleted or listed."""
-    from kopscheck.collectors.kube_client import (
+    from kopscheck.collectors.kube.client import (
         ApiFailure,
         Requester,
         describe_failure,
     )
-    from kopscheck.collectors.kubeconfig import load_target
+    from kopscheck.collectors.kube.kubeconfig import load_target
     from kopscheck.collectors.probes.workspace import cleanup, find_leftovers
 
     target = load_target(options.kubeconfig, options.context, 1)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from kopscheck.collectors.files import MAX_DEPTH, read_json
+from kopscheck.collectors.offline.files import MAX_DEPTH, read_json
 from kopscheck.gate.baseline import fingerprint
 from kopscheck.model.diff import CheckChange, ClusterDiff, DiffReport, FindingRef, rank
 from kopscheck.model.errors import InputError

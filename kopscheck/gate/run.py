@@ -20,7 +20,7 @@ from rich.console import Console
 
 from kopscheck.checkapi.check import Check
 from kopscheck.collectors.options import SourceOptions
-from kopscheck.collectors.outfiles import check_out_file, write_atomically
+from kopscheck.collectors.output.atomic_files import check_out_file, write_atomically
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate import wait
@@ -163,7 +163,7 @@ def cluster_targets(request: CheckRequest) -> list[ClusterTarget]:
         ]
     names = list(request.contexts)
     if request.all_contexts:
-        from kopscheck.collectors.kubeconfig import list_contexts
+        from kopscheck.collectors.kube.kubeconfig import list_contexts
 
         names += list_contexts(opts.kubeconfig)
     if names:

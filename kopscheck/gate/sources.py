@@ -15,15 +15,15 @@ def collect(options: SourceOptions) -> Snapshot:
     if options.bundle and options.dump:
         raise InputError("--bundle/--dump", "give one source, not both")
     if options.demo is not None:
-        from kopscheck.collectors.bundle import read_bundle
+        from kopscheck.collectors.offline.bundle import read_bundle
 
         return read_bundle(demo_path(options.demo), source="demo")
     if options.bundle is not None:
-        from kopscheck.collectors.bundle import read_bundle
+        from kopscheck.collectors.offline.bundle import read_bundle
 
         return read_bundle(options.bundle, limits=options.files)
     if options.dump is not None:
-        from kopscheck.collectors.dump import read_dump
+        from kopscheck.collectors.offline.dump import read_dump
 
         return read_dump(options.dump, limits=options.files)
     from kopscheck.collectors.live import collect_live

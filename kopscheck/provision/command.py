@@ -16,7 +16,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from kopscheck.collectors.outfiles import check_out_file, write_atomically
+from kopscheck.collectors.output.atomic_files import check_out_file, write_atomically
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.facts import KopsCluster, Quota

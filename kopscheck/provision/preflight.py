@@ -74,7 +74,7 @@ def require_state_store(request: ProvisionRequest) -> str:
 def refuse_existing(request: ProvisionRequest, name: str) -> None:
     """A cluster of that name in the state store is not ours: never create over it (and so
     never tear it down)."""
-    from kopscheck.collectors.state_store import read_state
+    from kopscheck.collectors.aws.state_store import read_state
 
     state = read_state(request.state_store, name, request.aws_region, request.profile)
     if state.cluster is not None:
@@ -167,7 +167,7 @@ def _variant(mode: Mode) -> JSON:
 
 def spec_from_dry_run(text: str, label: str) -> tuple[KopsCluster, tuple[InstanceGroup, ...]]:
     """The Cluster and InstanceGroups of `kops create cluster --dry-run -o yaml`."""
-    from kopscheck.collectors.kops_spec import parse_cluster, parse_instance_groups
+    from kopscheck.collectors.formats.kops_spec import parse_cluster, parse_instance_groups
 
     try:
         docs: list[object] = [d for d in yaml.safe_load_all(text) if d is not None]
@@ -187,7 +187,7 @@ def route_quota(request: ProvisionRequest, name: str) -> tuple[Quota | None, str
     """The applied routes-per-route-table quota (Service Quotas), or why it is not known."""
     if not request.aws:
         return None, "AWS not asked (--no-aws)"
-    from kopscheck.collectors.live_aws import collect_aws
+    from kopscheck.collectors.aws.reader import collect_aws
 
     found = collect_aws(name, request.aws_region, request.profile)
     quota = found.fields.get("aws_route_quota")

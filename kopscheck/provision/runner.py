@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from kopscheck.collectors.redact import redact
+from kopscheck.collectors.output.redact import redact
 from kopscheck.gate.durations import format_duration
 from kopscheck.provision.plan import KopsCall
 

@@ -19,8 +19,8 @@ import boto3
 import kube_builders as kb
 from snapshots import add_objects
 
-from kopscheck.collectors import kops_spec
-from kopscheck.collectors.assemble import KubeObjects
+from kopscheck.collectors.formats import kops_spec
+from kopscheck.collectors.formats.assemble import KubeObjects
 from kopscheck.model.facts import Fact, Snapshot
 
 NAME = "kubenet-demo.k8s.local"

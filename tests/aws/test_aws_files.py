@@ -11,9 +11,9 @@ from typing import Any
 import aws_builders as ab
 import pytest
 
-from kopscheck.collectors.aws_objects import parse_quota, parse_route_tables
-from kopscheck.collectors.bundle import AWS_FILES
-from kopscheck.collectors.live_aws import AWS_FACTS
+from kopscheck.collectors.aws.reader import AWS_FACTS
+from kopscheck.collectors.formats.aws_objects import parse_quota, parse_route_tables
+from kopscheck.collectors.offline.bundle import AWS_FILES
 from kopscheck.demo import DEMO_ROOT
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Route

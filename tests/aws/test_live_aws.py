@@ -22,11 +22,11 @@ from moto_ext import MotoExtension
 from moto_world import NAME, REGION, World, build_world
 
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors import live_aws
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.aws import reader as live_aws
+from kopscheck.collectors.aws.reader import AwsBounds, AwsCollection, collect_aws, write_aws_files
+from kopscheck.collectors.kube.bounds import Deadline
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, collect_cloud
-from kopscheck.collectors.live_aws import AwsBounds, AwsCollection, collect_aws, write_aws_files
-from kopscheck.collectors.live_bounds import Deadline
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.knowledge.routes import cluster_tables

@@ -19,7 +19,7 @@ from kopscheck_checks.aws.route_table_capacity import RouteTableCapacity
 from kopscheck_checks.aws.route_table_health import RouteTableHealth
 
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report, run_check
 from kopscheck.knowledge.networking import resolve_networking

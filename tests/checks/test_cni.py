@@ -14,7 +14,7 @@ from kopscheck_checks.cni.provider_deployed import ProviderDeployed
 from kopscheck_checks.cni.provider_healthy import ProviderHealthy
 
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
@@ -129,7 +129,7 @@ def test_mode_unknown_and_nodes_waiting_for_a_cni_fails(tmp_path: Path) -> None:
     _not_ready_nodes(cluster, kb.CNI_NOT_INITIALIZED)
     root = cluster.write(tmp_path)
     (root / "kops" / "cluster.yaml").unlink()
-    from kopscheck.collectors.bundle import read_bundle
+    from kopscheck.collectors.offline.bundle import read_bundle
 
     verdict = DEPLOYED.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.FAIL
@@ -221,7 +221,7 @@ def test_crash_looping_agent_fails_with_its_state(tmp_path: Path) -> None:
 
 
 def test_bgp_not_established_leads_with_calicos_words(tmp_path: Path) -> None:
-    from kopscheck.collectors.bundle import read_bundle
+    from kopscheck.collectors.offline.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "calico-bgp-not-established"
     verdict = HEALTHY.run(CheckContext(read_bundle(root)))
@@ -355,7 +355,7 @@ def test_no_provider_pods_and_a_pod_outside_its_nodes_podcidr_is_not_proof(
 
 
 def test_agent_on_a_node_whose_kubelet_stopped_blames_the_node(tmp_path: Path) -> None:
-    from kopscheck.collectors.bundle import read_bundle
+    from kopscheck.collectors.offline.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "kubelet-network-plugin-after-1.24"
     verdict = HEALTHY.run(CheckContext(read_bundle(root)))
@@ -489,7 +489,7 @@ def test_unregistered_node_whose_log_says_not_ready_warns(tmp_path: Path) -> Non
 
 
 def test_node_whose_kubelet_stopped_is_not_judged(tmp_path: Path) -> None:
-    from kopscheck.collectors.bundle import read_bundle
+    from kopscheck.collectors.offline.bundle import read_bundle
 
     root = Path(__file__).parents[1] / "fixtures" / "kubelet-network-plugin-after-1.24"
     verdict = CONFIG.run(CheckContext(read_bundle(root)))
@@ -505,7 +505,7 @@ def test_detected_mode_only_notes_a_missing_controller(tmp_path: Path) -> None:
     _drop(cluster, KS, "pods.json", "calico-kube-controllers")
     root = cluster.write(tmp_path)
     (root / "kops" / "cluster.yaml").unlink()
-    from kopscheck.collectors.bundle import read_bundle
+    from kopscheck.collectors.offline.bundle import read_bundle
 
     verdict = DEPLOYED.run(CheckContext(read_bundle(root)))
     assert verdict.status is Status.PASS

@@ -105,7 +105,7 @@ def test_kube_dns_replication_controller_from_old_clusters() -> None:
     }
     from snapshots import add_objects
 
-    from kopscheck.collectors.assemble import KubeObjects
+    from kopscheck.collectors.formats.assemble import KubeObjects
 
     kube = KubeObjects()
     add_objects(kube, "ReplicationController", [rc])

@@ -10,7 +10,7 @@ from kopscheck_checks.kops.networking_supported import NetworkingSupported
 from snapshots import snapshot
 
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.kops_spec import parse_cluster
+from kopscheck.collectors.formats.kops_spec import parse_cluster
 from kopscheck.model.facts import ObjectRef, Version
 from kopscheck.model.results import Status
 

@@ -12,7 +12,7 @@ from kopscheck_checks.cni.node_config import NodeConfig
 from kopscheck_checks.kubelet.network_plugin import KubeletNetworkPlugin
 
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.demo import scenario_path
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef

@@ -12,7 +12,7 @@ from pathlib import Path
 import network_clusters as nc
 import pytest
 
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report
 from kopscheck.model.results import Report, Status

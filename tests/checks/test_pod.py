@@ -13,7 +13,7 @@ from kopscheck_checks.pod.sandbox_errors import SandboxErrors
 from snapshots import snapshot
 
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import Status, Verdict

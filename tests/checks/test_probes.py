@@ -13,7 +13,7 @@ from kopscheck_checks.pod.node_logs import NodeLogs
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.engine.runner import Selection, run_check
 from kopscheck.model.probes import LogMention, Lookup
 from kopscheck.model.results import CheckResult, SkipReason, Status

@@ -13,7 +13,7 @@ from cli_outcome import CliOutcome
 from fake_store import TYPES
 from live_env import LiveCluster
 
-from kopscheck.collectors.bundle import read_bundle
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.model.facts import Fact
 
 NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")

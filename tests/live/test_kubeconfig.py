@@ -11,7 +11,7 @@ import yaml
 from cli_outcome import CliOutcome
 from live_env import LiveCluster
 
-from kopscheck.collectors.kubeconfig import load_target
+from kopscheck.collectors.kube.kubeconfig import load_target
 from kopscheck.gate.durations import parse_duration
 
 

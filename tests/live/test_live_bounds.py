@@ -12,9 +12,9 @@ from cli_outcome import CliOutcome
 from live_env import LiveCluster
 from peak_memory import run_measured
 
-from kopscheck.collectors.limits import FileLimits
+from kopscheck.collectors.kube.reader import Tuning
 from kopscheck.collectors.live import collect_live
-from kopscheck.collectors.live_kube import Tuning
+from kopscheck.collectors.offline.limits import FileLimits
 from kopscheck.gate.sources import SourceOptions
 from kopscheck.model.facts import Fact, Snapshot
 

@@ -15,8 +15,8 @@ from cli_outcome import CliOutcome
 from fake_apiserver import FakeApiServer
 from live_env import LiveCluster, write_kubeconfig
 
+from kopscheck.collectors.kube.reader import Tuning
 from kopscheck.collectors.live import collect_live
-from kopscheck.collectors.live_kube import Tuning
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.engine.registry import load_checks
 from kopscheck.model.facts import Fact

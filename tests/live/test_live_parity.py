@@ -12,11 +12,11 @@ import pytest
 from cli_outcome import CliOutcome
 from live_env import LiveCluster
 
-from kopscheck.collectors.bundle import read_bundle
-from kopscheck.collectors.bundle_writer import write_bundle
+from kopscheck.collectors.kube.reader import Tuning
 from kopscheck.collectors.live import collect_live
-from kopscheck.collectors.live_kube import Tuning
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.collectors.options import SourceOptions
+from kopscheck.collectors.output.bundle_writer import write_bundle
 from kopscheck.model.facts import Fact, Snapshot
 
 NOW = datetime(2026, 11, 27, 10, 20, 0, tzinfo=UTC)

@@ -16,8 +16,8 @@ import pytest
 from fake_apiserver import FakeApiServer, Kubelet
 from live_env import kubelet_configz, write_kubeconfig
 
+from kopscheck.collectors.kube.reader import Tuning
 from kopscheck.collectors.live import collect_live
-from kopscheck.collectors.live_kube import Tuning
 from kopscheck.collectors.options import SourceOptions
 
 CALICO = "docker.io/calico/node:v3.31.6"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from live_env import LiveCluster
 
-from kopscheck.collectors.kube_client import Requester
-from kopscheck.collectors.kubeconfig import load_target
+from kopscheck.collectors.kube.client import Requester
+from kopscheck.collectors.kube.kubeconfig import load_target
 from kopscheck.collectors.probes.workspace import PODS, Workspace, find_leftovers
 from kopscheck.model.errors import Stopped
 

@@ -12,8 +12,8 @@ from cli_outcome import CliOutcome
 from live_env import LiveCluster, api_view, seed_state_store
 from moto.server import ThreadedMotoServer
 
-from kopscheck.collectors.bundle import read_bundle
-from kopscheck.collectors.state_store import open_store, read_state
+from kopscheck.collectors.aws.state_store import open_store, read_state
+from kopscheck.collectors.offline.bundle import read_bundle
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Fact
 

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.output.redact import redact
 from kopscheck.collectors.probes.options import ProbeOptions
 from kopscheck.collectors.probes.workspace import PODS, Workspace
-from kopscheck.collectors.redact import redact
 
 NAME = "node-agent"
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,200}")  # a file name, never a path

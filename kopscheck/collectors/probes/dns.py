@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.output.redact import redact
 from kopscheck.collectors.probes.lifecycle import tolerations
 from kopscheck.collectors.probes.options import ProbeOptions
 from kopscheck.collectors.probes.workspace import PODS, Workspace
-from kopscheck.collectors.redact import redact
 from kopscheck.model.facts import Endpoints, Node, Service
 from kopscheck.model.probes import DnsProbe, DnsQuery, Lookup
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.output.redact import redact
 from kopscheck.collectors.probes.options import ProbeOptions
 from kopscheck.collectors.probes.workspace import PODS, Workspace
-from kopscheck.collectors.redact import redact
 from kopscheck.model.facts import Node
 from kopscheck.model.probes import STEPS, PodProbe, Step, StepOutcome
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
-from kopscheck.collectors.redact import redact
+from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.output.redact import redact
 from kopscheck.model.facts import Pod
 from kopscheck.model.probes import LogMention
 

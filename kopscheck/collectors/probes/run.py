@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
-from kopscheck.collectors.kubeconfig import KubeTarget
-from kopscheck.collectors.probe_files import redact_dns, redact_lifecycle
+from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.kube.kubeconfig import KubeTarget
+from kopscheck.collectors.offline.probe_files import redact_dns, redact_lifecycle
+from kopscheck.collectors.output.redact import redact, redact_args
 from kopscheck.collectors.probes import agent, dns, lifecycle
 from kopscheck.collectors.probes.node_logs import log_mentions
 from kopscheck.collectors.probes.options import ProbeOptions, select_nodes
@@ -25,7 +26,6 @@ from kopscheck.collectors.probes.workspace import (
     Workspace,
     new_run_id,
 )
-from kopscheck.collectors.redact import redact, redact_args
 from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.networking import resolve_networking
 from kopscheck.model.errors import InputError, Stopped

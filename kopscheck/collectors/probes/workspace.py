@@ -21,7 +21,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
-from kopscheck.collectors.kube_client import ApiFailure, Requester, describe_failure
+from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
 from kopscheck.model.errors import Stopped
 
 MANAGED_BY = "app.kubernetes.io/managed-by"

@@ -18,10 +18,12 @@ from typing import Any
 
 from kubernetes import client
 
-from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors import shapes
-from kopscheck.collectors.assemble import KubeObjects, bulk_read
-from kopscheck.collectors.kube_client import (
+from kopscheck.collectors.formats import kube_objects as ko
+from kopscheck.collectors.formats import shapes
+from kopscheck.collectors.formats.assemble import KubeObjects, bulk_read
+from kopscheck.collectors.formats.kube_decode import decode_list
+from kopscheck.collectors.kube.bounds import DEFAULT_MAX_PAGES
+from kopscheck.collectors.kube.client import (
     ApiFailure,
     Reply,
     Requester,
@@ -29,9 +31,7 @@ from kopscheck.collectors.kube_client import (
     forbidden_user,
     host_label,
 )
-from kopscheck.collectors.kube_decode import decode_list
-from kopscheck.collectors.kubeconfig import KubeTarget
-from kopscheck.collectors.live_bounds import DEFAULT_MAX_PAGES
+from kopscheck.collectors.kube.kubeconfig import KubeTarget
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.facts import Fact, Version
 
@@ -120,7 +120,7 @@ class KubeCollection:
     raw_lists: dict[str, RawList] = field(default_factory=dict)
     raw_version: dict[str, Any] | None = None
     namespaces: list[str] = field(default_factory=list)
-    node_outcomes: dict[str, Any] = field(default_factory=dict)  # live_nodes.NodeOutcome
+    node_outcomes: dict[str, Any] = field(default_factory=dict)  # nodes.NodeOutcome
     notes: list[str] = field(default_factory=list)  # what a bound cut short
 
     def lack(self, fact: Fact, reason: str, failed: bool) -> None:

@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 import yaml
 
-from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits, MiB, size_text
+from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits, MiB, size_text
 from kopscheck.model.errors import InputError
 
 MAX_YAML_BYTES = 16 * MiB  # kops specs are kilobytes; PyYAML is slow on large input

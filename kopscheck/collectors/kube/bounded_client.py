@@ -1,6 +1,6 @@
 """The official Kubernetes ApiClient, bounded where it reads by itself.
 
-kopscheck reads every successful body within its bounds (`live_bounds.read_body`), but two reads
+kopscheck reads every successful body within its bounds (`bounds.read_body`), but two reads
 happen inside the client: the response headers (a server that trickles them a byte at a time
 never trips the socket's read timeout) and the body of an error answer (the generated methods
 read it whole before raising). Here both get a limit: the headers the request's read timeout
@@ -15,7 +15,7 @@ from typing import Any
 import urllib3
 from kubernetes import client
 
-from kopscheck.collectors.live_bounds import ERROR_BODY_BYTES, read_body
+from kopscheck.collectors.kube.bounds import ERROR_BODY_BYTES, read_body
 
 
 class BoundedApiClient(client.ApiClient):

@@ -19,17 +19,17 @@ from urllib.parse import quote
 
 from kubernetes import client
 
-from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.bundle import container_log
-from kopscheck.collectors.kube_client import (
+from kopscheck.collectors.formats import kube_objects as ko
+from kopscheck.collectors.kube.client import (
     ApiFailure,
     Requester,
     describe_failure,
     forbidden_user,
 )
-from kopscheck.collectors.limits import size_text
-from kopscheck.collectors.live_kube import KubeCollection, Tuning
-from kopscheck.collectors.redact import redact
+from kopscheck.collectors.kube.reader import KubeCollection, Tuning
+from kopscheck.collectors.offline.bundle import container_log
+from kopscheck.collectors.offline.limits import size_text
+from kopscheck.collectors.output.redact import redact
 from kopscheck.knowledge.networking import PROVIDER_DAEMONSETS
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, Node, NodeFiles, Pod, Workload

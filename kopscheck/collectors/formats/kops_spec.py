@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kopscheck.collectors import shapes
+from kopscheck.collectors.formats import shapes
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import InstanceGroup, KopsCluster
 

@@ -21,8 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from kopscheck.collectors import aws_objects
-from kopscheck.collectors.live_bounds import DEFAULT_MAX_PAGES, BoundHit, Deadline
+from kopscheck.collectors.formats import aws_objects
+from kopscheck.collectors.kube.bounds import DEFAULT_MAX_PAGES, BoundHit, Deadline
 from kopscheck.knowledge.routes import (
     CLUSTER_TAG_PREFIX,
     LEGACY_CLUSTER_TAG,

@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from kopscheck.collectors import kube_objects as ko
+from kopscheck.collectors.formats import kube_objects as ko
 from kopscheck.model.facts import (
     ContainerLog,
     Endpoints,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kopscheck.collectors.limits import KiB, MiB, size_text
+from kopscheck.collectors.offline.limits import KiB, MiB, size_text
 
 DEFAULT_SCAN_TIMEOUT = 300.0  # --timeout
 DEFAULT_MAX_RESPONSE = 64 * MiB  # --max-response-size

@@ -12,8 +12,8 @@ from typing import Any
 
 from msgspec import UNSET, UnsetType
 
-from kopscheck.collectors import kube_wire as kw
-from kopscheck.collectors.redact import redact_message
+from kopscheck.collectors.formats import kube_wire as kw
+from kopscheck.collectors.output.redact import redact_message
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import (
     Condition,

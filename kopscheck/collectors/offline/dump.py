@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kopscheck.collectors.assemble import KubeObjects, bulk_read
-from kopscheck.collectors.bundle import container_log
-from kopscheck.collectors.files import LOG_END, LOG_START, log_sections, read_bytes, tail_lines
-from kopscheck.collectors.kube_decode import decode_list, end_of_document
-from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits, size_text
+from kopscheck.collectors.formats.assemble import KubeObjects, bulk_read
+from kopscheck.collectors.formats.kube_decode import decode_list, end_of_document
+from kopscheck.collectors.offline.bundle import container_log
+from kopscheck.collectors.offline.files import (
+    LOG_END,
+    LOG_START,
+    log_sections,
+    read_bytes,
+    tail_lines,
+)
+from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits, size_text
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, Fact, Snapshot
 

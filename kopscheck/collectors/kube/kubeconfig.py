@@ -17,7 +17,7 @@ from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.incluster_config import InClusterConfigLoader
 
-from kopscheck.collectors.bounded_client import BoundedApiClient
+from kopscheck.collectors.kube.bounded_client import BoundedApiClient
 from kopscheck.model.errors import InputError
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")

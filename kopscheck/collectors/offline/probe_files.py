@@ -12,9 +12,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from kopscheck.collectors.files import MAX_DEPTH, read_json
-from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits
-from kopscheck.collectors.redact import redact
+from kopscheck.collectors.offline.files import MAX_DEPTH, read_json
+from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits
+from kopscheck.collectors.output.redact import redact
 from kopscheck.model.errors import InputError
 from kopscheck.model.probes import (
     DnsProbe,

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from kopscheck.collectors import kube_wire as kw
+from kopscheck.collectors.formats import kube_wire as kw
 from kopscheck.model.errors import InputError
 
 LIST_KINDS = {f"{kind}List": kind for kind in kw.ITEM_TYPES}

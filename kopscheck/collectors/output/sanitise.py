@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kopscheck.collectors.redact import REDACTED, redact, redact_args
+from kopscheck.collectors.output.redact import REDACTED, redact, redact_args
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 WORKLOADS = ("Deployment", "DaemonSet", "ReplicaSet", "StatefulSet", "ReplicationController")

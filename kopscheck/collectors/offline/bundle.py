@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kopscheck.collectors import aws_objects, kops_spec
-from kopscheck.collectors import kube_objects as ko
-from kopscheck.collectors.assemble import KubeObjects, bulk_read
-from kopscheck.collectors.files import (
+from kopscheck.collectors.formats import aws_objects, kops_spec
+from kopscheck.collectors.formats import kube_objects as ko
+from kopscheck.collectors.formats.assemble import KubeObjects, bulk_read
+from kopscheck.collectors.formats.kube_decode import decode_list
+from kopscheck.collectors.offline.files import (
     MAX_DEPTH,
     log_sections,
     present,
@@ -21,10 +22,9 @@ from kopscheck.collectors.files import (
     read_text,
     read_yaml_documents,
 )
-from kopscheck.collectors.kube_decode import decode_list
-from kopscheck.collectors.limits import DEFAULT_LIMITS, FileLimits, size_text
-from kopscheck.collectors.probe_files import read_probe_files
-from kopscheck.collectors.redact import redact, redact_args
+from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits, size_text
+from kopscheck.collectors.offline.probe_files import read_probe_files
+from kopscheck.collectors.output.redact import redact, redact_args
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
 

@@ -21,9 +21,7 @@ from urllib.parse import urlsplit
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from kopscheck.collectors.files import reject_constant
-from kopscheck.collectors.kubeconfig import KubeTarget
-from kopscheck.collectors.live_bounds import (
+from kopscheck.collectors.kube.bounds import (
     DEFAULT_MAX_RESPONSE,
     Body,
     BoundHit,
@@ -31,6 +29,8 @@ from kopscheck.collectors.live_bounds import (
     read_body,
     request_budget,
 )
+from kopscheck.collectors.kube.kubeconfig import KubeTarget
+from kopscheck.collectors.offline.files import reject_constant
 
 MAX_RETRY_AFTER = 10.0
 STATUS_REASONS = {

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from kopscheck.collectors import shapes
+from kopscheck.collectors.formats import shapes
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import AutoScalingGroup, Instance, Quota, Route, RouteTable
 

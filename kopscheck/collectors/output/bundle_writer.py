@@ -26,15 +26,20 @@ from typing import Any
 
 import yaml
 
-from kopscheck.collectors.bundle import OBSERVED_AT
-from kopscheck.collectors.files import LOG_END, LOG_START
+from kopscheck.collectors.aws.reader import write_aws_files
+from kopscheck.collectors.kube.reader import RawList, Tuning
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, collect_live
-from kopscheck.collectors.live_aws import write_aws_files
-from kopscheck.collectors.live_kube import RawList, Tuning
+from kopscheck.collectors.offline.bundle import OBSERVED_AT
+from kopscheck.collectors.offline.files import LOG_END, LOG_START
+from kopscheck.collectors.offline.probe_files import (
+    DNS_FILE,
+    LIFECYCLE_FILE,
+    dns_doc,
+    lifecycle_doc,
+)
 from kopscheck.collectors.options import SourceOptions
-from kopscheck.collectors.outfiles import check_out_dir, publish_dir, staging_dir
-from kopscheck.collectors.probe_files import DNS_FILE, LIFECYCLE_FILE, dns_doc, lifecycle_doc
-from kopscheck.collectors.sanitise import keep, sanitise
+from kopscheck.collectors.output.atomic_files import check_out_dir, publish_dir, staging_dir
+from kopscheck.collectors.output.sanitise import keep, sanitise
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles
 

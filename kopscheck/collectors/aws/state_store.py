@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kopscheck.collectors import kops_spec
-from kopscheck.collectors.files import MAX_YAML_BYTES, present, read_bytes, read_yaml_text
-from kopscheck.collectors.limits import size_text
+from kopscheck.collectors.formats import kops_spec
+from kopscheck.collectors.offline.files import MAX_YAML_BYTES, present, read_bytes, read_yaml_text
+from kopscheck.collectors.offline.limits import size_text
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Fact, InstanceGroup, KopsCluster
 
