@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kopscheck.gate.durations import format_duration
@@ -236,18 +236,3 @@ def _quote(say: Say, name: str, result: KopsResult, log: RunLog) -> None:
         say(f"kopscheck: {name}: last lines of kops {result.call.step.value} (all in {log.path}):")
         for line in lines:
             say(f"    {line}")
-
-
-def with_notes(run: ClusterRun) -> ClusterRun:
-    """The run with its provision story added to the gate report's notes (table, markdown)."""
-    if run.report is None:
-        return run
-    lines = [f"provision: {s.step.value}: {s.outcome}" for s in run.steps]
-    if run.error:
-        lines.append(f"provision: {run.error}")
-    lines.append(run.teardown.describe(run.name))
-    lines.append(f"kops run log: {run.run_log}")
-    if run.kubeconfig.is_file():
-        lines.append(f"kubeconfig of the cluster: {run.kubeconfig}")
-    report = replace(run.report, notes=(*run.report.notes, *lines))
-    return replace(run, report=report)

@@ -23,7 +23,7 @@ from kopscheck.model.facts import KopsCluster, Quota
 from kopscheck.model.results import Report
 from kopscheck.provision import preflight
 from kopscheck.provision.cluster import ClusterRun, run_cluster
-from kopscheck.provision.matrix import fleet_of, run_matrix, worst_exit, write_document
+from kopscheck.provision.matrix import provision_report, run_matrix, worst_exit, write_document
 from kopscheck.provision.plan import (
     ClusterPlan,
     ProvisionRequest,
@@ -117,7 +117,7 @@ def _validate(request: ProvisionRequest) -> None:
         raise InputError("--node-count", "must be 0 or more")
     from kopscheck.reporters import Document, get_reporter
 
-    get_reporter(request.output, Document.FLEET)
+    get_reporter(request.output, Document.PROVISION)
     if request.out is not None:
         check_out_file(request.out)  # before any cluster is created
 
@@ -253,10 +253,10 @@ def run_gate(request: ProvisionRequest, plan: ClusterPlan) -> Report:
 
 
 def _emit(request: ProvisionRequest, runs: tuple[ClusterRun, ...], say: Say) -> None:
-    fleet = fleet_of(runs, request.fail_on)
+    report = provision_report(runs, request.fail_on)
     if request.out is None:
-        write_document(runs, fleet, request.output, sys.stdout)
+        write_document(report, request.output, sys.stdout)
         sys.stdout.flush()
         return
-    write_atomically(request.out, partial(write_document, runs, fleet, request.output))
+    write_atomically(request.out, partial(write_document, report, request.output))
     say(f"kopscheck: wrote {request.output} report to {request.out}")

@@ -1,25 +1,27 @@
-"""Several networking modes in one run, one after another or `--parallel N`, one fleet document.
+"""Several networking modes in one run, one after another or `--parallel N`, one document.
 
-The document is `kopscheck/fleet/v1` (one entry per mode, even for one mode, since a run can
-end before there is a cluster report), each cluster with a `provision` object: its kops steps,
-the teardown and what was left. Exit codes: 3 when kops failed, was interrupted or left
-something behind, else 1 when a gate failed, else 0; the run's code is the worst of them.
+The runs become a `ProvisionReport` (kopscheck/model/provision.py: the fleet of gate reports and
+each cluster's kops steps and teardown), which the reporters render like any other document.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.fleet import ClusterOutcome, FleetReport
+from kopscheck.model.provision import (
+    ProvisionedCluster,
+    ProvisionReport,
+    ProvisionStep,
+    ProvisionTeardown,
+)
+from kopscheck.model.provision import worst_exit as worst_of
 from kopscheck.model.results import Status
-from kopscheck.provision.cluster import ClusterRun, with_notes
-
-EXIT_SEVERITY = (ExitCode.OK, ExitCode.UNHEALTHY, ExitCode.SCAN_INCOMPLETE)
+from kopscheck.provision.cluster import ClusterRun
 
 
 def run_matrix(jobs: Sequence[Callable[[], ClusterRun]], parallel: int) -> tuple[ClusterRun, ...]:
@@ -35,15 +37,16 @@ def run_matrix(jobs: Sequence[Callable[[], ClusterRun]], parallel: int) -> tuple
 
 
 def worst_exit(runs: Sequence[ClusterRun]) -> ExitCode:
-    codes = [run.exit_code for run in runs]
-    return max(codes, key=EXIT_SEVERITY.index, default=ExitCode.SCAN_INCOMPLETE)
+    return worst_of(run.exit_code for run in runs)
 
 
-def fleet_of(
+def provision_report(
     runs: Sequence[ClusterRun], fail_on: Status, now: datetime | None = None
-) -> FleetReport:
-    clusters = tuple(ClusterOutcome(r.name, with_notes(r).report, _error(r)) for r in runs)
-    return FleetReport(clusters, fail_on, now or datetime.now(UTC))
+) -> ProvisionReport:
+    """What the reporters render: the gate reports as a fleet, and each cluster's run."""
+    clusters = tuple(ClusterOutcome(r.name, r.report, _error(r)) for r in runs)
+    fleet = FleetReport(clusters, fail_on, now or datetime.now(UTC))
+    return ProvisionReport(fleet, tuple(_provisioned(r) for r in runs))
 
 
 def _error(run: ClusterRun) -> str | None:
@@ -53,57 +56,33 @@ def _error(run: ClusterRun) -> str | None:
     return "; ".join(problems) or None
 
 
-def provision_to_dict(runs: Sequence[ClusterRun], fleet: FleetReport) -> dict[str, Any]:
-    """The fleet document with provision's exit codes and each cluster's `provision` object."""
-    from kopscheck.reporters.json_report import fleet_to_dict
-
-    doc = fleet_to_dict(fleet)
-    doc["exit_code"] = int(worst_exit(runs))
-    for entry, run in zip(doc["clusters"], runs, strict=True):
-        entry["exit_code"] = int(run.exit_code)
-        if run.report is None:
-            entry["status"] = Status.ERROR.value
-        entry["provision"] = provision_dict(run)
-    return doc
-
-
-def provision_dict(run: ClusterRun) -> dict[str, Any]:
+def _provisioned(run: ClusterRun) -> ProvisionedCluster:
     teardown = run.teardown
-    return {
-        "mode": run.mode,
-        "cluster": run.name,
-        "validated": run.validated,
-        "validate_attempts": run.attempts,
-        "interrupted_by": run.interrupted,
-        "steps": [
-            {
-                "step": s.step.value,
-                "command": s.command,
-                "outcome": s.outcome,
-                "exit_code": s.exit_code,
-                "seconds": s.seconds,
-                "detail": s.detail or None,
-            }
+    return ProvisionedCluster(
+        mode=run.mode,
+        cluster=run.name,
+        steps=tuple(
+            ProvisionStep(s.step.value, s.command, s.outcome, s.seconds, s.exit_code, s.detail)
             for s in run.steps
-        ],
-        "teardown": {
-            "policy": teardown.policy.value,
-            "action": teardown.action.value,
-            "detail": teardown.detail,
-            "left": list(teardown.left),
-        },
-        "run_log": str(run.run_log),
-        "kubeconfig": str(run.kubeconfig) if run.kubeconfig.is_file() else None,
-    }
+        ),
+        teardown=ProvisionTeardown(
+            teardown.policy.value,
+            teardown.action.value,
+            teardown.detail,
+            teardown.left,
+            teardown.describe(run.name),
+        ),
+        run_log=str(run.run_log),
+        exit_code=run.exit_code,
+        validated=run.validated,
+        validate_attempts=run.attempts,
+        interrupted_by=run.interrupted,
+        kubeconfig=str(run.kubeconfig) if run.kubeconfig.is_file() else None,
+    )
 
 
-def write_document(
-    runs: Sequence[ClusterRun], fleet: FleetReport, output: str, out: TextIO
-) -> None:
-    if output == "json":
-        json.dump(provision_to_dict(runs, fleet), out, indent=2)
-        out.write("\n")
-        return
-    from kopscheck.reporters import Document, get_reporter
+def write_document(report: ProvisionReport, output: str, out: TextIO) -> None:
+    """`-o FORMAT` of a provision run, through the reporter registry like every report."""
+    from kopscheck.reporters import Document, get_reporter, write_provision
 
-    get_reporter(output, Document.FLEET).write_fleet(fleet, out)
+    write_provision(get_reporter(output, Document.PROVISION), report, out)

@@ -90,7 +90,7 @@ def provision_command(
         str, typer.Option("--fail-on", help="Lowest status that fails the gate: fail or warn.")
     ] = "fail",
     output: Annotated[
-        str, typer.Option("--output", "-o", help="table, json, junit or markdown.")
+        str, typer.Option("--output", "-o", help="table, json, yaml, junit or markdown.")
     ] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="Write the report here.")] = None,
 ) -> None:

@@ -1,9 +1,10 @@
 """Reporters render a finished document; they decide nothing (exit codes are the model's).
 
-One registry for every document kopscheck prints: a cluster's report, a fleet of them, and a
-diff of two reports. Each reporter declares in `renders` which documents it writes; the
-built-ins are listed in `BUILTIN`, and other packages add reporters through the
-`kopscheck.reporters` entry-point group, named by their `--output` value.
+One registry for every document kopscheck prints: a cluster's report, a fleet of them, a
+diff of two reports, the check catalog and a `provision` run. Each reporter declares in
+`renders` which documents it writes; the built-ins are listed in `BUILTIN`, and other packages
+add reporters through the `kopscheck.reporters` entry-point group, named by their `--output`
+value.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # annotations only: `--help` lists formats without loading th
     from kopscheck.model.catalog import Catalog
     from kopscheck.model.diff import DiffReport
     from kopscheck.model.fleet import FleetReport
+    from kopscheck.model.provision import ProvisionReport
     from kopscheck.model.results import Report
 
 REPORTER_GROUP = "kopscheck.reporters"
@@ -31,6 +33,7 @@ class Document(StrEnum):
     FLEET = "fleet"  # kopscheck/fleet/v1: several clusters
     DIFF = "diff"  # kopscheck/diff/v1: `kopscheck diff`
     CATALOG = "catalog"  # `kopscheck checks`
+    PROVISION = "provision"  # kopscheck/fleet/v1 with each cluster's `provision` object
 
     @property
     def noun(self) -> str:
@@ -39,6 +42,7 @@ class Document(StrEnum):
             "fleet": "several clusters",
             "diff": "a diff",
             "catalog": "the check catalog",
+            "provision": "a provision run",
         }[self.value]
 
 
@@ -59,6 +63,8 @@ class Reporter(Protocol):
 
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None: ...
 
+    def write_provision(self, run: ProvisionReport, out: TextIO) -> None: ...
+
 
 # --output value -> "module:Class", in the order --help lists them.
 BUILTIN: dict[str, str] = {
@@ -73,7 +79,8 @@ BUILTIN_RENDERS: dict[str, frozenset[Document]] = {
     "table": frozenset(Document),
     "json": frozenset(Document),
     "yaml": frozenset(Document),
-    "junit": frozenset({Document.REPORT, Document.FLEET}),  # test cases: no diff, no catalog
+    # test cases: no diff, no catalog
+    "junit": frozenset({Document.REPORT, Document.FLEET, Document.PROVISION}),
     "markdown": frozenset(Document),
 }
 
@@ -105,6 +112,7 @@ _WRITERS = {
     Document.FLEET: "write_fleet",
     Document.DIFF: "write_diff",
     Document.CATALOG: "write_catalog",
+    Document.PROVISION: "write_provision",
 }
 
 
@@ -114,7 +122,19 @@ def renders(reporter: object) -> frozenset[Document]:
     existed does not render the catalog)."""
     declared = getattr(reporter, "renders", None)  # plugins written before `renders` existed
     documents = frozenset(declared) if declared else frozenset({Document.REPORT})
-    return frozenset(d for d in documents if callable(getattr(reporter, _WRITERS[d], None)))
+    found = frozenset(d for d in documents if callable(getattr(reporter, _WRITERS[d], None)))
+    if Document.FLEET in found and not callable(getattr(reporter, "write_provision", None)):
+        found |= {Document.PROVISION}  # a fleet plugin renders provision's fleet (write_provision)
+    return found
+
+
+def write_provision(reporter: Reporter, run: ProvisionReport, out: TextIO) -> None:
+    """A provision run through `reporter`: its own form, else (a plugin that predates it) the
+    fleet of gate reports."""
+    if callable(getattr(reporter, "write_provision", None)):
+        reporter.write_provision(run, out)
+    else:
+        reporter.write_fleet(run.fleet, out)
 
 
 def _cannot(name: str, document: Document) -> InputError:

@@ -1,7 +1,8 @@
 """JSON documents: a report (CONTRACT §3, kopscheck/report/v1), a fleet and a diff.
 
 The fleet, `kopscheck/fleet/v1` (reports/fleet.schema.json), lists the clusters in input order,
-each with its exit code and either a full report or the reason its scan could not complete.
+each with its exit code and either a full report or the reason its scan could not complete; a
+provision run is a fleet whose entries carry a `provision` object and provision's exit codes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from kopscheck.model.catalog import Catalog
 from kopscheck.model.diff import DiffReport, FindingRef
 from kopscheck.model.facts import ObjectRef
 from kopscheck.model.fleet import FleetReport, fleet_exit_code
+from kopscheck.model.provision import ProvisionedCluster, ProvisionReport
 from kopscheck.model.results import CheckResult, Finding, Report, Status
 from kopscheck.reporters import Document
 
@@ -110,6 +112,46 @@ def fleet_to_dict(fleet: FleetReport) -> dict[str, Any]:
     }
 
 
+def provision_to_dict(run: ProvisionReport) -> dict[str, Any]:
+    """The fleet document with provision's exit codes and each cluster's `provision` object."""
+    doc = fleet_to_dict(run.fleet)
+    doc["exit_code"] = int(run.exit_code)
+    for entry, cluster in zip(doc["clusters"], run.runs, strict=True):
+        entry["exit_code"] = int(cluster.exit_code)
+        entry["provision"] = provisioned_to_dict(cluster)
+    return doc
+
+
+def provisioned_to_dict(run: ProvisionedCluster) -> dict[str, Any]:
+    teardown = run.teardown
+    return {
+        "mode": run.mode,
+        "cluster": run.cluster,
+        "validated": run.validated,
+        "validate_attempts": run.validate_attempts,
+        "interrupted_by": run.interrupted_by,
+        "steps": [
+            {
+                "step": s.step,
+                "command": s.command,
+                "outcome": s.outcome,
+                "exit_code": s.exit_code,
+                "seconds": s.seconds,
+                "detail": s.detail or None,
+            }
+            for s in run.steps
+        ],
+        "teardown": {
+            "policy": teardown.policy,
+            "action": teardown.action,
+            "detail": teardown.detail,
+            "left": list(teardown.left),
+        },
+        "run_log": run.run_log,
+        "kubeconfig": run.kubeconfig,
+    }
+
+
 def diff_to_dict(diff: DiffReport) -> dict[str, Any]:
     def finding(f: FindingRef) -> dict[str, Any]:
         return {
@@ -179,6 +221,9 @@ class JsonReporter:
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
         _dump(catalog_to_list(catalog), out)
 
+    def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
+        _dump(provision_to_dict(run), out)
+
 
 class YamlReporter:
     """`--output yaml`: the same documents as JSON, as YAML (same schema)."""
@@ -197,6 +242,9 @@ class YamlReporter:
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
         _yaml(catalog_to_list(catalog), out)
 
+    def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
+        _yaml(provision_to_dict(run), out)
+
 
 def _yaml(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
     import yaml
@@ -211,5 +259,6 @@ __all__ = [
     "catalog_to_list",
     "diff_to_dict",
     "fleet_to_dict",
+    "provision_to_dict",
     "report_to_dict",
 ]

@@ -1,6 +1,9 @@
 """JUnit XML: one testcase per check, for CI systems that publish test reports.
 
 A fleet is one testsuite per cluster; a cluster that could not be scanned is one erroring case.
+A provision run is, per cluster, a suite of its kops steps (a step that did not end ok is a
+failure, a timeout or an interrupt too; teardown fails when kops left something behind), then
+the gate's usual suite.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from kopscheck.model.fleet import FleetReport
+from kopscheck.model.provision import ProvisionedCluster, ProvisionReport
 from kopscheck.model.results import CheckResult, Report, Status
 from kopscheck.reporters import Document
 
@@ -89,7 +93,7 @@ def render_fleet_junit(fleet: FleetReport) -> str:
 
 
 class JunitReporter:
-    renders = frozenset({Document.REPORT, Document.FLEET})
+    renders = frozenset({Document.REPORT, Document.FLEET, Document.PROVISION})
 
     def write(self, report: Report, out: TextIO) -> None:
         out.write(render_junit(report))
@@ -97,8 +101,58 @@ class JunitReporter:
     def write_fleet(self, fleet: FleetReport, out: TextIO) -> None:
         out.write(render_fleet_junit(fleet))
 
+    def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
+        out.write(render_provision_junit(run))
+
     def write_diff(self, diff: object, out: TextIO) -> None:
         raise NotImplementedError("JUnit has no form for a diff")
 
     def write_catalog(self, catalog: object, out: TextIO) -> None:
         raise NotImplementedError("JUnit has no form for the check catalog")
+
+
+def render_provision_junit(run: ProvisionReport) -> str:
+    suites = ET.Element("testsuites", name="kopscheck provision")
+    for outcome, cluster in run.pairs():
+        _provision_suite(suites, cluster)
+        if outcome.report is not None:
+            add_testsuite(suites, outcome.report, name=outcome.name)
+    return to_xml(suites)
+
+
+def _provision_suite(suites: ET.Element, cluster: ProvisionedCluster) -> None:
+    failed = [s for s in cluster.steps if not s.ok and s.outcome != "skipped"]
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"kopscheck provision {cluster.cluster}",
+        tests=str(len(cluster.steps) + 1),
+        failures=str(len(failed) + int(cluster.teardown.left_behind)),
+        errors="0",
+        skipped=str(sum(s.outcome == "skipped" for s in cluster.steps)),
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("mode", cluster.mode),
+        ("exit-code", str(int(cluster.exit_code))),
+        ("validated", str(cluster.validated).lower()),
+        ("run-log", cluster.run_log),
+    ):
+        ET.SubElement(props, "property", name=name, value=value)
+    classname = f"kopscheck.provision.{cluster.mode}"
+    for step in cluster.steps:
+        case = ET.SubElement(
+            suite, "testcase", name=step.step, classname=classname, time=f"{step.seconds:g}"
+        )
+        if step.outcome == "skipped":
+            ET.SubElement(case, "skipped", message=step.command)
+        elif not step.ok:
+            node = ET.SubElement(case, "failure", message=step.command, type=step.outcome)
+            node.text = step.detail or step.outcome
+    case = ET.SubElement(suite, "testcase", name="teardown", classname=classname)
+    summary = cluster.teardown.summary or cluster.teardown.action
+    if cluster.teardown.left_behind:
+        node = ET.SubElement(case, "failure", message=summary, type=cluster.teardown.action)
+        node.text = "\n".join([summary, *cluster.teardown.left])
+    else:
+        ET.SubElement(case, "system-out").text = summary

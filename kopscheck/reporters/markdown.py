@@ -1,6 +1,7 @@
 """Markdown for pull-request comments and tickets: root causes first, then every check.
 
-A fleet is a summary table then each cluster's report; a diff lists changes per cluster.
+A fleet is a summary table then each cluster's report; a diff lists changes per cluster; a
+provision run is a summary table, then per cluster its kops steps, teardown and gate report.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import TextIO
 from kopscheck.model.catalog import Catalog
 from kopscheck.model.diff import DiffReport, FindingRef
 from kopscheck.model.fleet import FleetReport
+from kopscheck.model.provision import ProvisionedCluster, ProvisionReport, last_line
 from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
 from kopscheck.reporters import Document
 from kopscheck.reporters.common import start_here, suppressed_results
@@ -159,6 +161,9 @@ class MarkdownReporter:
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
         out.write(render_catalog_markdown(catalog))
 
+    def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
+        out.write(render_provision_markdown(run))
+
 
 def render_catalog_markdown(catalog: Catalog) -> str:
     lines = ["| check | family | passes when | needs |", "|---|---|---|---|"]
@@ -167,3 +172,53 @@ def render_catalog_markdown(catalog: Catalog) -> str:
         for e in catalog.entries
     ]
     return "\n".join(lines) + "\n"
+
+
+def render_provision_markdown(run: ProvisionReport) -> str:
+    fleet = run.fleet
+    lines = [
+        f"# kopscheck provision: {ICON[fleet.status]} (exit {int(run.exit_code)})",
+        "",
+        f"- **Gate:** `--fail-on {fleet.fail_on.value}`",
+        "",
+        "| cluster | mode | gate | exit | teardown |",
+        "|---|---|---|---|---|",
+    ]
+    for outcome, cluster in run.pairs():
+        lines.append(
+            f"| {_cell(cluster.cluster)} | {_cell(cluster.mode)} | {ICON[outcome.status]}"
+            f" | {int(cluster.exit_code)} | {_cell(cluster.teardown.action)} |"
+        )
+    lines.append("")
+    for outcome, cluster in run.pairs():
+        lines += [f"# Cluster {_cell(cluster.cluster)}", "", *_steps(cluster), ""]
+        if outcome.report is not None:
+            lines.append(render_markdown(outcome.report))
+        else:
+            lines += [f"No gate report: {_cell(outcome.error or '')}", ""]
+    return "\n".join(lines)
+
+
+def _steps(cluster: ProvisionedCluster) -> list[str]:
+    lines = ["| step | outcome | exit | seconds | last line |", "|---|---|---|---|---|"]
+    for step in cluster.steps:
+        code = "-" if step.exit_code is None else str(step.exit_code)
+        lines.append(
+            f"| {step.step} | {step.outcome} | {code} | {step.seconds:g}"
+            f" | {_cell(last_line(step.detail)) or '-'} |"
+        )
+    if cluster.validate_attempts:
+        validated = "validated" if cluster.validated else "never validated"
+        attempts = cluster.validate_attempts
+        lines += ["", f"- **kops validate:** {validated} after {attempts} attempts"]
+    else:
+        lines.append("")
+    if cluster.interrupted_by:
+        lines.append(f"- **Interrupted by:** {cluster.interrupted_by}")
+    lines.append(f"- **Teardown:** {_cell(cluster.teardown.summary or cluster.teardown.action)}")
+    if cluster.teardown.left:
+        lines.append(f"- **Left behind:** {', '.join(f'`{r}`' for r in cluster.teardown.left)}")
+    lines.append(f"- **kops run log:** `{cluster.run_log}`")
+    if cluster.kubeconfig:
+        lines.append(f"- **kubeconfig of the cluster:** `{cluster.kubeconfig}`")
+    return lines

@@ -1,7 +1,9 @@
 """The terminal view for a person in trouble: root causes first, then what they explain.
 
 A fleet is each cluster's view under a rule, then one overall line; a diff lists status
-changes, new and resolved findings per cluster.
+changes, new and resolved findings per cluster; a provision run is each cluster's kops steps
+(a failed one with kops's last line), teardown and run log above its gate report, then one
+line with provision's exit code (CONTRACT §2), not the fleet's.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from kopscheck.model.catalog import Catalog
 from kopscheck.model.diff import ClusterDiff, DiffReport, FindingRef
 from kopscheck.model.exitcodes import exit_code
 from kopscheck.model.fleet import FleetReport
+from kopscheck.model.provision import ProvisionedCluster, ProvisionReport, last_line
 from kopscheck.model.results import (
     CheckResult,
     Finding,
@@ -317,6 +320,9 @@ class TerminalReporter:
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
         render_diff(diff, Console(file=out, highlight=False, soft_wrap=True))
 
+    def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
+        render_provision(run, _console(out), self.show_all)
+
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
         table = Table("id", "family", "title", "needs")
         table.columns[0].no_wrap = True
@@ -327,3 +333,57 @@ class TerminalReporter:
 
 def _console(out: TextIO) -> Console:
     return Console(file=out, soft_wrap=False, highlight=False)
+
+
+OUTCOME_STYLE = {"ok": "green", "skipped": "dim"}  # anything else went wrong
+
+
+def render_provision(run: ProvisionReport, console: Console, show_all: bool = False) -> None:
+    for outcome, cluster in run.pairs():
+        title = Text(f"cluster {cluster.cluster} ({cluster.mode})", style="bold")
+        console.print(Rule(title, align="left"))
+        console.print(_story(cluster))
+        if outcome.report is not None:
+            render(outcome.report, console, show_all)
+        else:
+            console.print(Text.assemble(("no gate report: ", "magenta"), outcome.error or ""))
+        console.print()
+    console.print(_verdict(run))
+
+
+def _story(cluster: ProvisionedCluster) -> Text:
+    text = Text("Provision: ", style="bold")
+    for index, step in enumerate(cluster.steps):
+        if index:
+            text.append(" · ")
+        text.append(f"{step.step} ")
+        text.append(step.outcome, style=OUTCOME_STYLE.get(step.outcome, "bold red"))
+        if step.step == "validate" and cluster.validate_attempts:
+            text.append(f" ({cluster.validate_attempts} attempts)", style="dim")
+    if not cluster.steps:
+        text.append("no kops call ran")
+    for step in (s for s in cluster.steps if not s.ok and s.detail):
+        text.append(f"\n  {step.step} {step.outcome}: ", style="bold")
+        text.append(last_line(step.detail))
+    if cluster.interrupted_by:
+        text.append(f"\nInterrupted by {cluster.interrupted_by}", style="magenta")
+    style = "bold red" if cluster.teardown.left_behind else ""
+    text.append("\nTeardown: ", style="bold")
+    text.append(cluster.teardown.summary or cluster.teardown.action, style=style)
+    text.append(f"\nkops run log: {cluster.run_log}", style="dim")
+    if cluster.kubeconfig:
+        text.append(f"\nkubeconfig of the cluster: {cluster.kubeconfig}")
+    return text
+
+
+def _verdict(run: ProvisionReport) -> Text:
+    fleet = run.fleet
+    text = Text(f"Provisioned {len(run.runs)} cluster(s): ", style="bold")
+    text.append_text(badge(fleet.status))
+    text.append(f" (exit {int(run.exit_code)}) · --fail-on {fleet.fail_on.value}")
+    for outcome, cluster in run.pairs():
+        line = Text(f"\n  {cluster.cluster}: ")
+        line.append(outcome.status.value, style=STYLE[outcome.status])
+        line.append(f", exit {int(cluster.exit_code)}, teardown {cluster.teardown.action}")
+        text.append_text(line)
+    return text
