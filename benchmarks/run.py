@@ -10,6 +10,8 @@ size on disk, the growth from 1x to 4x to 16x, and the live path's list requests
 against the fake API server of tests/live. The default base (50 nodes: 50, 200 and 800 nodes)
 finishes in a few minutes on 2 cores; `--full` is 312, 1,250 and 5,000 nodes (150,000 pods).
 Targets (issue 12): check <= 1.0x json.load, peak RSS <= 1.0x size on disk, linear growth.
+First, the start-up of `--help`, `checks` and `explain` (benchmarks/startup.py, issue 22:
+<= 120 ms and <= 150 ms, best of 20).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "tests" / "live"))
 
 import generate  # noqa: E402  (a sibling script, found through sys.path)
+import startup  # noqa: E402
 
 PAGE = 500
 
@@ -134,6 +137,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (min)")
     args = parser.parse_args()
     REPEAT[0] = max(args.repeat, 1)
+    startup.report()  # --help, checks, explain: best of 20 fresh processes
     top = 5000 if args.full else 16 * args.base
     with tempfile.TemporaryDirectory(prefix="kopscheck-bench-") as tmp:
         base = args.dir or Path(tmp)

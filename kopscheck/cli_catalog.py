@@ -1,5 +1,5 @@
-"""The catalog commands: `checks`, `explain` and `rbac` print what kopscheck knows, reading
-nothing from a cluster (and importing the checks only when they run)."""
+"""The catalog commands as typer registers them: `checks`, `explain` and `rbac` print what
+kopscheck knows, reading nothing from a cluster (the first two are `cli_fast`'s functions)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from kopscheck import DOCS_URL
-from kopscheck.model.errors import InputError
-from kopscheck.reporters import Document, formats, get_reporter
+from kopscheck.cli_fast import explain_check, show_catalog
+from kopscheck.reporters import Document, formats
 
 
 def list_checks(
@@ -19,10 +18,7 @@ def list_checks(
     ] = "table",
 ) -> None:
     """List the check catalog: id, title, family, the facts each needs, its finding codes."""
-    from kopscheck.engine.registry import catalog_of, load_checks
-
-    reporter = get_reporter(output, Document.CATALOG)
-    reporter.write_catalog(catalog_of(load_checks()), sys.stdout)
+    show_catalog(output, sys.stdout)
 
 
 def explain(
@@ -36,42 +32,7 @@ def explain(
 ) -> None:
     """Why a check matters, how to fix what it finds, and its troubleshooting step; for a
     finding code, that finding's meaning and fix first."""
-    from kopscheck.checkapi.check import check_doc, code_of
-    from kopscheck.engine.registry import find_check, load_checks
-
-    checks = load_checks()
-    wanted, _, reason = check.partition("/")
-    found = find_check(checks, wanted)
-    if found is None:
-        raise InputError(check, f"unknown check (known: {', '.join(c.id for c in checks)})")
-    lines: list[str] = []
-    if reason:
-        code = found.codes.get(reason)
-        if code is None:
-            known = ", ".join(sorted(found.codes)) or "none"
-            raise InputError(check, f"{found.id} has no finding code {reason!r} (known: {known})")
-        lines += [f"{check}: {code.summary}"]
-        lines += [f"fix: {code.fix}", ""] if code.fix else [""]
-    doc = check_doc(found)
-    lines += [
-        f"{found.id}: {doc.title}",
-        f"family: {found.family}",
-        f"needs: {', '.join(sorted(f.value for f in found.needs)) or '-'}",
-    ]
-    if found.wants:
-        lines.append(f"uses when present: {', '.join(sorted(f.value for f in found.wants))}")
-    lines += ["", f"Why: {doc.why}", "", f"Fix: {doc.fix}"]
-    if doc.step:
-        lines += ["", f"Troubleshooting step ({DOCS_URL}): {doc.step}"]
-    if doc.body:
-        lines += ["", doc.body]
-    if found.codes and not reason:
-        lines += ["", "Finding codes:"]
-        for name, each in sorted(found.codes.items()):
-            lines.append(f"  {code_of(found, name)}: {each.summary}")
-            if each.fix:
-                lines.append(f"      fix: {each.fix}")
-    typer.echo("\n".join(lines))
+    typer.echo(explain_check(check))
 
 
 def print_rbac(

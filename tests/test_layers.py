@@ -59,7 +59,8 @@ def layer(module: str) -> str:
         return "root"
     return (
         "cli"
-        if parts[1] in ("cli", "cli_catalog", "cli_help", "cli_options", "__main__")
+        if parts[1]
+        in ("cli", "cli_app", "cli_catalog", "cli_fast", "cli_help", "cli_options", "__main__")
         else parts[1]
     )
 

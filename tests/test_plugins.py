@@ -114,6 +114,25 @@ def test_a_plugin_check_runs_beside_the_built_ins(
     assert (result["status"], result["skip_reason"]) == ("skip", "not-applicable")
 
 
+def test_explain_reads_a_plugin_checks_docstring(
+    plugin: Callable[[str], None], run_cli: Callable[..., CliOutcome]
+) -> None:
+    # the catalog data holds the built-ins only: with a plugin installed, the checks are loaded
+    plugin("example = site_plugin:PodCidrAssigned")
+    outcome = run_cli("explain", "example.pod-cidr-assigned/no-pod-cidr")
+    assert outcome.code == 0, outcome.stderr
+    lines = outcome.stdout.splitlines()
+    assert lines[:4] == [
+        "example.pod-cidr-assigned/no-pod-cidr: the node has no pod CIDR",
+        "",
+        "example.pod-cidr-assigned: Every node has a pod CIDR",
+        "family: example",
+    ]
+    assert "Why: with kubenet, the route controller writes one VPC route per node's pod CIDR;" in (
+        outcome.stdout
+    )
+
+
 def test_a_plugin_reporter_renders_what_it_declares(
     plugin: Callable[[str], None], run_cli: Callable[..., CliOutcome]
 ) -> None:

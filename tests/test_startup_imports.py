@@ -62,3 +62,42 @@ def test_help_loads_neither_the_fact_model_nor_the_plugin_catalog(args: list[str
         check=False,
     )
     assert done.stderr.strip().splitlines()[-1].split()[1] == "IMPORTED:"
+
+
+# What the catalog path never needs (issue 22): the catalog is data (kopscheck/engine/
+# catalog.json), the table is plain text, and entry points are read only when a distribution
+# declares a check plugin (none here).
+NOT_FOR_THE_CATALOG = (
+    "kopscheck_checks",
+    "kopscheck.checkapi",
+    "kopscheck.model.facts",
+    "kopscheck.model.results",
+    "typer",
+    "click",
+    "rich.console",
+    "importlib.metadata",
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["checks"], id="checks"),
+        pytest.param(["checks", "-o", "json"], id="checks-json"),
+        pytest.param(["checks", "--output=markdown"], id="checks-markdown"),
+        pytest.param(["explain", "dns.rollout"], id="explain"),
+        pytest.param(["explain", "cni.provider-deployed/no-provider"], id="explain-code"),
+    ],
+)
+def test_the_catalog_path_imports_no_check_typer_rich_console_or_metadata(args: list[str]) -> None:
+    probe = PROBE.replace("HEAVY = (", f"HEAVY = {NOT_FOR_THE_CATALOG!r} + (")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output, imported = done.stderr.strip().splitlines()[-1].split()
+    assert int(output.removeprefix("OUTPUT:")) > 100
+    assert imported == "IMPORTED:"

@@ -47,19 +47,25 @@ def load_checks(include_plugins: bool = True) -> list[Check]:
 
 
 def catalog_of(checks: list[Check]) -> Catalog:
-    """What `kopscheck checks` shows of each check."""
-    return Catalog(
-        tuple(
-            CatalogEntry(
-                id=c.id,
-                title=check_doc(c).title,
-                family=c.family,
-                needs=tuple(sorted(f.value for f in c.needs)),
-                wants=tuple(sorted(f.value for f in c.wants)),
-                codes={code_of(c, r): code.summary for r, code in sorted(c.codes.items())},
-            )
-            for c in checks
-        )
+    """What `kopscheck checks` and `kopscheck explain` show of each check."""
+    return Catalog(tuple(entry_of(c) for c in checks))
+
+
+def entry_of(check: Check) -> CatalogEntry:
+    doc = check_doc(check)
+    codes = sorted(check.codes.items())
+    return CatalogEntry(
+        id=check.id,
+        title=doc.title,
+        family=check.family,
+        needs=tuple(sorted(f.value for f in check.needs)),
+        wants=tuple(sorted(f.value for f in check.wants)),
+        codes={code_of(check, r): code.summary for r, code in codes},
+        why=doc.why,
+        fix=doc.fix,
+        step=doc.step,
+        body=doc.body,
+        code_fixes={code_of(check, r): code.fix for r, code in codes if code.fix},
     )
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kopscheck.collectors.probes.options import STEP_DEADLINES, ProbeOptions
 from kopscheck.gate.durations import parse_duration
 from kopscheck.model.errors import InputError
-from kopscheck.model.probes import Step
+
+if TYPE_CHECKING:  # `--help` builds these flags without the probe model (start-up)
+    from kopscheck.collectors.probes.options import ProbeOptions
 
 ProbeNodesOpt = Annotated[
     str,
@@ -60,6 +61,9 @@ def probe_options(
     agent: bool,
 ) -> ProbeOptions:
     """ProbeOptions from the --probe-* flags; a bad value is an input error (exit 2)."""
+    from kopscheck.collectors.probes.options import STEP_DEADLINES, ProbeOptions
+    from kopscheck.model.probes import Step
+
     spec = nodes.strip()
     if not spec or (spec.isdigit() and int(spec) < 1):
         raise InputError(

@@ -8,12 +8,14 @@ current `--control-plane-zones`/`--control-plane-size`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kopscheck.model.errors import InputError
-from kopscheck.model.results import Status
+
+if TYPE_CHECKING:  # `--help` builds these flags without the report model (start-up)
+    from kopscheck.model.results import Status
 
 
 def _say(line: str) -> None:
@@ -23,6 +25,8 @@ def _say(line: str) -> None:
 
 
 def _fail_on(value: str) -> Status:
+    from kopscheck.model.results import Status
+
     if value not in (Status.FAIL, Status.WARN):
         raise InputError("--fail-on", f"must be 'fail' or 'warn', not {value!r}")
     return Status(value)

@@ -10,7 +10,7 @@ value.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -105,6 +105,18 @@ def get_reporter(
     if document not in renders(reporter):
         raise _cannot(name, document)
     return reporter
+
+
+def catalog_writer(name: str) -> Callable[[Catalog, TextIO], None]:
+    """What writes `kopscheck checks -o NAME`: a built-in format's light writer (no rich, no
+    report model: the command starts fast), or a plugin reporter's `write_catalog`."""
+    if name in BUILTIN:
+        if Document.CATALOG not in BUILTIN_RENDERS[name]:
+            raise _cannot(name, Document.CATALOG)
+        from kopscheck.reporters.catalog import WRITERS
+
+        return WRITERS[name]
+    return get_reporter(name, Document.CATALOG).write_catalog
 
 
 _WRITERS = {

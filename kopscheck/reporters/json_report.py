@@ -17,6 +17,7 @@ from kopscheck.model.fleet import FleetReport, fleet_exit_code
 from kopscheck.model.provision import ProvisionedCluster, ProvisionReport
 from kopscheck.model.results import CheckResult, Finding, Report, Status
 from kopscheck.reporters import Document
+from kopscheck.reporters import catalog as catalog_formats
 
 SCHEMA = "kopscheck/report/v1"
 FLEET_SCHEMA = "kopscheck/fleet/v1"
@@ -186,21 +187,6 @@ def diff_to_dict(diff: DiffReport) -> dict[str, Any]:
     }
 
 
-def catalog_to_list(catalog: Catalog) -> list[dict[str, Any]]:
-    """`kopscheck checks -o json`: one object per check, in the order they run."""
-    return [
-        {
-            "id": e.id,
-            "title": e.title,
-            "family": e.family,
-            "needs": list(e.needs),
-            "wants": list(e.wants),
-            "codes": dict(e.codes),
-        }
-        for e in catalog.entries
-    ]
-
-
 def _dump(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
     json.dump(doc, out, indent=2, sort_keys=False)
     out.write("\n")
@@ -219,7 +205,7 @@ class JsonReporter:
         _dump(diff_to_dict(diff), out)
 
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
-        _dump(catalog_to_list(catalog), out)
+        catalog_formats.write_json(catalog, out)
 
     def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
         _dump(provision_to_dict(run), out)
@@ -240,7 +226,7 @@ class YamlReporter:
         _yaml(diff_to_dict(diff), out)
 
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
-        _yaml(catalog_to_list(catalog), out)
+        catalog_formats.write_yaml(catalog, out)
 
     def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
         _yaml(provision_to_dict(run), out)
@@ -256,7 +242,6 @@ __all__ = [
     "JsonReporter",
     "Status",
     "YamlReporter",
-    "catalog_to_list",
     "diff_to_dict",
     "fleet_to_dict",
     "provision_to_dict",

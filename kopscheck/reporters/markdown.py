@@ -14,6 +14,7 @@ from kopscheck.model.fleet import FleetReport
 from kopscheck.model.provision import ProvisionedCluster, ProvisionReport, last_line
 from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
 from kopscheck.reporters import Document
+from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import start_here, suppressed_results
 
 ICON = {
@@ -159,19 +160,10 @@ class MarkdownReporter:
         out.write(render_diff_markdown(diff))
 
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
-        out.write(render_catalog_markdown(catalog))
+        catalog_formats.write_markdown(catalog, out)
 
     def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
         out.write(render_provision_markdown(run))
-
-
-def render_catalog_markdown(catalog: Catalog) -> str:
-    lines = ["| check | family | passes when | needs |", "|---|---|---|---|"]
-    lines += [
-        f"| `{e.id}` | {e.family} | {e.title} | {', '.join(e.needs) or '-'} |"
-        for e in catalog.entries
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def render_provision_markdown(run: ProvisionReport) -> str:

@@ -32,6 +32,7 @@ from kopscheck.model.results import (
     symptoms_of,
 )
 from kopscheck.reporters import Document
+from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import evidence_lines, short_lists, start_here, suppressed_results
 
 STYLE = {
@@ -324,11 +325,7 @@ class TerminalReporter:
         render_provision(run, _console(out), self.show_all)
 
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
-        table = Table("id", "family", "title", "needs")
-        table.columns[0].no_wrap = True
-        for e in catalog.entries:
-            table.add_row(e.id, e.family, e.title, ", ".join(e.needs))
-        Console(file=out, highlight=False).print(table)
+        catalog_formats.write_table(catalog, out)
 
 
 def _console(out: TextIO) -> Console:
