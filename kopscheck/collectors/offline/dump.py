@@ -30,6 +30,7 @@ from kopscheck.collectors.offline.files import (
     LOG_START,
     UTF16_BOMS,
     open_regular,
+    log_text,
     read_bytes,
     tail_lines,
 )
@@ -101,11 +102,9 @@ class _LogTail:
         self.limits, self.text, self.cut, self.replaced = limits, "", False, False
 
     def add(self, block: bytes | bytearray) -> None:
-        try:
-            text = block.decode("utf-8")
-        except UnicodeDecodeError:
-            text, self.replaced = block.decode("utf-8", "replace"), True
-        self.text += text.replace("\r\n", "\n") if "\r" in text else text
+        text, replaced = log_text(block)
+        self.text += text
+        self.replaced = self.replaced or replaced
         limits = self.limits
         if len(self.text) > 2 * limits.log_bytes or self.text.count("\n") > 2 * limits.log_lines:
             tail = tail_lines(self.text, limits)
@@ -259,7 +258,7 @@ class DumpStream:
         body, cut = tail.body()
         self.cut += cut
         if tail.replaced:
-            self.replaced.append(name)
+            self.replaced.append(f"container {name}")
         self.kube.add_log(container_log(namespace, pod, container, body))
 
     def notes(self) -> tuple[str, ...]:
@@ -277,7 +276,7 @@ class DumpStream:
             )
         for name, line in self.unterminated:
             notes.append(
-                f"{self.label}: the log section for {name} (line {line}) has no END marker:"
+                f"{self.label}: the log section for container {name} (line {line}) has no END marker:"
                 " the dump was cut off there; everything before it was read"
             )
         return tuple(notes)
