@@ -93,7 +93,9 @@ def decode_list(data: Buffer, label: str) -> DecodedList:
     except RecursionError:  # msgspec's, on nesting deeper than the interpreter's stack
         raise InputError(label, "invalid JSON: nested too deeply") from None
     except UnicodeDecodeError as exc:  # a structure file is text: no replacement here
-        raise InputError(label, f"invalid JSON: a string is not UTF-8 text ({exc.reason})") from None
+        raise InputError(
+            label, f"invalid JSON: a string is not UTF-8 text ({exc.reason})"
+        ) from None
 
 
 def _decode_list(data: Buffer, label: str) -> DecodedList:
@@ -220,7 +222,9 @@ def complete_length(data: Buffer, label: str, first_line: int = 1) -> int | None
             return None
         raise json_error(label, exc, data, first_line) from None
     except UnicodeDecodeError as exc:
-        raise InputError(label, f"invalid JSON: a string is not UTF-8 text ({exc.reason})") from None
+        raise InputError(
+            label, f"invalid JSON: a string is not UTF-8 text ({exc.reason})"
+        ) from None
     return len(memoryview(data))
 
 

@@ -25,6 +25,7 @@ from kopscheck.collectors.offline.files import (
 )
 from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits, size_text
 from kopscheck.collectors.offline.probe_files import read_probe_files
+from kopscheck.collectors.output.data_paths import name_from_path
 from kopscheck.collectors.output.redact import redact, redact_args
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
@@ -198,7 +199,7 @@ def _read_cluster_info(
             if _file(reading, logs):
                 label = reading.label(logs)
                 text = reading.log_read(label, read_log_sections(logs, label, limits))
-                _add_logs(kube, text, ns_dir.name, pod_dir.name)
+                _add_logs(kube, text, name_from_path(ns_dir.name), name_from_path(pod_dir.name))
 
 
 def _add_list(kube: KubeObjects, path: Path, reading: _Reading) -> None:
@@ -257,7 +258,8 @@ def _read_node_files(reading: _Reading, fields: dict[str, Any]) -> None:
         return
     found: dict[str, NodeFiles] = {}
     for node_dir in _dirs(reading, nodes_dir):
-        found[node_dir.name] = _read_node_dir(reading, node_dir)
+        files = _read_node_dir(reading, node_dir)
+        found[files.node] = files
     fields["node_files"] = found
 
 
@@ -284,7 +286,7 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
     cni_dir = node_dir / "cni-net.d"
     cni = (
         {
-            p.name: redact(read_text(p, reading.label(p), limits))
+            name_from_path(p.name): redact(read_text(p, reading.label(p), limits))
             for p in sorted(cni_dir.iterdir())
             if not p.is_dir()
         }
@@ -292,7 +294,7 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
         else None
     )
     return NodeFiles(
-        node=node_dir.name,
+        node=name_from_path(node_dir.name),
         kubelet_cmdline=tuple(redact_args(split_cmdline(cmdline))) if cmdline is not None else None,
         sysconfig_kubelet=None if sysconfig is None else redact(sysconfig),
         cni_configs=cni,

@@ -29,8 +29,8 @@ from kopscheck.collectors.offline.files import (
     LOG_END,
     LOG_START,
     UTF16_BOMS,
-    open_regular,
     log_text,
+    open_regular,
     read_bytes,
     tail_lines,
 )
@@ -276,7 +276,7 @@ class DumpStream:
             )
         for name, line in self.unterminated:
             notes.append(
-                f"{self.label}: the log section for container {name} (line {line}) has no END marker:"
-                " the dump was cut off there; everything before it was read"
+                f"{self.label}: the log section for container {name} (line {line}) has no END"
+                " marker: the dump was cut off there; everything before it was read"
             )
         return tuple(notes)
