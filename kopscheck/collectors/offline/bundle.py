@@ -224,6 +224,7 @@ def _add_logs(kube: KubeObjects, text: str, namespace: str, pod: str) -> None:
 
 def container_log(namespace: str, pod: str, container: str, body: str) -> ContainerLog:
     """A log section; kubectl writes a single `Request log error: ...` line when it failed."""
+    namespace, pod, container = (name_from_path(n) for n in (namespace, pod, container))
     stripped = body.strip()
     if stripped.startswith("Request log error:") and "\n" not in stripped:
         error = stripped.removeprefix("Request log error:").strip()

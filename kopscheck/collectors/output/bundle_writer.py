@@ -40,6 +40,7 @@ from kopscheck.collectors.offline.probe_files import (
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.collectors.output.atomic_files import check_out_dir, publish_dir, staging_dir
 from kopscheck.collectors.output.data_paths import (
+    log_header_names,
     namespace_dir,
     node_dir,
     node_file,
@@ -170,7 +171,8 @@ def _write_logs(info: Path, logs: Iterable[ContainerLog]) -> None:
     """`<ns>/<pod>/logs.txt`, one START/END section per container, as kubectl writes them."""
     by_pod: dict[tuple[str, str], list[str]] = {}
     for log in logs:
-        header = f"container {log.container} of pod {log.namespace}/{log.pod} ===="
+        namespace, pod, container = log_header_names(log.namespace, log.pod, log.container)
+        header = f"container {container} of pod {namespace}/{pod} ===="
         body = f"Request log error: {log.error}" if log.error else log.text
         section = f"{LOG_START.removesuffix('container ')}{header}\n"
         section += f"{body}\n" if body else ""
@@ -180,7 +182,7 @@ def _write_logs(info: Path, logs: Iterable[ContainerLog]) -> None:
     for (namespace, pod), sections in by_pod.items():
         path = pod_log_file(info, namespace, pod, reserved)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes("".join(sections).encode("utf-8", "surrogateescape"))
+        path.write_bytes("".join(sections).encode("utf-8", "replace"))
 
 
 def _write_node_files(
@@ -213,7 +215,7 @@ def _write_node_files(
         for (subdir, name), text in written.items():
             path = node_file(folder_of_node, name, subdir)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8", "surrogateescape"))
+            path.write_bytes(text.encode("utf-8", "replace"))
 
 
 def _write_kops(folder: Path, collection: LiveCollection) -> None:

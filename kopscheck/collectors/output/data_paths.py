@@ -52,11 +52,12 @@ def _is_file_name(name: str) -> bool:
     return len(name) <= 253 and _FILE_NAME.fullmatch(name) is not None
 
 
-def escape(name: str) -> str:
-    """`name` escaped as one component, whatever it holds (module doc)."""
+def escape(name: str, shorten: bool = True) -> str:
+    """`name` escaped as one component, whatever it holds (module doc); not `shorten`ed, the
+    escape of any length (a log header is no path: it carries the whole name)."""
     raw = name.encode("utf-8", "surrogatepass")
     escaped = "%" + "".join(chr(b) if b in _PLAIN else f"%{b:02X}" for b in raw)
-    if len(escaped) <= NAME_MAX:
+    if len(escaped) <= NAME_MAX or not shorten:
         return escaped
     digest = hashlib.sha256(raw).hexdigest()[:32]
     return escaped[: NAME_MAX - len(HASHED) - 32] + HASHED + digest
@@ -82,8 +83,20 @@ def _join(root: Path, *parts: str) -> Path:
     return path
 
 
-def _kept(name: str, valid: bool, reserved: frozenset[str] = frozenset()) -> str:
-    return name if valid and name not in reserved else escape(name)
+def _kept(
+    name: str, valid: bool, reserved: frozenset[str] = frozenset(), shorten: bool = True
+) -> str:
+    return name if valid and name not in reserved else escape(name, shorten)
+
+
+def log_header_names(namespace: str, pod: str, container: str) -> tuple[str, str, str]:
+    """The names a `logs.txt` section header carries, by the paths' rule: a header is
+    structure too (a NUL or newline in it would break the file for every reader)."""
+    return (
+        _kept(namespace, is_dns_label(namespace), shorten=False),
+        _kept(pod, is_dns_subdomain(pod), shorten=False),
+        _kept(container, is_dns_label(container), shorten=False),
+    )
 
 
 def namespace_dir(info: Path, namespace: str) -> Path:
