@@ -13,8 +13,8 @@ but a debug line can also print a credential. Every collector passes free text t
 - a flag naming a secret and its value, `--password=x`, `--password x`, `-token x`;
 - `key=value` and `key: value` pairs whose key names a secret (password, pass, secret,
   token, api key, access key, private key, credential, ...): a quoted value whole (commas,
-  spaces and all, JSON inside JSON, escaped once or more, too), else up to the next space; an env var named so,
-  written as JSON (`{"name": "DB_PASSWORD", "value": "..."}`);
+  spaces and all; JSON inside JSON, escaped once or more, too), else up to the next space;
+  an env var named so, written as JSON (`{"name": "DB_PASSWORD", "value": "..."}`);
 - base64 text, of any length, that decodes to any of the above (`cGFzc3dvcmQ9...` for
   `password=...`, a whole PEM key as a kubeconfig's `client-key-data`).
 
@@ -67,9 +67,7 @@ _QUOTED_PAIR = re.compile(rf"(?i)(\b{_KEY}(?:\\*[\"'])?\s*[=:]\s*)(\\*[\"'])(.*?
 _ENV_JSON = re.compile(
     rf"(?i)(\\*\"name\\*\"\s*:\s*\\*\"{_KEY}\\*\"\s*,\s*\\*\"value\\*\"\s*:\s*)(\\*\")(.*?)(\2)"
 )
-_PAIR = re.compile(
-    rf"(?i)(\b{_KEY}\"?\s*[=:]\s*\"?)(?!{re.escape(REDACTED)})[^\s\"']{{4,}}"
-)
+_PAIR = re.compile(rf"(?i)(\b{_KEY}\"?\s*[=:]\s*\"?)(?!{re.escape(REDACTED)})[^\s\"']{{4,}}")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 # Every rule needs one of these (lower-cased) in the text, or a base64-looking run: checking
 # for them first keeps the common line (nothing to blank) cheap.
