@@ -146,10 +146,15 @@ def test_bundle_that_is_a_file(run_cli: Callable[..., CliOutcome], tmp_path: Pat
         ),
         pytest.param(b"hello world\n", "expected a JSON list or a log section", id="text-dump"),
         pytest.param(
-            b'{"kind": "NodeList", "apiVersion": "v1", "items": null}\n'
+            b'{"kind": "NodeList", "items": []}\n{"kind": "PodList", "items": [\n'
             b"==== START logs for container c of pod ns/p ====\nline\n",
-            "has no END marker",
-            id="unterminated-log-section",
+            "(object starting at line 2): invalid JSON at line 3: the document ends early",
+            id="list-cut-off-before-a-log-section",
+        ),
+        pytest.param(
+            b'{"kind": "NodeList", "items": [{"metadata": {"name": "n\xff"}}]}\n',
+            "a string is not UTF-8 text",
+            id="list-not-utf8",
         ),
         pytest.param(
             b'{"kind": "NodeList", "items": []}\n{"kind": "PodList", "items": [\n',

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from canaries import CORPUS, Canary, leaked
 from cli_outcome import CliOutcome
 
-from kopscheck.collectors.output.redact import redact
+from kopscheck.collectors.output.redact import REDACTED, redact
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJlc2lnbmF0dXJl"
 
@@ -128,3 +129,52 @@ def test_a_token_in_a_crashing_pods_log_never_reaches_the_report(
     assert JWT not in outcome.stdout and JWT not in outcome.stderr
     evidence = json.dumps(json.loads(outcome.stdout)["results"])
     assert "Authorization: Bearer <redacted>" in evidence
+
+
+@pytest.mark.parametrize("canary", [pytest.param(c, id=c.id) for c in CORPUS])
+def test_every_corpus_secret_is_blanked_in_its_context(canary: Canary) -> None:
+    """The policy over the corpus: each realistic secret, in the context it appears in."""
+    clean = redact(canary.text)
+    assert not leaked(canary.secret, clean), clean
+    assert REDACTED in clean
+
+
+# Evidence that must survive redaction whole: real lines from the failure-signatures reference
+# (sources: kops#16871, coredns/deployment#191, calico#7414, amazon-vpc-cni-k8s#2923,
+# kubernetes#11979, cilium#40312), and what a report names: IPs, pods, images, a last-applied
+# configuration without secrets.
+EVIDENCE = (
+    'kubelet[3274]: E0711 10:22:44.736898    3274 kubelet.go:2902] "Container runtime network'
+    ' not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network'
+    ' plugin returns error: cni plugin not initialized"',
+    "Failed create pod sandbox: rpc error: code = Unknown desc = [failed to set up sandbox"
+    ' container "16661acb98fff81aaa316ac07df43bf7ec76650086d43e4300fed333afcd461b" network for'
+    ' pod "coredns-797455887b-s9r8n": NetworkPlugin cni failed to set up pod'
+    ' "coredns-797455887b-s9r8n_kube-system" network: context deadline exceeded]',
+    "Liveness probe failed: calico/node is not ready: Felix is not live: Get"
+    ' "http://localhost:9099/liveness": dial tcp 127.0.0.1:9099: connect: connection refused',
+    "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for"
+    ' sandbox "3eb650e5b06f909321c170c75369c9626b234b410abd784c45c685197689fa88": plugin'
+    ' type="aws-cni" name="aws-cni" failed (add): add cmd: failed to assign an IP address to'
+    " container",
+    "E0729 14:48:07.211272       8 routecontroller.go:91] Could not create route"
+    " 4db93b91-35f5-11e5-8163-0683cea42a61 10.244.3.0/24: error creating AWS route"
+    " (10.244.3.0/24): RequestLimitExceeded: Request limit exceeded.",
+    "unable to connect to Cilium agent: failed to create cilium agent client after 30.000000"
+    ' seconds timeout: Get "http://localhost/v1/config": dial unix /var/run/cilium/cilium.sock:'
+    " connect: no such file or directory Is the agent running?",
+    "pod kube-system/calico-node-2fkq8 on ip-172-20-44-12.ec2.internal (10.0.1.17)",
+    "image quay.io/calico/node:v3.28.1@sha256:9f52f59f2d1f1e5c6ad1a4c6c3e6e7f0b2d8f8b4c4e0e1b2a3d4c5e6f7a8b9c0",
+    '{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"calico-node","namespace":'
+    '"kube-system"},"spec":{"template":{"spec":{"containers":[{"name":"calico-node","image":'
+    '"quay.io/calico/node:v3.28.1","env":[{"name":"CALICO_IPV4POOL_CIDR","value":"100.96.0.0/11"}]}]}}}}',
+    "Nov 27 10:15:00 i-0a1b2c3d4e5f60002 kubelet[2231]: I1127 bootstrap-kubeconfig loaded,"
+    " passing node lease renewals; token bucket rate 5 qps",
+    "https://registry.k8s.io/v2/pause/manifests/3.10 returned 200",
+    "tokens=3 keys=4 passed=12 bypass=true",
+)
+
+
+@pytest.mark.parametrize("line", EVIDENCE)
+def test_evidence_without_secrets_survives_whole(line: str) -> None:
+    assert redact(line) == line

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from fake_errors import ApiError, bad_request, not_found
 from fake_state import DEFAULT_VERSION, Kubelet, load_bundle
@@ -153,7 +153,8 @@ def route(path: str) -> Route:
     if not match:
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
     group = match.group(2) or ""
-    parts = (match.group(1) if match.group(1) is not None else match.group(3)).split("/")
+    rest = match.group(1) if match.group(1) is not None else match.group(3)
+    parts = [unquote(part) for part in rest.split("/")]  # a name's `/` comes as %2F
     namespace = ""
     if len(parts) >= 3 and parts[0] == "namespaces":
         namespace, parts = parts[1], parts[2:]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from canaries import ENV_VALUE, LAST_APPLIED, POD, found_in, plant
+from canaries import CORPUS, ENV_VALUE, LAST_APPLIED, POD, found_in, plant
 from cli_outcome import CliOutcome
 from fake_store import TYPES
 from live_env import LiveCluster
@@ -42,11 +42,13 @@ def test_no_canary_in_a_collected_bundle(
             assert found_in(path.read_text(errors="replace")) == [], path
     pods = json.loads((out / "cluster-info/kube-system/pods.json").read_text())["items"]
     pod = next(p for p in pods if p["metadata"]["name"] == POD)
-    assert pod["spec"]["containers"][0]["env"] == [
+    env = pod["spec"]["containers"][0]["env"]
+    assert env[:3] == [
         {"name": "AWS_SECRET_ACCESS_KEY"},
         {"name": "DB_PASSWORD"},
         {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "db", "key": "pw"}}},
     ]
+    assert env[3:] == [{"name": f"NOTE_{n}"} for n in range(len(CORPUS))]  # the corpus's
     assert "kubectl.kubernetes.io/last-applied-configuration" not in pod["metadata"].get(
         "annotations", {}
     )

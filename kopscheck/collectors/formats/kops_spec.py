@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kopscheck.collectors.formats import shapes
+from kopscheck.collectors.output.redact import redact
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import InstanceGroup, KopsCluster
 
@@ -48,8 +49,39 @@ def parse_cluster(docs: list[object], label: str) -> KopsCluster:
             spec.get("kubernetesVersion"), label, f"{prefix}spec.kubernetesVersion"
         ),
         networking=dict(networking or {}),
-        spec=dict(spec),
+        spec=kept_spec(spec),
     )
+
+
+FILE_CONTENT = "<redacted by kopscheck: file content>"
+_CONTENT_LISTS = ("fileAssets", "additionalUserData")
+
+
+def kept_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec as a fact may hold it: `fileAssets` and `additionalUserData` (files written
+    onto nodes and EC2 user data, often credentials) keep their names, not their content,
+    and every other string goes through the redactor (a hand-made file holds what kops
+    printed)."""
+    kept: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key in _CONTENT_LISTS and isinstance(value, list):
+            kept[key] = [
+                {**part, "content": FILE_CONTENT} if isinstance(part, Mapping) else FILE_CONTENT
+                for part in value
+            ]
+        else:
+            kept[key] = _redacted(value)
+    return kept
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return kept_spec(value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
 
 
 def parse_instance_groups(docs: list[object], label: str) -> tuple[InstanceGroup, ...]:

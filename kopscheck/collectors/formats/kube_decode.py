@@ -92,6 +92,10 @@ def decode_list(data: Buffer, label: str) -> DecodedList:
         return _decode_list(data, label)
     except RecursionError:  # msgspec's, on nesting deeper than the interpreter's stack
         raise InputError(label, "invalid JSON: nested too deeply") from None
+    except UnicodeDecodeError as exc:  # a structure file is text: no replacement here
+        raise InputError(
+            label, f"invalid JSON: a string is not UTF-8 text ({exc.reason})"
+        ) from None
 
 
 def _decode_list(data: Buffer, label: str) -> DecodedList:
@@ -194,6 +198,16 @@ def _got(data: Buffer) -> str:
 
 def end_of_document(data: Buffer, label: str, first_line: int = 1) -> int:
     """The length of the first JSON document in `data` (for streams of documents)."""
+    length = complete_length(data, label, first_line)
+    if length is None:
+        line = bytes(memoryview(data)).count(b"\n") + first_line
+        raise InputError(label, f"invalid JSON at line {line}: the document ends early")
+    return length
+
+
+def complete_length(data: Buffer, label: str, first_line: int = 1) -> int | None:
+    """The length of the first JSON document in `data`, or None when `data` ends before the
+    document does (a stream reader then reads on)."""
     try:
         _KIND_DECODER.decode(data)
     except RecursionError:
@@ -204,7 +218,13 @@ def end_of_document(data: Buffer, label: str, first_line: int = 1) -> int:
         found = _BYTE.search(str(exc))
         if "trailing characters" in str(exc) and found:
             return int(found.group(1)) - 1  # msgspec names the byte after the first extra one
+        if "truncated" in str(exc):
+            return None
         raise json_error(label, exc, data, first_line) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            label, f"invalid JSON: a string is not UTF-8 text ({exc.reason})"
+        ) from None
     return len(memoryview(data))
 
 

@@ -13,6 +13,7 @@ from kopscheck.collectors.formats.assemble import KubeObjects, bulk_read
 from kopscheck.collectors.formats.kube_decode import decode_list
 from kopscheck.collectors.offline.files import (
     MAX_DEPTH,
+    Tail,
     log_sections,
     present,
     read_bytes,
@@ -24,6 +25,7 @@ from kopscheck.collectors.offline.files import (
 )
 from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits, size_text
 from kopscheck.collectors.offline.probe_files import read_probe_files
+from kopscheck.collectors.output.data_paths import name_from_path
 from kopscheck.collectors.output.redact import redact, redact_args
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
@@ -58,19 +60,36 @@ class _Reading:
     root: Path
     limits: FileLimits
     cut_logs: list[str] = field(default_factory=list)
+    replaced_logs: list[str] = field(default_factory=list)
 
     def label(self, path: Path) -> str:
         return _label(self.root, path)
 
+    def log_read(self, label: str, tail: Tail) -> str:
+        if tail.cut:
+            self.cut_logs.append(label)
+        if tail.replaced:
+            self.replaced_logs.append(label)
+        return tail.text
+
     def note(self) -> tuple[str, ...]:
-        if not self.cut_logs:
-            return ()
-        few = ", ".join(self.cut_logs[:3]) + (" ..." if len(self.cut_logs) > 3 else "")
-        bound = f"{self.limits.log_lines} lines / {size_text(self.limits.log_bytes)}"
-        return (
-            f"{len(self.cut_logs)} log file(s) read as their last {bound}"
-            f" (--log-lines/--log-bytes): {few}",
-        )
+        notes = []
+        if self.cut_logs:
+            bound = f"{self.limits.log_lines} lines / {size_text(self.limits.log_bytes)}"
+            notes.append(
+                f"{len(self.cut_logs)} log file(s) read as their last {bound}"
+                f" (--log-lines/--log-bytes): {_few(self.cut_logs)}"
+            )
+        if self.replaced_logs:
+            notes.append(
+                f"{len(self.replaced_logs)} log file(s) hold bytes that are not UTF-8, read as"
+                f" U+FFFD: {_few(self.replaced_logs)}"
+            )
+        return tuple(notes)
+
+
+def _few(labels: list[str]) -> str:
+    return ", ".join(labels[:3]) + (" ..." if len(labels) > 3 else "")
 
 
 def read_bundle(
@@ -178,10 +197,9 @@ def _read_cluster_info(
         for pod_dir in _dirs(reading, ns_dir):
             logs = pod_dir / "logs.txt"
             if _file(reading, logs):
-                tail = read_log_sections(logs, reading.label(logs), limits)
-                if tail.cut:
-                    reading.cut_logs.append(reading.label(logs))
-                _add_logs(kube, tail.text, ns_dir.name, pod_dir.name)
+                label = reading.label(logs)
+                text = reading.log_read(label, read_log_sections(logs, label, limits))
+                _add_logs(kube, text, name_from_path(ns_dir.name), name_from_path(pod_dir.name))
 
 
 def _add_list(kube: KubeObjects, path: Path, reading: _Reading) -> None:
@@ -206,6 +224,7 @@ def _add_logs(kube: KubeObjects, text: str, namespace: str, pod: str) -> None:
 
 def container_log(namespace: str, pod: str, container: str, body: str) -> ContainerLog:
     """A log section; kubectl writes a single `Request log error: ...` line when it failed."""
+    namespace, pod, container = (name_from_path(n) for n in (namespace, pod, container))
     stripped = body.strip()
     if stripped.startswith("Request log error:") and "\n" not in stripped:
         error = stripped.removeprefix("Request log error:").strip()
@@ -240,7 +259,8 @@ def _read_node_files(reading: _Reading, fields: dict[str, Any]) -> None:
         return
     found: dict[str, NodeFiles] = {}
     for node_dir in _dirs(reading, nodes_dir):
-        found[node_dir.name] = _read_node_dir(reading, node_dir)
+        files = _read_node_dir(reading, node_dir)
+        found[files.node] = files
     fields["node_files"] = found
 
 
@@ -261,15 +281,13 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
     log_path = node_dir / "kubelet.log"
     kubelet_log = None
     if _file(reading, log_path):
-        tail = read_log_tail(log_path, reading.label(log_path), limits)
-        if tail.cut:
-            reading.cut_logs.append(reading.label(log_path))
-        kubelet_log = tail.text
+        label = reading.label(log_path)
+        kubelet_log = reading.log_read(label, read_log_tail(log_path, label, limits))
     configz = node_dir / "configz.json"
     cni_dir = node_dir / "cni-net.d"
     cni = (
         {
-            p.name: redact(read_text(p, reading.label(p), limits))
+            name_from_path(p.name): redact(read_text(p, reading.label(p), limits))
             for p in sorted(cni_dir.iterdir())
             if not p.is_dir()
         }
@@ -277,7 +295,7 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
         else None
     )
     return NodeFiles(
-        node=node_dir.name,
+        node=name_from_path(node_dir.name),
         kubelet_cmdline=tuple(redact_args(split_cmdline(cmdline))) if cmdline is not None else None,
         sysconfig_kubelet=None if sysconfig is None else redact(sysconfig),
         cni_configs=cni,

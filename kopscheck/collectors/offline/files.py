@@ -47,6 +47,7 @@ class Tail:
 
     text: str
     cut: bool = False
+    replaced: bool = False  # bytes that were not UTF-8 read as U+FFFD
 
 
 def present(path: Path) -> bool:
@@ -268,13 +269,20 @@ def read_log_tail(path: Path, label: str, limits: FileLimits = DEFAULT_LIMITS) -
         data = handle.read(limits.log_bytes)
     if start > 0:  # the first line is probably cut in half
         data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
-    tail = tail_lines(_log_text(data), limits)
-    return Tail(tail.text, tail.cut or start > 0)
+    text, replaced = log_text(data)
+    tail = tail_lines(text, limits)
+    return Tail(tail.text, tail.cut or start > 0, replaced)
 
 
-def _log_text(data: bytes) -> str:
-    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    return text.replace("\r\n", "\n") if "\r" in text else text
+def log_text(data: bytes | bytearray) -> tuple[str, bool]:
+    """A log's bytes as text, and whether some were not UTF-8: logs are evidence, not
+    structure, so a stray byte is read as U+FFFD (and said), never a refusal."""
+    try:
+        text, replaced = data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, replaced = data.decode("utf-8", errors="replace"), True
+    text = text.removeprefix("\ufeff")
+    return (text.replace("\r\n", "\n") if "\r" in text else text), replaced
 
 
 LOG_START = "==== START logs for container "
@@ -316,7 +324,8 @@ def read_log_sections(path: Path, label: str, limits: FileLimits = DEFAULT_LIMIT
             raise InputError(label, "binary data, not text")
         handle.seek(0)
         if size <= limits.log_bytes:
-            return Tail(decode(as_utf8(handle.read(), label), label))
+            text, replaced = log_text(handle.read())
+            return Tail(text, replaced=replaced)
         return _section_tails(handle, limits)
 
 
@@ -324,9 +333,10 @@ def _section_tails(handle: BinaryIO, limits: FileLimits) -> Tail:
     out: list[str] = []
     body: deque[str] = deque()
     held = 0
-    cut = False
+    cut = replaced = False
     while raw := handle.readline(limits.log_bytes + 1):
-        line = _log_text(raw).rstrip("\n")
+        line, bad = log_text(raw)
+        line, replaced = line.rstrip("\n"), replaced or bad
         if line.startswith((LOG_START, LOG_END)):
             out.extend(body)
             out.append(line)
@@ -339,4 +349,4 @@ def _section_tails(handle: BinaryIO, limits: FileLimits) -> Tail:
             held -= len(body.popleft()) + 1
             cut = True
     out.extend(body)
-    return Tail("\n".join(out), cut)
+    return Tail("\n".join(out), cut, replaced)

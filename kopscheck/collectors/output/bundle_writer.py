@@ -29,7 +29,7 @@ import yaml
 from kopscheck.collectors.aws.reader import write_aws_files
 from kopscheck.collectors.kube.reader import RawList, Tuning
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, collect_live
-from kopscheck.collectors.offline.bundle import OBSERVED_AT
+from kopscheck.collectors.offline.bundle import NAMESPACED_FILES, OBSERVED_AT
 from kopscheck.collectors.offline.files import LOG_END, LOG_START
 from kopscheck.collectors.offline.probe_files import (
     DNS_FILE,
@@ -39,6 +39,13 @@ from kopscheck.collectors.offline.probe_files import (
 )
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.collectors.output.atomic_files import check_out_dir, publish_dir, staging_dir
+from kopscheck.collectors.output.data_paths import (
+    log_header_names,
+    namespace_dir,
+    node_dir,
+    node_file,
+    pod_log_file,
+)
 from kopscheck.collectors.output.sanitise import keep, sanitise
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles
@@ -89,7 +96,7 @@ def write_bundle(collection: LiveCollection, out: Path) -> None:
     if kube.raw_version is not None and snapshot.has(Fact.VERSION):
         _write_json(info / "version.json", {"serverVersion": kube.raw_version}, indent=2)
     for namespace in kube.namespaces:
-        _write_namespace(collection, info / namespace, namespace)
+        _write_namespace(collection, namespace_dir(info, namespace), namespace)
     _write_logs(info, snapshot.pod_logs or ())
     if snapshot.has(Fact.NODE_FILES):
         _write_node_files(out / "nodes", kube.node_outcomes, snapshot.node_files or {})
@@ -164,16 +171,18 @@ def _write_logs(info: Path, logs: Iterable[ContainerLog]) -> None:
     """`<ns>/<pod>/logs.txt`, one START/END section per container, as kubectl writes them."""
     by_pod: dict[tuple[str, str], list[str]] = {}
     for log in logs:
-        header = f"container {log.container} of pod {log.namespace}/{log.pod} ===="
+        namespace, pod, container = log_header_names(log.namespace, log.pod, log.container)
+        header = f"container {container} of pod {namespace}/{pod} ===="
         body = f"Request log error: {log.error}" if log.error else log.text
         section = f"{LOG_START.removesuffix('container ')}{header}\n"
         section += f"{body}\n" if body else ""
         section += f"{LOG_END.removesuffix('container ')}{header}\n"
         by_pod.setdefault((log.namespace, log.pod), []).append(section)
+    reserved = frozenset(NAMESPACED_FILES)  # `pods.json` is a valid pod name
     for (namespace, pod), sections in by_pod.items():
-        folder = info / namespace / pod
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "logs.txt").write_bytes("".join(sections).encode("utf-8"))
+        path = pod_log_file(info, namespace, pod, reserved)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes("".join(sections).encode("utf-8", "replace"))
 
 
 def _write_node_files(
@@ -183,29 +192,30 @@ def _write_node_files(
     on the node) or the kubelet log query returned it."""
     for node in sorted(set(outcomes) | set(node_files)):
         outcome, files = outcomes.get(node), node_files.get(node)
-        written: dict[str, str] = {}
+        written: dict[tuple[str | None, str], str] = {}
         if files is not None:
             if files.kubelet_cmdline is not None:
-                written["kubelet.cmdline"] = "\n".join(files.kubelet_cmdline) + "\n"
+                written[None, "kubelet.cmdline"] = "\n".join(files.kubelet_cmdline) + "\n"
             for name, value in (
                 ("sysconfig-kubelet", files.sysconfig_kubelet),
                 ("cni-bin.txt", files.cni_bin),
                 ("kubelet.log", files.kubelet_log),
             ):
                 if value is not None:
-                    written[name] = value
+                    written[None, name] = value
             for name, text in (files.cni_configs or {}).items():
-                written[f"cni-net.d/{name}"] = text
+                written["cni-net.d", name] = text
         raw = outcome.configz_raw if outcome is not None and outcome.configz is not None else None
         if not written and raw is None:
             continue
-        node_dir = folder / node
-        node_dir.mkdir(parents=True)
+        folder_of_node = node_dir(folder, node)
+        folder_of_node.mkdir(parents=True)
         if raw is not None:
-            (node_dir / "configz.json").write_bytes(raw)
-        for name, text in written.items():
-            (node_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            (node_dir / name).write_bytes(text.encode("utf-8"))
+            node_file(folder_of_node, "configz.json").write_bytes(raw)
+        for (subdir, name), text in written.items():
+            path = node_file(folder_of_node, name, subdir)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8", "replace"))
 
 
 def _write_kops(folder: Path, collection: LiveCollection) -> None:

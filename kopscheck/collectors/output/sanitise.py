@@ -68,7 +68,11 @@ def _metadata(meta: Raw) -> Raw:
     if not isinstance(notes, Mapping):
         return meta
     kept = {
-        k: REDACTED if any(word in str(k).lower() for word in SECRET_NAMES) else v
+        k: REDACTED
+        if any(word in str(k).lower() for word in SECRET_NAMES)
+        else redact(v)
+        if isinstance(v, str)
+        else v
         for k, v in notes.items()
         if k != LAST_APPLIED
     }
