@@ -40,6 +40,11 @@ LABELS = {
 }
 
 
+# Routes that serve no node are this check's own fault: no other check explains them, and a
+# table full of them is not a capacity problem (the missing routes they crowd out are theirs).
+STALE = (Signal.STALE_ROUTE,)
+
+
 class RouteTableHealth(Check):
     """The cluster owns one route table, unshared, with no blackhole, missing or stale routes.
 
@@ -248,6 +253,7 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
             message + _state(scope, route.target),
             ref,
             evidence,
+            signals=STALE,
             code="blackhole-route",
         )
     evidence["problem"] = "stale"
@@ -258,7 +264,12 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
     else:
         message = f"stale route {route.destination} -> {route.target}, not a node of this cluster"
     return Finding(
-        Status.FAIL, message + _state(scope, route.target), ref, evidence, code="stale-route"
+        Status.FAIL,
+        message + _state(scope, route.target),
+        ref,
+        evidence,
+        signals=STALE,
+        code="stale-route",
     )
 
 
@@ -331,12 +342,12 @@ def _node_route(
         evidence |= {"problem": "blackhole", "route_target": route.target}
         message = f"its route {cidr} -> {route.target} is blackhole{_state(scope, route.target)}"
         return Finding(
-            Status.FAIL, message, ref, evidence, signals=no_route, code="node-route-blackhole"
+            Status.FAIL, message, ref, evidence, signals=STALE, code="node-route-blackhole"
         )
     if instance and route.target != instance:
         evidence |= {"problem": "wrong-target", "route_target": route.target}
         message = f"its route {cidr} points at {route.target}, not its own instance {instance}"
-        return Finding(Status.FAIL, message, ref, evidence, signals=no_route, code="wrong-target")
+        return Finding(Status.FAIL, message, ref, evidence, signals=STALE, code="wrong-target")
     found = scope.instances.get(instance)
     if found is not None and found.source_dest_check is True:
         evidence["problem"] = "source-dest-check"
