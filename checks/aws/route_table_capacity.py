@@ -73,9 +73,20 @@ class RouteTableCapacity(Check):
         "near-quota": Code(
             "above 80% of the quota, or growth cannot be projected, or only the"
             " default quota is known",
+            fix=(
+                "Raise the quota before the groups grow (Service Quotas: vpc L-93826ACB) or "
+                "lower the instance groups' maxSize; when only AWS's default is known, read "
+                "the applied one: aws service-quotas get-service-quota --service-code vpc "
+                "--quota-code L-93826ACB."
+            ),
         ),
         "over-quota": Code(
             "nodes lack routes or the instance groups can grow past the applied quota",
+            fix=(
+                "Raise the quota (Service Quotas, vpc L-93826ACB, up to 1,000), or lower the "
+                "instance groups' maxSize (kops edit ig NAME; kops update cluster --yes), or "
+                "move to a mode that needs no per-node VPC routes (calico, cilium, amazonvpc)."
+            ),
         ),
         "filled-by-unneeded-routes": Code(
             "what the cluster needs fits, but routes no node needs (blackhole, stale) fill the"

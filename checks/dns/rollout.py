@@ -4,7 +4,7 @@ from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cluster_dns import DNS_SERVICE, find_dns_service, kubelet_cluster_dns
 from kopscheck.knowledge.pod_health import pod_problem, recovered
-from kopscheck.knowledge.rollout import ROLLOUT_CODES, rollout_findings
+from kopscheck.knowledge.rollout import rollout_codes, rollout_findings
 from kopscheck.knowledge.selectors import matches, pods_of
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
@@ -20,6 +20,29 @@ LOOP_FIX = (
     " the CoreDNS Corefile to the VPC resolver (169.254.169.253). This is a DNS configuration"
     " problem, not a CNI one: https://coredns.io/plugins/loop#troubleshooting"
 )
+
+ROLLOUT_FIXES = {
+    "nothing-wanted": (
+        "Scale cluster DNS back up (kubectl -n kube-system scale deployment coredns --replicas=2;"
+        " kops: the coredns addon, or its cluster-proportional autoscaler, sets the count)."
+    ),
+    "pods-not-ready": (
+        "The DNS workload waits for its pods: fix what the pod findings name (the CNI provider"
+        " for Pending or ContainerCreating pods, the Corefile or upstream for crash loops)."
+    ),
+    "rollout-not-observed": (
+        "Check kube-controller-manager runs and read its log: it has not observed the DNS"
+        " workload's latest spec."
+    ),
+    "rollout-in-progress": (
+        "Let the DNS rollout finish (kubectl -n kube-system rollout status deployment/coredns);"
+        " if it is stuck, the new pods' events say why."
+    ),
+    "misscheduled": (
+        "Delete the DNS pods on nodes the workload no longer selects, so the controller places"
+        " them again."
+    ),
+}
 
 
 class DnsRollout(Check):
@@ -54,10 +77,24 @@ class DnsRollout(Check):
     )
     explains: frozenset[str] = frozenset()
     codes = {
-        **ROLLOUT_CODES,
-        "not-deployed": Code("no kube-dns or CoreDNS workload in kube-system"),
+        **rollout_codes(ROLLOUT_FIXES),
+        "not-deployed": Code(
+            "no kube-dns or CoreDNS workload in kube-system",
+            fix=(
+                "Deploy cluster DNS: kops installs CoreDNS as an addon (spec.kubeDNS.provider: "
+                "CoreDNS) and kops update cluster --yes re-applies it; without kops, install "
+                "CoreDNS's manifest or chart. First look for it under another name: kubectl "
+                "get deploy,ds -A -l k8s-app=kube-dns."
+            ),
+        ),
         "pod-not-ready": Code(
             "a DNS pod is not running and ready (Pending, crash-looping, not ready)",
+            fix=(
+                "Look at why each DNS pod listed is not ready: Pending on "
+                "node.kubernetes.io/not-ready or FailedCreatePodSandBox means fixing the CNI "
+                "provider first (the nodes turn Ready and DNS follows); a crash loop is read "
+                "in its log (kubectl -n kube-system logs POD --previous)."
+            ),
         ),
         "forwarding-loop": Code(
             "CoreDNS detected a forwarding loop (plugin/loop) and exits", fix=LOOP_FIX
@@ -67,9 +104,21 @@ class DnsRollout(Check):
         ),
         "no-service": Code(
             "no Service is the cluster DNS: none at the kubelets' clusterDNS address, none"
-            " labelled k8s-app=kube-dns, none named kube-dns"
+            " labelled k8s-app=kube-dns, none named kube-dns",
+            fix=(
+                "Create the DNS Service at the kubelets' clusterDNS address (kops: the CoreDNS "
+                "addon creates kube-system/kube-dns at spec.kubeDNS.serverIP, and kops update "
+                "cluster --yes re-applies it): every pod's resolv.conf points there."
+            ),
         ),
-        "no-ready-endpoints": Code("the cluster DNS Service has no ready endpoints"),
+        "no-ready-endpoints": Code(
+            "the cluster DNS Service has no ready endpoints",
+            fix=(
+                "Get the DNS pods behind the Service ready (the pod findings say why they are "
+                "not); if they are ready, make the Service's selector match their labels "
+                "(kubectl -n kube-system get endpoints)."
+            ),
+        ),
         "ready-endpoints": Code("the cluster DNS Service has ready endpoints"),
     }
 
@@ -98,7 +147,6 @@ class DnsRollout(Check):
         summary = _summary(workloads, findings)
         if any(Signal.DNS_LOOP in f.signals for f in findings):
             summary += "; CoreDNS reports a forwarding loop (plugin/loop)"
-            return Verdict(summary, tuple(findings), remediation=LOOP_FIX)
         return Verdict(summary, tuple(findings))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -80,9 +80,7 @@ def run_check(check: Check, context: CheckContext, selection: Selection) -> Chec
     status = verdict.status
     findings = tuple(_identified(check, context, f) for f in verdict.findings)
     fixes = _fixes(check, findings)
-    decisive = (fixes.get(f.code) for f in findings if f.status is status and f.code)
-    advice = next((fix for fix in decisive if fix), None)  # the finding's, not the check's
-    remediation = verdict.remediation or advice or (doc.fix if status is not Status.PASS else None)
+    remediation = verdict.remediation or _remediation(findings, status, fixes, doc.fix)
     return result(
         status,
         verdict.summary,
@@ -97,6 +95,19 @@ def _identified(check: Check, context: CheckContext, finding: Finding) -> Findin
     """The finding with its full code (`<check id>/<reason>`) and its owner."""
     code = code_of(check, finding.code) if finding.code else ""
     return replace(finding, code=code, owner=context.owner(finding.object))
+
+
+def _remediation(
+    findings: Sequence[Finding], status: Status, fixes: Mapping[str, str], check_fix: str
+) -> str | None:
+    """The fixes of the decisive findings' codes, each once: those with a classified cause
+    (signals) first, as they say what to do; the check's own fix only for a finding whose code
+    declares none. Nothing for a pass."""
+    if status in (Status.PASS, Status.SKIP):
+        return None
+    decisive = sorted((f for f in findings if f.status is status), key=lambda f: not f.signals)
+    texts = [fixes.get(f.code) or check_fix for f in decisive]
+    return " ".join(dict.fromkeys(t for t in texts if t)) or None
 
 
 def _fixes(check: Check, findings: Sequence[Finding]) -> dict[str, str]:
