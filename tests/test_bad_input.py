@@ -186,6 +186,13 @@ def test_empty_bundle_is_never_reported_healthy(
     outcome = run_cli("check", "--bundle", str(tmp_path), "--output", "json")
     assert outcome.code == 3
     assert '"status": "error"' in outcome.stdout
+    assert outcome.stderr == (
+        f"kopscheck: error: {tmp_path}: not a kopscheck bundle: expected cluster-info/ (kubectl"
+        " cluster-info dump --output-directory), kops/, aws/ or nodes/; the directory is empty\n"
+    )
+    table = run_cli("check", "--bundle", str(tmp_path))
+    assert table.code == 3
+    assert table.stderr.count("\n") == 1 and str(tmp_path) in table.stderr
 
 
 @pytest.mark.parametrize(

@@ -24,17 +24,28 @@ def test_checks_lists_the_catalog_as_json(run_cli: Callable[..., CliOutcome]) ->
         "title": "kube-dns/CoreDNS is fully rolled out and its Service has ready endpoints",
         "family": "dns",
         "needs": ["pods", "workloads"],
-        "wants": ["endpoints", "events", "nodes", "pod-logs", "services"],
+        "wants": [
+            "endpoints",
+            "events",
+            "kops-cluster",
+            "node-files",
+            "nodes",
+            "pod-logs",
+            "services",
+        ],
         "codes": {
             "dns.rollout/forwarding-loop": "CoreDNS detected a forwarding loop (plugin/loop) and exits",
             "dns.rollout/misscheduled": "pods run on nodes the workload should not run on",
-            "dns.rollout/no-ready-endpoints": "the kube-dns Service has no ready endpoints",
-            "dns.rollout/no-service": "the kube-dns Service does not exist",
+            "dns.rollout/no-ready-endpoints": "the cluster DNS Service has no ready endpoints",
+            "dns.rollout/no-service": (
+                "no Service is the cluster DNS: none at the kubelets' clusterDNS address, none"
+                " labelled k8s-app=kube-dns, none named kube-dns"
+            ),
             "dns.rollout/not-deployed": "no kube-dns or CoreDNS workload in kube-system",
             "dns.rollout/nothing-wanted": "the workload wants zero pods (scaled to zero, or no node matches)",
             "dns.rollout/pod-not-ready": "a DNS pod is not running and ready (Pending, crash-looping, not ready)",
             "dns.rollout/pods-not-ready": "fewer pods ready or available than the workload wants",
-            "dns.rollout/ready-endpoints": "the kube-dns Service has ready endpoints",
+            "dns.rollout/ready-endpoints": "the cluster DNS Service has ready endpoints",
             "dns.rollout/recovered": "a DNS pod restarted or logged errors earlier and runs ready now (a note, not a fail)",
             "dns.rollout/rollout-in-progress": "not every pod runs the latest spec yet",
             "dns.rollout/rollout-not-observed": "the controller has not yet observed the latest spec",

@@ -211,18 +211,26 @@ def test_roots_ordered_by_severity_then_reach_then_report_order() -> None:
     ]
     checks = [FakeCheck(r.check) for r in results if r.check != "cni.provider"] + [CNI]
     causes, roots = run(results, checks)
-    assert roots == ["cni.provider", "aws.routes", "kubelet.flag", "kops.version", "pod.probe"]
+    assert roots == ["cni.provider", "aws.routes", "kubelet.flag", "kops.version"]
     assert causes["pod.probe"] == ()
 
 
-def test_error_results_are_roots_after_what_was_found_and_never_caused() -> None:
+def test_error_results_are_never_roots_and_never_causes() -> None:
+    """An error found nothing about the cluster: it is said under its unread fact, not ranked."""
     results = [
         result("cni.provider", status=Status.ERROR),
         result("node.ready", fail(NODE_A, Signal.CNI_NOT_INITIALIZED)),
+        result("kubelet.flag", status=Status.ERROR),
     ]
-    causes, roots = run(results, [CNI, NODE])
+    causes, roots = run(results, [CNI, NODE, FakeCheck("kubelet.flag")])
     assert causes["node.ready"] == ()  # an error has no evidence to explain anything with
-    assert roots == ["node.ready", "cni.provider"]
+    assert roots == ["node.ready"]
+
+
+def test_a_scan_where_only_errors_remain_has_no_root_cause() -> None:
+    results = [result("node.ready", status=Status.ERROR), result("dns.rollout", status=Status.PASS)]
+    _, roots = run(results, [NODE, DNS])
+    assert roots == []
 
 
 def test_a_cycle_of_mutual_causes_gets_one_root() -> None:

@@ -87,8 +87,16 @@ def test_a_pod_finding_is_owned_by_its_deployment_not_its_replicaset() -> None:
 
 def test_a_code_fix_reaches_the_result() -> None:
     result = build_report(read_bundle(DEMO_ROOT / "coredns-loop"), CHECKS).result("dns.rollout")
-    assert set(result.fixes) == {"dns.rollout/forwarding-loop"}
+    assert set(result.fixes) == {
+        "dns.rollout/forwarding-loop",
+        "dns.rollout/pods-not-ready",
+        "dns.rollout/no-ready-endpoints",
+    }
     assert result.fixes["dns.rollout/forwarding-loop"].startswith("Give CoreDNS a real upstream")
+    # the remediation leads with the fix of the findings that say why (the loop), each fix once
+    assert result.remediation is not None
+    assert result.remediation.startswith(result.fixes["dns.rollout/forwarding-loop"])
+    assert result.remediation.count("Give CoreDNS a real upstream") == 1
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)

@@ -20,6 +20,7 @@ from kopscheck.knowledge.routes import (
     group_maxima,
     ipv4,
     node_cidrs,
+    unneeded_routes,
 )
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Event, Fact, Node, ObjectRef, Quota
@@ -37,7 +38,9 @@ class RouteTableCapacity(Check):
     its pods cannot be reached. The quota is "Routes per route table" (Service Quotas: vpc,
     L-93826ACB) as applied to the account; the origin document gives 50 and warns that tables
     over 50 routes may perform worse. The count here is the table's other routes plus one route
-    per node with every instance group at its maxSize, so a scale-up cannot hit the wall.
+    per node with every instance group at its maxSize, so a scale-up cannot hit the wall: what
+    the cluster needs. Routes no node needs (blackhole, or to no current node) are not counted;
+    a table full of them is aws.route-table-health's fault, fixed by deleting them.
 
     Fix: raise the quota (Service Quotas, vpc L-93826ACB, up to 1,000), or lower the instance
     groups' maxSize (kops edit ig NAME; kops update cluster --yes), or move the cluster to a
@@ -70,9 +73,24 @@ class RouteTableCapacity(Check):
         "near-quota": Code(
             "above 80% of the quota, or growth cannot be projected, or only the"
             " default quota is known",
+            fix=(
+                "Raise the quota before the groups grow (Service Quotas: vpc L-93826ACB) or "
+                "lower the instance groups' maxSize; when only AWS's default is known, read "
+                "the applied one: aws service-quotas get-service-quota --service-code vpc "
+                "--quota-code L-93826ACB."
+            ),
         ),
         "over-quota": Code(
             "nodes lack routes or the instance groups can grow past the applied quota",
+            fix=(
+                "Raise the quota (Service Quotas, vpc L-93826ACB, up to 1,000), or lower the "
+                "instance groups' maxSize (kops edit ig NAME; kops update cluster --yes), or "
+                "move to a mode that needs no per-node VPC routes (calico, cilium, amazonvpc)."
+            ),
+        ),
+        "filled-by-unneeded-routes": Code(
+            "what the cluster needs fits, but routes no node needs (blackhole, stale) fill the"
+            " table: a health fault (aws.route-table-health), fixed by deleting them",
         ),
     }
 
@@ -117,27 +135,45 @@ def _table(
     failures: list[Event],
 ) -> Finding:
     nodes = scope.nodes.nodes
+    unneeded = unneeded_routes(split, scope.nodes)
     cap = Capacity(
         routes_now=len(split.counted),
         node_routes_now=len(split.node_routes),
-        other_routes=len(split.other_routes),
+        other_routes=len([r for r in split.other_routes if r not in unneeded]),
         nodes_now=len(nodes),
         max_nodes=sum(g.max_nodes for g in maxima) if maxima is not None else len(nodes),
         quota=int(quota.value),
         quota_source=quota.source,
+        unneeded=len(unneeded),
     )
-    routed = {str(ipv4(r.destination)) for r in split.node_routes}
+    routed = {str(ipv4(r.destination)) for r in split.node_routes if r not in unneeded}
     unrouted = sorted(n.name for n in nodes if any(c not in routed for c in node_cidrs(n)))
     full = _full_table(cap, nodes, unrouted, failures)
     status, verdict = _status(cap, quota, maxima, events, unrouted, full)
+    code = CAPACITY_CODES[status]
+    if status is Status.PASS and cap.full_now and unneeded:
+        code, verdict = "filled-by-unneeded-routes", _filled(cap, unrouted)
     message = f"{split.table.id}: {cap.arithmetic()}; {verdict}"
     evidence = _evidence(split, cap, quota, maxima, unrouted)
+    evidence["unneeded_routes"] = first(
+        [f"{r.destination} -> {r.target or r.state}" for r in unneeded]
+    )
     if full:
         evidence["full_table"] = full
     if events:
         evidence["route_limit_exceeded"] = events_evidence(events)
     ref = ObjectRef("RouteTable", split.table.id)
-    return Finding(status, message, ref, evidence, code=CAPACITY_CODES[status])
+    return Finding(status, message, ref, evidence, code=code)
+
+
+def _filled(cap: Capacity, unrouted: list[str]) -> str:
+    """The table is full, but of routes no node needs: a health fault, not a capacity one."""
+    waiting = f"; {len(unrouted)} node(s) wait for a route" if unrouted else ""
+    return (
+        f"what the cluster needs fits; the table is full now because {cap.unneeded} routes no"
+        f" node needs (blackhole, or to no current node) take the room{waiting}: delete them"
+        " (aws.route-table-health lists them), a higher quota is not the fix"
+    )
 
 
 def _status(
@@ -149,7 +185,7 @@ def _status(
     full: str | None = None,
 ) -> tuple[Status, str]:
     now = f"now {cap.routes_now} of {cap.quota} routes used"
-    if cap.over or (cap.full_now and unrouted):
+    if cap.over or (cap.full_now and unrouted and not cap.unneeded):
         if unrouted:
             what = f"{len(unrouted)} of {cap.nodes_now} nodes have no route, {now}"
         else:

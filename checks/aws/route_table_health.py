@@ -40,6 +40,11 @@ LABELS = {
 }
 
 
+# Routes that serve no node are this check's own fault: no other check explains them, and a
+# table full of them is not a capacity problem (the missing routes they crowd out are theirs).
+STALE = (Signal.STALE_ROUTE,)
+
+
 class RouteTableHealth(Check):
     """The cluster owns one route table, unshared, with no blackhole, missing or stale routes.
 
@@ -71,20 +76,96 @@ class RouteTableHealth(Check):
         "ok": Code(
             "one table owned by the cluster alone, no blackhole, missing or stale node routes",
         ),
-        "cluster-unknown": Code("kubenet, but which route table is the cluster's cannot be told"),
-        "no-table": Code("no route table is tagged for the cluster"),
-        "multiple-tables": Code("several route tables are tagged for the cluster"),
-        "shared": Code("the cluster's route table carries another cluster's tag or routes"),
-        "blackhole-route": Code("a node route in the table is blackhole (its target is gone)"),
+        "cluster-unknown": Code(
+            "kubenet, but which route table is the cluster's cannot be told",
+            fix=(
+                "Give the cluster's name (--name, or the kops spec) so its route table can be "
+                "found by tag."
+            ),
+        ),
+        "no-table": Code(
+            "no route table is tagged for the cluster",
+            fix=(
+                "Tag the route table the cluster's subnets use KubernetesCluster=NAME (or "
+                "kubernetes.io/cluster/NAME=owned): the route controller routes nothing until "
+                "one table carries it."
+            ),
+        ),
+        "multiple-tables": Code(
+            "several route tables are tagged for the cluster",
+            fix=(
+                "Remove the cluster's tag from every route table but the one its subnets use: "
+                "with several, the route controller routes no node."
+            ),
+        ),
+        "shared": Code(
+            "the cluster's route table carries another cluster's tag or routes",
+            fix=(
+                "Remove the other cluster's tag from this table, or give that cluster a table "
+                "of its own: two route controllers delete each other's routes."
+            ),
+        ),
+        "blackhole-route": Code(
+            "a node route in the table is blackhole (its target is gone)",
+            fix=(
+                "Delete the blackhole routes (aws ec2 delete-route --route-table-id RTB "
+                "--destination-cidr-block CIDR): their instances are gone, and the route "
+                "controller re-creates what live nodes need."
+            ),
+        ),
         "stale-route": Code(
             "a route points at an instance that is not this cluster's node for that CIDR",
+            fix=(
+                "Delete the stale routes (aws ec2 delete-route --route-table-id RTB "
+                "--destination-cidr-block CIDR): they point at instances that are not the node "
+                "for that CIDR; the route controller writes the right ones."
+            ),
         ),
-        "no-pod-cidr": Code("a node has no podCIDR, so no route can be written for it"),
-        "missing-route": Code("a node's podCIDR has no route in the table"),
-        "node-route-blackhole": Code("a node's own route is blackhole"),
-        "wrong-target": Code("a node's route points at another instance"),
-        "source-dest-check": Code("source/destination check is on for a node's instance"),
-        "kubenet-leftovers": Code("kubenet routes remain although the mode is no longer kubenet"),
+        "no-pod-cidr": Code(
+            "a node has no podCIDR, so no route can be written for it",
+            fix=(
+                "Give the node a pod CIDR (kube-controller-manager --allocate-node-cidrs, a "
+                "--cluster-cidr large enough); then the route controller can route it."
+            ),
+        ),
+        "missing-route": Code(
+            "a node's podCIDR has no route in the table",
+            fix=(
+                "Read the node's FailedToCreateRoute events (kubectl describe node NAME) and "
+                "the controller-manager log: RouteLimitExceeded is a full table (delete "
+                "unneeded routes, or raise the quota), UnauthorizedOperation is IAM."
+            ),
+        ),
+        "node-route-blackhole": Code(
+            "a node's own route is blackhole",
+            fix=(
+                "Delete the node's blackhole route (aws ec2 delete-route ...): its old "
+                "instance is gone; the route controller then writes one to the node's current "
+                "instance."
+            ),
+        ),
+        "wrong-target": Code(
+            "a node's route points at another instance",
+            fix=(
+                "Delete the node's route to the other instance (aws ec2 delete-route ...); the "
+                "route controller re-creates it to the node's own instance."
+            ),
+        ),
+        "source-dest-check": Code(
+            "source/destination check is on for a node's instance",
+            fix=(
+                "Turn source/destination check off for the node's instance (aws ec2 "
+                "modify-instance-attribute --instance-id ID --no-source-dest-check); kops does "
+                "it for the kubenet nodes it launches."
+            ),
+        ),
+        "kubenet-leftovers": Code(
+            "kubenet routes remain although the mode is no longer kubenet",
+            fix=(
+                "Delete the kubenet routes left from before the mode changed (aws ec2 "
+                "delete-route ...): nothing maintains them any more."
+            ),
+        ),
     }
 
     def does_not_apply(self, context: CheckContext) -> str | None:
@@ -248,6 +329,7 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
             message + _state(scope, route.target),
             ref,
             evidence,
+            signals=STALE,
             code="blackhole-route",
         )
     evidence["problem"] = "stale"
@@ -258,7 +340,12 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
     else:
         message = f"stale route {route.destination} -> {route.target}, not a node of this cluster"
     return Finding(
-        Status.FAIL, message + _state(scope, route.target), ref, evidence, code="stale-route"
+        Status.FAIL,
+        message + _state(scope, route.target),
+        ref,
+        evidence,
+        signals=STALE,
+        code="stale-route",
     )
 
 
@@ -331,12 +418,12 @@ def _node_route(
         evidence |= {"problem": "blackhole", "route_target": route.target}
         message = f"its route {cidr} -> {route.target} is blackhole{_state(scope, route.target)}"
         return Finding(
-            Status.FAIL, message, ref, evidence, signals=no_route, code="node-route-blackhole"
+            Status.FAIL, message, ref, evidence, signals=STALE, code="node-route-blackhole"
         )
     if instance and route.target != instance:
         evidence |= {"problem": "wrong-target", "route_target": route.target}
         message = f"its route {cidr} points at {route.target}, not its own instance {instance}"
-        return Finding(Status.FAIL, message, ref, evidence, signals=no_route, code="wrong-target")
+        return Finding(Status.FAIL, message, ref, evidence, signals=STALE, code="wrong-target")
     found = scope.instances.get(instance)
     if found is not None and found.source_dest_check is True:
         evidence["problem"] = "source-dest-check"

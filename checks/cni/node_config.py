@@ -45,18 +45,66 @@ class NodeConfig(Check):
         "config-ok": Code("the runtime's first CNI config is the mode's"),
         "runtime-network-ready": Code("the runtime reports its network ready"),
         "kubenet-dockershim": Code("kubenet on dockershim needs no CNI config file"),
-        "not-judged": Code("the kubelet stopped posting status: the node cannot be judged"),
-        "no-nodes": Code("the cluster reports no nodes"),
+        "not-judged": Code(
+            "the kubelet stopped posting status: the node cannot be judged",
+            fix=(
+                "The kubelet stopped posting status: check the node is up and its kubelet runs "
+                "(journalctl -u kubelet); its CNI config can be judged once it reports again."
+            ),
+        ),
+        "no-nodes": Code(
+            "the cluster reports no nodes",
+            fix=(
+                "No node has registered: check the instance groups' instances started and "
+                "their kubelets reach the API server (kops validate cluster)."
+            ),
+        ),
         "not-registered": Code(
             "a node is not registered and its kubelet log says the runtime network is not ready",
+            fix=(
+                "Deploy or fix the CNI provider: the node never registered because its runtime "
+                "network is not ready, as its kubelet log says."
+            ),
         ),
-        "no-pod-cidr": Code("kubenet has no pod CIDR for the node"),
-        "no-cni-config": Code("the runtime has no CNI config (condition says so)"),
+        "no-pod-cidr": Code(
+            "kubenet has no pod CIDR for the node",
+            fix=(
+                "Kubenet needs a pod CIDR for the node: check kube-controller-manager's "
+                "--allocate-node-cidrs and --cluster-cidr and the node's CIDRNotAvailable "
+                "events."
+            ),
+        ),
+        "no-cni-config": Code(
+            "the runtime has no CNI config (condition says so)",
+            fix=(
+                "Deploy the CNI provider, or fix its agent on this node, so it writes its "
+                "config into /etc/cni/net.d; the node turns Ready once a valid config is "
+                "there."
+            ),
+        ),
         "invalid-config": Code(
             "the CNI config that sorts first is not valid: the runtime skips it",
+            fix=(
+                "Fix or remove the invalid CNI config the runtime loads first (ls "
+                "/etc/cni/net.d: the lowest-sorting file wins); the provider's agent rewrites "
+                "its own when restarted."
+            ),
         ),
-        "other-provider-config": Code("a leftover config from another provider sorts first"),
-        "config-dir-empty": Code("the node is Ready but /etc/cni/net.d holds no config"),
+        "other-provider-config": Code(
+            "a leftover config from another provider sorts first",
+            fix=(
+                "Delete the old provider's leftover config from /etc/cni/net.d on the node (it "
+                "sorts first and wins), then restart the current provider's agent there."
+            ),
+        ),
+        "config-dir-empty": Code(
+            "the node is Ready but /etc/cni/net.d holds no config",
+            fix=(
+                "Look at the runtime's CNI config directory (containerd: the CRI plugin's "
+                "conf_dir) and the provider's agent on the node: /etc/cni/net.d holds no "
+                "config although the node is Ready."
+            ),
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:

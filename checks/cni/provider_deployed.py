@@ -47,6 +47,10 @@ class ProviderDeployed(Check):
         "no-provider-needed": Code("the mode needs no provider pods and none runs"),
         "component-not-detected": Code(
             "a component kops's addon would deploy is absent (the mode was only detected)",
+            fix=(
+                "Re-apply the networking addon (kops update cluster --yes) so the missing "
+                "component is deployed, or pass --networking if the mode was guessed wrongly."
+            ),
         ),
         "static-pods": Code("the mode's static pods are present"),
         "no-provider": Code(
@@ -57,6 +61,10 @@ class ProviderDeployed(Check):
         ),
         "unrecognised-provider": Code(
             "networking cni: no provider recognised, yet every node's runtime network works",
+            fix=(
+                "Pass --networking (or give the kops spec) so the provider that runs can be "
+                "checked against the mode the cluster should have."
+            ),
         ),
         "unexpected-provider": Code(
             "a CNI provider runs although the mode needs none",
@@ -64,11 +72,36 @@ class ProviderDeployed(Check):
             " the flag). If the mode is right, remove the other provider: its DaemonSet and its"
             " file in /etc/cni/net.d on every node.",
         ),
-        "missing-component": Code("a component the networking mode needs is not deployed"),
-        "missing-static-pod": Code("a static pod the mode needs runs on no control-plane node"),
-        "second-provider": Code("another provider's agent runs next to the mode's own"),
+        "missing-component": Code(
+            "a component the networking mode needs is not deployed",
+            fix=(
+                "Re-apply the networking addon: kops update cluster --yes (the channels tool "
+                "re-creates it); if it was deleted by hand, compare with the addon manifest in "
+                "the state store."
+            ),
+        ),
+        "missing-static-pod": Code(
+            "a static pod the mode needs runs on no control-plane node",
+            fix=(
+                "Look for the mode's static pod in /etc/kubernetes/manifests on the "
+                "control-plane nodes and read their kubelet log; kops rolling-update cluster "
+                "--instance-group CONTROL_PLANE_IG --yes re-creates it."
+            ),
+        ),
+        "second-provider": Code(
+            "another provider's agent runs next to the mode's own",
+            fix=(
+                "Remove the second provider (its DaemonSet, and its config in /etc/cni/net.d "
+                "on every node): two providers fight over every pod's network."
+            ),
+        ),
         "unknown-mode-no-provider": Code(
             "the mode is unknown, no provider runs and nodes report no CNI config",
+            fix=(
+                "Deploy a CNI provider (calico, cilium, ...), or pass --networking so "
+                "kopscheck knows which one to expect: no provider runs and the nodes report no "
+                "CNI config."
+            ),
         ),
         "pod-network-without-provider": Code(
             "mode unknown, no provider pods, and every node's pod network works without any",

@@ -18,7 +18,7 @@ from kopscheck.knowledge.cni_provider import (
 from kopscheck.knowledge.log_lines import error_lines
 from kopscheck.knowledge.messages import classify, first_match
 from kopscheck.knowledge.pod_health import pod_problem
-from kopscheck.knowledge.rollout import ROLLOUT_CODES, rollout_findings
+from kopscheck.knowledge.rollout import rollout_codes, rollout_findings
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import (
     JSON,
@@ -47,6 +47,30 @@ DOWNSTREAM = frozenset(
         Signal.SANDBOX_NETWORK_FAILED,
     }
 )
+
+
+ROLLOUT_FIXES = {
+    "nothing-wanted": (
+        "Make the provider's workload want pods again: its nodeSelector and tolerations must"
+        " match the nodes (kubectl -n NS describe ds NAME), or scale it back up."
+    ),
+    "pods-not-ready": (
+        "Fix the provider pods the findings name (their events and logs say why): the nodes"
+        " they serve have no pod network until they are ready."
+    ),
+    "rollout-not-observed": (
+        "Check kube-controller-manager runs and read its log: it has not observed the"
+        " provider's latest spec."
+    ),
+    "rollout-in-progress": (
+        "Let the provider's rollout finish (kubectl -n NS rollout status ds/NAME); a stuck one"
+        " is named by its new pods' events."
+    ),
+    "misscheduled": (
+        "Delete the provider pods on nodes the DaemonSet no longer selects, and check its"
+        " nodeSelector after the last change."
+    ),
+}
 
 
 class ProviderHealthy(Check):
@@ -83,17 +107,50 @@ class ProviderHealthy(Check):
         }
     )
     codes = {
-        **ROLLOUT_CODES,
+        **rollout_codes(ROLLOUT_FIXES),
         "healthy": Code("the provider's workload is rolled out and its pods healthy"),
         "no-provider-pods-needed": Code("the mode deploys no provider pods"),
         "pod-network-without-provider": Code(
             "mode unknown, no provider pods, and every node's pod network works without any",
         ),
-        "node-not-covered": Code("a node the agent must run on has no agent pod"),
-        "agent-not-ready": Code("a provider pod is not running and ready"),
-        "restarting": Code("a provider container restarted often"),
-        "probe-failures": Code("a ready provider pod failed probes in the last hour"),
-        "log-errors": Code("error lines in a provider pod's log"),
+        "node-not-covered": Code(
+            "a node the agent must run on has no agent pod",
+            fix=(
+                "Make the provider's DaemonSet cover the node: its tolerations and "
+                "nodeSelector must admit the node's taints and labels (new instance groups "
+                "often add taints); kubectl describe ds names a FailedCreate reason."
+            ),
+        ),
+        "agent-not-ready": Code(
+            "a provider pod is not running and ready",
+            fix=(
+                "Read the agent pod's events and log (kubectl -n NS logs POD --previous): its "
+                "readiness probe says what it waits for (BGP peers, the API server, IPAM)."
+            ),
+        ),
+        "restarting": Code(
+            "a provider container restarted often",
+            fix=(
+                "Read the previous container's log (kubectl -n NS logs POD --previous) and its "
+                "last termination reason; OOMKilled means raising its memory limit."
+            ),
+        ),
+        "probe-failures": Code(
+            "a ready provider pod failed probes in the last hour",
+            fix=(
+                "Read the failing probe's message in the pod's events and the agent's log at "
+                "that time: a ready agent that fails probes loses routes or policy now and "
+                "then."
+            ),
+        ),
+        "log-errors": Code(
+            "error lines in a provider pod's log",
+            fix=(
+                "Read the error lines quoted: they say what the provider cannot do (reach the "
+                "API server, program routes, allocate IPs); fix that, then restart the agent "
+                "on the node."
+            ),
+        ),
     }
 
     def does_not_apply(self, context: CheckContext) -> str | None:

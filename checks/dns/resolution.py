@@ -36,13 +36,35 @@ class DnsResolution(Check):
     explains: frozenset[str] = frozenset()
     codes = {
         "resolves": Code("this DNS server resolves the cluster and external names"),
-        "not-observed": Code("the probe pod's answers could not be read: nothing was observed"),
-        "cluster-name-fails": Code("this DNS server does not resolve kubernetes.default"),
+        "not-observed": Code(
+            "the probe pod's answers could not be read: nothing was observed",
+            fix=(
+                "Run again with --probe and a longer --probe-dns-timeout: the probe pod's "
+                "answers were not read (its events say why)."
+            ),
+        ),
+        "cluster-name-fails": Code(
+            "this DNS server does not resolve kubernetes.default",
+            fix=(
+                "This DNS server does not resolve kubernetes.default: read the log of the "
+                "CoreDNS pod behind it, and check pods reach it across nodes (kube-proxy, the "
+                "pod network)."
+            ),
+        ),
         "external-name-fails": Code(
-            "this DNS server does not resolve the external name while other servers do"
+            "this DNS server does not resolve the external name while other servers do",
+            fix=(
+                "Compare this server's upstream (the Corefile's forward target, its node's "
+                "resolv.conf) with those of the servers that resolve the external name."
+            ),
         ),
         "external-name-fails-everywhere": Code(
-            "no DNS server resolves the external name (air-gapped, or no upstream)"
+            "no DNS server resolves the external name (air-gapped, or no upstream)",
+            fix=(
+                "Give CoreDNS a reachable upstream (the forward plugin; on AWS the VPC "
+                "resolver 169.254.169.253), or name an internal host with "
+                "--probe-external-name on an air-gapped cluster."
+            ),
         ),
     }
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.knowledge.cluster_dns import DNS_SERVICE, find_dns_service, kubelet_cluster_dns
 from kopscheck.knowledge.pod_health import pod_problem, recovered
-from kopscheck.knowledge.rollout import ROLLOUT_CODES, rollout_findings
+from kopscheck.knowledge.rollout import rollout_codes, rollout_findings
 from kopscheck.knowledge.selectors import matches, pods_of
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Endpoints, Fact, ObjectRef, Pod, Service, Snapshot, Workload
@@ -11,7 +12,6 @@ from kopscheck.model.results import Code, Finding, Status, Verdict
 
 DNS_NAMES = ("coredns", "kube-dns")
 DNS_KINDS = ("Deployment", "DaemonSet", "ReplicationController")
-DNS_SERVICE = "kube-dns"
 LOOP_FIX = (
     "Give CoreDNS a real upstream resolver instead of one that forwards back to it, then delete"
     " the CoreDNS pods so they restart. Either point the kubelet's resolvConf"
@@ -20,6 +20,29 @@ LOOP_FIX = (
     " the CoreDNS Corefile to the VPC resolver (169.254.169.253). This is a DNS configuration"
     " problem, not a CNI one: https://coredns.io/plugins/loop#troubleshooting"
 )
+
+ROLLOUT_FIXES = {
+    "nothing-wanted": (
+        "Scale cluster DNS back up (kubectl -n kube-system scale deployment coredns --replicas=2;"
+        " kops: the coredns addon, or its cluster-proportional autoscaler, sets the count)."
+    ),
+    "pods-not-ready": (
+        "The DNS workload waits for its pods: fix what the pod findings name (the CNI provider"
+        " for Pending or ContainerCreating pods, the Corefile or upstream for crash loops)."
+    ),
+    "rollout-not-observed": (
+        "Check kube-controller-manager runs and read its log: it has not observed the DNS"
+        " workload's latest spec."
+    ),
+    "rollout-in-progress": (
+        "Let the DNS rollout finish (kubectl -n kube-system rollout status deployment/coredns);"
+        " if it is stuck, the new pods' events say why."
+    ),
+    "misscheduled": (
+        "Delete the DNS pods on nodes the workload no longer selects, so the controller places"
+        " them again."
+    ),
+}
 
 
 class DnsRollout(Check):
@@ -41,13 +64,37 @@ class DnsRollout(Check):
     id = "dns.rollout"
     family = "dns"
     needs = frozenset({Fact.WORKLOADS, Fact.PODS})
-    wants = frozenset({Fact.SERVICES, Fact.ENDPOINTS, Fact.EVENTS, Fact.NODES, Fact.POD_LOGS})
+    wants = frozenset(
+        {
+            Fact.SERVICES,
+            Fact.ENDPOINTS,
+            Fact.EVENTS,
+            Fact.NODES,
+            Fact.POD_LOGS,
+            Fact.NODE_FILES,
+            Fact.KOPS_CLUSTER,
+        }
+    )
     explains: frozenset[str] = frozenset()
     codes = {
-        **ROLLOUT_CODES,
-        "not-deployed": Code("no kube-dns or CoreDNS workload in kube-system"),
+        **rollout_codes(ROLLOUT_FIXES),
+        "not-deployed": Code(
+            "no kube-dns or CoreDNS workload in kube-system",
+            fix=(
+                "Deploy cluster DNS: kops installs CoreDNS as an addon (spec.kubeDNS.provider: "
+                "CoreDNS) and kops update cluster --yes re-applies it; without kops, install "
+                "CoreDNS's manifest or chart. First look for it under another name: kubectl "
+                "get deploy,ds -A -l k8s-app=kube-dns."
+            ),
+        ),
         "pod-not-ready": Code(
             "a DNS pod is not running and ready (Pending, crash-looping, not ready)",
+            fix=(
+                "Look at why each DNS pod listed is not ready: Pending on "
+                "node.kubernetes.io/not-ready or FailedCreatePodSandBox means fixing the CNI "
+                "provider first (the nodes turn Ready and DNS follows); a crash loop is read "
+                "in its log (kubectl -n kube-system logs POD --previous)."
+            ),
         ),
         "forwarding-loop": Code(
             "CoreDNS detected a forwarding loop (plugin/loop) and exits", fix=LOOP_FIX
@@ -55,9 +102,24 @@ class DnsRollout(Check):
         "recovered": Code(
             "a DNS pod restarted or logged errors earlier and runs ready now (a note, not a fail)",
         ),
-        "no-service": Code("the kube-dns Service does not exist"),
-        "no-ready-endpoints": Code("the kube-dns Service has no ready endpoints"),
-        "ready-endpoints": Code("the kube-dns Service has ready endpoints"),
+        "no-service": Code(
+            "no Service is the cluster DNS: none at the kubelets' clusterDNS address, none"
+            " labelled k8s-app=kube-dns, none named kube-dns",
+            fix=(
+                "Create the DNS Service at the kubelets' clusterDNS address (kops: the CoreDNS "
+                "addon creates kube-system/kube-dns at spec.kubeDNS.serverIP, and kops update "
+                "cluster --yes re-applies it): every pod's resolv.conf points there."
+            ),
+        ),
+        "no-ready-endpoints": Code(
+            "the cluster DNS Service has no ready endpoints",
+            fix=(
+                "Get the DNS pods behind the Service ready (the pod findings say why they are "
+                "not); if they are ready, make the Service's selector match their labels "
+                "(kubectl -n kube-system get endpoints)."
+            ),
+        ),
+        "ready-endpoints": Code("the cluster DNS Service has ready endpoints"),
     }
 
     def run(self, context: CheckContext) -> Verdict:
@@ -85,7 +147,6 @@ class DnsRollout(Check):
         summary = _summary(workloads, findings)
         if any(Signal.DNS_LOOP in f.signals for f in findings):
             summary += "; CoreDNS reports a forwarding loop (plugin/loop)"
-            return Verdict(summary, tuple(findings), remediation=LOOP_FIX)
         return Verdict(summary, tuple(findings))
 
 
@@ -134,25 +195,27 @@ def _service_findings(
 ) -> list[Finding]:
     if snapshot.services is None:
         return []
-    service = next(
-        (s for s in snapshot.services if s.namespace == "kube-system" and s.name == DNS_SERVICE),
-        None,
-    )
-    ref = ObjectRef("Service", DNS_SERVICE, "kube-system")
+    kubelets = kubelet_cluster_dns(snapshot.node_files, snapshot.kops_cluster)
+    found = find_dns_service(snapshot.services, kubelets)
+    service = found.service
     if service is None:
-        return [
-            Finding(
-                Status.FAIL, "Service kube-system/kube-dns does not exist", ref, code="no-service"
-            )
-        ]
+        message = f"no cluster DNS Service: {found.how}"
+        ref = ObjectRef("Service", DNS_SERVICE, "kube-system")
+        evidence: dict[str, JSON] = {
+            "cluster_dns": list(kubelets.addresses) if kubelets else None,
+            "cluster_dns_source": kubelets.source if kubelets else None,
+        }
+        return [Finding(Status.FAIL, message, ref, evidence, code="no-service")]
+    ref = ObjectRef("Service", service.name, service.namespace)
     endpoints = _endpoints(snapshot, service)
     if endpoints is None:
         ready = [p.name for p in pods if p.ready and matches(service.selector, p.labels)]
         source = "ready pods matching the Service selector (endpoints not collected)"
     else:
         ready = [a.target.name if a.target else a.ip for a in endpoints.ready]
-        source = "Endpoints kube-system/kube-dns"
-    evidence: dict[str, JSON] = {
+        source = f"Endpoints {service.namespace}/{service.name}"
+    evidence = {
+        "service_found_by": found.how,
         "cluster_ip": service.cluster_ip,
         "selector": dict(service.selector),
         "ready_endpoints": sorted(ready),
@@ -190,9 +253,12 @@ def _summary(workloads: list[Workload], findings: list[Finding]) -> str:
             (f.message for f in findings if f.object and f.object.kind == "Service"), ""
         )
         notes = [f"{f.object.name} {f.message}" for f in findings if f.object and _recovered(f)]
+        service = next(
+            (f.object.name for f in findings if f.object and f.object.kind == "Service"), ""
+        )
         return (
             f"{rollouts}"
-            + (f"; Service kube-dns has {endpoint}" if endpoint else "")
+            + (f"; Service {service} has {endpoint}" if endpoint else "")
             + "".join(f"; {note}" for note in notes[:1])
         )
     pods = [f for f in problems if f.object and f.object.kind == "Pod"]

@@ -45,24 +45,76 @@ class NetworkingSupported(Check):
         "valid": Code(
             "the networking mode is valid for the cluster's Kubernetes and kops versions",
         ),
-        "no-mode": Code("spec.networking names no networking mode"),
-        "several-modes": Code("spec.networking names more than one mode (kops permits one)"),
-        "removed-from-kops": Code("the kops version in use removed this networking mode"),
+        "no-mode": Code(
+            "spec.networking names no networking mode",
+            fix=(
+                "Set exactly one networking mode in the kops spec (kops edit cluster: "
+                "spec.networking, e.g. `calico: {}`), then kops update cluster --yes."
+            ),
+        ),
+        "several-modes": Code(
+            "spec.networking names more than one mode (kops permits one)",
+            fix=(
+                "Keep exactly one mode under spec.networking (kops edit cluster) and delete "
+                "the others: kops refuses a spec naming two."
+            ),
+        ),
+        "removed-from-kops": Code(
+            "the kops version in use removed this networking mode",
+            fix=(
+                "Move the cluster to a mode this kops supports before upgrading kops"
+                ' ("Modifying the Network Plugin of an Existing Cluster"), or stay on the kops'
+                " release that still ships the mode."
+            ),
+        ),
         "removed-for-kubernetes": Code(
             "the Kubernetes version needs a kops that removed this mode",
+            fix=(
+                "Move to a mode the newer kops supports before upgrading Kubernetes past the "
+                "version this mode allows; the kops release notes name the replacement."
+            ),
         ),
         "forbidden-for-kubernetes": Code(
             "kops rejects this mode for the cluster's Kubernetes version",
+            fix=(
+                "Pick a networking mode kops accepts for this Kubernetes version (kops edit "
+                "cluster: spec.networking), or stay on a Kubernetes version the mode still "
+                "allows."
+            ),
         ),
-        "needs-newer-kops": Code("the mode needs a newer kops than the one in use"),
-        "wrong-cloud": Code("the mode does not run on the cluster's cloud provider"),
-        "no-ipv6": Code("the mode does not support IPv6 clusters"),
+        "needs-newer-kops": Code(
+            "the mode needs a newer kops than the one in use",
+            fix=(
+                "Upgrade kops to a release that knows this networking mode, or choose a mode "
+                "the kops in use supports."
+            ),
+        ),
+        "wrong-cloud": Code(
+            "the mode does not run on the cluster's cloud provider",
+            fix=(
+                "Choose a mode that runs on the cluster's cloud (amazonvpc is AWS-only; "
+                "kubenet needs a cloud route controller), then kops update cluster --yes."
+            ),
+        ),
+        "no-ipv6": Code(
+            "the mode does not support IPv6 clusters",
+            fix=(
+                "For an IPv6 cluster choose a mode with IPv6 support (calico or cilium), or "
+                "create the cluster with IPv4."
+            ),
+        ),
         "private-topology": Code(
             "the mode does not support a private topology (kops refuses kubenet there)",
             "Use a CNI provider such as calico or cilium for a private topology, or make the"
             " topology public.",
         ),
-        "unknown-override": Code("--networking names a mode kops does not know"),
+        "unknown-override": Code(
+            "--networking names a mode kops does not know",
+            fix=(
+                "Give --networking a mode kops knows (kopscheck check --help lists them), or "
+                "leave it out to use the kops spec's mode."
+            ),
+        ),
         "override-disagrees": Code(
             "--networking disagrees with the kops spec's mode",
             fix="`--networking` names another mode than the kops spec: drop the flag to check"

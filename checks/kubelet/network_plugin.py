@@ -57,20 +57,69 @@ class KubeletNetworkPlugin(Check):
         "ok": Code(
             "the kubelet's network flags fit the Kubernetes version and the networking mode",
         ),
-        "nothing-to-judge": Code("no kubelet flags or kubelet status on any node"),
-        "no-flags": Code("no kubelet flags collected for the node, and no status it posts"),
+        "nothing-to-judge": Code(
+            "no kubelet flags or kubelet status on any node",
+            fix=(
+                "Collect the kubelets' arguments (nodes/<node>/kubelet.cmdline from "
+                "/proc/$(pgrep -x kubelet)/cmdline, /etc/sysconfig/kubelet) into the bundle, "
+                "or run with --probe: no node had flags or a status to judge."
+            ),
+        ),
+        "no-flags": Code(
+            "no kubelet flags collected for the node, and no status it posts",
+            fix=(
+                "Collect the kubelet's arguments into the bundle (nodes/<node>/kubelet.cmdline "
+                "from /proc/$(pgrep -x kubelet)/cmdline, or /etc/sysconfig/kubelet), or run "
+                "with --probe, so its network flags can be judged."
+            ),
+        ),
         "version-unknown": Code(
             "the Kubernetes version is unknown: which flags apply cannot be told",
+            fix=(
+                "Give kopscheck the Kubernetes version: collect cluster-info/version.json "
+                "(kubectl version -o json) or the kops spec (kops get cluster -o yaml)."
+            ),
         ),
-        "refuses-removed-flag": Code("the kubelet log shows it refusing a flag removed in 1.24"),
+        "refuses-removed-flag": Code(
+            "the kubelet log shows it refusing a flag removed in 1.24",
+            fix=(
+                "Remove --network-plugin and the other flags the log says the kubelet refuses "
+                "(removed in Kubernetes 1.24) from its arguments (/etc/sysconfig/kubelet "
+                "DAEMON_ARGS, kops spec.kubelet), then kops rolling-update cluster --yes."
+            ),
+        ),
         "removed-flag-given": Code(
             "a 1.24+ kubelet is given --network-plugin or another removed flag",
+            fix=(
+                "Remove --network-plugin and the other flags Kubernetes 1.24 removed from the "
+                "kubelet's arguments (kops spec.kubelet.networkPluginName; on a node, "
+                "/etc/sysconfig/kubelet), then kops rolling-update cluster --yes."
+            ),
         ),
         "no-op-plugin": Code(
             "the kubelet runs the no-op network plugin (--network-plugin missing)",
+            fix=(
+                "Give the kubelet --network-plugin=cni (kubenet for the kubenet mode): kops "
+                "sets it from spec.networking, so look for a blank "
+                "spec.kubelet.networkPluginName."
+            ),
         ),
-        "missing-flag": Code("no --network-plugin before 1.24 with dockershim"),
-        "wrong-plugin": Code("--network-plugin is not the value the networking mode needs"),
+        "missing-flag": Code(
+            "no --network-plugin before 1.24 with dockershim",
+            fix=(
+                "Set --network-plugin on the dockershim kubelet (cni, or kubenet for the "
+                "kubenet mode) through spec.kubelet.networkPluginName, then kops "
+                "rolling-update cluster --yes."
+            ),
+        ),
+        "wrong-plugin": Code(
+            "--network-plugin is not the value the networking mode needs",
+            fix=(
+                "Make the kubelet's --network-plugin match the mode (cni for a CNI provider, "
+                "kubenet for kubenet): fix spec.kubelet.networkPluginName or drop it so kops "
+                "derives it, then kops rolling-update cluster --yes."
+            ),
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:

@@ -32,9 +32,29 @@ class NodeNetworkReady(Check):
     wants: frozenset[Fact] = frozenset()
     explains = frozenset({Signal.NODE_NOT_READY, Signal.NOT_READY_TAINT})
     codes = {
-        "no-nodes": Code("the cluster reports no nodes at all"),
-        "no-ready-condition": Code("a node reports no Ready condition"),
-        "not-ready": Code("a node is NotReady (or Ready=Unknown); the condition message says why"),
+        "no-nodes": Code(
+            "the cluster reports no nodes at all",
+            fix=(
+                "No node has registered: check the instance groups' instances run and their "
+                "kubelets reach the API server (kops validate cluster; journalctl -u kubelet "
+                "on an instance)."
+            ),
+        ),
+        "no-ready-condition": Code(
+            "a node reports no Ready condition",
+            fix=(
+                "The kubelet has not posted a Ready condition yet: check it runs on the node "
+                "(journalctl -u kubelet) and reaches the API server."
+            ),
+        ),
+        "not-ready": Code(
+            "a node is NotReady (or Ready=Unknown); the condition message says why",
+            fix=(
+                'Read the Ready condition\'s message: "network plugin not ready" or "cni plugin'
+                ' not initialized" points at the CNI provider; a kubelet that stopped posting'
+                " points at the node itself (kubectl describe node NAME)."
+            ),
+        ),
         "network-unavailable": Code(
             "a node has NetworkUnavailable=True (kubenet on AWS: NoRouteCreated"
             " until the route controller writes its route)",

@@ -19,6 +19,34 @@ STEP_WORDS = {
 }
 
 
+STEP_FIXES = {
+    Step.BOUND: (
+        "The node's kubelet never took the pod: check it runs and watches the API server "
+        "(journalctl -u kubelet on the node)."
+    ),
+    Step.SANDBOX: (
+        "The runtime never created the sandbox: read the pod's FailedCreatePodSandBox events "
+        "and the runtime's log on the node (journalctl -u containerd)."
+    ),
+    Step.IP: (
+        "The network plugin never gave the pod an IP: read the provider agent's log on that "
+        "node and the pod's sandbox events."
+    ),
+    Step.RUNNING: (
+        "The container never ran: check the probe image can be pulled there (--probe-image "
+        "names a mirror for air-gapped clusters) and the pod's events."
+    ),
+    Step.DELETED: (
+        "The API server did not accept the deletion: check its health and any admission "
+        "webhook that blocks deletes."
+    ),
+    Step.GONE: (
+        "The pod was not torn down: the network plugin's DEL fails on that node (the kubelet "
+        'log shows "failed to destroy network"); read the provider agent\'s log there.'
+    ),
+}
+
+
 class PodLifecycle(Check):
     """A probe pod is bound, gets an IP from the pod CIDR, starts, and is deleted cleanly.
 
@@ -48,13 +76,26 @@ class PodLifecycle(Check):
     explains: frozenset[str] = frozenset()
     codes = {
         "ok": Code("the probe pod passed every step on this node"),
-        "no-nodes": Code("the cluster has no nodes, so no pod can run"),
+        "no-nodes": Code(
+            "the cluster has no nodes, so no pod can run",
+            fix=(
+                "No node can run a pod: get nodes registered and Ready first "
+                "(node.network-ready says why they are not)."
+            ),
+        ),
         **{
-            f"{step.value}-never-came": Code(f"{STEP_WORDS[step]} within its deadline")
+            f"{step.value}-never-came": Code(
+                f"{STEP_WORDS[step]} within its deadline", fix=STEP_FIXES[step]
+            )
             for step in Step
         },
         "ip-outside-pod-cidr": Code(
-            "the pod's IP is outside the node's podCIDR in a mode that allocates from it"
+            "the pod's IP is outside the node's podCIDR in a mode that allocates from it",
+            fix=(
+                "The pod's IP is not from its node's podCIDR: compare the provider's IPAM "
+                "range with the kops spec's podCIDR (nonMasqueradeCIDR) and fix the provider's "
+                "config."
+            ),
         ),
     }
 

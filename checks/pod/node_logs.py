@@ -91,18 +91,49 @@ class NodeLogs(Check):
     codes = {
         "ok": Code("the node's logs show pod create and delete lines and no failing sandbox"),
         "nothing-to-judge": Code("a node's logs hold no pod create or delete line"),
-        "no-logs": Code("no kubelet or CNI provider logs collected on any node"),
+        "no-logs": Code(
+            "no kubelet or CNI provider logs collected on any node",
+            fix=(
+                "Collect node logs into the bundle (nodes/<node>/kubelet.log from journalctl "
+                "-u kubelet), give the read-only role nodes/proxy (kopscheck rbac "
+                "--with-node-proxy), or run with --probe."
+            ),
+        ),
         "no-create-lines": Code(
             "long logs show no pod create or delete at all (kubelet below --v=2?)",
+            fix=(
+                "Raise the kubelet's log level to 2 (kops: spec.kubelet.logLevel: 2) so pod "
+                "create and delete are logged."
+            ),
         ),
-        "sandbox-failing": Code("sandbox network failures in the logs and no pod started since"),
+        "sandbox-failing": Code(
+            "sandbox network failures in the logs and no pod started since",
+            fix=(
+                "Read the sandbox failure lines quoted from the node's log, and the provider "
+                "agent's log on that node at the same time."
+            ),
+        ),
         "network-not-ready": Code(
             "the logs say the runtime network is not ready and the node is NotReady",
+            fix=(
+                "Deploy or fix the CNI provider on the node: its runtime network is not ready "
+                "(no valid config in /etc/cni/net.d)."
+            ),
         ),
-        "ends-not-ready": Code("the logs end with the runtime network not ready"),
+        "ends-not-ready": Code(
+            "the logs end with the runtime network not ready",
+            fix=(
+                "Check the provider's agent on the node now: the log ends with the runtime "
+                "network not ready, so it may have lost its config."
+            ),
+        ),
         "probe-pod-logged": Code("the node logged the probe pod's create and delete (--probe)"),
         "probe-pod-not-logged": Code(
-            "the kubelet log has no create or delete line for a probe pod that ran (--probe)"
+            "the kubelet log has no create or delete line for a probe pod that ran (--probe)",
+            fix=(
+                "Raise the kubelet's log level to 2 (spec.kubelet.logLevel), or check the log "
+                "read is the running kubelet's: a probe pod ran there and left no line."
+            ),
         ),
     }
 

@@ -65,18 +65,63 @@ class SandboxErrors(Check):
     wants = frozenset({Fact.PODS, Fact.NODES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
     explains = frozenset({Signal.SANDBOX_NETWORK_FAILED})
     codes = {
-        "ip-exhausted": Code("pod sandboxes failed: no IP addresses left"),
+        "ip-exhausted": Code(
+            "pod sandboxes failed: no IP addresses left",
+            fix=(
+                "Free or add pod IPs: with amazon-vpc-cni, larger instances or prefix "
+                "delegation (ENABLE_PREFIX_DELEGATION=true) and subnets with free addresses; "
+                "with host-local IPAM, a larger node podCIDR."
+            ),
+        ),
         "cni-binary-missing": Code(
             "pod sandboxes failed: a CNI plugin binary is missing from /opt/cni/bin",
+            fix=(
+                "Put the missing plugin binary into /opt/cni/bin on the node: the provider's "
+                "agent or its init container installs it, so restart that pod there."
+            ),
         ),
         "cni-agent-not-running": Code(
             "pod sandboxes failed: the provider's agent does not run on the node",
+            fix=(
+                "Get the provider's agent running on the node (cni.provider-healthy names its "
+                "pod): the sandbox failed because the agent's endpoint or socket is not there."
+            ),
         ),
-        "cni-not-initialized": Code("pod sandboxes failed: no CNI config on the node"),
-        "no-pod-cidr": Code("pod sandboxes failed: the node has no pod CIDR"),
-        "network-failed": Code("pod network set-up or tear-down failed"),
-        "network-timed-out": Code("pod network set-up or tear-down timed out"),
-        "not-network": Code("a sandbox failure that is not network-related"),
+        "cni-not-initialized": Code(
+            "pod sandboxes failed: no CNI config on the node",
+            fix=(
+                "Deploy the CNI provider or fix its agent on the node so /etc/cni/net.d holds "
+                "a valid config."
+            ),
+        ),
+        "no-pod-cidr": Code(
+            "pod sandboxes failed: the node has no pod CIDR",
+            fix=(
+                "Give the node a pod CIDR: kube-controller-manager --allocate-node-cidrs with "
+                "a --cluster-cidr large enough for every node."
+            ),
+        ),
+        "network-failed": Code(
+            "pod network set-up or tear-down failed",
+            fix=(
+                "Read the sandbox error quoted: it names the plugin and what failed; the "
+                "provider agent's log on the same node at the same time says why."
+            ),
+        ),
+        "network-timed-out": Code(
+            "pod network set-up or tear-down timed out",
+            fix=(
+                "The plugin took too long: check the provider's agent on the node is not "
+                "waiting on the API server or throttled by the cloud API, and its CPU limits."
+            ),
+        ),
+        "not-network": Code(
+            "a sandbox failure that is not network-related",
+            fix=(
+                "Not a network fault: read the runtime error quoted (image, mounts, cgroups, "
+                "seccomp) on that node."
+            ),
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:

@@ -12,9 +12,11 @@ Root causes, most fundamental first:
 - results partly explained that also hold a decisive finding with signals of its own that
   nothing explains: CoreDNS in a forwarding loop on a Ready node next to a CoreDNS pod Pending
   on a NotReady node is two problems, and the loop must not hide behind the CNI;
-- for each cycle of mutual causes no other root reaches, the member that explains the most;
-- erroring results (the check could not be evaluated).
-Ordered fail, then warn, then error; within that by how many results each explains, directly
+- for each cycle of mutual causes no other root reaches, the member that explains the most.
+An erroring result (the check could not be evaluated) is never a root cause: it found nothing
+about the cluster. The report says why once, under the fact that could not be read
+(`Report.unread`), or as a check that crashed.
+Ordered fail, then warn; within that by how many results each explains, directly
 or through others; then in report order (the catalog lists the fundamental layers first).
 One rule overrides the order: a root whose decisive findings carry a signal another root's
 check explains depends on that check's answer, and never ranks above it, even when the other
@@ -31,7 +33,7 @@ from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import CheckResult, Finding, Status, reach
 
 FAILING = (Status.FAIL, Status.WARN)
-_ROOT_ORDER = {Status.FAIL: 0, Status.WARN: 1, Status.ERROR: 2}
+_ROOT_ORDER = {Status.FAIL: 0, Status.WARN: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,6 @@ def diagnose(
         if stands_alone or not causes[symptom.check]:
             roots.append(symptom.check)
     roots += _cycle_roots([r.check for r in failing], causes, roots)
-    roots += [r.check for r in results if r.status is Status.ERROR]
     status = {r.check: r.status for r in results}
     order = {r.check: i for i, r in enumerate(results)}
     reached = {root: reach(root, causes) for root in roots}

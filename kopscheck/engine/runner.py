@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -10,8 +10,16 @@ from kopscheck import __version__
 from kopscheck.checkapi.check import Check, check_doc, code_of
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.engine.diagnosis import diagnose
-from kopscheck.model.facts import Snapshot
-from kopscheck.model.results import CheckResult, Finding, Report, SkipReason, Status, Target
+from kopscheck.model.facts import Fact, Snapshot
+from kopscheck.model.results import (
+    CheckResult,
+    Finding,
+    Report,
+    SkipReason,
+    Status,
+    Target,
+    UnreadFact,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +80,7 @@ def run_check(check: Check, context: CheckContext, selection: Selection) -> Chec
     status = verdict.status
     findings = tuple(_identified(check, context, f) for f in verdict.findings)
     fixes = _fixes(check, findings)
-    decisive = (fixes.get(f.code) for f in findings if f.status is status and f.code)
-    advice = next((fix for fix in decisive if fix), None)  # the finding's, not the check's
-    remediation = verdict.remediation or advice or (doc.fix if status is not Status.PASS else None)
+    remediation = verdict.remediation or _remediation(findings, status, fixes, doc.fix)
     return result(
         status,
         verdict.summary,
@@ -89,6 +95,19 @@ def _identified(check: Check, context: CheckContext, finding: Finding) -> Findin
     """The finding with its full code (`<check id>/<reason>`) and its owner."""
     code = code_of(check, finding.code) if finding.code else ""
     return replace(finding, code=code, owner=context.owner(finding.object))
+
+
+def _remediation(
+    findings: Sequence[Finding], status: Status, fixes: Mapping[str, str], check_fix: str
+) -> str | None:
+    """The fixes of the decisive findings' codes, each once: those with a classified cause
+    (signals) first, as they say what to do; the check's own fix only for a finding whose code
+    declares none. Nothing for a pass."""
+    if status in (Status.PASS, Status.SKIP):
+        return None
+    decisive = sorted((f for f in findings if f.status is status), key=lambda f: not f.signals)
+    texts = [fixes.get(f.code) or check_fix for f in decisive]
+    return " ".join(dict.fromkeys(t for t in texts if t)) or None
 
 
 def _fixes(check: Check, findings: Sequence[Finding]) -> dict[str, str]:
@@ -118,6 +137,7 @@ def build_report(
     context = CheckContext(snapshot, networking)
     results = run_checks(context, checks, selection)
     results, root_causes = diagnose(results, checks)
+    unread = unread_facts(snapshot, checks, results)
     mode = context.networking
     version = context.kubernetes_version
     return Report(
@@ -135,4 +155,38 @@ def build_report(
         fail_on=fail_on,
         tool_version=__version__,
         notes=snapshot.notes,
+        unread=unread,
     )
+
+
+def unread_facts(
+    snapshot: Snapshot, checks: Sequence[Check], results: Sequence[CheckResult]
+) -> tuple[UnreadFact, ...]:
+    """Each needed fact that was not read, once, with the checks left `error` or `skip` by it.
+
+    A fact whose reason quotes another's (the node files "need the node list (...)") is said
+    under that one, not again.
+    """
+    needs = {c.id: c.needs for c in checks}
+    undecided: dict[Fact, list[str]] = {}
+    for result in results:
+        if result.status is not Status.ERROR and result.skip_reason is not SkipReason.FACTS_MISSING:
+            continue
+        for fact in sorted(needs.get(result.check, ())):
+            if not snapshot.has(fact) and not snapshot.not_requested(fact):
+                undecided.setdefault(fact, []).append(result.check)
+    reasons = {fact: snapshot.why_missing(fact) for fact in undecided}
+    under = {
+        fact: next((o for o in undecided if o != fact and reasons[o] in reasons[fact]), None)
+        for fact in undecided
+    }
+    found = []
+    for fact in (f for f in Fact if f in undecided and under[f] is None):
+        folded = [f for f in undecided if under[f] is fact]
+        checks_of = sorted(
+            {c for f in (fact, *folded) for c in undecided[f]}, key=[r.check for r in results].index
+        )
+        failed = any(f in snapshot.failed for f in (fact, *folded))
+        names = (fact.value, *(f.value for f in folded))
+        found.append(UnreadFact(names, reasons[fact], failed, tuple(checks_of)))
+    return tuple(found)

@@ -94,6 +94,10 @@ def execute(request: CheckRequest) -> int:
         _emit_unscanned(request, exc, evaluate)
         raise
     if policy is None:
+        if snapshot.notes and not any(snapshot.has(fact) for fact in Fact):
+            # nothing was read at all (an empty or unrecognised bundle): say so where a person
+            # or a CI log looks, whatever --output is; the report still says it in `notes`
+            stderr.print(f"kopscheck: error: {snapshot.notes[-1]}", markup=False)
         report = evaluate(snapshot)
         if request.write_baseline:
             report = _record([report], request.write_baseline, checks)[0]

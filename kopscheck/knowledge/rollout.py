@@ -5,6 +5,8 @@ Shared by the checks that judge a workload (cluster DNS, the CNI provider's agen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kopscheck.model.facts import JSON, Workload
 from kopscheck.model.results import Code, Finding, Status
 
@@ -16,6 +18,11 @@ ROLLOUT_CODES = {
     "rollout-in-progress": Code("not every pod runs the latest spec yet"),
     "misscheduled": Code("pods run on nodes the workload should not run on"),
 }
+
+
+def rollout_codes(fixes: Mapping[str, str]) -> dict[str, Code]:
+    """ROLLOUT_CODES with the fix a check gives for each: a DNS and a CNI rollout differ."""
+    return {name: Code(code.summary, fixes.get(name)) for name, code in ROLLOUT_CODES.items()}
 
 
 def rollout_evidence(w: Workload) -> dict[str, JSON]:

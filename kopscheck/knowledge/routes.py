@@ -172,6 +172,20 @@ class TableRoutes:
     other_routes: tuple[Route, ...]
 
 
+def unneeded_routes(split: TableRoutes, nodes: ClusterNodes) -> tuple[Route, ...]:
+    """Routes the cluster does not need: blackhole ones, and node routes for no current node.
+
+    They take room in the table but are no part of what capacity must fit: the fix for them is
+    deleting them (aws.route-table-health), not a higher quota.
+    """
+    return tuple(
+        r
+        for r in split.counted
+        if r.state == BLACKHOLE
+        or (r in split.node_routes and str(ipv4(r.destination)) not in nodes.by_cidr)
+    )
+
+
 def split_routes(table: RouteTable, nodes: ClusterNodes, pods: IPv4Network | None) -> TableRoutes:
     counted = quota_routes(table)
     node_routes = tuple(r for r in counted if is_node_route(r, nodes, pods))
@@ -292,11 +306,12 @@ class Capacity:
 
     routes_now: int
     node_routes_now: int
-    other_routes: int
+    other_routes: int  # routes the cluster needs that are not node routes (none blackhole)
     nodes_now: int
     max_nodes: int
     quota: int
     quota_source: str = "applied"
+    unneeded: int = 0  # routes in the table no node needs: blackhole, or to no current node
 
     @property
     def projected(self) -> int:
@@ -324,8 +339,9 @@ class Capacity:
 
     def arithmetic(self) -> str:
         sign = ">" if self.over else "<="
+        dead = f" (not counted: {self.unneeded} routes no node needs)" if self.unneeded else ""
         return (
             f"{self.other_routes} other routes + {self.max_nodes} nodes at instance-group maxima"
             f" = {self.projected} routes {sign} {self.quota_source} quota {self.quota}"
-            f" ({self.percent:g}%)"
+            f" ({self.percent:g}%){dead}"
         )

@@ -35,3 +35,6 @@ class Signal(StrEnum):
     DNS_LOOP = "dns-loop"
     # The CNI provider's agent runs but fails its health checks (calico BIRD/Felix, cilium health).
     CNI_AGENT_NOT_READY = "cni-agent-not-ready"
+    # A route in the cluster's table serves no current node: blackhole, stale, or to the wrong
+    # instance. Its fix is deleting it; a full table of them is a health fault, not capacity.
+    STALE_ROUTE = "stale-route"

@@ -123,6 +123,21 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadFact:
+    """A fact that could not be read, said once: why, and the checks it left undecided.
+
+    `facts` is the fact first, then those that could not be read because of it (the node files
+    need the node list). `failed`: the read failed (those checks are `error`), else the fact
+    was unavailable (forbidden, not in the bundle: they are `skip`).
+    """
+
+    facts: tuple[str, ...]
+    reason: str
+    failed: bool
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     target: Target
     generated_at: datetime
@@ -132,6 +147,7 @@ class Report:
     tool_version: str = ""
     notes: tuple[str, ...] = ()
     baseline: str | None = None  # the --baseline file applied, if any
+    unread: tuple[UnreadFact, ...] = ()  # facts not read, each with the checks it left undecided
 
     @property
     def status(self) -> Status:

@@ -80,6 +80,15 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "counts": {status.value: n for status, n in report.counts().items()},
         "notes": list(report.notes),
         "baseline": _baseline(report),
+        "unread_facts": [
+            {
+                "facts": list(u.facts),
+                "reason": u.reason,
+                "failed": u.failed,
+                "checks": list(u.checks),
+            }
+            for u in report.unread
+        ],
     }
 
 

@@ -53,6 +53,13 @@ def render_markdown(report: Report) -> str:
         lines += ["### Root causes", ""]
         for index, root in enumerate(report.root_causes, start=1):
             lines += _root_section(index, by_id[root], report)
+    if report.unread:
+        lines += ["### Not read", ""]
+        for unread in report.unread:
+            what = "not evaluated" if unread.failed else "could not decide"
+            checks = ", ".join(f"`{c}`" for c in unread.checks)
+            lines.append(f"- **{unread.facts[0]}**: {_cell(unread.reason)} ({what}: {checks})")
+        lines.append("")
     lines += ["### All checks", "", "| status | check | summary |", "|---|---|---|"]
     for result in report.results:
         caused = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""

@@ -62,6 +62,8 @@ def render(report: Report, console: Console, show_all: bool = False) -> None:
         console.print(
             Text.assemble(("Start here: ", "bold"), (first.check, "bold"), " — ", first.action)
         )
+    elif any(u.failed for u in report.unread):
+        console.print(Text.assemble(("Start here: ", "bold"), _unread_line(report)))
     by_id = {r.check: r for r in report.results}
     roots = [by_id[c] for c in report.root_causes]
     explained = {
@@ -79,6 +81,11 @@ def render(report: Report, console: Console, show_all: bool = False) -> None:
     shown = {*explained, *report.root_causes}
     for result in (r for r in report.results if r.check not in shown and r.problems):
         console.print(_root_panel(0, result, 0))
+        shown.add(result.check)
+    _unread(report, console)
+    shown |= {c for u in report.unread for c in u.checks}
+    for result in (r for r in report.results if r.check not in shown and r.status is Status.ERROR):
+        console.print(_root_panel(0, result, 0))  # a check that crashed: no fact explains it
         shown.add(result.check)
     if show_all:
         console.print(_overview(report))
@@ -146,6 +153,37 @@ def _root_panel(index: int, result: CheckResult, of: int) -> Panel:
     number = f" {index} of {of}" if index and of > 1 else ""
     title = f"{which}{number}: {result.check} — {result.title}"
     return Panel(Group(*body), title=title, title_align="left", border_style=STYLE[result.status])
+
+
+def _unread_line(report: Report, where: str = "below") -> str:
+    """Which facts could not be read and what that cost, without the reasons (said once)."""
+    failed = [u for u in report.unread if u.failed]
+    facts = ", ".join(u.facts[0] for u in failed)
+    checks = len({c for u in failed for c in u.checks})
+    return f"{facts} could not be read (why: {where}); {checks} check(s) could not be evaluated"
+
+
+def _unread(report: Report, console: Console) -> None:
+    """Each fact not read, its reason once, and the checks it left undecided under it: a panel
+    for reads that failed (their checks are errors), a dim line for facts not available."""
+    failed = [u for u in report.unread if u.failed]
+    if failed:
+        body: list[Text] = []
+        for unread in failed:
+            line = Text(f"{unread.facts[0]}: ", style="bold")
+            line.append(unread.reason)
+            body.append(line)
+            if len(unread.facts) > 1:
+                because = ", ".join(unread.facts[1:])
+                body.append(Text(f"  not read because of it: {because}", style="dim"))
+            body.append(Text(f"  not evaluated (error): {', '.join(unread.checks)}", style="dim"))
+        title = "Not read: what the checks below could not see"
+        console.print(
+            Panel(Group(*body), title=title, title_align="left", border_style=STYLE[Status.ERROR])
+        )
+    for unread in (u for u in report.unread if not u.failed):
+        line = f"Not read: {unread.facts[0]}: {unread.reason}"
+        console.print(Text(f"{line} — could not decide: {', '.join(unread.checks)}", style="dim"))
 
 
 def _objects(group: list[Finding]) -> str:
@@ -231,6 +269,9 @@ def _footer(report: Report) -> Text:
         text.append("\nFix: ", style="bold green")
         text.append(first.action)
         text.append(f"\nMore: kopscheck explain {root.check} · {DOCS_URL}", style="dim")
+    elif any(u.failed for u in report.unread):
+        text.append("\nNot read: ", style="bold")
+        text.append(_unread_line(report, "above"))
     return text
 
 
