@@ -124,3 +124,43 @@ _WORDS = re.compile(
 
 def _maybe_known(line: str) -> bool:
     return _WORDS.search(line.lower()) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """What a pod sandbox error names when the node's own provider agent did not answer: its
+    local socket, port, state file or CNI binary. Keyed by the agent DaemonSet's name."""
+
+    daemonsets: tuple[str, ...]
+    pattern: re.Pattern[str]
+    source: str
+
+
+def _endpoint(daemonsets: tuple[str, ...], pattern: str, source: str) -> Endpoint:
+    return Endpoint(daemonsets, re.compile(pattern, re.IGNORECASE), source)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    _endpoint(("aws-node",), r"127\.0\.0\.1:50051|(Add|Del)Network gRPC|plugin type=\W*aws-cni",
+              "aws/amazon-vpc-cni-k8s#1322, #1590 (ipamd's gRPC port 50051)"),
+    _endpoint(("calico-node", "canal"),
+              r"/var/(lib|run)/calico/|calico/node container|plugin type=\W*calico",
+              "failure-signatures.md (calico nodename); projectcalico/calico CNI plugin"),
+    _endpoint(("cilium",), r"cilium\.sock|/var/run/cilium/|Cilium (agent|daemon)|cilium-cni",
+              "cilium CNI plugin: 'unable to connect to Cilium daemon'"),
+    _endpoint(("weave-net",), r"127\.0\.0\.1:6784|plugin type=\W*weave-net",
+              "weaveworks/weave#3998 (weave's IPAM port 6784)"),
+    _endpoint(("kube-flannel-ds", "kube-flannel", "canal"),
+              r"/run/flannel/subnet\.env|plugin type=\W*flannel",
+              "flannel CNI plugin: /run/flannel/subnet.env written by flanneld"),
+)  # fmt: skip
+
+
+def named_endpoint(message: str, daemonset: str) -> str | None:
+    """The part of a sandbox error that names `daemonset`'s local endpoint, or None."""
+    for endpoint in ENDPOINTS:
+        if daemonset in endpoint.daemonsets:
+            found = endpoint.pattern.search(message)
+            if found:
+                return found.group(0)
+    return None
