@@ -17,6 +17,9 @@ NATIVE_ROUTING = {
 class SourceDestCheck(Check):
     """Instances that route pod traffic have EC2's source/destination check off
 
+    Fails when: a node's instance (from `aws ec2 describe-instances`) has SourceDestCheck true.
+    Warns when: a node has no instance in the facts, or its instance does not say.
+
     Why: EC2 drops any packet whose source or destination is not the instance's own address
     unless the instance's source/destination check is off. kube-router sends pod packets
     between nodes unencapsulated (its BGP routes point at the nodes), so a node whose check
@@ -26,9 +29,6 @@ class SourceDestCheck(Check):
     Fix: `aws ec2 modify-instance-attribute --instance-id ID --no-source-dest-check` for each
     instance listed, and make the instance group's launch template keep it off
     (kops does this itself for the instance groups it manages).
-
-    Fails when: a node's instance (from `aws ec2 describe-instances`) has SourceDestCheck true.
-    Warns when: a node has no instance in the facts, or its instance does not say.
 
     Step: "Specifying a Network Plugin" (kube-router): the nodes route pod traffic themselves.
     """

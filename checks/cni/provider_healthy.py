@@ -55,25 +55,6 @@ DOWNSTREAM = frozenset(
 class ProviderHealthy(Check):
     """The CNI provider's pods are rolled out, ready on every node, not restarting, and error-free.
 
-    Why: the provider's node agent (calico-node, cilium, aws-node, kube-flannel-ds, kube-router,
-    kopeio-networking-agent, kindnet) writes the node's CNI config and programs its pod routes. A
-    node without a ready agent gets no pod network: new pods fail in FailedCreatePodSandBox
-    ("check that the calico/node container is running", "unable to connect to Cilium agent"),
-    and a node that never had one stays NotReady. Readiness-probe failures (calico's "BIRD is
-    not ready: BGP not established", "Felix is not live") and error lines in the agent's log
-    show a provider that runs but does not work.
-
-    Fix: get the provider's pods listed running and ready on every node. For each,
-    `kubectl -n NAMESPACE describe pod NAME` and `kubectl logs NAME -c CONTAINER --previous`.
-    Missing on a node: compare the DaemonSet's nodeSelector and tolerations with the node's
-    labels and taints. BGP not established: security groups must allow TCP 179 (and IP-in-IP /
-    VXLAN) between nodes. IP exhaustion in aws-node: add subnet space or enable prefix
-    delegation.
-
-    Log lines are judged by what they mean, not by their level (knowledge.provider_logs):
-    weave's "IP allocation was seeded by different peers" at INFO is a split network, and a
-    lease conflict a healthy operator logs at ERROR is noise.
-
     Fails when: a workload is not rolled out; a node the agent must cover has none; a provider
     pod (agent, operator or controller) is not running and ready (its log's explaining line
     quoted: an RBAC `forbidden`, a lost lease); a pod restarted at least 5 times and its
@@ -82,6 +63,25 @@ class ProviderHealthy(Check):
     Warns when: a ready pod restarted at least 5 times but logs no error now; it failed
     probes in the last hour; its log has error lines the catalogue does not know as harmless;
     or the EC2 API rate-limits it (RequestLimitExceeded).
+
+    Why: the provider's node agent (calico-node, cilium, aws-node, kube-flannel-ds, kube-router,
+    kopeio-networking-agent, kindnet) writes the node's CNI config and programs its pod routes. A
+    node without a ready agent gets no pod network: new pods fail in FailedCreatePodSandBox
+    ("check that the calico/node container is running", "unable to connect to Cilium agent"),
+    and a node that never had one stays NotReady. Readiness-probe failures (calico's "BIRD is
+    not ready: BGP not established", "Felix is not live") and error lines in the agent's log
+    show a provider that runs but does not work.
+
+    Log lines are judged by what they mean, not by their level (knowledge.provider_logs):
+    weave's "IP allocation was seeded by different peers" at INFO is a split network, and a
+    lease conflict a healthy operator logs at ERROR is noise.
+
+    Fix: get the provider's pods listed running and ready on every node. For each,
+    `kubectl -n NAMESPACE describe pod NAME` and `kubectl logs NAME -c CONTAINER --previous`.
+    Missing on a node: compare the DaemonSet's nodeSelector and tolerations with the node's
+    labels and taints. BGP not established: security groups must allow TCP 179 (and IP-in-IP /
+    VXLAN) between nodes. IP exhaustion in aws-node: add subnet space or enable prefix
+    delegation.
 
     Step: "The CNI provider started without errors" (Troubleshooting, Validating CNI Installation).
     """

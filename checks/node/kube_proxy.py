@@ -26,6 +26,10 @@ RESTARTS_WARN = 5
 class KubeProxy(Check):
     """kube-proxy runs and is ready on every node
 
+    Fails when: a node has no kube-proxy pod while the cluster runs kube-proxy elsewhere (or
+    a kube-proxy DaemonSet must cover it), or its kube-proxy pod is not running and ready.
+    Warns when: a ready kube-proxy restarted at least 5 times.
+
     Why: kube-proxy programs each node's Service IPs. The pod network of several providers
     reaches the API server through the `kubernetes` Service IP (aws-node's ipamd, flannel's
     and kube-router's subnet managers, calico's CNI plugin), so a node without a working
@@ -38,10 +42,6 @@ class KubeProxy(Check):
     kube-proxy DaemonSet (kubeadm, EKS): compare its nodeSelector and tolerations with the
     node. Clusters that replace kube-proxy (cilium's kubeProxyReplacement) disable it in the
     kops spec (`spec.kubeProxy.enabled: false`), and this check does not apply.
-
-    Fails when: a node has no kube-proxy pod while the cluster runs kube-proxy elsewhere (or
-    a kube-proxy DaemonSet must cover it), or its kube-proxy pod is not running and ready.
-    Warns when: a ready kube-proxy restarted at least 5 times.
 
     Step: "Validating CNI Installation": the provider's agent needs the API server's Service.
     """

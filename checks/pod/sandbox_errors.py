@@ -41,6 +41,11 @@ class Cause:
 class SandboxErrors(Check):
     """No recent event reports a pod network set-up or tear-down failure.
 
+    Fails when: a network set-up failure in the last hour left a pod that is still not
+    running, or a tear-down failure left a pod not terminated.
+    Warns when: pods were not collected (recovery unknown), affected pods no longer exist, or
+    a sandbox failure that is not network-related left a pod not running.
+
     Why: when the runtime cannot give a pod its network, the kubelet records
     FailedCreatePodSandBox (set-up) or FailedKillPod (tear-down) on the pod and retries; the
     pod sits in ContainerCreating or Terminating. The message says why: no IP addresses left
@@ -49,21 +54,16 @@ class SandboxErrors(Check):
     running on that node ("check that the calico/node container is running", "unable to
     connect to Cilium agent", "/run/flannel/subnet.env: no such file").
 
+    When the error names the node's own provider agent (ipamd's 127.0.0.1:50051, weave's
+    127.0.0.1:6784, cilium.sock, /var/lib/calico/), the finding names that agent pod as
+    related: if cni.provider-healthy finds that pod down, the failure is caused by it.
+
     Fix: remove the cause shown for each node; the kubelet retries and the pods start. IP
     exhaustion: free or add subnet addresses
     (amazonvpc: prefix delegation, WARM_IP_TARGET) or widen the pod CIDR. Missing binary: the
     provider's install-cni init container did not run on that node; restart its pod there.
     Agent not running: see cni.provider-healthy for that node's agent pod. Events older than
     an hour are ignored; failures whose pods are Running now are shown as recovered.
-
-    When the error names the node's own provider agent (ipamd's 127.0.0.1:50051, weave's
-    127.0.0.1:6784, cilium.sock, /var/lib/calico/), the finding names that agent pod as
-    related: if cni.provider-healthy finds that pod down, the failure is caused by it.
-
-    Fails when: a network set-up failure in the last hour left a pod that is still not
-    running, or a tear-down failure left a pod not terminated.
-    Warns when: pods were not collected (recovery unknown), affected pods no longer exist, or
-    a sandbox failure that is not network-related left a pod not running.
 
     Step: "Logging on a node will display messages on pod create and delete" (Troubleshooting,
     Validating CNI Installation): the kubelet's events are the cluster-side record of them.

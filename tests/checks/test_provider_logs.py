@@ -250,3 +250,17 @@ def test_live_log_targets_include_operator_pods() -> None:
     ]  # fmt: skip
     chosen = [p.name for p in log_targets(pods, workloads, limit=10)]
     assert chosen == ["calico-node-2fkq8", "tigera-operator-668f854b79-x7k2p"]
+
+
+@pytest.mark.parametrize(
+    "check_id",
+    ["cni.provider-healthy", "pod.sandbox-errors", "node.kube-proxy", "aws.source-dest-check"],
+)
+def test_each_touched_check_states_its_fail_and_warn_rule_for_explain(check_id: str) -> None:
+    from kopscheck.checkapi.check import check_doc
+    from kopscheck.engine.registry import load_checks
+
+    check = next(c for c in load_checks(include_plugins=False) if c.id == check_id)
+    body = check_doc(check).body
+    assert body.startswith("Fails when: ") and "Warns when: " in body
+    assert "Fails when" not in check_doc(check).fix  # the fix text stays the fix
