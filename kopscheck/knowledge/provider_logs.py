@@ -60,6 +60,10 @@ CATALOGUE: tuple[KnownLine, ...] = (
     _line("flannel", F, r"Failed to create SubnetManager|Error registering network",
           "flannel could not register the node's subnet and serves no pods",
           "flannel-io/flannel#1344"),
+    _line("kube-router", F, r"Failed to get pod CIDR (from node spec|details from Node\.spec)",
+          "kube-router has no podCIDR for the node (controller-manager --allocate-node-cidrs,"
+          " --node-cidr-mask-size) and routes nothing",
+          "cloudnativelabs/kube-router#360, #320; k0sproject/k0s#1334"),
     _line("calico", F, r"calico/node is not ready: BIRD is not ready: BGP not established",
           "BGP sessions are down: routes to other nodes' pods are missing",
           "projectcalico/calico#9549"),

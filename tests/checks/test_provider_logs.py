@@ -56,6 +56,11 @@ FLANNEL_NO_CIDR = (
     "E0519 00:37:28.550351       1 network.go:102] failed to register network: failed to acquire"
     ' lease: node "k8s-test-2.novalocal" pod cidr not assigned'
 )
+# k0sproject/k0s#1334 (kube-router CrashLoopBackOff on a new worker), cut where the thread cuts.
+KUBE_ROUTER_NO_CIDR = (
+    "E1210 10:14:02.118204       1 network_routes_controller.go:1062] Failed to get pod CIDR from"
+    " node spec. kube-router relies on kube-controller-manager to allocate pod CIDR for the node"
+)
 # The AWS SDK's EC2 throttling error as alanbover/deathnode#20 quotes it, in ipamd's zap JSON.
 IPAMD_THROTTLED = (
     '{"level":"error","ts":"2026-11-27T09:41:10.118Z","caller":"ipamd/ipamd.go:869","msg":'
@@ -77,6 +82,7 @@ def _finding(verdict: Verdict, ref: ObjectRef) -> Finding:
     [
         pytest.param(WEAVE_SPLIT, Meaning.FATAL, id="weave-ipam-split-brain-at-info"),
         pytest.param(FLANNEL_NO_CIDR, Meaning.FATAL, id="flannel-pod-cidr-not-assigned"),
+        pytest.param(KUBE_ROUTER_NO_CIDR, Meaning.FATAL, id="kube-router-no-pod-cidr"),
         pytest.param(IPAMD_THROTTLED, Meaning.THROTTLED, id="ec2-request-limit-exceeded"),
         pytest.param(LEADER_LOST, Meaning.CONTROL_PLANE, id="operator-leader-election-lost"),
         pytest.param(TIGERA_FORBIDDEN, Meaning.CONTROL_PLANE, id="operator-rbac-forbidden"),
@@ -247,9 +253,14 @@ def test_live_log_targets_include_operator_pods() -> None:
         pod("tigera-operator-668f854b79-x7k2p", ("ReplicaSet", "tigera-operator-668f854b79"),
             "tigera-operator"),
         pod("web-7d9c5b-abcde", ("ReplicaSet", "web-7d9c5b"), "default"),
+        Pod(KS, "kube-proxy-i-0c1a0000000000002", labels={"k8s-app": "kube-proxy"}, node_name=W1),
     ]  # fmt: skip
     chosen = [p.name for p in log_targets(pods, workloads, limit=10)]
-    assert chosen == ["calico-node-2fkq8", "tigera-operator-668f854b79-x7k2p"]
+    assert chosen == [
+        "calico-node-2fkq8",
+        "kube-proxy-i-0c1a0000000000002",
+        "tigera-operator-668f854b79-x7k2p",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -219,9 +219,9 @@ def _log_error(job: tuple[Pod, str], failure: ApiFailure) -> ContainerLog:
 def log_targets(pods: Sequence[Pod], workloads: Iterable[Workload], limit: int) -> list[Pod]:
     """Networking and DNS pods, troubled ones first, spread over their workloads, capped.
 
-    Networking pods are the node agents (DaemonSets) and the provider's control plane
+    Networking pods are the node agents (DaemonSets), the provider's control plane
     (operator and controller Deployments: tigera-operator, cilium-operator, ...), whose own
-    log is what says why they crash-loop."""
+    log is what says why they crash-loop, and kube-proxy."""
     workloads = list(workloads)
     networking = {
         (w.namespace, w.name)
@@ -243,6 +243,8 @@ def log_targets(pods: Sequence[Pod], workloads: Iterable[Workload], limit: int) 
             groups.setdefault((pod.namespace, owner.name), []).append(pod)
         elif (pod.namespace, deployment) in controllers:
             groups.setdefault((pod.namespace, deployment), []).append(pod)
+        elif pod.labels.get("k8s-app") == "kube-proxy":  # node.kube-proxy reads why it fails
+            groups.setdefault((pod.namespace, "kube-proxy"), []).append(pod)
         elif pod.labels.get("k8s-app") in DNS_LABEL_VALUES:
             groups.setdefault((pod.namespace, "dns"), []).append(pod)
     queues = [sorted(group, key=_trouble_first) for _key, group in sorted(groups.items())]
