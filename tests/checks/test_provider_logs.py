@@ -275,3 +275,8 @@ def test_each_touched_check_states_its_fail_and_warn_rule_for_explain(check_id: 
     body = check_doc(check).body
     assert body.startswith("Fails when: ") and "Warns when: " in body
     assert "Fails when" not in check_doc(check).fix  # the fix text stays the fix
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: f"{e.provider}-{e.meaning}-{e.source}")
+def test_every_catalogue_entry_is_the_meaning_of_its_own_sourced_example(entry: object) -> None:
+    assert meaning_of(entry.example) is entry  # type: ignore[attr-defined]
