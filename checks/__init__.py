@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .aws.route_table_capacity import RouteTableCapacity
 from .aws.route_table_health import RouteTableHealth
+from .aws.source_dest_check import SourceDestCheck
 from .cni.node_config import NodeConfig
 from .cni.provider_deployed import ProviderDeployed
 from .cni.provider_healthy import ProviderHealthy
@@ -16,6 +17,7 @@ from .dns.resolution import DnsResolution
 from .dns.rollout import DnsRollout
 from .kops.networking_supported import NetworkingSupported
 from .kubelet.network_plugin import KubeletNetworkPlugin
+from .node.kube_proxy import KubeProxy
 from .node.network_ready import NodeNetworkReady
 from .pod.lifecycle import PodLifecycle
 from .pod.node_logs import NodeLogs
@@ -28,6 +30,7 @@ BUILTIN_CHECKS: tuple[type, ...] = (
     ProviderHealthy,
     NodeConfig,
     NodeNetworkReady,
+    KubeProxy,
     DnsRollout,
     DnsResolution,
     PodLifecycle,
@@ -35,4 +38,5 @@ BUILTIN_CHECKS: tuple[type, ...] = (
     NodeLogs,
     RouteTableCapacity,
     RouteTableHealth,
+    SourceDestCheck,
 )

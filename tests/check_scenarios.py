@@ -6,10 +6,13 @@ directory and returns its path; add an entry when you add a check.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import aws_builders as ab
+import network_clusters as nc
 import probe_builders as pb
 
 from kopscheck.demo import DEMO_ROOT
@@ -21,6 +24,35 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def small_routed_kubenet(root: Path) -> Path:
     """Six kubenet nodes, every one routed, well inside an applied quota of 50."""
     return ab.write_bundle(root, ab.KubenetCluster(workers=5, nodes_max=8))
+
+
+def kube_proxy_missing_on_a_node(root: Path) -> Path:
+    """The healthy demo with one node's kube-proxy static pod gone (its manifest removed)."""
+    shutil.copytree(DEMO_ROOT / "healthy", root / "bundle")
+    pods = root / "bundle" / "cluster-info" / "kube-system" / "pods.json"
+    doc = json.loads(pods.read_text())
+    gone = "kube-proxy-i-0a1b2c3d4e5f60003"
+    doc["items"] = [p for p in doc["items"] if p["metadata"]["name"] != gone]
+    pods.write_text(json.dumps(doc, indent=4))
+    return root / "bundle"
+
+
+def kube_router_instances(root: Path, check_on: tuple[str, ...] = ()) -> Path:
+    """A healthy kube-router cluster with `aws ec2 describe-instances` for its nodes."""
+    cluster = nc.healthy("kube-router")
+    out = cluster.write(root / "bundle")
+    vpc, subnet = "vpc-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60001"
+    tags = ab.kops_tags(cluster.name, "nodes-us-east-1a", "node")
+    instances = [
+        ab.instance(host, ip, vpc, subnet, tags, source_dest_check=host in check_on)
+        for host, ip, _ in nc.HOSTS
+    ]
+    ab.write_aws(out, {"ec2-describe-instances.json": ab.describe_instances(instances)})
+    return out
+
+
+def kube_router_check_left_on(root: Path) -> Path:
+    return kube_router_instances(root, check_on=(nc.WORKERS[1][0],))
 
 
 # check id -> (bundle where it must fail, bundle where it must pass)
@@ -41,6 +73,8 @@ SCENARIOS: dict[str, tuple[Scenario, Scenario]] = {
     "dns.resolution": (pb.dns_failing, pb.dns_passing),
     "aws.route-table-capacity": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
     "aws.route-table-health": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
+    "node.kube-proxy": (kube_proxy_missing_on_a_node, DEMO_ROOT / "healthy"),
+    "aws.source-dest-check": (kube_router_check_left_on, kube_router_instances),
 }
 
 

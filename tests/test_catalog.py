@@ -30,6 +30,8 @@ CONTRACT_IDS = {
     "pod.sandbox-errors",
     "aws.route-table-capacity",
     "aws.route-table-health",
+    "node.kube-proxy",
+    "aws.source-dest-check",
 }
 CHECKS = load_checks(include_plugins=False)
 

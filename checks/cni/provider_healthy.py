@@ -18,6 +18,7 @@ from kopscheck.knowledge.cni_provider import (
 from kopscheck.knowledge.log_lines import error_lines
 from kopscheck.knowledge.messages import classify, first_match
 from kopscheck.knowledge.pod_health import pod_problem
+from kopscheck.knowledge.provider_logs import Judged, Meaning, harmless, judged_lines
 from kopscheck.knowledge.rollout import rollout_codes, rollout_findings
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import (
@@ -37,6 +38,8 @@ RECENT = timedelta(hours=1)
 BGP_PEERS = re.compile(r"BGP not established with ([0-9a-fA-F.:,]+)")
 RESTARTS_WARN = 5
 PROBE_REASONS = ("Unhealthy",)
+# What a provider pod's log can say about why it is down or degraded.
+EXPLAINING = (Meaning.FATAL, Meaning.THROTTLED, Meaning.CONTROL_PLANE)
 # What an agent's trouble causes elsewhere; kept off its own findings so diagnosis never
 # links the agent back to the nodes it is responsible for.
 DOWNSTREAM = frozenset(
@@ -76,6 +79,15 @@ ROLLOUT_FIXES = {
 class ProviderHealthy(Check):
     """The CNI provider's pods are rolled out, ready on every node, not restarting, and error-free.
 
+    Fails when: a workload is not rolled out; a node the agent must cover has none; a provider
+    pod (agent, operator or controller) is not running and ready (its log's explaining line
+    quoted: an RBAC `forbidden`, a lost lease); a pod restarted at least 5 times and its
+    current log shows errors (restarting now); or a log holds a line the catalogue knows as
+    fatal, whatever its level.
+    Warns when: a ready pod restarted at least 5 times but logs no error now; it failed
+    probes in the last hour; its log has error lines the catalogue does not know as harmless;
+    or the EC2 API rate-limits it (RequestLimitExceeded).
+
     Why: the provider's node agent (calico-node, cilium, aws-node, kube-flannel-ds, kube-router,
     kopeio-networking-agent, kindnet) writes the node's CNI config and programs its pod routes. A
     node without a ready agent gets no pod network: new pods fail in FailedCreatePodSandBox
@@ -83,6 +95,10 @@ class ProviderHealthy(Check):
     and a node that never had one stays NotReady. Readiness-probe failures (calico's "BIRD is
     not ready: BGP not established", "Felix is not live") and error lines in the agent's log
     show a provider that runs but does not work.
+
+    Log lines are judged by what they mean, not by their level (knowledge.provider_logs):
+    weave's "IP allocation was seeded by different peers" at INFO is a split network, and a
+    lease conflict a healthy operator logs at ERROR is noise.
 
     Fix: get the provider's pods listed running and ready on every node. For each,
     `kubectl -n NAMESPACE describe pod NAME` and `kubectl logs NAME -c CONTAINER --previous`.
@@ -150,6 +166,23 @@ class ProviderHealthy(Check):
                 "API server, program routes, allocate IPs); fix that, then restart the agent "
                 "on the node."
             ),
+        ),
+        "restarting-with-errors": Code(
+            "a provider container restarts and its current log shows errors",
+            fix=(
+                "Fix what the current log's error lines say (quoted in the finding), then watch"
+                " the restarts stop: kubectl -n NS logs POD, and --previous for the last crash."
+            ),
+        ),
+        "log-fatal": Code(
+            "a provider log line the catalogue knows as fatal, whatever its level",
+            "Act on the line quoted: its meaning and source are in the finding's evidence.",
+        ),
+        "ec2-rate-limited": Code(
+            "the EC2 API rate-limits the provider (RequestLimitExceeded)",
+            "Lower the provider's EC2 call rate (amazonvpc: WARM_ENI_TARGET instead of"
+            " WARM_IP_TARGET, fewer simultaneous aws-node restarts) and look for other tools"
+            " calling EC2 in the same account and region.",
         ),
     }
 
@@ -273,12 +306,15 @@ def _pod_findings(
         signals = _own_signals((*agent, *problem.signals)) if w.kind == "DaemonSet" else ()
         related = _down_for_other_reasons(nodes.get(pod.node_name))
         message, evidence = _agent_reason(pod, events, problem.message, problem.evidence)
+        message, evidence = _explaining_line(message, evidence, logs)
         return [
             Finding(
                 Status.FAIL, message, pod.ref, evidence, related, signals, code="agent-not-ready"
             )
         ]
-    return _restarts(pod) + _probes(snapshot, pod, events) + _log_errors(pod, logs)
+    judged = [j for log in logs for j in judged_lines(log.text, EXPLAINING)]
+    errors = _current_errors(logs, {j.line for j in judged})
+    return _restarts(pod, errors) + _probes(snapshot, pod, events) + _judged(pod, judged)
 
 
 def _agent_reason(
@@ -296,20 +332,64 @@ def _agent_reason(
     return f"{pod.phase or 'Unknown'} on {pod.node_name}, not ready: {_short(why)}", out
 
 
-def _restarts(pod: Pod) -> list[Finding]:
+def _explaining_line(
+    message: str, evidence: dict[str, JSON], logs: list[ContainerLog]
+) -> tuple[str, dict[str, JSON]]:
+    """A pod that is down says why in its own log: quote the last line the catalogue knows
+    (an RBAC `forbidden`, a lost lease, a fatal configuration), not just the last error."""
+    judged = [j for log in logs for j in judged_lines(log.text, EXPLAINING)]
+    if not judged:
+        return message, evidence
+    last = judged[-1]
+    evidence = {
+        **evidence,
+        "explaining_line": last.line,
+        "meaning": last.known.explanation,
+        "known_from": last.known.source,
+    }
+    head = message.split("; log: ", 1)[0]
+    return f"{head}; {last.known.explanation}: {_short(last.line)}", evidence
+
+
+def _current_errors(logs: list[ContainerLog], judged: set[str], limit: int = 5) -> list[str]:
+    """Severe lines of the current logs, less those the catalogue knows as harmless and
+    those it judges on their own (fatal, throttled)."""
+    lines = [line for log in logs for line in error_lines(log.text, limit=200)]
+    return [line for line in lines if line not in judged and not harmless(line)][-limit:]
+
+
+def _restarts(pod: Pod, errors: list[str]) -> list[Finding]:
+    """Restarts with errors in the current log are a pod restarting now: FAIL. Restarts
+    alone (history) and errors alone (on a pod that keeps running) warn."""
     restarted = [c for c in pod.containers if c.restart_count >= RESTARTS_WARN]
+    evidence: dict[str, JSON] = {"node": pod.node_name}
+    if errors:
+        evidence["log"] = list(errors)
     if not restarted:
-        return []
+        if not errors:
+            return []
+        message = f"{len(errors)} error line(s) in its log, last: {_short(errors[-1])}"
+        signals = _own_signals(classify(*errors))
+        return [
+            Finding(Status.WARN, message, pod.ref, evidence, signals=signals, code="log-errors")
+        ]
     c = restarted[0]
     last = f" (last: {c.last_terminated_reason})" if c.last_terminated_reason else ""
-    evidence: dict[str, JSON] = {
+    evidence |= {
         "container": c.name,
         "restarts": c.restart_count,
         "last_terminated": c.last_terminated_reason or None,
-        "node": pod.node_name,
     }
     message = f"{c.name} restarted {c.restart_count} times{last}"
-    return [Finding(Status.WARN, message, pod.ref, evidence, code="restarting")]
+    if not errors:
+        return [Finding(Status.WARN, message, pod.ref, evidence, code="restarting")]
+    message += f" and logs errors now, last: {_short(errors[-1])}"
+    signals = _own_signals(classify(*errors))
+    return [
+        Finding(
+            Status.FAIL, message, pod.ref, evidence, signals=signals, code="restarting-with-errors"
+        )
+    ]
 
 
 def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
@@ -327,14 +407,29 @@ def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
     ]
 
 
-def _log_errors(pod: Pod, logs: list[ContainerLog]) -> list[Finding]:
-    errors = [line for log in logs for line in error_lines(log.text)]
-    if not errors:
-        return []
-    message = f"{len(errors)} error line(s) in its log, last: {_short(errors[-1])}"
-    evidence: dict[str, JSON] = {"log": errors, "node": pod.node_name}
-    signals = _own_signals(classify(*errors))
-    return [Finding(Status.WARN, message, pod.ref, evidence, signals=signals, code="log-errors")]
+def _judged(pod: Pod, judged: list[Judged]) -> list[Finding]:
+    """Lines whose meaning the catalogue knows: fatal ones fail at any log level, EC2 rate
+    limiting warns; control-plane lines on a running pod are ordinary errors (above)."""
+    findings = []
+    for meaning, status, code in (
+        (Meaning.FATAL, Status.FAIL, "log-fatal"),
+        (Meaning.THROTTLED, Status.WARN, "ec2-rate-limited"),
+    ):
+        lines = [j for j in judged if j.known.meaning is meaning]
+        if not lines:
+            continue
+        last = lines[-1]
+        evidence: dict[str, JSON] = {
+            "log": [j.line for j in lines][-5:],
+            "lines": len(lines),
+            "meaning": last.known.explanation,
+            "known_from": last.known.source,
+            "node": pod.node_name,
+        }
+        message = f"{last.known.explanation}; log: {_short(last.line)}"
+        signals = _own_signals(classify(*(j.line for j in lines)))
+        findings.append(Finding(status, message, pod.ref, evidence, signals=signals, code=code))
+    return findings
 
 
 def _down_for_other_reasons(node: Node | None) -> tuple[ObjectRef, ...]:

@@ -7,9 +7,10 @@ from functools import lru_cache
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
+from kopscheck.knowledge.cni_provider import ProviderWorkload, provider_workloads, workload_pods
 from kopscheck.knowledge.log_lines import SANDBOX_SIGNALS
 from kopscheck.knowledge.messages import classify
+from kopscheck.knowledge.provider_logs import named_endpoint
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Event, Fact, ObjectRef, Pod, Snapshot
 from kopscheck.model.results import Code, Finding, Status, Verdict
@@ -40,6 +41,11 @@ class Cause:
 class SandboxErrors(Check):
     """No recent event reports a pod network set-up or tear-down failure.
 
+    Fails when: a network set-up failure in the last hour left a pod that is still not
+    running, or a tear-down failure left a pod not terminated.
+    Warns when: pods were not collected (recovery unknown), affected pods no longer exist, or
+    a sandbox failure that is not network-related left a pod not running.
+
     Why: when the runtime cannot give a pod its network, the kubelet records
     FailedCreatePodSandBox (set-up) or FailedKillPod (tear-down) on the pod and retries; the
     pod sits in ContainerCreating or Terminating. The message says why: no IP addresses left
@@ -47,6 +53,10 @@ class SandboxErrors(Check):
     binary missing from /opt/cni/bin ("failed to find plugin"), or the provider's agent not
     running on that node ("check that the calico/node container is running", "unable to
     connect to Cilium agent", "/run/flannel/subnet.env: no such file").
+
+    When the error names the node's own provider agent (ipamd's 127.0.0.1:50051, weave's
+    127.0.0.1:6784, cilium.sock, /var/lib/calico/), the finding names that agent pod as
+    related: if cni.provider-healthy finds that pod down, the failure is caused by it.
 
     Fix: remove the cause shown for each node; the kubelet retries and the pods start. IP
     exhaustion: free or add subnet addresses
@@ -221,20 +231,43 @@ def _finding(
 
 
 def _with_agent_pods(context: CheckContext, findings: list[Finding]) -> list[Finding]:
-    """Show the provider's own pod on each node whose sandboxes say the agent is not running:
-    "Running and ready" there points at its mounts or socket, not at the pod being down."""
+    """Show the provider's own pod on each node whose sandboxes fail for want of its agent,
+    and name it as `related` when the error names that agent's own endpoint (ipamd's
+    127.0.0.1:50051, weave's 127.0.0.1:6784, cilium.sock, /var/lib/calico/): when
+    cni.provider-healthy finds that very pod down, it is the cause, on that node only.
+    "Running and ready" there points at its mounts or socket instead."""
     snapshot = context.snapshot
-    if not any(f.evidence.get("cause") == AGENT_DOWN for f in findings):
+    if snapshot.pods is None or not any(f.code != "not-network" for f in findings):
         return findings
-    agents = agent_pods(snapshot, provider_workloads(snapshot, context.networking))
+    agents = _agents_by_node(snapshot, provider_workloads(snapshot, context.networking))
     out = []
     for finding in findings:
-        node = str(finding.evidence.get("node") or "")
-        if finding.evidence.get("cause") == AGENT_DOWN and snapshot.pods is not None:
-            seen = [f"{p.name}: {p.phase or 'Unknown'}, {_ready(p)}" for p in agents.get(node, [])]
-            finding = replace(finding, evidence={**finding.evidence, "agent_pods": seen})
-        out.append(finding)
+        here = agents.get(str(finding.evidence.get("node") or ""), [])
+        message = str(finding.evidence.get("message") or "")
+        named = [(pod, e) for ds, pod in here if (e := named_endpoint(message, ds))]
+        evidence = dict(finding.evidence)
+        if finding.evidence.get("cause") == AGENT_DOWN or named:
+            evidence["agent_pods"] = [
+                f"{p.name}: {p.phase or 'Unknown'}, {_ready(p)}" for _, p in here
+            ]
+        if named and finding.code != "not-network":
+            evidence["provider_endpoint"] = named[0][1]
+            related = tuple(dict.fromkeys((*finding.related, *(p.ref for p, _ in named))))
+            finding = replace(finding, related=related)
+        out.append(replace(finding, evidence=evidence))
     return out
+
+
+def _agents_by_node(
+    snapshot: Snapshot, workloads: Sequence[ProviderWorkload]
+) -> dict[str, list[tuple[str, Pod]]]:
+    """(agent DaemonSet name, pod) pairs by node: the DaemonSet says whose endpoint it is."""
+    by_node: dict[str, list[tuple[str, Pod]]] = {}
+    for item in workloads:
+        if item.workload.kind == "DaemonSet":
+            for pod in workload_pods(item.workload, snapshot.pods or ()):
+                by_node.setdefault(pod.node_name, []).append((item.workload.name, pod))
+    return by_node
 
 
 def _ready(pod: Pod) -> str:

@@ -41,8 +41,16 @@ def provider_workloads(snapshot: Snapshot, mode: NetworkingMode | None) -> list[
     if spec is not None and spec.components:
         expected = expected_components(snapshot, spec)
         return [ProviderWorkload(spec.name, e.workload) for e in expected if e.workload]
-    found = user_providers(snapshot.workloads or ())
-    return [ProviderWorkload(provider.name, workload) for provider, workload in found]
+    workloads = snapshot.workloads or ()
+    found = user_providers(workloads)
+    out = [ProviderWorkload(provider.name, workload) for provider, workload in found]
+    for provider in dict.fromkeys(provider for provider, _ in found):
+        out += [
+            ProviderWorkload(provider.name, w)
+            for w in workloads
+            if w.kind == "Deployment" and w.name in provider.controllers
+        ]
+    return out
 
 
 def agent_pods(snapshot: Snapshot, workloads: Iterable[ProviderWorkload]) -> dict[str, list[Pod]]:

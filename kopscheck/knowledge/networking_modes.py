@@ -295,19 +295,28 @@ class KnownProvider:
     daemonsets: tuple[str, ...]
     image_hints: tuple[str, ...]
     cni_types: tuple[str, ...]
+    # Deployments of its control plane (operator, controllers), any namespace: their pods
+    # are the provider's as much as the node agent's are.
+    controllers: tuple[str, ...] = ()
 
 
 KNOWN_PROVIDERS: tuple[KnownProvider, ...] = (
-    KnownProvider("calico", ("calico-node",), ("calico/node",), ("calico",)),
-    KnownProvider("cilium", ("cilium",), ("cilium/cilium",), ("cilium-cni",)),
+    KnownProvider(
+        "calico",
+        ("calico-node",),
+        ("calico/node",),
+        ("calico",),
+        ("tigera-operator", "calico-kube-controllers", "calico-typha"),
+    ),
+    KnownProvider("cilium", ("cilium",), ("cilium/cilium",), ("cilium-cni",), ("cilium-operator",)),
     KnownProvider("amazon-vpc-cni", ("aws-node",), ("amazon-k8s-cni",), ("aws-cni",)),
     KnownProvider("flannel", ("kube-flannel-ds", "kube-flannel"), ("flannel",), ("flannel",)),
-    KnownProvider("canal", ("canal",), (), ("calico", "flannel")),
+    KnownProvider("canal", ("canal",), (), ("calico", "flannel"), ("calico-kube-controllers",)),
     KnownProvider("weave", ("weave-net",), ("weave-kube",), ("weave-net",)),
     KnownProvider("kube-router", ("kube-router",), ("kube-router",), ("bridge",)),
     KnownProvider("kindnet", ("kindnet",), ("kindnet",), ("ptp",)),
     KnownProvider("kopeio", ("kopeio-networking-agent",), ("kopeio/networking-agent",), ()),
-    KnownProvider("antrea", ("antrea-agent",), ("antrea",), ("antrea",)),
+    KnownProvider("antrea", ("antrea-agent",), ("antrea",), ("antrea",), ("antrea-controller",)),
     KnownProvider("kube-ovn", ("kube-ovn-cni",), ("kube-ovn",), ("kube-ovn",)),
     KnownProvider(
         "ovn-kubernetes", ("ovnkube-node",), ("ovn-kubernetes",), ("ovn-k8s-cni-overlay",)

@@ -31,12 +31,17 @@ from kopscheck.collectors.offline.bundle import container_log
 from kopscheck.collectors.offline.limits import size_text
 from kopscheck.collectors.output.redact import redact
 from kopscheck.knowledge.networking import PROVIDER_DAEMONSETS
+from kopscheck.knowledge.networking_modes import KNOWN_PROVIDERS, MODES
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, Node, NodeFiles, Pod, Workload
 
 NETWORKING_LABEL = "role.kubernetes.io/networking"
 DNS_LABEL_VALUES = frozenset({"kube-dns", "coredns"})
 PROVIDER_NAMES = frozenset(name for _ns, name in PROVIDER_DAEMONSETS)
+PROVIDER_CONTROLLERS = frozenset(
+    {c.name for m in MODES for c in m.components if c.kind == "Deployment"}
+    | {name for p in KNOWN_PROVIDERS for name in p.controllers}
+)
 MAX_CONTAINERS_PER_POD = 4
 
 
@@ -212,18 +217,34 @@ def _log_error(job: tuple[Pod, str], failure: ApiFailure) -> ContainerLog:
 
 
 def log_targets(pods: Sequence[Pod], workloads: Iterable[Workload], limit: int) -> list[Pod]:
-    """Networking and DNS pods, troubled ones first, spread over their workloads, capped."""
+    """Networking and DNS pods, troubled ones first, spread over their workloads, capped.
+
+    Networking pods are the node agents (DaemonSets), the provider's control plane
+    (operator and controller Deployments: tigera-operator, cilium-operator, ...), whose own
+    log is what says why they crash-loop, and kube-proxy."""
+    workloads = list(workloads)
     networking = {
         (w.namespace, w.name)
         for w in workloads
         if w.kind == "DaemonSet"
         and (w.labels.get(NETWORKING_LABEL) == "1" or w.name in PROVIDER_NAMES)
     }
+    controllers = {
+        (w.namespace, w.name)
+        for w in workloads
+        if w.kind == "Deployment"
+        and (w.labels.get(NETWORKING_LABEL) == "1" or w.name in PROVIDER_CONTROLLERS)
+    }
     groups: dict[tuple[str, str], list[Pod]] = {}
     for pod in pods:
         owner = pod.owner
+        deployment = owner.name.rsplit("-", 1)[0] if owner and owner.kind == "ReplicaSet" else ""
         if owner and owner.kind == "DaemonSet" and (pod.namespace, owner.name) in networking:
             groups.setdefault((pod.namespace, owner.name), []).append(pod)
+        elif (pod.namespace, deployment) in controllers:
+            groups.setdefault((pod.namespace, deployment), []).append(pod)
+        elif pod.labels.get("k8s-app") == "kube-proxy":  # node.kube-proxy reads why it fails
+            groups.setdefault((pod.namespace, "kube-proxy"), []).append(pod)
         elif pod.labels.get("k8s-app") in DNS_LABEL_VALUES:
             groups.setdefault((pod.namespace, "dns"), []).append(pod)
     queues = [sorted(group, key=_trouble_first) for _key, group in sorted(groups.items())]
