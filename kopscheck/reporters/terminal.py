@@ -182,8 +182,8 @@ def _unread(report: Report, console: Console) -> None:
             Panel(Group(*body), title=title, title_align="left", border_style=STYLE[Status.ERROR])
         )
     for unread in (u for u in report.unread if not u.failed):
-        line = f"Not read: {unread.facts[0]}: {unread.reason}"
-        console.print(Text(f"{line} — could not decide: {', '.join(unread.checks)}", style="dim"))
+        said = f"Not read: {unread.facts[0]}: {unread.reason}"
+        console.print(Text(f"{said} — could not decide: {', '.join(unread.checks)}", style="dim"))
 
 
 def _objects(group: list[Finding]) -> str:
