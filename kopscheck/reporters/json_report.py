@@ -15,6 +15,7 @@ from kopscheck.model.facts import ObjectRef
 from kopscheck.model.fleet import FleetReport, fleet_exit_code
 from kopscheck.model.results import CheckResult, Finding, Report, Status
 from kopscheck.reporters import Document
+from kopscheck.reporters.encode import plain
 
 SCHEMA = "kopscheck/report/v1"
 FLEET_SCHEMA = "kopscheck/fleet/v1"
@@ -160,7 +161,8 @@ def catalog_to_list(catalog: Catalog) -> list[dict[str, Any]]:
 
 
 def _dump(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
-    json.dump(doc, out, indent=2, sort_keys=False)
+    # ASCII only: every control, bidi or invalid character in the data is a \u escape
+    json.dump(plain(doc), out, indent=2, sort_keys=False, ensure_ascii=True)
     out.write("\n")
 
 
@@ -201,7 +203,9 @@ class YamlReporter:
 def _yaml(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
     import yaml
 
-    yaml.safe_dump(doc, out, sort_keys=False, allow_unicode=True, width=100)
+    # Plain types (a finding's signals are enums) and ASCII: what JSON says, escapes included,
+    # so `yaml.safe_load` gives back the JSON document and no raw control character is printed.
+    yaml.safe_dump(plain(doc), out, sort_keys=False, allow_unicode=False, width=100)
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from typing import TextIO
 from kopscheck.model.fleet import FleetReport
 from kopscheck.model.results import CheckResult, Report, Status
 from kopscheck.reporters import Document
+from kopscheck.reporters.encode import encoded, visible
 
 
 def _details(result: CheckResult) -> str:
@@ -26,8 +27,9 @@ def _details(result: CheckResult) -> str:
 
 
 def render_junit(report: Report) -> str:
+    """A report as JUnit XML, every string from the data with its controls escaped."""
     suites = ET.Element("testsuites", name="kopscheck")
-    add_testsuite(suites, report)
+    add_testsuite(suites, encoded(report, visible))
     return to_xml(suites)
 
 
@@ -39,7 +41,7 @@ def to_xml(suites: ET.Element) -> str:
 
 
 def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -> ET.Element:
-    """One testsuite for one cluster's report: a testcase per check."""
+    """One testsuite for one cluster's report (already `visible`-encoded): a testcase per check."""
     counts = report.counts()
     failing = {Status.FAIL} | ({Status.WARN} if report.fail_on is Status.WARN else set())
     suite = ET.SubElement(
@@ -75,6 +77,7 @@ def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -
 
 
 def render_fleet_junit(fleet: FleetReport) -> str:
+    fleet = encoded(fleet, visible)
     suites = ET.Element("testsuites", name="kopscheck")
     for c in fleet.clusters:
         if c.report is not None:
@@ -90,6 +93,9 @@ def render_fleet_junit(fleet: FleetReport) -> str:
 
 class JunitReporter:
     renders = frozenset({Document.REPORT, Document.FLEET})
+
+    """`--output junit`: every string from the data shown with its controls escaped, so the
+    XML is always well-formed (XML 1.0 has no form for most C0 characters or lone surrogates)."""
 
     def write(self, report: Report, out: TextIO) -> None:
         out.write(render_junit(report))

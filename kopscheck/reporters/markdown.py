@@ -13,6 +13,7 @@ from kopscheck.model.fleet import FleetReport
 from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
 from kopscheck.reporters import Document
 from kopscheck.reporters.common import start_here, suppressed_results
+from kopscheck.reporters.encode import encoded, markdown
 
 ICON = {
     Status.PASS: "✅ pass",
@@ -23,11 +24,17 @@ ICON = {
 }
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Check ids are kopscheck's own and shown as code; every other string is `markdown`-escaped
+# by the reporter before rendering, so the functions below never see raw data.
+IDS = frozenset({"check", "caused_by", "root_causes"})
 
 
 def render_markdown(report: Report) -> str:
+    """A report as Markdown, every string from the data escaped."""
+    return _report_markdown(encoded(report, markdown, IDS))
+
+
+def _report_markdown(report: Report) -> str:
     t = report.target
     lines = [
         f"## kopscheck: {ICON[report.status]}",
@@ -40,7 +47,7 @@ def render_markdown(report: Report) -> str:
     ]
     if report.baseline is not None:
         known = sum(len(r.suppressed) for r in report.results)
-        lines.append(f"- **Baseline:** `{report.baseline}` ({known} known findings suppressed)")
+        lines.append(f"- **Baseline:** {report.baseline} ({known} known findings suppressed)")
     lines.append("")
     first = start_here(report)
     if first is not None:
@@ -54,7 +61,7 @@ def render_markdown(report: Report) -> str:
     for result in report.results:
         caused = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""
         lines.append(
-            f"| {ICON[result.status]} | `{result.check}` | {_cell(result.summary)}{caused} |"
+            f"| {ICON[result.status]} | `{result.check}` | {result.summary}{caused} |"
         )
     lines += _suppressed_section(report)
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
@@ -65,7 +72,7 @@ def render_markdown(report: Report) -> str:
 def _root_section(index: int, result: CheckResult, report: Report) -> list[str]:
     lines = [f"#### {index}. `{result.check}`: {result.title}", "", result.summary, ""]
     for finding in result.problems[:20]:
-        obj = f"`{finding.object}`: " if finding.object else ""
+        obj = f"{finding.object}: " if finding.object else ""
         lines.append(f"- {obj}{finding.message}")
     if len(result.problems) > 20:
         lines.append(f"- … and {len(result.problems) - 20} more")
@@ -91,12 +98,13 @@ def _suppressed_section(report: Report) -> list[str]:
     lines = ["", "<details><summary>Suppressed by the baseline (known, not counted)</summary>", ""]
     for result in results:
         for finding in result.suppressed:
-            obj = f"`{finding.object}`: " if finding.object else ""
+            obj = f"{finding.object}: " if finding.object else ""
             lines.append(f"- `{result.check}` {obj}{finding.message}")
     return [*lines, "", "</details>"]
 
 
 def render_fleet_markdown(fleet: FleetReport) -> str:
+    fleet = encoded(fleet, markdown, IDS)
     lines = [
         f"# kopscheck fleet: {ICON[fleet.status]}",
         "",
@@ -112,13 +120,14 @@ def render_fleet_markdown(fleet: FleetReport) -> str:
     for c in fleet.clusters:
         lines.append(f"# Cluster {c.name}")
         lines.append("")
-        lines.append(render_markdown(c.report) if c.report else f"Scan incomplete: {c.error}\n")
+        lines.append(_report_markdown(c.report) if c.report else f"Scan incomplete: {c.error}\n")
     return "\n".join(lines)
 
 
 def render_diff_markdown(diff: DiffReport) -> str:
+    diff = encoded(diff, markdown, IDS)
     verdict = "**worse**" if diff.worse else "not worse"
-    lines = [f"## kopscheck diff `{diff.old}` → `{diff.new}`: {verdict}", ""]
+    lines = [f"## kopscheck diff {diff.old} → {diff.new}: {verdict}", ""]
     for d in diff.clusters:
         if len(diff.clusters) > 1:
             lines += [f"### Cluster {d.name}", ""]
@@ -139,13 +148,16 @@ def _diff_findings(title: str, found: tuple[FindingRef, ...]) -> list[str]:
         return []
     lines = [f"**{title} ({len(found)}):**", ""]
     for f in found:
-        obj = f" `{f.object}`" if f.object else ""
-        lines.append(f"- {f.status} `{f.check}`{obj}: {_cell(f.message)}")
+        obj = f" {f.object}" if f.object else ""
+        lines.append(f"- {f.status} `{f.check}`{obj}: {f.message}")
     return [*lines, ""]
 
 
 class MarkdownReporter:
     renders = frozenset(Document)
+
+    """`--output markdown`: data is escaped text, never a heading, list, table cell, link,
+    HTML tag or comment (see `encode.markdown`)."""
 
     def write(self, report: Report, out: TextIO) -> None:
         out.write(render_markdown(report))
@@ -161,6 +173,7 @@ class MarkdownReporter:
 
 
 def render_catalog_markdown(catalog: Catalog) -> str:
+    catalog = encoded(catalog, markdown, frozenset({"id"}))
     lines = ["| check | family | passes when | needs |", "|---|---|---|---|"]
     lines += [
         f"| `{e.id}` | {e.family} | {e.title} | {', '.join(e.needs) or '-'} |"

@@ -30,6 +30,7 @@ from kopscheck.model.results import (
 )
 from kopscheck.reporters import Document
 from kopscheck.reporters.common import evidence_lines, short_lists, start_here, suppressed_results
+from kopscheck.reporters.encode import encoded, visible
 
 STYLE = {
     Status.PASS: "green",
@@ -48,7 +49,10 @@ def badge(status: Status) -> Text:
 
 def render(report: Report, console: Console, show_all: bool = False) -> None:
     """Header, the symptoms, each root cause with its evidence, one line for the rest, and
-    last the verdict, the root cause and its fix: what a person reads after the scroll."""
+    last the verdict, the root cause and its fix: what a person reads after the scroll.
+
+    Every string is shown with its control characters escaped first (`visible`)."""
+    report = encoded(report, visible)
     console.print(_header(report))
     if _nothing_evaluated(report):
         console.print(_footer(report))
@@ -232,6 +236,7 @@ def _footer(report: Report) -> Text:
 
 def render_fleet(fleet: FleetReport, console: Console, show_all: bool = False) -> None:
     """A section per cluster (its usual report), then one overall line."""
+    fleet = encoded(fleet, visible)
     for cluster in fleet.clusters:
         console.print(Rule(Text(f"cluster {cluster.name}", style="bold"), align="left"))
         if cluster.report is not None:
@@ -260,6 +265,7 @@ CHANGE_STYLE = {
 
 
 def render_diff(diff: DiffReport, console: Console) -> None:
+    diff = encoded(diff, visible)
     head = Text(f"kopscheck diff {diff.old} → {diff.new}: ", style="bold")
     head.append("WORSE" if diff.worse else "not worse", style="bold red" if diff.worse else "green")
     console.print(head)
@@ -303,7 +309,11 @@ def _diff_findings(console: Console, title: str, mark: str, found: tuple[Finding
 
 @dataclass(frozen=True)
 class TerminalReporter:
-    """`--output table`; `show_all` lists every check, not only the problems."""
+    """`--output table`; `show_all` lists every check, not only the problems.
+
+    Every string of the document is shown with its control characters escaped (`visible`):
+    data never reaches the terminal as an escape sequence. Rich markup and emoji codes in
+    data stay literal (Text objects, `emoji=False`)."""
 
     show_all: bool = False
     renders = frozenset(Document)
@@ -315,15 +325,15 @@ class TerminalReporter:
         render_fleet(fleet, _console(out), self.show_all)
 
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
-        render_diff(diff, Console(file=out, highlight=False, soft_wrap=True))
+        render_diff(diff, _console(out, soft_wrap=True))
 
     def write_catalog(self, catalog: Catalog, out: TextIO) -> None:
         table = Table("id", "family", "title", "needs")
         table.columns[0].no_wrap = True
-        for e in catalog.entries:
+        for e in encoded(catalog, visible).entries:
             table.add_row(e.id, e.family, e.title, ", ".join(e.needs))
-        Console(file=out, highlight=False).print(table)
+        Console(file=out, highlight=False, emoji=False).print(table)
 
 
-def _console(out: TextIO) -> Console:
-    return Console(file=out, soft_wrap=False, highlight=False)
+def _console(out: TextIO, soft_wrap: bool = False) -> Console:
+    return Console(file=out, soft_wrap=soft_wrap, highlight=False, emoji=False)
