@@ -60,9 +60,7 @@ def _report_markdown(report: Report) -> str:
     lines += ["### All checks", "", "| status | check | summary |", "|---|---|---|"]
     for result in report.results:
         caused = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""
-        lines.append(
-            f"| {ICON[result.status]} | `{result.check}` | {result.summary}{caused} |"
-        )
+        lines.append(f"| {ICON[result.status]} | `{result.check}` | {result.summary}{caused} |")
     lines += _suppressed_section(report)
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
     lines += ["", f"_{counts}; generated {report.generated_at:%Y-%m-%d %H:%M:%SZ}_", ""]
