@@ -118,11 +118,10 @@ def test_every_reporter_encodes_every_corpus_entry(format_: str) -> None:
     from dataclasses import replace
     from io import StringIO
 
-    from kopscheck.collectors.offline.bundle import read_bundle
-    from kopscheck.engine.runner import run_checks
     from kopscheck.reporters import get_reporter
+    from tests.test_reporters import _report
 
-    report = run_checks(read_bundle(DEMO_ROOT / "cni-no-provider"))
+    report = _report("cni-no-provider")
     first = report.results[2]
     findings = tuple(
         replace(first.findings[0], message=v, evidence={"log": v, "name": v})
