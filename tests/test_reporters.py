@@ -65,7 +65,7 @@ def test_markdown_leads_with_root_cause_and_lists_every_check() -> None:
     table_at = text.index("### All checks")
     assert root_at < table_at
     assert "#### 1. `cni.provider-deployed`" in text
-    assert "- `Networking/cni`: networking is `cni` and no CNI provider is deployed" in text
+    assert "- Networking/cni: networking is \\`cni\\` and no CNI provider is deployed" in text
     assert "<details><summary>Symptoms this explains</summary>" in text
     assert "- `node.network-ready` (fail): 4 of 4 nodes not network-ready" in text
     assert "| ❌ fail | `dns.rollout` |" in text

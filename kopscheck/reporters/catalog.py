@@ -44,9 +44,11 @@ def write_yaml(catalog: Catalog, out: TextIO) -> None:
 
 
 def write_markdown(catalog: Catalog, out: TextIO) -> None:
+    from kopscheck.reporters.encode import markdown
+
     lines = ["| check | family | passes when | needs |", "|---|---|---|---|"]
     lines += [
-        f"| `{e.id}` | {e.family} | {e.title} | {', '.join(e.needs) or '-'} |"
+        f"| `{e.id}` | {markdown(e.family)} | {markdown(e.title)} | {', '.join(e.needs) or '-'} |"
         for e in catalog.entries
     ]
     out.write("\n".join(lines) + "\n")
@@ -55,7 +57,12 @@ def write_markdown(catalog: Catalog, out: TextIO) -> None:
 def write_table(catalog: Catalog, out: TextIO, width: int | None = None) -> None:
     """Columns id, family, title, needs; the title wraps to fit the terminal."""
     rows = [("id", "family", "title", "needs")]
-    rows += [(e.id, e.family, e.title, ", ".join(e.needs) or "-") for e in catalog.entries]
+    from kopscheck.reporters.encode import visible
+
+    rows += [
+        (visible(e.id), visible(e.family), visible(e.title), ", ".join(e.needs) or "-")
+        for e in catalog.entries
+    ]
     id_w, family_w = (max(len(r[i]) for r in rows) for i in (0, 1))
     needs_w = max(len(r[3]) for r in rows)
     total = width or shutil.get_terminal_size((100, 24)).columns

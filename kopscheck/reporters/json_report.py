@@ -18,6 +18,7 @@ from kopscheck.model.provision import ProvisionedCluster, ProvisionReport
 from kopscheck.model.results import CheckResult, Finding, Report, Status
 from kopscheck.reporters import Document
 from kopscheck.reporters import catalog as catalog_formats
+from kopscheck.reporters.encode import plain
 
 SCHEMA = "kopscheck/report/v1"
 FLEET_SCHEMA = "kopscheck/fleet/v1"
@@ -197,7 +198,8 @@ def diff_to_dict(diff: DiffReport) -> dict[str, Any]:
 
 
 def _dump(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
-    json.dump(doc, out, indent=2, sort_keys=False)
+    # ASCII only: every control, bidi or invalid character in the data is a \u escape
+    json.dump(plain(doc), out, indent=2, sort_keys=False, ensure_ascii=True)
     out.write("\n")
 
 
@@ -244,7 +246,9 @@ class YamlReporter:
 def _yaml(doc: dict[str, Any] | list[dict[str, Any]], out: TextIO) -> None:
     import yaml
 
-    yaml.safe_dump(doc, out, sort_keys=False, allow_unicode=True, width=100)
+    # Plain types (a finding's signals are enums) and ASCII: what JSON says, escapes included,
+    # so `yaml.safe_load` gives back the JSON document and no raw control character is printed.
+    yaml.safe_dump(plain(doc), out, sort_keys=False, allow_unicode=False, width=100)
 
 
 __all__ = [

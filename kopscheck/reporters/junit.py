@@ -15,6 +15,7 @@ from kopscheck.model.fleet import FleetReport
 from kopscheck.model.provision import ProvisionedCluster, ProvisionReport
 from kopscheck.model.results import CheckResult, Report, Status
 from kopscheck.reporters import Document
+from kopscheck.reporters.encode import encoded, visible
 
 
 def _details(result: CheckResult) -> str:
@@ -30,8 +31,9 @@ def _details(result: CheckResult) -> str:
 
 
 def render_junit(report: Report) -> str:
+    """A report as JUnit XML, every string from the data with its controls escaped."""
     suites = ET.Element("testsuites", name="kopscheck")
-    add_testsuite(suites, report)
+    add_testsuite(suites, encoded(report, visible))
     return to_xml(suites)
 
 
@@ -43,7 +45,7 @@ def to_xml(suites: ET.Element) -> str:
 
 
 def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -> ET.Element:
-    """One testsuite for one cluster's report: a testcase per check."""
+    """One testsuite for one cluster's report (already `visible`-encoded): a testcase per check."""
     counts = report.counts()
     failing = {Status.FAIL} | ({Status.WARN} if report.fail_on is Status.WARN else set())
     suite = ET.SubElement(
@@ -79,6 +81,7 @@ def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -
 
 
 def render_fleet_junit(fleet: FleetReport) -> str:
+    fleet = encoded(fleet, visible)
     suites = ET.Element("testsuites", name="kopscheck")
     for c in fleet.clusters:
         if c.report is not None:
@@ -94,6 +97,9 @@ def render_fleet_junit(fleet: FleetReport) -> str:
 
 class JunitReporter:
     renders = frozenset({Document.REPORT, Document.FLEET, Document.PROVISION})
+
+    """`--output junit`: every string from the data shown with its controls escaped, so the
+    XML is always well-formed (XML 1.0 has no form for most C0 characters or lone surrogates)."""
 
     def write(self, report: Report, out: TextIO) -> None:
         out.write(render_junit(report))
@@ -113,6 +119,7 @@ class JunitReporter:
 
 def render_provision_junit(run: ProvisionReport) -> str:
     suites = ET.Element("testsuites", name="kopscheck provision")
+    run = encoded(run, visible)
     for outcome, cluster in run.pairs():
         _provision_suite(suites, cluster)
         if outcome.report is not None:

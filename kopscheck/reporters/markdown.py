@@ -16,6 +16,7 @@ from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
 from kopscheck.reporters import Document
 from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import start_here, suppressed_results
+from kopscheck.reporters.encode import encoded, markdown
 
 ICON = {
     Status.PASS: "✅ pass",
@@ -26,11 +27,17 @@ ICON = {
 }
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Check ids are kopscheck's own and shown as code; every other string is `markdown`-escaped
+# by the reporter before rendering, so the functions below never see raw data.
+IDS = frozenset({"check", "caused_by", "root_causes"})
 
 
 def render_markdown(report: Report) -> str:
+    """A report as Markdown, every string from the data escaped."""
+    return _report_markdown(encoded(report, markdown, IDS))
+
+
+def _report_markdown(report: Report) -> str:
     t = report.target
     lines = [
         f"## kopscheck: {ICON[report.status]}",
@@ -43,7 +50,7 @@ def render_markdown(report: Report) -> str:
     ]
     if report.baseline is not None:
         known = sum(len(r.suppressed) for r in report.results)
-        lines.append(f"- **Baseline:** `{report.baseline}` ({known} known findings suppressed)")
+        lines.append(f"- **Baseline:** {report.baseline} ({known} known findings suppressed)")
     lines.append("")
     first = start_here(report)
     if first is not None:
@@ -58,14 +65,12 @@ def render_markdown(report: Report) -> str:
         for unread in report.unread:
             what = "not evaluated" if unread.failed else "could not decide"
             checks = ", ".join(f"`{c}`" for c in unread.checks)
-            lines.append(f"- **{unread.facts[0]}**: {_cell(unread.reason)} ({what}: {checks})")
+            lines.append(f"- **{unread.facts[0]}**: {unread.reason} ({what}: {checks})")
         lines.append("")
     lines += ["### All checks", "", "| status | check | summary |", "|---|---|---|"]
     for result in report.results:
         caused = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""
-        lines.append(
-            f"| {ICON[result.status]} | `{result.check}` | {_cell(result.summary)}{caused} |"
-        )
+        lines.append(f"| {ICON[result.status]} | `{result.check}` | {result.summary}{caused} |")
     lines += _suppressed_section(report)
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
     lines += ["", f"_{counts}; generated {report.generated_at:%Y-%m-%d %H:%M:%SZ}_", ""]
@@ -75,7 +80,7 @@ def render_markdown(report: Report) -> str:
 def _root_section(index: int, result: CheckResult, report: Report) -> list[str]:
     lines = [f"#### {index}. `{result.check}`: {result.title}", "", result.summary, ""]
     for finding in result.problems[:20]:
-        obj = f"`{finding.object}`: " if finding.object else ""
+        obj = f"{finding.object}: " if finding.object else ""
         lines.append(f"- {obj}{finding.message}")
     if len(result.problems) > 20:
         lines.append(f"- … and {len(result.problems) - 20} more")
@@ -101,12 +106,13 @@ def _suppressed_section(report: Report) -> list[str]:
     lines = ["", "<details><summary>Suppressed by the baseline (known, not counted)</summary>", ""]
     for result in results:
         for finding in result.suppressed:
-            obj = f"`{finding.object}`: " if finding.object else ""
+            obj = f"{finding.object}: " if finding.object else ""
             lines.append(f"- `{result.check}` {obj}{finding.message}")
     return [*lines, "", "</details>"]
 
 
 def render_fleet_markdown(fleet: FleetReport) -> str:
+    fleet = encoded(fleet, markdown, IDS)
     lines = [
         f"# kopscheck fleet: {ICON[fleet.status]}",
         "",
@@ -122,13 +128,14 @@ def render_fleet_markdown(fleet: FleetReport) -> str:
     for c in fleet.clusters:
         lines.append(f"# Cluster {c.name}")
         lines.append("")
-        lines.append(render_markdown(c.report) if c.report else f"Scan incomplete: {c.error}\n")
+        lines.append(_report_markdown(c.report) if c.report else f"Scan incomplete: {c.error}\n")
     return "\n".join(lines)
 
 
 def render_diff_markdown(diff: DiffReport) -> str:
+    diff = encoded(diff, markdown, IDS)
     verdict = "**worse**" if diff.worse else "not worse"
-    lines = [f"## kopscheck diff `{diff.old}` → `{diff.new}`: {verdict}", ""]
+    lines = [f"## kopscheck diff {diff.old} → {diff.new}: {verdict}", ""]
     for d in diff.clusters:
         if len(diff.clusters) > 1:
             lines += [f"### Cluster {d.name}", ""]
@@ -149,13 +156,16 @@ def _diff_findings(title: str, found: tuple[FindingRef, ...]) -> list[str]:
         return []
     lines = [f"**{title} ({len(found)}):**", ""]
     for f in found:
-        obj = f" `{f.object}`" if f.object else ""
-        lines.append(f"- {f.status} `{f.check}`{obj}: {_cell(f.message)}")
+        obj = f" {f.object}" if f.object else ""
+        lines.append(f"- {f.status} `{f.check}`{obj}: {f.message}")
     return [*lines, ""]
 
 
 class MarkdownReporter:
     renders = frozenset(Document)
+
+    """`--output markdown`: data is escaped text, never a heading, list, table cell, link,
+    HTML tag or comment (see `encode.markdown`)."""
 
     def write(self, report: Report, out: TextIO) -> None:
         out.write(render_markdown(report))
@@ -171,6 +181,12 @@ class MarkdownReporter:
 
     def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
         out.write(render_provision_markdown(run))
+
+
+def _cell(text: str) -> str:
+    """Provision's own strings (cluster names, kops output) as inline Markdown; the gate
+    reports inside are encoded by render_markdown."""
+    return markdown(text)
 
 
 def render_provision_markdown(run: ProvisionReport) -> str:

@@ -34,6 +34,7 @@ from kopscheck.model.results import (
 from kopscheck.reporters import Document
 from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import evidence_lines, short_lists, start_here, suppressed_results
+from kopscheck.reporters.encode import encoded, visible
 
 STYLE = {
     Status.PASS: "green",
@@ -52,7 +53,10 @@ def badge(status: Status) -> Text:
 
 def render(report: Report, console: Console, show_all: bool = False) -> None:
     """Header, the symptoms, each root cause with its evidence, one line for the rest, and
-    last the verdict, the root cause and its fix: what a person reads after the scroll."""
+    last the verdict, the root cause and its fix: what a person reads after the scroll.
+
+    Every string is shown with its control characters escaped first (`visible`)."""
+    report = encoded(report, visible)
     console.print(_header(report))
     if _nothing_evaluated(report):
         console.print(_footer(report))
@@ -277,6 +281,7 @@ def _footer(report: Report) -> Text:
 
 def render_fleet(fleet: FleetReport, console: Console, show_all: bool = False) -> None:
     """A section per cluster (its usual report), then one overall line."""
+    fleet = encoded(fleet, visible)
     for cluster in fleet.clusters:
         console.print(Rule(Text(f"cluster {cluster.name}", style="bold"), align="left"))
         if cluster.report is not None:
@@ -305,6 +310,7 @@ CHANGE_STYLE = {
 
 
 def render_diff(diff: DiffReport, console: Console) -> None:
+    diff = encoded(diff, visible)
     head = Text(f"kopscheck diff {diff.old} → {diff.new}: ", style="bold")
     head.append("WORSE" if diff.worse else "not worse", style="bold red" if diff.worse else "green")
     console.print(head)
@@ -348,7 +354,11 @@ def _diff_findings(console: Console, title: str, mark: str, found: tuple[Finding
 
 @dataclass(frozen=True)
 class TerminalReporter:
-    """`--output table`; `show_all` lists every check, not only the problems."""
+    """`--output table`; `show_all` lists every check, not only the problems.
+
+    Every string of the document is shown with its control characters escaped (`visible`):
+    data never reaches the terminal as an escape sequence. Rich markup and emoji codes in
+    data stay literal (Text objects, `emoji=False`)."""
 
     show_all: bool = False
     renders = frozenset(Document)
@@ -360,7 +370,7 @@ class TerminalReporter:
         render_fleet(fleet, _console(out), self.show_all)
 
     def write_diff(self, diff: DiffReport, out: TextIO) -> None:
-        render_diff(diff, Console(file=out, highlight=False, soft_wrap=True))
+        render_diff(diff, _console(out, soft_wrap=True))
 
     def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
         render_provision(run, _console(out), self.show_all)
@@ -369,14 +379,15 @@ class TerminalReporter:
         catalog_formats.write_table(catalog, out)
 
 
-def _console(out: TextIO) -> Console:
-    return Console(file=out, soft_wrap=False, highlight=False)
+def _console(out: TextIO, soft_wrap: bool = False) -> Console:
+    return Console(file=out, soft_wrap=soft_wrap, highlight=False, emoji=False)
 
 
 OUTCOME_STYLE = {"ok": "green", "skipped": "dim"}  # anything else went wrong
 
 
 def render_provision(run: ProvisionReport, console: Console, show_all: bool = False) -> None:
+    run = encoded(run, visible)  # idempotent: the gate reports inside are encoded again
     for outcome, cluster in run.pairs():
         title = Text(f"cluster {cluster.cluster} ({cluster.mode})", style="bold")
         console.print(Rule(title, align="left"))

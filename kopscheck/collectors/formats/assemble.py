@@ -9,7 +9,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -54,6 +54,10 @@ def bulk_read(freeze: bool = True) -> Iterator[None]:
             gc.freeze()
         if enabled:
             gc.enable()
+
+
+# Data stamped this little after capture is collection latency, not a clock running ahead.
+SKEW_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass
@@ -104,13 +108,36 @@ class KubeObjects:
         names = ("nodes", "pods", "workloads", "events", "services", "endpoints", "pod_logs")
         return {n: None if getattr(self, n) is None else tuple(getattr(self, n)) for n in names}
 
-    def latest_time(self) -> datetime | None:
+    def data_times(self) -> list[datetime]:
+        """Every timestamp the data carries: event last-seen times, node and pod conditions."""
         stamps = list(self.seen_times)
         for node in self.nodes or ():
             stamps += [c.last_transition for c in node.conditions if c.last_transition]
         for pod in self.pods or ():
             stamps += [c.last_transition for c in pod.conditions if c.last_transition]
-        return max(stamps, default=None)
+        return stamps
+
+    def capture_time(
+        self, manifest: datetime | None, file_time: datetime
+    ) -> tuple[datetime, tuple[str, ...]]:
+        """ "Now" for judging ages, and a clock-skew note when data is dated after it.
+
+        The manifest (`observed-at.txt`) is the capture time. Without one, the files were
+        written at or after capture, so their time bounds it from above and the newest data
+        timestamp not after that bound estimates it; a timestamp past the bound comes from a
+        clock running ahead and is never "now" (one such event would age out every failure).
+        """
+        stamps = self.data_times()
+        now = manifest or max((t for t in stamps if t <= file_time), default=file_time)
+        ahead = [t for t in stamps if t > now + SKEW_TOLERANCE]
+        if not ahead:
+            return now, ()
+        note = (
+            f"clock skew: {len(ahead)} timestamp(s) in the data are dated after the capture time"
+            f" {now:%Y-%m-%dT%H:%M:%SZ} (the latest {max(ahead):%Y-%m-%dT%H:%M:%SZ}): a node or"
+            " component clock runs ahead; ages are judged from the capture time"
+        )
+        return now, (note,)
 
 
 def _parser(kind: str) -> Callable[[Any], Any]:

@@ -123,18 +123,18 @@ def _read_bundle(root: Path, source: str, limits: FileLimits) -> Snapshot:
             missing[fact] = (
                 NEEDS_PROBE if fact in PROBE_FACTS else f"{_where(fact)} not in the bundle"
             )
-    observed = (
-        _observed_at(reading)
-        or kube.latest_time()
-        or datetime.fromtimestamp(root.stat().st_mtime, UTC)
-    )
+    observed, skew = kube.capture_time(_observed_at(reading), _file_time(root, info))
     kops = fields.get("kops_cluster")
     return Snapshot(
         source=source,
         observed_at=observed,
         cluster_name=kops.name if kops else None,
         missing=missing,
-        notes=(*reading.note(), *((_nothing_found(root),) if len(missing) == len(Fact) else ())),
+        notes=(
+            *reading.note(),
+            *skew,
+            *((_nothing_found(root),) if len(missing) == len(Fact) else ()),
+        ),
         **fields,
     )
 
@@ -307,6 +307,12 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
         if _file(reading, configz)
         else None,
     )
+
+
+def _file_time(root: Path, info: Path) -> datetime:
+    """When the bundle was written at the latest: the newest of its directories' times."""
+    dirs = [root, *((info,) if info.is_dir() else ())]
+    return datetime.fromtimestamp(max(d.stat().st_mtime for d in dirs), UTC).replace(microsecond=0)
 
 
 def _observed_at(reading: _Reading) -> datetime | None:

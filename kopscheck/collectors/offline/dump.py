@@ -63,12 +63,12 @@ def read_dump(path: Path, limits: FileLimits = DEFAULT_LIMITS) -> Snapshot:
         for fact in Fact
         if fact not in STREAM_FACTS or kube.fields().get(fact.value.replace("-", "_")) is None
     }
-    observed = kube.latest_time() or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    observed, skew = kube.capture_time(None, datetime.fromtimestamp(int(path.stat().st_mtime), UTC))
     return Snapshot(
         source="dump",
         observed_at=observed,
         missing=missing,
-        notes=stream.notes(),
+        notes=(*stream.notes(), *skew),
         **kube.fields(),
     )
 

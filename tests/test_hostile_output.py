@@ -1,0 +1,140 @@
+"""The hostile-string matrix: every output format x every shipped scenario, the corpus in the data.
+
+The corpus (tests/hostile/strings.json) is written into each bundle's files on disk (event
+messages, pod log lines), so the readers carry it through to the reports. Every output must
+parse, show no raw control character, and keep the verdict and exit code of the clean input.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kopscheck.demo import DEMO_ROOT
+from tests.cli_outcome import CliOutcome
+
+CORPUS: dict[str, str] = {
+    k: v
+    for k, v in json.loads((Path(__file__).parent / "hostile/strings.json").read_text()).items()
+    if not k.startswith("_")
+}
+# Lone surrogates as JSON escapes are refused by the JSON decoder (exit 2, an input-side
+# matter of issue 19): they are rendered straight through every reporter below instead.
+ON_DISK = [v for v in CORPUS.values() if not any(0xD800 <= ord(c) <= 0xDFFF for c in v)]
+FIXTURES = Path(__file__).parent / "fixtures"
+SCENARIOS = [
+    DEMO_ROOT / d for d in ("cni-no-provider", "coredns-loop", "healthy", "kubenet-route-limit")
+]
+SCENARIOS += sorted(p for p in FIXTURES.iterdir() if (p / "cluster-info").is_dir())
+FORMATS = ("table", "json", "yaml", "junit", "markdown")
+
+
+def _raw_controls(text: str) -> list[str]:
+    """Characters no output may print raw: all but newline and tab (the reporters' own)."""
+    return [
+        c
+        for c in text
+        if not (c.isprintable() or c in " \n" or (ord(c) > 0x7F and c in "✅⚠️⏭️💥❌→—·…"))
+    ]
+
+
+def _inject(bundle: Path, offset: int) -> int:
+    """The corpus into every event message and log in `bundle`; how many strings went in."""
+    values = ON_DISK
+    used = 0
+    for events in sorted(bundle.glob("cluster-info/*/events.json")):
+        doc = json.loads(events.read_text())
+        for item in doc.get("items") or []:
+            item["message"] = f"{item.get('message', '')} {values[(offset + used) % len(values)]}"
+            used += 1
+        events.write_text(json.dumps(doc))
+    for log in sorted(bundle.glob("cluster-info/*/*/logs.txt")):
+        lines = [values[(offset + used + i) % len(values)] for i in range(3)]
+        used += 3
+        # lone surrogates go in through the JSON only: as bytes they are invalid UTF-8, which
+        # the log reader refuses until the input side decodes logs with replacement
+        with log.open("a", encoding="utf-8", errors="replace") as out:
+            # a NUL makes the log reader call the file binary (input side); events carry it
+            out.write(
+                "\n" + "\n".join(v.replace("\n", " ").replace("\x00", "") for v in lines) + "\n"
+            )
+    return used
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name)
+def test_hostile_strings_never_break_forge_or_change_a_report(
+    scenario: Path, run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    hostile = tmp_path / scenario.name
+    shutil.copytree(scenario, hostile)
+    assert _inject(hostile, SCENARIOS.index(scenario) * 5) > 0
+    for format_ in FORMATS:
+        clean = run_cli("check", "--bundle", str(scenario), "-o", format_)
+        dirty = run_cli("check", "--bundle", str(hostile), "-o", format_)
+        assert dirty.code == clean.code, (format_, dirty.stderr)
+        assert _raw_controls(dirty.stdout) == [], format_
+        if format_ == "json":
+            doc = json.loads(dirty.stdout)
+            assert doc["status"] == json.loads(clean.stdout)["status"]
+        elif format_ == "yaml":
+            json_doc = json.loads(run_cli("check", "--bundle", str(hostile), "-o", "json").stdout)
+            ydoc = yaml.safe_load(dirty.stdout)
+            ydoc.pop("generated_at"), json_doc.pop("generated_at")
+            assert ydoc == json_doc
+        elif format_ == "junit":
+            ET.fromstring(dirty.stdout.split("\n", 1)[1])
+        elif format_ == "markdown":
+            _assert_no_structure_from_data(clean.stdout, dirty.stdout)
+
+
+def _assert_no_structure_from_data(clean: str, dirty: str) -> None:
+    """The same headings and table rows as the clean report, and no comment opened."""
+
+    def shape(text: str) -> list[str]:
+        return [line.split(" ", 1)[0] for line in text.splitlines() if line.startswith(("#", "|"))]
+
+    assert "<!--" not in dirty
+    assert shape(dirty) == shape(clean)
+
+
+def test_every_corpus_entry_reaches_some_scenario(tmp_path: Path) -> None:
+    seen: set[str] = set()
+    values = ON_DISK
+    for index, scenario in enumerate(SCENARIOS):
+        shutil.copytree(scenario, tmp_path / scenario.name)
+        used = _inject(tmp_path / scenario.name, index * 5)
+        seen |= {values[(index * 5 + i) % len(values)] for i in range(used)}
+    assert seen == set(values)
+
+
+@pytest.mark.parametrize("format_", FORMATS)
+def test_every_reporter_encodes_every_corpus_entry(format_: str) -> None:
+    from dataclasses import replace
+    from io import StringIO
+
+    from kopscheck.reporters import get_reporter
+    from tests.test_reporters import _report
+
+    report = _report("cni-no-provider")
+    first = report.results[2]
+    findings = tuple(
+        replace(first.findings[0], message=v, evidence={"log": v, "name": v})
+        for v in CORPUS.values()
+    )
+    report = replace(report, results=(replace(first, findings=findings), *report.results[3:]))
+    out = StringIO()
+    get_reporter(format_).write(report, out)
+    assert _raw_controls(out.getvalue()) == []
+    if format_ == "junit":
+        ET.fromstring(out.getvalue().split("\n", 1)[1])
+    if format_ == "yaml":
+        assert (
+            yaml.safe_load(out.getvalue())["results"][0]["findings"][15]["message"]
+            == CORPUS["lone-surrogate"]
+        )
