@@ -107,6 +107,7 @@ def test_fail_on_skip_fails_a_check_that_could_not_decide(
         "pod.node-logs",
         "aws.route-table-capacity",
         "aws.route-table-health",
+        "aws.source-dest-check",  # mode unknown and no EC2 facts: cannot tell, not "n/a"
     }
     not_run = {r["check"] for r in doc["results"] if r["skip_reason"] == "not-requested"}
     assert not_run == {"dns.resolution", "pod.lifecycle"}
@@ -124,6 +125,7 @@ def test_strict_passes_a_healthy_cluster_scanned_without_probes(
         "pod.lifecycle": "not-requested",
         "aws.route-table-capacity": "not-applicable",
         "aws.route-table-health": "not-applicable",
+        "aws.source-dest-check": "not-applicable",
     }
     assert outcome.code == 0, outcome.stderr
     plain = run_cli("check", "--bundle", HEALTHY, "--strict")
@@ -146,6 +148,7 @@ def test_fail_on_skip_ignores_deselected_and_not_applicable_checks(
         "pod.node-logs": "deselected",
         "aws.route-table-capacity": "not-applicable",
         "aws.route-table-health": "not-applicable",
+        "aws.source-dest-check": "not-applicable",
     }
     assert outcome.code == 0, outcome.stderr
 

@@ -63,7 +63,7 @@ def test_failing_report_names_objects_evidence_and_causes(
     assert (
         "node.kubernetes.io/not-ready" in pods["coredns-7d8f9c6b5-4xk2m"]["evidence"]["scheduling"]
     )
-    assert dns["remediation"].startswith("look at why the pods listed are not ready")
+    assert dns["remediation"].startswith("Look at why each DNS pod listed is not ready")
     assert doc["root_causes"][0] != "dns.rollout"
     assert "dns.rollout" not in doc["root_causes"]
 

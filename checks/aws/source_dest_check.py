@@ -40,13 +40,30 @@ class SourceDestCheck(Check):
     explains: frozenset[str] = frozenset()
     codes = {
         "off": Code("every node's instance has source/destination check off"),
-        "on": Code("a node's instance still has source/destination check on"),
-        "unknown": Code("a node's instance, or its source/destination check, is not in the facts"),
+        "on": Code(
+            "a node's instance still has source/destination check on",
+            fix=(
+                "Turn it off: aws ec2 modify-instance-attribute --instance-id ID"
+                " --no-source-dest-check (kops does this for the modes that need it; a"
+                " replaced or hand-made instance may have lost it)."
+            ),
+        ),
+        "unknown": Code(
+            "a node's instance, or its source/destination check, is not in the facts",
+            fix=(
+                "Let kopscheck read ec2:DescribeInstances for the node instances (--aws, the"
+                " region and credentials), or check by hand: aws ec2 describe-instances"
+                " --instance-ids ID --query 'Reservations[].Instances[].SourceDestCheck'."
+            ),
+        ),
     }
 
     def does_not_apply(self, context: CheckContext) -> str | None:
         mode = context.networking
         if mode is None:
+            snapshot = context.snapshot
+            if not (snapshot.has(Fact.AWS_INSTANCES) and snapshot.has(Fact.NODES)):
+                return None  # facts not read: the engine says so, never "does not apply"
             return "networking mode unknown: whether nodes route pod traffic cannot be told"
         if mode.name not in NATIVE_ROUTING:
             return (

@@ -53,9 +53,29 @@ class KubeProxy(Check):
     explains: frozenset[str] = frozenset()
     codes = {
         "running": Code("kube-proxy runs and is ready on every node it must cover"),
-        "missing": Code("a node has no kube-proxy pod while the cluster runs kube-proxy"),
-        "not-ready": Code("a node's kube-proxy pod is not running and ready"),
-        "restarting": Code("a ready kube-proxy restarted often"),
+        "missing": Code(
+            "a node has no kube-proxy pod while the cluster runs kube-proxy",
+            fix=(
+                "Start kube-proxy on the node: on kops it is a static pod nodeup writes to"
+                " /etc/kubernetes/manifests/kube-proxy.manifest (re-run nodeup or replace the"
+                " instance); as a DaemonSet, its tolerations and nodeSelector must admit the node."
+            ),
+        ),
+        "not-ready": Code(
+            "a node's kube-proxy pod is not running and ready",
+            fix=(
+                "Read the kube-proxy pod's events and log (kubectl -n kube-system logs POD):"
+                " until it syncs, that node's pods cannot reach Services, the API server's"
+                " ClusterIP included."
+            ),
+        ),
+        "restarting": Code(
+            "a ready kube-proxy restarted often",
+            fix=(
+                "Read the previous container's log (kubectl -n kube-system logs POD --previous):"
+                " each restart drops that node's Service rules until the next sync."
+            ),
+        ),
     }
 
     def does_not_apply(self, context: CheckContext) -> str | None:

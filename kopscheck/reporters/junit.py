@@ -117,9 +117,13 @@ class JunitReporter:
         raise NotImplementedError("JUnit has no form for the check catalog")
 
 
+def _lines_visible(text: str) -> str:
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def render_provision_junit(run: ProvisionReport) -> str:
     suites = ET.Element("testsuites", name="kopscheck provision")
-    run = encoded(run, visible)
+    run = encoded(run, _lines_visible)  # kops output keeps its lines in a failure's text
     for outcome, cluster in run.pairs():
         _provision_suite(suites, cluster)
         if outcome.report is not None:

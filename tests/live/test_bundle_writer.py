@@ -28,13 +28,16 @@ DUMP = (
     "services.json",
 )
 WORKERS = ("i-0a1b2c3d4e5f60002", "i-0a1b2c3d4e5f60003", "i-0a1b2c3d4e5f60004")
+# the provider's agents and controllers, kube-proxy and DNS: the pods whose logs checks read
 LOGGED_PODS = (
+    "calico-kube-controllers-5b9d7c8f4-lq2sd",
     "calico-node-2fkq8",
     "calico-node-8zt5n",
     "calico-node-hx4rw",
     "calico-node-wm7jc",
     "coredns-7d8f9c6b5-4xk2m",
     "coredns-7d8f9c6b5-p9wqz",
+    *(f"kube-proxy-i-0a1b2c3d4e5f6000{n}" for n in range(1, 5)),
 )
 
 

@@ -13,6 +13,7 @@ import kube_builders as kb
 import pytest
 from cli_outcome import CliOutcome
 from fake_apiserver import FakeApiServer
+from kopscheck_checks import BUILTIN_CHECKS
 from live_env import LiveCluster, write_kubeconfig
 
 from kopscheck.collectors.kube.reader import Tuning
@@ -271,7 +272,8 @@ def test_refused_credentials_are_exit_3_with_one_line(
         f"'{cluster.name}') refused the credentials (401 Unauthorized)\n"
     )
     suite = ET.fromstring(outcome.stdout).find("testsuite")
-    assert suite is not None and suite.get("errors") == suite.get("tests") == "13"
+    every_check = str(len(BUILTIN_CHECKS))
+    assert suite is not None and suite.get("errors") == suite.get("tests") == every_check
 
 
 def test_a_page_with_a_wrong_type_fails_that_kind_naming_the_json_path(tmp_path: Path) -> None:

@@ -21,7 +21,12 @@ from live_env import LiveCluster
 from kopscheck.demo import DEMO_ROOT
 
 USER = "system:serviceaccount:monitoring:kopscheck"
-NODE_CHECKS = ["kubelet.network-plugin", "cni.node-config", "node.network-ready"]
+NODE_CHECKS = [
+    "kubelet.network-plugin",
+    "cni.node-config",
+    "node.network-ready",
+    "node.kube-proxy",
+]
 SERVER_ERROR = (
     'list nodes: 500 InternalError: an error on the server ("") has prevented the request'
     " from succeeding (after 3 attempts)"
@@ -72,7 +77,7 @@ def test_a_failing_node_list_is_said_once_and_its_checks_are_errors_under_it(
     assert "not read because of it: node-files" in shown
     assert (
         "not evaluated (error): kubelet.network-plugin, cni.node-config, node.network-ready,"
-        " pod.node-logs" in shown
+        " node.kube-proxy, pod.node-logs" in shown
     )
     for line in _lines_with(table.stdout, "Root cause"):
         assert not any(check in line for check in [*NODE_CHECKS, "pod.node-logs"]), line
@@ -80,11 +85,11 @@ def test_a_failing_node_list_is_said_once_and_its_checks_are_errors_under_it(
     report = json.loads(kopscheck_cli("check", *cluster.args("-o", "json"), "--no-aws").stdout)
     assert report["root_causes"] == roots
     statuses = _statuses(report)
-    assert [statuses[c] for c in [*NODE_CHECKS, "pod.node-logs"]] == ["error"] * 4
+    assert [statuses[c] for c in [*NODE_CHECKS, "pod.node-logs"]] == ["error"] * 5
     (nodes, *_) = report["unread_facts"]
     assert nodes["facts"] == ["nodes", "node-files"]
     assert (nodes["reason"], nodes["failed"]) == (SERVER_ERROR, True)
-    assert nodes["checks"][:4] == [*NODE_CHECKS, "pod.node-logs"]
+    assert nodes["checks"][:5] == [*NODE_CHECKS, "pod.node-logs"]
 
 
 def test_a_forbidden_node_list_skips_its_checks_and_says_why_once(
@@ -120,7 +125,7 @@ def test_a_bundle_without_nodes_json_names_the_file_once(
     assert shown.count("nodes.json") == 1
     assert (
         "Not read: nodes: cluster-info/nodes.json not in the bundle — could not decide:"
-        " kubelet.network-plugin, cni.node-config, node.network-ready" in shown
+        " kubelet.network-plugin, cni.node-config, node.network-ready, node.kube-proxy" in shown
     )
     report = json.loads(kopscheck_cli("check", "--bundle", str(bundle), "-o", "json").stdout)
     assert report["root_causes"] == []

@@ -184,7 +184,7 @@ def test_table(matrix_run: Callable[[str], tuple[CliOutcome, str]], tmp_path: Pa
         " · check ok Teardown: teardown (always): kops delete ok in " in calico
     )
     assert f"kops run log: {tmp_path / 'run' / f'{CALICO}.log'}" in calico
-    assert "Verdict: WARN (exit 0) · 10 pass, 1 warn, 2 skip · --fail-on fail" in calico
+    assert "Verdict: WARN (exit 0) · 11 pass, 1 warn, 3 skip · --fail-on fail" in calico
     assert cni.startswith(f"Provision: create failed create failed: {KOPS_ERROR} Teardown: ")
     assert "no gate report: kops create exited 1 after " in cni
     assert cni.endswith(
