@@ -46,6 +46,11 @@ def visible(text: str) -> str:
     return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)
 
 
+def visible_lines(text: str) -> str:
+    """`visible`, line by line: multi-line output (kops's) keeps its lines, nothing else."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 # Inline structure: emphasis, code, links and images, HTML, table cells, strikethrough,
 # headings and the escape character itself. `&`, `<`, `>` become entities, so no renderer
 # sees a tag or a comment (`<!--` would hide the rest of a ticket).

@@ -15,7 +15,7 @@ from kopscheck.model.fleet import FleetReport
 from kopscheck.model.provision import ProvisionedCluster, ProvisionReport
 from kopscheck.model.results import CheckResult, Report, Status
 from kopscheck.reporters import Document
-from kopscheck.reporters.encode import encoded, visible
+from kopscheck.reporters.encode import encoded, visible, visible_lines
 
 
 def _details(result: CheckResult) -> str:
@@ -117,13 +117,9 @@ class JunitReporter:
         raise NotImplementedError("JUnit has no form for the check catalog")
 
 
-def _lines_visible(text: str) -> str:
-    return "\n".join(visible(line) for line in text.split("\n"))
-
-
 def render_provision_junit(run: ProvisionReport) -> str:
     suites = ET.Element("testsuites", name="kopscheck provision")
-    run = encoded(run, _lines_visible)  # kops output keeps its lines in a failure's text
+    run = encoded(run, visible_lines)  # kops output keeps its lines in a failure's text
     for outcome, cluster in run.pairs():
         _provision_suite(suites, cluster)
         if outcome.report is not None:

@@ -34,7 +34,7 @@ from kopscheck.model.results import (
 from kopscheck.reporters import Document
 from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import evidence_lines, short_lists, start_here, suppressed_results
-from kopscheck.reporters.encode import encoded, visible
+from kopscheck.reporters.encode import encoded, visible, visible_lines
 
 STYLE = {
     Status.PASS: "green",
@@ -387,7 +387,7 @@ OUTCOME_STYLE = {"ok": "green", "skipped": "dim"}  # anything else went wrong
 
 
 def render_provision(run: ProvisionReport, console: Console, show_all: bool = False) -> None:
-    run = encoded(run, visible)  # idempotent: the gate reports inside are encoded again
+    run = encoded(run, visible_lines)  # kops output keeps its lines; reports are encoded again
     for outcome, cluster in run.pairs():
         title = Text(f"cluster {cluster.cluster} ({cluster.mode})", style="bold")
         console.print(Rule(title, align="left"))
