@@ -208,7 +208,7 @@ def reports(draw: st.DrawFn) -> Report:
                 summary=draw(TEXT),
                 findings=tuple(draw(st.lists(FINDINGS, max_size=3))),
                 remediation=draw(st.none() | TEXT),
-                caused_by=tuple(draw(st.lists(TEXT, max_size=2))),
+                caused_by=tuple(f"fuzz.check-{n}" for n in range(index)),
                 step=draw(TEXT),
                 skip_reason=draw(st.sampled_from(list(SkipReason)))
                 if status == Status.SKIP
@@ -220,7 +220,7 @@ def reports(draw: st.DrawFn) -> Report:
         target=target,
         generated_at=draw(st.datetimes(timezones=st.just(__import__("datetime").UTC))),
         results=tuple(results),
-        root_causes=tuple(draw(st.lists(TEXT, max_size=2))),
+        root_causes=tuple(r.check for r in results if r.status in (Status.FAIL, Status.ERROR))[:2],
         notes=tuple(draw(st.lists(TEXT, max_size=3))),
     )
 
