@@ -225,16 +225,11 @@ def reports(draw: st.DrawFn) -> Report:
     )
 
 
-@pytest.mark.xfail(
-    reason="issue 19 class 4 (the outputs helper's JUnit fix): C0 control characters make the"
-    " JUnit output ill-formed XML today; drop this mark when that branch is merged",
-    strict=False,
-)
 @FUZZ
 @given(reports())
 def test_fuzz_reporters_with_random_reports(report: Report) -> None:
     outputs: dict[str, Any] = {}
-    for name in ("json", "table", "junit", "markdown"):
+    for name in ("json", "yaml", "table", "junit", "markdown"):
         out = StringIO()
         get_reporter(name).write(report, out)
         outputs[name] = out.getvalue()
