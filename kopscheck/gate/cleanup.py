@@ -13,6 +13,7 @@ def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None
     """List (and unless `dry_run`, delete) what carries `app.kubernetes.io/managed-by=kopscheck`.
 
     Exit 0 when nothing is left, 3 when something could not be deleted or listed."""
+    from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT
     from kopscheck.collectors.kube.client import (
         ApiFailure,
         Requester,
@@ -21,7 +22,9 @@ def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None
     from kopscheck.collectors.kube.kubeconfig import load_target
     from kopscheck.collectors.probes.workspace import cleanup, find_leftovers
 
-    target = load_target(options.kubeconfig, options.context, 1)
+    # cleanup has no --timeout: an exec credential plugin gets --request-timeout (or 5m)
+    plugin = options.request_timeout or DEFAULT_SCAN_TIMEOUT
+    target = load_target(options.kubeconfig, options.context, 1, plugin_timeout=plugin)
     requester = Requester(target, options.request_timeout)
     try:
         found = find_leftovers(requester)
