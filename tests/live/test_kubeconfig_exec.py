@@ -55,9 +55,9 @@ def test_an_exec_plugin_token_reaches_the_api_server(
     tmp_path: Path,
 ) -> None:
     cluster = live_cluster("healthy")
-    script = 'test "$1 $2 $3" = "token --cluster %s" || exit 9\necho \'%s\'\n' % (
-        cluster.name,
-        CREDENTIAL % cluster.server.token,
+    credential = CREDENTIAL % cluster.server.token
+    script = (
+        f'test "$1 $2 $3" = "token --cluster {cluster.name}" || exit 9\necho \'{credential}\'\n'
     )
     kubeconfig = _exec_kubeconfig(
         cluster, tmp_path / "exec.kubeconfig", _plugin(tmp_path / "p", script)
