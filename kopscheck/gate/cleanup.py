@@ -10,7 +10,8 @@ from kopscheck.model.exitcodes import ExitCode
 
 
 def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None]) -> int:
-    """List (and unless `dry_run`, delete) what carries `app.kubernetes.io/managed-by=kopscheck`.
+    """List (and unless `dry_run`, delete) what a kopscheck run made: kopscheck's labels, the
+    expiry annotation and a `kopscheck-` name, all required (workspace.not_made_by_kopscheck).
 
     Exit 0 when nothing is left, 3 when something could not be deleted or listed."""
     from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT
@@ -27,7 +28,10 @@ def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None
     target = load_target(options.kubeconfig, options.context, 1, plugin_timeout=plugin)
     requester = Requester(target, options.request_timeout)
     try:
-        found = find_leftovers(requester)
+        lookalikes: list[str] = []
+        found = find_leftovers(requester, lookalikes=lookalikes)
+        for line in lookalikes:  # a user's object that copied the labels is never ours
+            say(f"not touched (carries kopscheck's labels, not made by a kopscheck run): {line}")
         for item in found:
             say(f"{'would delete' if dry_run else 'deleting'} {item}")
         if dry_run or not found:
