@@ -394,6 +394,10 @@ app.command("provision")(provision_command)
 
 def main() -> None:
     """Entry point for `kopscheck` and `kubectl-kopscheck`: one-line errors, documented codes."""
+    _main()
+
+
+def _main() -> None:
     try:
         plugin = Path(sys.argv[0]).name.startswith("kubectl-")
         command = typer.main.get_command(app)
@@ -408,11 +412,12 @@ def main() -> None:
     except KopscheckError as exc:
         stderr.print(f"kopscheck: error: {exc}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        stderr.print("kopscheck: interrupted")
+    except KeyboardInterrupt:  # SIGINT outside a probe run: kopscheck had only read
+        stderr.print("kopscheck: stopped by SIGINT; nothing to clean up (no probe was running)")
         sys.exit(130)
-    except Stopped as stop:  # SIGINT/SIGTERM during a probe run, after its cleanup
-        stderr.print(f"kopscheck: stopped by {stop}; probe objects were deleted")
+    except Stopped as stop:  # SIGINT/SIGTERM; during a probe run, after its cleanup
+        cleaned = stop.cleaned or "nothing to clean up (no probe was running)"
+        stderr.print(f"kopscheck: stopped by {stop}; {cleaned}", markup=False, soft_wrap=True)
         sys.exit(128 + stop.signum)
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
         if isinstance(exc, typer.Abort):

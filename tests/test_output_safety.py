@@ -52,7 +52,10 @@ def test_write_baseline_from_a_fleet_with_an_unscanned_cluster_keeps_the_good_on
     )
     assert outcome.code == 1  # the fleet's worst: the loop fails (CONTRACT §2)
     assert path.read_text() == good
-    assert f"--write-baseline {path} not written: the scan did not complete (status error:" in " ".join(outcome.stderr.split())
+    assert (
+        f"--write-baseline {path} not written: the scan did not complete (status error:"
+        in " ".join(outcome.stderr.split())
+    )
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,9 @@ def provision(request: ProvisionRequest, say: Say) -> int:
             return int(ExitCode.OK)
         jobs = [_job(request, plan, interrupts, say) for plan in plans]
         runs = run_matrix(jobs, request.parallel)
+        if interrupts.signal_name:  # what was cleaned up, and what was not, said last
+            for run in runs:
+                say(f"kopscheck: {interrupts.signal_name}: {run.name}: {_cleaned(run)}")
     _emit(request, runs, say)
     return int(worst_exit(runs))
 
@@ -299,3 +302,11 @@ def _emit(request: ProvisionRequest, runs: tuple[ClusterRun, ...], say: Say) -> 
         return
     write_atomically(request.out, partial(write_document, runs, fleet, request.output))
     say(f"kopscheck: wrote {request.output} report to {request.out}")
+
+
+def _cleaned(run: ClusterRun) -> str:
+    outcome = run.teardown
+    if outcome.left_behind:
+        left = f" (left: {', '.join(outcome.left)})" if outcome.left else ""
+        return f"NOT cleaned up{left}: {outcome.describe(run.name)}"
+    return outcome.describe(run.name)

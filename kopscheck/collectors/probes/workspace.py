@@ -147,8 +147,26 @@ class Workspace:
                 self.left = self._cleanup()
         finally:
             self._restore_handlers()
-        if self._pending is not None and not isinstance(exc, Stopped):
-            raise Stopped(self._pending)
+        if isinstance(exc, Stopped):
+            exc.cleaned = self.cleanup_summary()
+        elif self._pending is not None:
+            stop = Stopped(self._pending)
+            stop.cleaned = self.cleanup_summary()
+            raise stop
+
+    def cleanup_summary(self) -> str:
+        """What this run deleted from the cluster and what it could not, in one line."""
+        left = {(item.kind, item.namespace, item.name) for item in self.left}
+        gone = [
+            f"{k.plural} {ns + '/' if ns else ''}{n}"
+            for k, ns, n in self.created
+            if (k.plural, ns, n) not in left
+        ]
+        said = f"deleted {', '.join(gone)}" if gone else "nothing had been created"
+        if self.left:
+            stuck = ", ".join(str(item) for item in self.left)
+            return f"{said}; could not delete {stuck}: run kopscheck cleanup"
+        return said
 
     def _cleanup(self) -> list[Leftover]:
         """Delete what this run created by name, then sweep its label; what is left."""
