@@ -42,11 +42,12 @@ def run(args: list[str]) -> int:
     except KopscheckError as exc:
         _error(f"kopscheck: error: {exc}")
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        _error("kopscheck: interrupted")
+    except KeyboardInterrupt:  # SIGINT outside a probe run: kopscheck had only read
+        _error("kopscheck: stopped by SIGINT; nothing to clean up (no probe was running)")
         return 130
-    except Stopped as stop:  # SIGINT/SIGTERM during a probe run, after its cleanup
-        _error(f"kopscheck: stopped by {stop}; probe objects were deleted")
+    except Stopped as stop:  # SIGINT/SIGTERM; during a probe run, after its cleanup
+        cleaned = stop.cleaned or "nothing to clean up (no probe was running)"
+        _error(f"kopscheck: stopped by {stop}; {cleaned}")
         return 128 + stop.signum
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
         from kopscheck.model.exitcodes import ExitCode

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from kopscheck.collectors.aws.reader import AwsBounds, AwsCollection, collect_aws
 from kopscheck.collectors.aws.state_store import KopsState, read_state
-from kopscheck.collectors.kube.bounds import Deadline
+from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT, Deadline
 from kopscheck.collectors.kube.client import Requester
 from kopscheck.collectors.kube.kubeconfig import KubeTarget, load_target
 from kopscheck.collectors.kube.nodes import collect_node_facts, collect_pod_logs
@@ -64,7 +64,10 @@ def collect_live(
         kubelet_log_lines=options.files.log_lines,
         log_bytes=options.files.log_bytes,
     )
-    target = load_target(options.kubeconfig, options.context, tuning.workers)
+    # the exec credential plugin is part of the scan: --timeout bounds it too (with
+    # --timeout 0, --request-timeout does, else the default --timeout)
+    plugin = deadline.seconds if deadline else options.request_timeout or DEFAULT_SCAN_TIMEOUT
+    target = load_target(options.kubeconfig, options.context, tuning.workers, plugin_timeout=plugin)
     try:
         kube = collect_kube(target, options, tuning, deadline)
         collection = _assemble(options, kube, now, deadline)

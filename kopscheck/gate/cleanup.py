@@ -10,9 +10,11 @@ from kopscheck.model.exitcodes import ExitCode
 
 
 def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None]) -> int:
-    """List (and unless `dry_run`, delete) what carries `app.kubernetes.io/managed-by=kopscheck`.
+    """List (and unless `dry_run`, delete) what a kopscheck run made: kopscheck's labels, the
+    expiry annotation and a `kopscheck-` name, all required (workspace.not_made_by_kopscheck).
 
     Exit 0 when nothing is left, 3 when something could not be deleted or listed."""
+    from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT
     from kopscheck.collectors.kube.client import (
         ApiFailure,
         Requester,
@@ -21,10 +23,15 @@ def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None
     from kopscheck.collectors.kube.kubeconfig import load_target
     from kopscheck.collectors.probes.workspace import cleanup, find_leftovers
 
-    target = load_target(options.kubeconfig, options.context, 1)
+    # cleanup has no --timeout: an exec credential plugin gets --request-timeout (or 5m)
+    plugin = options.request_timeout or DEFAULT_SCAN_TIMEOUT
+    target = load_target(options.kubeconfig, options.context, 1, plugin_timeout=plugin)
     requester = Requester(target, options.request_timeout)
     try:
-        found = find_leftovers(requester)
+        lookalikes: list[str] = []
+        found = find_leftovers(requester, lookalikes=lookalikes)
+        for line in lookalikes:  # a user's object that copied the labels is never ours
+            say(f"not touched (carries kopscheck's labels, not made by a kopscheck run): {line}")
         for item in found:
             say(f"{'would delete' if dry_run else 'deleting'} {item}")
         if dry_run or not found:

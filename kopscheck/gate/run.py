@@ -20,7 +20,11 @@ from rich.console import Console
 
 from kopscheck.checkapi.check import Check
 from kopscheck.collectors.options import SourceOptions
-from kopscheck.collectors.output.atomic_files import check_out_file, write_atomically
+from kopscheck.collectors.output.atomic_files import (
+    check_out_file,
+    refuse_overwriting_inputs,
+    write_atomically,
+)
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import Selection, build_report
 from kopscheck.gate import wait
@@ -69,8 +73,11 @@ def execute(request: CheckRequest) -> int:
     policy = _policy(request)
     if request.out is not None:
         check_out_file(request.out)
+        refuse_overwriting_inputs(request.out, "--out", _inputs(request))
     if request.write_baseline is not None:
         check_out_file(request.write_baseline, "--write-baseline")
+        reads = {k: v for k, v in _inputs(request).items() if k != "--baseline"}
+        refuse_overwriting_inputs(request.write_baseline, "--write-baseline", reads)
     targets = cluster_targets(request)
     fleet = len(targets) > 1 or request.all_contexts
     _validate_output(request.output, fleet)
@@ -105,6 +112,21 @@ def execute(request: CheckRequest) -> int:
     reporter = get_reporter(request.output, show_all=request.show_all)
     _emit(partial(reporter.write, report), request)
     return int(code)
+
+
+def _inputs(request: CheckRequest) -> dict[str, Path]:
+    """What this run reads, by flag: an output never replaces one (--baseline may be
+    rewritten by --write-baseline on purpose: that is how a baseline is refreshed)."""
+    found = {f"--bundle {b}": b for b in request.bundles}
+    if request.options.dump is not None:
+        found["--dump"] = request.options.dump
+    if request.options.kubeconfig is not None:
+        found["--kubeconfig"] = request.options.kubeconfig
+    if request.baseline is not None:
+        found["--baseline"] = request.baseline
+    if request.write_baseline is not None:
+        found["--write-baseline"] = request.write_baseline
+    return found
 
 
 def scan(request: CheckRequest) -> Report:
@@ -237,7 +259,8 @@ def _run_fleet(
     fleet = run_fleet(targets, evaluate, request.fail_on, on_done=progress)
     if request.write_baseline:
         scanned = [c.report for c in fleet.clusters if c.report is not None]
-        gated = iter(_record(scanned, request.write_baseline, checks))
+        unscanned = len(fleet.clusters) - len(scanned)
+        gated = iter(_record(scanned, request.write_baseline, checks, unscanned))
         clusters = tuple(replace(c, report=next(gated)) if c.report else c for c in fleet.clusters)
         fleet = replace(fleet, clusters=clusters)
     reporter = get_reporter(request.output, Document.FLEET, show_all=request.show_all)
@@ -245,8 +268,26 @@ def _run_fleet(
     return int(fleet_exit_code(fleet))
 
 
-def _record(reports: list[Report], path: Path, checks: Sequence[Check]) -> list[Report]:
-    """Write every problem finding to `path` and apply that baseline to the reports."""
+def _record(
+    reports: list[Report], path: Path, checks: Sequence[Check], unscanned: int = 0
+) -> list[Report]:
+    """Write every problem finding to `path` and apply that baseline to the reports; only
+    from a completed scan: a scan that read nothing (status `error`) or a fleet with a
+    cluster not scanned would replace a good baseline with an empty or partial one."""
+    incomplete = [r for r in reports if r.status is Status.ERROR]
+    if incomplete or unscanned or not reports:
+        why = (
+            f"{unscanned} cluster(s) could not be scanned"
+            if unscanned or not reports
+            else f"the scan did not complete (status error: {_first_note(incomplete[0])})"
+        )
+        kept = "left unchanged" if path.exists() else "not created"
+        stderr.print(
+            f"kopscheck: --write-baseline {path} not written: {why}; {path} {kept}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return reports
     baseline = replace(from_reports(reports), source=str(path))
     write_baseline(baseline, path)
     stderr.print(f"kopscheck: wrote {len(baseline.entries)} known findings to {path}")
@@ -284,3 +325,7 @@ def _emit(write: Callable[[TextIO], None], request: CheckRequest) -> None:
     write_atomically(request.out, write)
     if not request.quiet:
         stderr.print(f"kopscheck: wrote {request.output} report to {request.out}")
+
+
+def _first_note(report: Report) -> str:
+    return report.notes[0] if report.notes else "a check could not be evaluated"

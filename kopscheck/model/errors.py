@@ -33,3 +33,4 @@ class Stopped(BaseException):
 
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
+        self.cleaned = ""  # what the probe workspace deleted (and could not), said on exit

@@ -1,8 +1,11 @@
 """`kopscheck provision`: find kops, preflight every mode, then the dry run or the real run.
 
-Order: kops on PATH and its version, the state store, the spec checks on the flags' spec for
-every mode (kubenet + private topology is refused here, before any `kops create cluster`), then
-the spec checks on kops's own dry-run spec for every mode, and only then the first cluster.
+Order: the flags (what follows `--` may not override a flag kopscheck owns: passthrough.py),
+kops on PATH and its version, then the offline preflight: the spec checks on the flags' spec
+for every mode with nothing read from S3 or AWS (a mode kops refuses, kubenet + private
+topology, more nodes than the default route quota when AWS is not asked). Only then the state
+store (does the cluster exist?), the applied route quota, the spec checks on kops's own
+dry-run spec for every mode, and only then the first cluster.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from kopscheck.model.results import Report
 from kopscheck.provision import preflight
 from kopscheck.provision.cluster import ClusterRun, run_cluster
 from kopscheck.provision.matrix import provision_report, run_matrix, worst_exit, write_document
+from kopscheck.provision.passthrough import check_passthrough
 from kopscheck.provision.plan import (
     ClusterPlan,
     ProvisionRequest,
@@ -42,6 +46,7 @@ NO_STORE = "$KOPS_STATE_STORE"
 def provision(request: ProvisionRequest, say: Say) -> int:
     """Run the request; the exit code (CONTRACT §2 plus provision's meaning of 3)."""
     _validate(request)
+    check_passthrough(request.extra_args)
     for mode in request.modes:
         preflight.known_mode(mode)
     if shutil.which(request.kops) is None:
@@ -69,10 +74,14 @@ def provision(request: ProvisionRequest, say: Say) -> int:
             plan_cluster(replace(request, state_store=store), m, _kubeconfig(run_dir, request, m))
             for m in request.modes
         ]
-        if not request.dry_run:
-            for plan in plans:
-                preflight.refuse_existing(request, plan.name)
-        verdicts, why_not = _preflight(request, plans, version, runner, say)
+        offline = [_offline_verdict(request, plan, version) for plan in plans]
+        if _final(request, offline):
+            verdicts, why_not = offline, "the spec from the flags is refused already"
+        else:
+            if not request.dry_run:  # the first read of the state store
+                for plan in plans:
+                    preflight.refuse_existing(request, plan.name)
+            verdicts, why_not = _preflight(request, plans, offline, version, runner, say)
         lines = [line for v in verdicts for line in v.lines()]
         refused = [f"{v.name}: {reason}" for v in verdicts for reason in v.refusals]
         if request.dry_run:
@@ -86,15 +95,48 @@ def provision(request: ProvisionRequest, say: Say) -> int:
             return int(ExitCode.OK)
         jobs = [_job(request, plan, interrupts, say) for plan in plans]
         runs = run_matrix(jobs, request.parallel)
+        if interrupts.signal_name:  # what was cleaned up, and what was not, said last
+            for run in runs:
+                say(f"kopscheck: {interrupts.signal_name}: {run.name}: {_cleaned(run)}")
     _emit(request, runs, say)
     return int(worst_exit(runs))
 
 
+def _offline_verdict(
+    request: ProvisionRequest, plan: ClusterPlan, version: str
+) -> preflight.SpecVerdict:
+    """The flags' spec judged with nothing read from S3 or AWS: the mode, the topology, and
+    the node count against the documented default route quota."""
+    cluster, groups = preflight.planned_spec(request, plan.mode)
+    why = "AWS not asked (--no-aws)" if not request.aws else "not read yet (offline preflight)"
+    return preflight.judge_spec(
+        cluster, groups, mode=plan.mode, source="flags", kops_version=version, quota=(None, why)
+    )
+
+
+def _final(request: ProvisionRequest, offline: list[preflight.SpecVerdict]) -> bool:
+    """Whether the offline preflight already refused: anything but the route capacity, or the
+    route capacity when the applied quota will not be read (`--no-aws`)."""
+    for verdict in offline:
+        for reason in verdict.refusals:
+            if not request.aws or not reason.startswith(preflight.CAPACITY + ":"):
+                return True
+    return False
+
+
 def _preflight(
-    request: ProvisionRequest, plans: list[ClusterPlan], version: str, runner: KopsRunner, say: Say
+    request: ProvisionRequest,
+    plans: list[ClusterPlan],
+    offline: list[preflight.SpecVerdict],
+    version: str,
+    runner: KopsRunner,
+    say: Say,
 ) -> tuple[list[preflight.SpecVerdict], str]:
-    """The flags' spec for every mode; then, unless that refused one, kops's own spec."""
-    verdicts = [_flag_verdict(request, plan, version) for plan in plans]
+    """The flags' spec for every mode (with the applied route quota when AWS is asked); then,
+    unless that refused one, kops's own spec."""
+    verdicts = offline
+    if request.aws:
+        verdicts = [_flag_verdict(request, plan, version) for plan in plans]
     if any(v.refusals for v in verdicts):
         return verdicts, "the spec from the flags is refused already"
     ask_kops, why_not = _can_dry_run(request)
@@ -260,3 +302,11 @@ def _emit(request: ProvisionRequest, runs: tuple[ClusterRun, ...], say: Say) -> 
         return
     write_atomically(request.out, partial(write_document, report, request.output))
     say(f"kopscheck: wrote {request.output} report to {request.out}")
+
+
+def _cleaned(run: ClusterRun) -> str:
+    outcome = run.teardown
+    if outcome.left_behind:
+        left = f" (left: {', '.join(outcome.left)})" if outcome.left else ""
+        return f"NOT cleaned up{left}: {outcome.describe(run.name)}"
+    return outcome.describe(run.name)

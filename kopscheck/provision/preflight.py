@@ -34,7 +34,8 @@ from kopscheck.model.facts import (
 from kopscheck.model.results import CheckResult, Status
 from kopscheck.provision.plan import ProvisionRequest, Topology
 
-SPEC_CHECKS = frozenset({"kops.networking-supported", "aws.route-table-capacity"})
+CAPACITY = "aws.route-table-capacity"
+SPEC_CHECKS = frozenset({"kops.networking-supported", CAPACITY})
 KOPS_NETWORK_CIDR = "172.20.0.0/16"  # kops's default networkCIDR
 PLANNED_TABLE = "planned-route-table"
 OLDEST_KOPS = (1, 28)

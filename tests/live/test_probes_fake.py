@@ -296,8 +296,10 @@ def test_cleanup_lists_then_deletes_what_a_killed_run_left(
 ) -> None:
     cluster = live_cluster("healthy")
     labels = {"app.kubernetes.io/managed-by": "kopscheck", "kopscheck.io/run": "20261128-1-ab"}
+    expires = {"kopscheck.io/expires": "2026-11-28T10:00:00Z"}
     cluster.server.add(
-        "namespaces", {"metadata": {"name": "kopscheck-20261128-1-ab", "labels": labels}}
+        "namespaces",
+        {"metadata": {"name": "kopscheck-20261128-1-ab", "labels": labels, "annotations": expires}},
     )
     cluster.server.add(
         "pods",
@@ -306,6 +308,7 @@ def test_cleanup_lists_then_deletes_what_a_killed_run_left(
                 "name": "lifecycle-x",
                 "namespace": "kopscheck-20261128-1-ab",
                 "labels": labels,
+                "annotations": expires,
             },
             "spec": {"nodeName": NODES[1], "containers": [{"name": "pause", "image": "pause"}]},
         },
@@ -313,7 +316,12 @@ def test_cleanup_lists_then_deletes_what_a_killed_run_left(
     cluster.server.add(
         "daemonsets",
         {
-            "metadata": {"name": "stray-agent", "namespace": "kube-system", "labels": labels},
+            "metadata": {
+                "name": "kopscheck-stray-agent",
+                "namespace": "kube-system",
+                "labels": labels,
+                "annotations": expires,
+            },
             "spec": {},
         },
     )
@@ -322,9 +330,9 @@ def test_cleanup_lists_then_deletes_what_a_killed_run_left(
 
     assert listing.code == 0
     assert [line for line in listing.stderr.splitlines() if line.startswith("would delete")] == [
-        "would delete namespaces kopscheck-20261128-1-ab (run 20261128-1-ab, expires ?)",
-        "would delete daemonsets kube-system/stray-agent (run 20261128-1-ab, expires ?)",
-        "would delete pods kopscheck-20261128-1-ab/lifecycle-x (run 20261128-1-ab, expires ?)",
+        "would delete namespaces kopscheck-20261128-1-ab (run 20261128-1-ab, expires 2026-11-28T10:00:00Z)",
+        "would delete daemonsets kube-system/kopscheck-stray-agent (run 20261128-1-ab, expires 2026-11-28T10:00:00Z)",
+        "would delete pods kopscheck-20261128-1-ab/lifecycle-x (run 20261128-1-ab, expires 2026-11-28T10:00:00Z)",
     ]
     assert {m for m, _p, _q in cluster.server.requests} == {"GET"}
 

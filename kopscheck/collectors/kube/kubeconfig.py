@@ -18,6 +18,9 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.incluster_config import InClusterConfigLoader
 
 from kopscheck.collectors.kube.bounded_client import BoundedApiClient
+from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT
+from kopscheck.collectors.kube.exec_plugin import check_exec, run_plugin
+from kopscheck.collectors.kube.kubeconfig_fields import choose, merge
 from kopscheck.model.errors import InputError
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -44,12 +47,14 @@ def load_target(
     workers: int,
     environ: Mapping[str, str] = os.environ,
     service_account_dir: Path = SERVICE_ACCOUNT_DIR,
+    plugin_timeout: float = DEFAULT_SCAN_TIMEOUT,
 ) -> KubeTarget:
-    """kubectl's order: --kubeconfig, KUBECONFIG (merged), ~/.kube/config, then in-cluster."""
+    """kubectl's order: --kubeconfig, KUBECONFIG (merged), ~/.kube/config, then in-cluster.
+    An exec credential plugin gets `plugin_timeout` seconds (the scan's --timeout)."""
     cfg = client.Configuration()
     paths = _kubeconfig_paths(kubeconfig, environ)
     if paths:
-        name, cluster = _load_kubeconfig(cfg, paths, context)
+        name, cluster = _load_kubeconfig(cfg, paths, context, plugin_timeout)
     elif environ.get("KUBERNETES_SERVICE_HOST") and context is None:
         name, cluster = None, None
         loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
@@ -90,18 +95,13 @@ def list_contexts(kubeconfig: Path | None, environ: Mapping[str, str] = os.envir
     paths = _kubeconfig_paths(kubeconfig, environ)
     if not paths:
         raise InputError("kubeconfig", "none found; give --kubeconfig or set KUBECONFIG")
-    names = [
-        str(entry["name"])
-        for doc in _read_kubeconfigs(paths)
-        for entry in doc.get("contexts") or ()
-        if isinstance(entry, Mapping) and entry.get("name")
-    ]
+    names = merge(_read_kubeconfigs(paths)).context_order
     if not names:
         raise InputError(os.pathsep.join(paths), "has no contexts (--all-contexts needs one)")
-    return list(dict.fromkeys(names))
+    return list(names)
 
 
-def _read_kubeconfigs(paths: Sequence[str]) -> list[Mapping[str, Any]]:
+def _read_kubeconfigs(paths: Sequence[str]) -> list[tuple[str, Mapping[str, Any]]]:
     docs = []
     for path in paths:
         try:
@@ -111,37 +111,35 @@ def _read_kubeconfigs(paths: Sequence[str]) -> list[Mapping[str, Any]]:
             raise InputError(path, f"unreadable kubeconfig: {type(exc).__name__}") from None
         if not isinstance(doc, Mapping):
             raise InputError(path, "not a kubeconfig (expected a YAML mapping)")
-        docs.append(doc)
+        docs.append((path, doc))
     return docs
 
 
 def _load_kubeconfig(
-    cfg: Any, paths: Sequence[str], context: str | None
+    cfg: Any, paths: Sequence[str], context: str | None, plugin_timeout: float
 ) -> tuple[str | None, str | None]:
+    """The chosen context into `cfg`: its shape checked first (kubeconfig_fields), an exec
+    plugin run here with a deadline (exec_plugin), then the client library reads the rest."""
     label = os.pathsep.join(paths)
-    docs = _read_kubeconfigs(paths)
-    # kubectl: the first file that sets current-context wins (the client takes the last one).
-    chosen = context or next(
-        (str(d["current-context"]) for d in docs if d.get("current-context")), None
-    )
-    if not chosen:
-        raise InputError(label, "no current-context set; give --context")
-    known = [
-        str(c["name"]) for d in docs for c in d.get("contexts") or () if isinstance(c, Mapping)
-    ]
-    if chosen not in known:
-        listed = ", ".join(dict.fromkeys(known)) or "none"
-        raise InputError(
-            label, f"context {chosen!r} is not in the kubeconfig; its contexts: {listed}"
-        )
+    chosen = choose(merge(_read_kubeconfigs(paths)), label, context)
+    user = dict(chosen.user.body) if chosen.user is not None else None
+    if chosen.user is not None:
+        spec = check_exec(chosen.user)
+        if spec is not None:
+            user = run_plugin(spec, chosen.user, chosen.cluster, plugin_timeout)
+    context_body = {k: v for k, v in chosen.context.body.items() if k != "user" or user}
+    single: dict[str, Any] = {
+        "current-context": chosen.name,
+        "contexts": [{"name": chosen.name, "context": context_body}],
+        "clusters": [{"name": context_body["cluster"], "cluster": dict(chosen.cluster.body)}],
+        "users": [{"name": context_body["user"], "user": user}] if user is not None else [],
+    }
     try:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=label, context=chosen, client_configuration=cfg, persist_config=False
+        config.load_kube_config_from_dict(  # type: ignore[no-untyped-call]
+            config_dict=single, context=chosen.name, client_configuration=cfg, persist_config=False
         )
     except ConfigException as exc:
         raise InputError(label, " ".join(str(exc).split())) from None
-    entry = next(
-        (c for d in docs for c in d.get("contexts") or () if c.get("name") == chosen), None
-    )
-    cluster = (entry.get("context") or {}).get("cluster") if isinstance(entry, Mapping) else None
-    return chosen, str(cluster) if cluster else None
+    except (ValueError, TypeError, KeyError, OSError) as exc:  # e.g. certificate data not base64
+        raise InputError(label, f"context {chosen.name!r}: {type(exc).__name__}: {exc}") from None
+    return chosen.name, str(context_body["cluster"])

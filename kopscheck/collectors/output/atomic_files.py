@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +34,22 @@ def check_out_file(path: Path, flag: str = "--out") -> None:
     if path.exists() and not path.is_file():
         raise InputError(f"{flag} {path}", "exists and is not a regular file")
     _parent_writable(path, flag)
+
+
+def refuse_overwriting_inputs(path: Path, flag: str, inputs: Mapping[str, Path]) -> None:
+    """Refuse, before the scan, an output that is (or is inside) something the run reads:
+    `--out` over the `--dump` being read would destroy the evidence with the report."""
+    target = path.resolve()
+    for other_flag, other in inputs.items():
+        if other_flag == flag:
+            continue
+        source = other.resolve()
+        if target == source or (other.is_dir() and target.is_relative_to(source)):
+            raise InputError(
+                f"{flag} {path}",
+                f"is {'inside ' if target != source else ''}{other_flag.split()[0]} {other},"
+                " which this run reads; write the output somewhere else",
+            )
 
 
 def check_out_dir(path: Path, flag: str = "--out") -> None:

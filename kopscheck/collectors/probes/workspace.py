@@ -33,6 +33,7 @@ OWNED = f"{MANAGED_BY}=kopscheck,{RUN_LABEL}"
 # hostPath mounts and hostPID (the node agent) need the privileged Pod Security level
 POD_SECURITY = {"pod-security.kubernetes.io/enforce": "privileged"}
 CLEANUP_SECONDS = 30.0
+NAMESPACE_PREFIX = "kopscheck-"
 Say = Callable[[str], None]
 
 
@@ -95,7 +96,7 @@ class Workspace:
     left: list[Leftover] = field(default_factory=list)  # what cleanup could not delete
 
     def __post_init__(self) -> None:
-        self.namespace = f"kopscheck-{self.run_id}"
+        self.namespace = f"{NAMESPACE_PREFIX}{self.run_id}"
         self._deadline = time.monotonic() + self.lifetime
         self._expires = (datetime.now(UTC) + timedelta(seconds=self.lifetime + 60)).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
@@ -146,8 +147,26 @@ class Workspace:
                 self.left = self._cleanup()
         finally:
             self._restore_handlers()
-        if self._pending is not None and not isinstance(exc, Stopped):
-            raise Stopped(self._pending)
+        if isinstance(exc, Stopped):
+            exc.cleaned = self.cleanup_summary()
+        elif self._pending is not None:
+            stop = Stopped(self._pending)
+            stop.cleaned = self.cleanup_summary()
+            raise stop
+
+    def cleanup_summary(self) -> str:
+        """What this run deleted from the cluster and what it could not, in one line."""
+        left = {(item.kind, item.namespace, item.name) for item in self.left}
+        gone = [
+            f"{k.plural} {ns + '/' if ns else ''}{n}"
+            for k, ns, n in self.created
+            if (k.plural, ns, n) not in left
+        ]
+        said = f"deleted {', '.join(gone)}" if gone else "nothing had been created"
+        if self.left:
+            stuck = ", ".join(str(item) for item in self.left)
+            return f"{said}; could not delete {stuck}: run kopscheck cleanup"
+        return said
 
     def _cleanup(self) -> list[Leftover]:
         """Delete what this run created by name, then sweep its label; what is left."""
@@ -203,22 +222,50 @@ class Workspace:
         raise Stopped(signum)
 
 
-def find_leftovers(requester: Requester, selector: str = OWNED) -> list[Leftover]:
-    """Every object carrying `selector` (kopscheck's label): namespaces, DaemonSets, pods."""
+def find_leftovers(
+    requester: Requester, selector: str = OWNED, lookalikes: list[str] | None = None
+) -> list[Leftover]:
+    """Every object a kopscheck run made (`made_by_kopscheck`): namespaces, DaemonSets, pods.
+    Objects that carry the labels but fail the rule are appended to `lookalikes`, with why."""
     found: list[Leftover] = []
     for kind in (NAMESPACES, *OWNED_KINDS):
         for item in _list(requester, kind, selector):
             meta = item.get("metadata") or {}
-            found.append(
-                Leftover(
-                    kind=kind.plural,
-                    namespace=str(meta.get("namespace") or ""),
-                    name=str(meta.get("name") or ""),
-                    run=str((meta.get("labels") or {}).get(RUN_LABEL) or ""),
-                    expires=str((meta.get("annotations") or {}).get(EXPIRES) or ""),
-                )
+            leftover = Leftover(
+                kind=kind.plural,
+                namespace=str(meta.get("namespace") or ""),
+                name=str(meta.get("name") or ""),
+                run=str((meta.get("labels") or {}).get(RUN_LABEL) or ""),
+                expires=str((meta.get("annotations") or {}).get(EXPIRES) or ""),
             )
+            why_not = not_made_by_kopscheck(leftover)
+            if why_not is None:
+                found.append(leftover)
+            elif lookalikes is not None:
+                lookalikes.append(f"{leftover.kind} {_where(leftover)}: {why_not}")
     return found
+
+
+def not_made_by_kopscheck(item: Leftover) -> str | None:
+    """Why an object carrying kopscheck's labels is not one a run made, or None when it is.
+
+    All are required (CONTRACT §6): both labels (the run id non-empty), the expiry annotation,
+    and the name: a namespace is `kopscheck-<run id>`; anything else is named `kopscheck-...`
+    or lives in `kopscheck-<run id>`. A user's `payments-prod` that copied the labels stays."""
+    if not item.run:
+        return f"no {RUN_LABEL} label"
+    if not item.expires:
+        return f"no {EXPIRES} annotation"
+    home = f"{NAMESPACE_PREFIX}{item.run}"
+    if item.kind == NAMESPACES.plural:
+        return None if item.name == home else f"not named {home} (its run id)"
+    if item.namespace == home or item.name.startswith(NAMESPACE_PREFIX):
+        return None
+    return f"neither named {NAMESPACE_PREFIX}... nor in namespace {home}"
+
+
+def _where(item: Leftover) -> str:
+    return f"{item.namespace}/{item.name}" if item.namespace else item.name
 
 
 def cleanup(

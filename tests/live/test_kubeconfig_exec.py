@@ -1,0 +1,210 @@
+"""kubeconfig exec credential plugins (real scripts) are bounded and leave nothing running;
+malformed kubeconfigs are exit 2 naming the file and the field."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cli_outcome import CliOutcome
+from live_env import LiveCluster
+
+CREDENTIAL = (
+    '{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",'
+    ' "status": {"token": "%s"}}'
+)
+
+
+def _plugin(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def _exec_kubeconfig(cluster: LiveCluster, path: Path, plugin: Path) -> Path:
+    doc = yaml.safe_load(cluster.kubeconfig.read_text())
+    doc["users"][0]["user"] = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": str(plugin),
+            "args": ["token", "--cluster", cluster.name],
+            "env": [{"name": "PLUGIN_PIDS", "value": str(path.parent / "pids")}],
+            "interactiveMode": "Never",
+        }
+    }
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_an_exec_plugin_token_reaches_the_api_server(
+    live_cluster: Callable[..., LiveCluster],
+    kopscheck_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    cluster = live_cluster("healthy")
+    credential = CREDENTIAL % cluster.server.token
+    script = (
+        f'test "$1 $2 $3" = "token --cluster {cluster.name}" || exit 9\necho \'{credential}\'\n'
+    )
+    kubeconfig = _exec_kubeconfig(
+        cluster, tmp_path / "exec.kubeconfig", _plugin(tmp_path / "p", script)
+    )
+    outcome = kopscheck_cli("check", "--kubeconfig", str(kubeconfig), "--select", "node")
+    assert outcome.code == 0, outcome.stderr
+    assert cluster.server.count("^/api/v1/nodes$") == 1
+
+
+def test_a_hanging_exec_plugin_is_killed_with_its_process_group_at_the_timeout(
+    live_cluster: Callable[..., LiveCluster],
+    kopscheck_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    cluster = live_cluster("healthy")
+    # the plugin starts a helper of its own (same process group), records both pids, hangs
+    script = 'sleep 300 &\necho "$$ $!" > "$PLUGIN_PIDS"\nsleep 300\n'
+    kubeconfig = _exec_kubeconfig(
+        cluster, tmp_path / "exec.kubeconfig", _plugin(tmp_path / "p", script)
+    )
+    started = time.monotonic()
+    outcome = kopscheck_cli("check", "--kubeconfig", str(kubeconfig), "--timeout", "2s")
+    took = time.monotonic() - started
+    assert outcome.code == 3, outcome.stderr
+    assert outcome.stderr == (
+        f"kopscheck: error: exec credential plugin 'p' (users[0] (name '{cluster.name}-reader'))"
+        " did not answer within 2s (--timeout): killed it and its process group\n"
+    )
+    assert took < 10
+    pids = [int(p) for p in (tmp_path / "pids").read_text().split()]
+    assert len(pids) == 2 and os.getpgid(os.getpid()) != pids[0]
+    assert [pid for pid in pids if _alive(pid)] == []
+    assert cluster.server.requests == []  # no request went out without credentials
+
+
+def test_a_failing_exec_plugin_is_exit_3_with_its_last_line(
+    live_cluster: Callable[..., LiveCluster],
+    kopscheck_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    cluster = live_cluster("healthy")
+    script = "echo 'error: SSO session expired; run aws sso login' >&2\nexit 1\n"
+    kubeconfig = _exec_kubeconfig(
+        cluster, tmp_path / "exec.kubeconfig", _plugin(tmp_path / "p", script)
+    )
+    outcome = kopscheck_cli("check", "--kubeconfig", str(kubeconfig))
+    assert (outcome.code, outcome.stderr) == (
+        3,
+        "kopscheck: error: exec credential plugin 'p' exited 1: error: SSO session expired;"
+        " run aws sso login\n",
+    )
+    assert cluster.server.requests == []
+
+
+def _base() -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "x",
+    }
+
+
+def _with(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    doc = _base()
+    change(doc)
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        pytest.param(
+            _with(lambda d: d.update(contexts={"x": {"cluster": "c"}})),
+            "contexts: expected a list of {name, context}, not a mapping",
+            id="contexts-a-map-not-a-list",
+        ),
+        pytest.param(
+            _with(lambda d: d["contexts"][0].update(context=["c", "u"])),
+            "contexts[0] (name 'x').context: expected a mapping, not a list",
+            id="context-a-list",
+        ),
+        pytest.param(
+            _with(lambda d: d["contexts"][0]["context"].update(cluster="x")),
+            "contexts[0] (name 'x').context.cluster: cluster 'x' is not in the kubeconfig's"
+            " clusters (they are: c)",
+            id="context-naming-itself-as-cluster",
+        ),
+        pytest.param(
+            _with(lambda d: d["contexts"][0]["context"].update(user="admin")),
+            "contexts[0] (name 'x').context.user: user 'admin' is not in the kubeconfig's users"
+            " (they are: u)",
+            id="context-naming-a-missing-user",
+        ),
+        pytest.param(
+            _with(lambda d: d.pop("users")),
+            "contexts[0] (name 'x').context.user: user 'u' is not in the kubeconfig's users"
+            " (they are: none)",
+            id="no-users-at-all",
+        ),
+        pytest.param(
+            _with(lambda d: d.update(**{"current-context": "gone"})),
+            "current-context: context 'gone' is not in the kubeconfig; its contexts: x",
+            id="current-context-pointing-nowhere",
+        ),
+        pytest.param(
+            _with(lambda d: d.update(**{"current-context": ["x"]})),
+            "current-context: expected a context name, not a list",
+            id="current-context-a-list",
+        ),
+        pytest.param(
+            _with(lambda d: d["clusters"][0]["cluster"].update(server=6443)),
+            "clusters[0] (name 'c').cluster.server: expected a string, not a number (6443)",
+            id="server-a-number",
+        ),
+        pytest.param(
+            _with(lambda d: d["users"][0].update(user="t")),
+            "users[0] (name 'u').user: expected a mapping, not a str",
+            id="user-a-string",
+        ),
+        pytest.param(
+            _with(lambda d: d["users"][0].update(user={"exec": {"command": "aws"}})),
+            "users[0] (name 'u').user.exec.apiVersion: missing (a non-empty string)",
+            id="exec-without-api-version",
+        ),
+        pytest.param(
+            _with(
+                lambda d: d["users"][0].update(
+                    user={"exec": {"command": "aws", "apiVersion": "v1", "args": "eks get-token"}}
+                )
+            ),
+            "users[0] (name 'u').user.exec.args: expected a list of strings",
+            id="exec-args-a-string",
+        ),
+        pytest.param(
+            _with(lambda d: d["clusters"].append("c2")),
+            "clusters[1]: expected a mapping with name and cluster, not a str",
+            id="cluster-entry-a-string",
+        ),
+    ],
+)
+def test_a_malformed_kubeconfig_is_exit_2_naming_the_file_and_the_field(
+    kopscheck_cli: Callable[..., CliOutcome], tmp_path: Path, doc: dict[str, Any], message: str
+) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(doc))
+    outcome = kopscheck_cli("check", "--kubeconfig", str(path))
+    assert (outcome.code, outcome.stderr) == (2, f"kopscheck: error: {path}: {message}\n")

@@ -1,0 +1,68 @@
+"""SIGINT and SIGTERM sent to a real `kopscheck` process mid-probe: it deletes what it made,
+says on stderr what it deleted (and what it could not), and exits 130 or 143."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+from live_env import LiveCluster
+
+WAIT_BOUND = ["--no-aws", "--probe-step-timeout", "bound=60s", "--probe-timeout", "2m"]
+
+
+def _start(cluster: LiveCluster, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kopscheck", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> str:
+    proc.send_signal(sig)
+    try:
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_a_signal_mid_probe_deletes_the_run_and_says_what_it_deleted(
+    live_cluster: Callable[..., LiveCluster], sig: signal.Signals
+) -> None:
+    cluster = live_cluster("healthy")  # no kubelets: the probe pods wait to be bound
+    proc = _start(cluster, "check", *cluster.args("--probe", *WAIT_BOUND))
+    deadline = time.monotonic() + 60
+    while not cluster.server.count(r"^/api/v1/namespaces/kopscheck-[^/]+/pods$", "POST"):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the probe never created a pod"
+        time.sleep(0.05)
+    err = _stop(proc, sig)
+    assert proc.returncode == 128 + sig, err
+    [namespace] = {
+        found.group(1)
+        for m, p, _q in cluster.server.requests
+        if m == "POST" and (found := re.search(r"/namespaces/(kopscheck-[^/]+)/", p))
+    }
+    last = err.strip().splitlines()[-1]
+    match = re.fullmatch(rf"kopscheck: stopped by {sig.name}; deleted (.+)", last)
+    assert match is not None, err
+    deleted = match.group(1).split(", ")
+    assert f"namespaces {namespace}" in deleted
+    assert any(d.startswith(f"pods {namespace}/") for d in deleted), deleted
+    assert "could not delete" not in last
+    assert not [
+        key
+        for (plural, key), obj in cluster.server.store.objects.items()
+        if (obj.get("metadata", {}).get("labels") or {}).get("app.kubernetes.io/managed-by")
+        == "kopscheck"
+    ]
