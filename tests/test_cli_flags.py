@@ -57,7 +57,7 @@ def test_a_context_not_in_the_kubeconfig_lists_the_ones_that_are(
     outcome = run_cli("check", "--kubeconfig", str(config), "--context", "nope")
     assert (outcome.code, outcome.stdout) == (2, "")
     assert outcome.stderr == (
-        f"kopscheck: error: {config}: context 'nope' is not in the kubeconfig; its contexts:"
+        f"kopscheck: error: {config}: --context: context 'nope' is not in the kubeconfig; its contexts:"
         " prod.k8s.example.com, staging.k8s.example.com\n"
     )
 
