@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from kopscheck.collectors.aws.reader import AwsBounds, AwsCollection, collect_aws
 from kopscheck.collectors.aws.state_store import KopsState, read_state
+from kopscheck.collectors.formats.assemble import ahead_of_capture, data_times, live_capture_time
 from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT, Deadline
 from kopscheck.collectors.kube.client import Requester
 from kopscheck.collectors.kube.kubeconfig import KubeTarget, load_target
@@ -109,13 +110,17 @@ def _assemble(
         if fields.get(fact.value.replace("-", "_")) is None:
             fields[fact.value.replace("-", "_")] = None
             missing[fact] = kube.missing.get(fact) or kops.missing.get(fact) or _absent(fact)
+    observed, clock = live_capture_time(now().replace(microsecond=0), kube.clock_offset)
+    ahead = ahead_of_capture(
+        data_times(fields.get("nodes"), fields.get("pods"), fields.get("events")), observed
+    )
     snapshot = Snapshot(
         source="live",
-        observed_at=now().replace(microsecond=0),
+        observed_at=observed.replace(microsecond=0),
         cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
         missing=missing,
         failed=frozenset((kube.failed | kops.failed) & set(missing)),
-        notes=tuple(kube.notes),
+        notes=(*kube.notes, *clock, *ahead),
         **fields,
     )
     if deadline is not None and deadline.remaining() <= 0:

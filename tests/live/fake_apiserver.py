@@ -12,7 +12,8 @@ continue tokens get 410 Expired). Hostile servers too: a list that always answer
 (`continue-endless` with a new token each time, `continue-same` with one token), a body that
 trickles a byte at a time (`trickle`), headers that do (`trickle-headers`), one that never ends (`huge`, no Content-Length), one
 that stops half-way and hangs (`hang-body`), an error whose body never ends (`huge-error`), and a field of the wrong type (`wrong-type`: the
-first item's `status` is a string). Every request is recorded in `requests` for counting.
+first item's `status` is a string), and a clock that is off (`clock_offset`, in the `Date`
+header). Every request is recorded in `requests` for counting.
 
 State comes from the files of a bundle (CONTRACT §4), the same files `check --bundle` reads.
 """
@@ -23,6 +24,8 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -74,6 +77,7 @@ class FakeApiServer:
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     sent_bytes: int = 0  # body bytes a hostile fault wrote before the client hung up
     hold_seconds: float = 30.0
+    clock_offset: timedelta = timedelta(0)  # how far the server's `Date` header is off
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -173,6 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header, from a clock `clock_offset` off (a server with a wrong clock)."""
+        now = datetime.now(UTC) + self.api.clock_offset
+        return formatdate(now.timestamp(), usegmt=True)
 
     def do_GET(self) -> None:
         self._serve("GET")

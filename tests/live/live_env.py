@@ -72,10 +72,11 @@ def kubelet_configz(log_query: bool) -> dict[str, object]:
     return {"kubeletconfig": config}
 
 
-def api_view(demo: str, target: Path) -> Path:
-    """A demo bundle as the API shows it: kubelet configz for every node, kubelet logs where
-    the log query is on, and none of the node files only a node agent can read."""
-    shutil.copytree(DEMO_ROOT / demo, target, ignore=shutil.ignore_patterns("__pycache__"))
+def api_view(demo: str, target: Path, root: Path = DEMO_ROOT) -> Path:
+    """A demo bundle (or a fixture, from `root`) as the API shows it: kubelet configz for
+    every node, kubelet logs where the log query is on, and none of the node files only a
+    node agent can read."""
+    shutil.copytree(root / demo, target, ignore=shutil.ignore_patterns("__pycache__"))
     nodes = json.loads((target / "cluster-info" / "nodes.json").read_text())["items"]
     for node in nodes:
         folder = target / "nodes" / node["metadata"]["name"]

@@ -110,12 +110,7 @@ class KubeObjects:
 
     def data_times(self) -> list[datetime]:
         """Every timestamp the data carries: event last-seen times, node and pod conditions."""
-        stamps = list(self.seen_times)
-        for node in self.nodes or ():
-            stamps += [c.last_transition for c in node.conditions if c.last_transition]
-        for pod in self.pods or ():
-            stamps += [c.last_transition for c in pod.conditions if c.last_transition]
-        return stamps
+        return [*self.seen_times, *data_times(self.nodes, self.pods, ())]
 
     def capture_time(
         self, manifest: datetime | None, file_time: datetime
@@ -129,15 +124,64 @@ class KubeObjects:
         """
         stamps = self.data_times()
         now = manifest or max((t for t in stamps if t <= file_time), default=file_time)
-        ahead = [t for t in stamps if t > now + SKEW_TOLERANCE]
-        if not ahead:
-            return now, ()
-        note = (
-            f"clock skew: {len(ahead)} timestamp(s) in the data are dated after the capture time"
-            f" {now:%Y-%m-%dT%H:%M:%SZ} (the latest {max(ahead):%Y-%m-%dT%H:%M:%SZ}): a node or"
-            " component clock runs ahead; ages are judged from the capture time"
-        )
-        return now, (note,)
+        return now, ahead_of_capture(stamps, now)
+
+
+def data_times(
+    nodes: Iterable[Node] | None, pods: Iterable[Pod] | None, events: Iterable[Event] | None
+) -> list[datetime]:
+    """Event last-seen times and node and pod condition transitions."""
+    stamps = [e.last_seen for e in events or () if e.last_seen is not None]
+    for node in nodes or ():
+        stamps += [c.last_transition for c in node.conditions if c.last_transition]
+    for pod in pods or ():
+        stamps += [c.last_transition for c in pod.conditions if c.last_transition]
+    return stamps
+
+
+def ahead_of_capture(stamps: Iterable[datetime], now: datetime) -> tuple[str, ...]:
+    """The clock-skew note for data dated after the capture time (beyond collection latency)."""
+    ahead = [t for t in stamps if t > now + SKEW_TOLERANCE]
+    if not ahead:
+        return ()
+    return (
+        f"clock skew: {len(ahead)} timestamp(s) in the data are dated after the capture time"
+        f" {now:%Y-%m-%dT%H:%M:%SZ} (the latest {max(ahead):%Y-%m-%dT%H:%M:%SZ}): a node or"
+        " component clock runs ahead; ages are judged from the capture time",
+    )
+
+
+def live_capture_time(
+    local: datetime, server_offset: timedelta | None
+) -> tuple[datetime, tuple[str, ...]]:
+    """ "Now" of a live scan: the local clock, or the API server's (its `Date` header) when
+    the two disagree and the server's is the earlier.
+
+    The bundle path's rule: of two clocks, the earlier is the safe one, as no failure can age
+    out by it (a failure dated after "now" counts as recent). `server_offset` is the server's
+    `Date` minus the local clock at the moment that answer arrived.
+    """
+    if server_offset is None or abs(server_offset) <= SKEW_TOLERANCE:
+        return local, ()
+    server = local + server_offset
+    now = min(local, server)
+    which = "local clock" if now == local else "API server's clock"
+    note = (
+        f"clock skew: the API server's clock (its Date header, {server:%Y-%m-%dT%H:%M:%SZ}) and"
+        f" the local clock ({local:%Y-%m-%dT%H:%M:%SZ}) differ by {_span(server_offset)};"
+        f" ages are judged from the earlier, the {which}"
+    )
+    return now, (note,)
+
+
+def _span(offset: timedelta) -> str:
+    """5m30s, 3h12m, 1095d0h0m: to the second below an hour, else to the minute (a `Date`
+    header has whole seconds, so the second is noise there)."""
+    seconds = round(abs(offset).total_seconds())
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60}s"
+    days, minutes = divmod(round(seconds / 60), 1440)
+    return f"{days}d{minutes // 60}h{minutes % 60}m"
 
 
 def _parser(kind: str) -> Callable[[Any], Any]:

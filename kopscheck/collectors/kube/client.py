@@ -50,6 +50,7 @@ class Reply:
     body: bytes
     content_type: str
     cut: bool = False  # the body stopped at the byte cap (a log read with keep_partial)
+    date: str = ""  # the server's `Date` header, as sent
 
     def json(self, what: str) -> Any:
         try:
@@ -120,7 +121,8 @@ class Requester:
             except urllib3.exceptions.HTTPError as exc:
                 raise _connection_failure(exc, seconds, flag) from None
             kind = response.headers.get("Content-Type", "")
-            return Reply(response.status, body.data, kind, cut=body.cut)
+            date = str(response.headers.get("Date", ""))
+            return Reply(response.status, body.data, kind, cut=body.cut, date=date)
 
         return self._retrying(once)
 

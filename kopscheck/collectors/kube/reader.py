@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from kubernetes import client
@@ -122,6 +124,7 @@ class KubeCollection:
     namespaces: list[str] = field(default_factory=list)
     node_outcomes: dict[str, Any] = field(default_factory=dict)  # nodes.NodeOutcome
     notes: list[str] = field(default_factory=list)  # what a bound cut short
+    clock_offset: timedelta | None = None  # the API server's Date minus the local clock
 
     def lack(self, fact: Fact, reason: str, failed: bool) -> None:
         """Record a fact as missing; a failure wins over a mere absence."""
@@ -147,7 +150,9 @@ def _version(requester: Requester, out: KubeCollection) -> None:
     api = client.VersionApi(requester.target.api_client)
     where = requester.target.describe()
     try:
-        doc = requester.typed(api.get_code).json("/version")
+        reply = requester.typed(api.get_code)
+        out.clock_offset = server_clock_offset(reply.date, datetime.now(UTC))
+        doc = reply.json("/version")
     except ApiFailure as failure:
         if failure.status is None:
             raise ScanError(f"cannot reach the Kubernetes API at {where}: {failure}") from None
@@ -164,6 +169,18 @@ def _version(requester: Requester, out: KubeCollection) -> None:
         return
     out.fields["version"] = version
     out.raw_version = dict(doc)
+
+
+def server_clock_offset(date: str, local: datetime) -> timedelta | None:
+    """How far the API server's clock (an HTTP `Date` header) is from the local one; None
+    when the header is missing or unreadable (then only the local clock is known)."""
+    try:
+        server = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if server is None or server.tzinfo is None:
+        return None
+    return server - local
 
 
 def _list_all(requester: Requester, resource: Resource, tuning: Tuning) -> Listed:
