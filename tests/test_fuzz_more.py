@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import pytest
 import yaml
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from probe_builders import NODES, dns, lifecycle, pod_probe
 from test_fuzz import FUZZ, VALUES, _mutated, _pipeline
@@ -126,18 +125,16 @@ KUBECONFIG = yaml.safe_dump(
 )
 
 
-@pytest.mark.xfail(
-    reason="issue 19 class 8 (the safety helper's kubeconfig.py fix): a context without a name"
-    " is a KeyError today; drop this mark when that branch is merged",
-    strict=False,
-)
 @FUZZ
 @given(st.data())
 def test_fuzz_kubeconfig(data: st.DataObject) -> None:
     if data.draw(st.booleans(), label="structural"):
         from test_fuzz import mutate_doc
 
-        text = yaml.safe_dump(mutate_doc(data, yaml.safe_load(KUBECONFIG)))
+        try:
+            text = yaml.safe_dump(mutate_doc(data, yaml.safe_load(KUBECONFIG)))
+        except RecursionError:  # PyYAML cannot write it; the text mutations cover depth
+            assume(False)
     else:
         from test_fuzz import mutate_text
 

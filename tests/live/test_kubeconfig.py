@@ -141,6 +141,54 @@ def test_malformed_kubeconfig_is_exit_2(
 
 
 @pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("clusters: " + "[" * 5000 + "]" * 5000, "nested too deeply", id="deep-flow"),
+        pytest.param(
+            "clusters: " + "[" * 300 + "]" * 300,
+            "nested deeper than 100 levels: refused",
+            id="deeper-than-the-shape-limit",
+        ),
+        pytest.param(
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n"
+                for p, c in zip("abcdef", "bcdefg", strict=True)
+            ),
+            "more than 2,000,000 values (YAML aliases?): refused",
+            id="alias-bomb",
+        ),
+        pytest.param(
+            "when: 2026-13-45\n",
+            "unreadable kubeconfig: month must be in 1..12",
+            id="timestamp-out-of-range",
+        ),
+    ],
+)
+def test_a_hostile_kubeconfig_shape_is_exit_2_in_one_line(
+    kopscheck_cli: Callable[..., CliOutcome], tmp_path: Path, text: str, problem: str
+) -> None:
+    """Found by test_fuzz_more's kubeconfig target: these were RecursionError/ValueError."""
+    path = tmp_path / "kubeconfig"
+    path.write_text(text)
+    outcome = kopscheck_cli("check", "--kubeconfig", str(path))
+    assert outcome.code == 2, outcome.stderr
+    assert outcome.stderr.startswith(f"kopscheck: error: {path}: ")
+    assert problem in outcome.stderr and outcome.stderr.count("\n") == 1, outcome.stderr
+
+
+def test_a_user_entry_with_no_body_connects_without_credentials(tmp_path: Path) -> None:
+    """`user: null` is kubectl's empty user (no credentials), not a KeyError (found by fuzzing)."""
+    path = _config(tmp_path / "kubeconfig", {"c": "https://127.0.0.1:6443"}, "c")
+    doc = yaml.safe_load(path.read_text())
+    doc["users"][0]["user"] = None
+    path.write_text(yaml.safe_dump(doc))
+    target = load_target(path, None, 1, environ={})
+    assert (target.host, target.context, target.cluster) == ("https://127.0.0.1:6443", "c", "c")
+    assert target.api_client.configuration.api_key == {}
+
+
+@pytest.mark.parametrize(
     ("text", "seconds"),
     [("30s", 30.0), ("2m", 120.0), ("1m30s", 90.0), ("500ms", 0.5), ("5", 5.0), ("0", 0.0)],
 )

@@ -21,6 +21,7 @@ from kopscheck.collectors.kube.bounded_client import BoundedApiClient
 from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT
 from kopscheck.collectors.kube.exec_plugin import check_exec, run_plugin
 from kopscheck.collectors.kube.kubeconfig_fields import choose, merge
+from kopscheck.collectors.offline.files import check_shape
 from kopscheck.model.errors import InputError
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -109,8 +110,13 @@ def _read_kubeconfigs(paths: Sequence[str]) -> list[tuple[str, Mapping[str, Any]
                 doc = yaml.safe_load(handle)
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
             raise InputError(path, f"unreadable kubeconfig: {type(exc).__name__}") from None
+        except RecursionError:
+            raise InputError(path, "unreadable kubeconfig: nested too deeply") from None
+        except ValueError as exc:  # PyYAML's constructors: a timestamp or number out of range
+            raise InputError(path, f"unreadable kubeconfig: {exc}") from None
         if not isinstance(doc, Mapping):
             raise InputError(path, "not a kubeconfig (expected a YAML mapping)")
+        check_shape(doc, path)  # depth and size walked without recursion (YAML alias bombs)
         docs.append((path, doc))
     return docs
 
@@ -132,7 +138,7 @@ def _load_kubeconfig(
         "current-context": chosen.name,
         "contexts": [{"name": chosen.name, "context": context_body}],
         "clusters": [{"name": context_body["cluster"], "cluster": dict(chosen.cluster.body)}],
-        "users": [{"name": context_body["user"], "user": user}] if user is not None else [],
+        "users": [{"name": context_body["user"], "user": user}] if user else [],
     }
     try:
         config.load_kube_config_from_dict(  # type: ignore[no-untyped-call]
