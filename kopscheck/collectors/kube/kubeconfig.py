@@ -17,6 +17,7 @@ from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.incluster_config import InClusterConfigLoader
 
+from kopscheck.collectors.kube.auth_provider import without_refresh
 from kopscheck.collectors.kube.bounded_client import BoundedApiClient
 from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT
 from kopscheck.collectors.kube.exec_plugin import check_exec, run_plugin
@@ -133,6 +134,8 @@ def _load_kubeconfig(
         spec = check_exec(chosen.user)
         if spec is not None:
             user = run_plugin(spec, chosen.user, chosen.cluster, plugin_timeout)
+        else:
+            user = without_refresh(chosen.user, chosen.user.body)
     context_body = {k: v for k, v in chosen.context.body.items() if k != "user" or user}
     single: dict[str, Any] = {
         "current-context": chosen.name,
