@@ -8,7 +8,9 @@ any of those two that would end in an error, runs through `cli_app` and its one 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 
@@ -17,7 +19,23 @@ def main() -> None:
     from kopscheck.cli_fast import fast_path
 
     code = fast_path(sys.argv[1:])
-    sys.exit(code if code is not None else run(sys.argv[1:]))
+    if code is None:
+        code = run(sys.argv[1:])
+    if code in STOPPED_CODES:  # a worker thread may still wait on a hung read: not joined
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+STOPPED_CODES = (128 + 2, 128 + 15)  # SIGINT, SIGTERM (CONTRACT §2)
+NOTHING_STARTED = "kopscheck: stopped by SIGINT; nothing to clean up (no probe was running)"
+
+
+def _on_sigterm(signum: int, _frame: object) -> None:
+    from kopscheck.model.errors import Stopped
+
+    raise Stopped(signum)
 
 
 def run(args: list[str]) -> int:
@@ -28,6 +46,8 @@ def run(args: list[str]) -> int:
     from kopscheck.cli_help import plain_metavars
     from kopscheck.model.errors import KopscheckError, Stopped
 
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)  # said and exit 143, as SIGINT is 130
     try:
         plugin = Path(sys.argv[0]).name.startswith("kubectl-")
         command = typer.main.get_command(app)
@@ -43,7 +63,7 @@ def run(args: list[str]) -> int:
         _error(f"kopscheck: error: {exc}")
         return int(exc.exit_code)
     except KeyboardInterrupt:  # SIGINT outside a probe run: kopscheck had only read
-        _error("kopscheck: stopped by SIGINT; nothing to clean up (no probe was running)")
+        _error(NOTHING_STARTED)
         return 130
     except Stopped as stop:  # SIGINT/SIGTERM; during a probe run, after its cleanup
         cleaned = stop.cleaned or "nothing to clean up (no probe was running)"
@@ -68,6 +88,8 @@ def run(args: list[str]) -> int:
             " (set KOPSCHECK_DEBUG=1 for details)"
         )
         return int(ExitCode.SCAN_INCOMPLETE)
+    if code == 128 + 2:  # typer's answer to a KeyboardInterrupt outside a probe run
+        _error(NOTHING_STARTED)
     return code if isinstance(code, int) else 0
 
 

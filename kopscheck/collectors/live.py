@@ -164,10 +164,15 @@ def collect_kube(
         max_bytes=options.max_response_bytes,
     )
     out = KubeCollection(target)
-    with ThreadPoolExecutor(max_workers=max(tuning.workers, 1)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(tuning.workers, 1))
+    try:
         collect_lists(requester, pool, out, tuning)
         collect_node_facts(requester, pool, out, tuning)
         collect_pod_logs(requester, pool, out, tuning)
+    except BaseException:  # a signal or an error: never wait here for a read that hangs
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return out
 
 

@@ -66,3 +66,30 @@ def test_a_signal_mid_probe_deletes_the_run_and_says_what_it_deleted(
         if (obj.get("metadata", {}).get("labels") or {}).get("app.kubernetes.io/managed-by")
         == "kopscheck"
     ]
+
+
+@pytest.mark.parametrize(
+    ("sig", "said"),
+    [
+        pytest.param(signal.SIGINT, "SIGINT", id="sigint"),
+        pytest.param(signal.SIGTERM, "SIGTERM", id="sigterm"),
+    ],
+)
+def test_a_signal_during_a_plain_read_says_so_and_does_not_wait_for_the_hung_request(
+    live_cluster: Callable[..., LiveCluster], sig: signal.Signals, said: str
+) -> None:
+    cluster = live_cluster("healthy")
+    cluster.server.inject(r"^/api/v1/nodes$", "timeout")  # held until the server stops
+    proc = _start(cluster, "check", *cluster.args("--no-aws", "--request-timeout", "5m"))
+    deadline = time.monotonic() + 60
+    while not cluster.server.count(r"^/api/v1/nodes$"):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "kopscheck never asked for the nodes"
+        time.sleep(0.05)
+    stopped = time.monotonic()
+    err = _stop(proc, sig)
+    assert time.monotonic() - stopped < 10  # not the 5m request timeout of the hung read
+    assert (proc.returncode, err) == (
+        128 + sig,
+        f"kopscheck: stopped by {said}; nothing to clean up (no probe was running)\n",
+    )
