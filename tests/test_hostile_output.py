@@ -118,23 +118,40 @@ def test_every_reporter_encodes_every_corpus_entry(format_: str) -> None:
     from dataclasses import replace
     from io import StringIO
 
+    from kopscheck.model.facts import ObjectRef
+    from kopscheck.model.results import Report
     from kopscheck.reporters import get_reporter
     from tests.test_reporters import _report
 
-    report = _report("cni-no-provider")
-    first = report.results[2]
-    findings = tuple(
-        replace(first.findings[0], message=v, evidence={"log": v, "name": v})
-        for v in CORPUS.values()
-    )
-    report = replace(report, results=(replace(first, findings=findings), *report.results[3:]))
-    out = StringIO()
-    get_reporter(format_).write(report, out)
+    base = _report("cni-no-provider")
+    first = base.results[2]
+
+    def with_strings(values: list[str]) -> Report:
+        findings = tuple(
+            replace(
+                first.findings[0],
+                message=v,
+                evidence={"log": v, "name": v},
+                object=ObjectRef("Pod", v, v),  # the names too: a pod's and its namespace's
+            )
+            for v in values
+        )
+        return replace(base, results=(replace(first, findings=findings), *base.results[3:]))
+
+    def rendered(one: Report) -> str:
+        out = StringIO()
+        get_reporter(format_).write(one, out)
+        return out.getvalue()
+
+    values = list(CORPUS.values())
+    report, clean = with_strings(values), with_strings([f"plain-{i}" for i in range(len(values))])
+    out = StringIO(rendered(report))
     assert _raw_controls(out.getvalue()) == []
     if format_ == "junit":
         ET.fromstring(out.getvalue().split("\n", 1)[1])
     if format_ == "yaml":
-        assert (
-            yaml.safe_load(out.getvalue())["results"][0]["findings"][15]["message"]
-            == CORPUS["lone-surrogate"]
-        )
+        surrogate = yaml.safe_load(out.getvalue())["results"][0]["findings"][15]
+        assert surrogate["message"] == CORPUS["lone-surrogate"]
+        assert surrogate["object"]["name"] == CORPUS["lone-surrogate"]
+    if format_ == "markdown":
+        _assert_no_structure_from_data(rendered(clean), out.getvalue())
