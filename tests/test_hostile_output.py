@@ -1,7 +1,8 @@
 """The hostile-string matrix: every output format x every shipped scenario, the corpus in the data.
 
 The corpus (tests/hostile/strings.json) is written into each bundle's files on disk (event
-messages, pod log lines), so the readers carry it through to the reports. Every output must
+messages, pod log lines, a CoreDNS pod's name with its log directory and header, as `collect`
+writes them), so the readers carry it through to the reports. Every output must
 parse, show no raw control character, and keep the verdict and exit code of the clean input.
 """
 
@@ -155,3 +156,56 @@ def test_every_reporter_encodes_every_corpus_entry(format_: str) -> None:
         assert surrogate["object"]["name"] == CORPUS["lone-surrogate"]
     if format_ == "markdown":
         _assert_no_structure_from_data(rendered(clean), out.getvalue())
+
+
+RENAMED_POD = "coredns-7d8f9c6b5-4xk2m"  # a CoreDNS pod with logs in three demo bundles
+NAME_ATTACKS = ("csi-hide", "newline-heading", "html-comment", "bidi", "path")
+
+
+def _rename_pod(bundle: Path, old: str, new: str) -> None:
+    """`old` renamed to `new` everywhere in `bundle`, as `kopscheck collect` would have
+    written a pod of that name: JSON strings, its log section header and its log directory."""
+    from kopscheck.collectors.offline.bundle import NAMESPACED_FILES
+    from kopscheck.collectors.output.data_paths import log_header_names, pod_log_file
+
+    quoted = json.dumps(new)[1:-1]
+    for path in bundle.rglob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        if old in text:
+            path.write_text(text.replace(old, quoted), encoding="utf-8")
+    info = bundle / "cluster-info"
+    logs = info / "kube-system" / old / "logs.txt"
+    namespace, pod, _container = log_header_names("kube-system", new, "coredns")
+    text = logs.read_text(encoding="utf-8").replace(
+        f"pod {namespace}/{old} ", f"pod {namespace}/{pod} "
+    )
+    target = pod_log_file(info, "kube-system", new, frozenset(NAMESPACED_FILES))
+    target.parent.mkdir(parents=True)
+    target.write_text(text, encoding="utf-8")
+    shutil.rmtree(logs.parent)
+
+
+@pytest.mark.parametrize("attack", NAME_ATTACKS)
+@pytest.mark.parametrize("scenario", ["healthy", "coredns-loop", "cni-no-provider"])
+def test_a_hostile_pod_name_keeps_the_verdict_and_breaks_no_output(
+    scenario: str, attack: str, run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    hostile = tmp_path / scenario
+    shutil.copytree(DEMO_ROOT / scenario, hostile)
+    _rename_pod(hostile, RENAMED_POD, CORPUS[attack])
+    clean = run_cli("check", "--bundle", str(DEMO_ROOT / scenario), "-o", "json")
+    dirty = run_cli("check", "--bundle", str(hostile), "-o", "json")
+    assert dirty.code == clean.code, dirty.stderr
+    doc = json.loads(dirty.stdout)
+    statuses = {r["check"]: r["status"] for r in doc["results"]}
+    named = {f["object"]["name"] for r in doc["results"] for f in r["findings"] if f.get("object")}
+    assert (CORPUS[attack] in named) == (scenario != "healthy")  # a finding names the pod
+    assert statuses == {r["check"]: r["status"] for r in json.loads(clean.stdout)["results"]}
+    for format_ in ("table", "markdown", "junit"):
+        out = run_cli("check", "--bundle", str(hostile), "-o", format_, "-v").stdout
+        assert _raw_controls(out) == [], format_
+        if format_ == "markdown":
+            plain = run_cli("check", "--bundle", str(DEMO_ROOT / scenario), "-o", format_, "-v")
+            _assert_no_structure_from_data(plain.stdout, out)
+        if format_ == "junit":
+            ET.fromstring(out.split("\n", 1)[1])
