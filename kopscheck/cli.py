@@ -28,8 +28,8 @@ def main() -> None:
     sys.exit(code)
 
 
-STOPPED_CODES = (128 + 2, 128 + 15)  # SIGINT, SIGTERM (CONTRACT §2)
-NOTHING_STARTED = "kopscheck: stopped by SIGINT; nothing to clean up (no probe was running)"
+STOPPED_CODES = (128 + signal.SIGINT, 128 + signal.SIGTERM)  # CONTRACT §2
+NOTHING_TO_CLEAN = "nothing to clean up (no probe was running)"
 
 
 def _on_sigterm(signum: int, _frame: object) -> None:
@@ -39,15 +39,24 @@ def _on_sigterm(signum: int, _frame: object) -> None:
 
 
 def run(args: list[str]) -> int:
-    """The typer app on `args`; its exit code (CONTRACT §2), errors said in one line."""
+    """The typer app on `args`; its exit code (CONTRACT §2), errors said in one line. SIGTERM
+    is said and exit 143 as SIGINT is 130 (its handler restored after)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        return _run(args)
+    finally:
+        if previous is not None:  # a caller's own handler (tests run kopscheck in-process)
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: list[str]) -> int:
     import typer
 
     from kopscheck.cli_app import app
     from kopscheck.cli_help import plain_metavars
     from kopscheck.model.errors import KopscheckError, Stopped
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)  # said and exit 143, as SIGINT is 130
     try:
         plugin = Path(sys.argv[0]).name.startswith("kubectl-")
         command = typer.main.get_command(app)
@@ -63,10 +72,10 @@ def run(args: list[str]) -> int:
         _error(f"kopscheck: error: {exc}")
         return int(exc.exit_code)
     except KeyboardInterrupt:  # SIGINT outside a probe run: kopscheck had only read
-        _error(NOTHING_STARTED)
-        return 130
+        _error(f"kopscheck: stopped by SIGINT; {NOTHING_TO_CLEAN}")
+        return 128 + signal.SIGINT
     except Stopped as stop:  # SIGINT/SIGTERM; during a probe run, after its cleanup
-        cleaned = stop.cleaned or "nothing to clean up (no probe was running)"
+        cleaned = stop.cleaned or NOTHING_TO_CLEAN
         _error(f"kopscheck: stopped by {stop}; {cleaned}")
         return 128 + stop.signum
     except Exception as exc:  # a bug: say so in one line, show the traceback on request
@@ -88,8 +97,8 @@ def run(args: list[str]) -> int:
             " (set KOPSCHECK_DEBUG=1 for details)"
         )
         return int(ExitCode.SCAN_INCOMPLETE)
-    if code == 128 + 2:  # typer's answer to a KeyboardInterrupt outside a probe run
-        _error(NOTHING_STARTED)
+    if code == 128 + signal.SIGINT:  # typer's answer to a KeyboardInterrupt (no probe ran)
+        _error(f"kopscheck: stopped by SIGINT; {NOTHING_TO_CLEAN}")
     return code if isinstance(code, int) else 0
 
 

@@ -110,13 +110,14 @@ def _assemble(
         if fields.get(fact.value.replace("-", "_")) is None:
             fields[fact.value.replace("-", "_")] = None
             missing[fact] = kube.missing.get(fact) or kops.missing.get(fact) or _absent(fact)
-    observed, clock = live_capture_time(now().replace(microsecond=0), kube.clock_offset)
+    observed, clock = live_capture_time(now(), kube.clock_offset)
+    observed = observed.replace(microsecond=0)
     ahead = ahead_of_capture(
         data_times(fields.get("nodes"), fields.get("pods"), fields.get("events")), observed
     )
     snapshot = Snapshot(
         source="live",
-        observed_at=observed.replace(microsecond=0),
+        observed_at=observed,
         cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
         missing=missing,
         failed=frozenset((kube.failed | kops.failed) & set(missing)),

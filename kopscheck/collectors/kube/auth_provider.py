@@ -28,8 +28,9 @@ REMOVED = {  # kubectl 1.26 removed these providers; what their users run instea
 OIDC_KEPT = ("id-token",)
 
 
-def without_refresh(user: Entry, body: Mapping[str, Any]) -> dict[str, Any]:
+def without_refresh(user: Entry) -> dict[str, Any]:
     """The user's body with its auth-provider reduced to a token the client will not refresh."""
+    body = user.body
     provider = body.get("auth-provider")
     if provider is None:
         return dict(body)

@@ -129,13 +129,13 @@ def _load_kubeconfig(
     plugin run here with a deadline (exec_plugin), then the client library reads the rest."""
     label = os.pathsep.join(paths)
     chosen = choose(merge(_read_kubeconfigs(paths)), label, context)
-    user = dict(chosen.user.body) if chosen.user is not None else None
+    user: dict[str, Any] | None = None
     if chosen.user is not None:
         spec = check_exec(chosen.user)
         if spec is not None:
             user = run_plugin(spec, chosen.user, chosen.cluster, plugin_timeout)
         else:
-            user = without_refresh(chosen.user, chosen.user.body)
+            user = without_refresh(chosen.user)
     context_body = {k: v for k, v in chosen.context.body.items() if k != "user" or user}
     single: dict[str, Any] = {
         "current-context": chosen.name,
