@@ -10,11 +10,15 @@ API (fixtures in conftest.py; all of it needs root, the binaries and the package
     real_cluster.kubeconfig          Path: run kopscheck with --kubeconfig this
     real_cluster.nodes               RealNodes: add(RealNodeSpec(...)) -> RealNode; remove(node)
     real_cluster.node                the first (healthy) node
-    start_real_cluster(assets, plane_spec=..., nodes=N, spec=RealNodeSpec()) -> RealCluster
-        (for a module's own cluster; call .stop(), also run at exit)
+    real_cluster_for(assets, name, nodes=N, spec=..., allocate_node_cidrs=True) (conftest.py):
+        generator for a module-scoped fixture of its own cluster (stopped in `finally`)
+    start_real_cluster(assets, name, nodes=N, spec=HEALTHY, allocate_node_cidrs=True)
+        -> RealCluster (call .stop(); also registered with atexit)
 
     RealNodeSpec(mode=CniMode.KUBENET|CNI, log=LogKind.SYSLOG|JOURNAL, routes=True,
                  kube_proxy=True, kubelet_args=(), wait=Wait.READY|REGISTERED|STARTED)
+        HEALTHY = RealNodeSpec(); cni mode waits for REGISTERED (NotReady) by default
+    (RealNodeSpec, RealNode and the faults live in realnode_node.py; import them from here)
     RealNode: name, netns, host_veth, host_ip, node_ip, pod_cidr, home, varlog (the node's
         /var/log), cni_bin_dir (its /opt/cni/bin), cni_conf_dir (its /etc/cni/net.d),
         journal_dir, syslog_path, daemon_log(name) -> str (the daemon's raw output),
