@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -201,6 +202,7 @@ def check(
         probe_external_name,
         probe_agent,
     )
+    probes = dataclasses.replace(probes, log_lines=log_lines)
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run
@@ -283,6 +285,7 @@ def collect_bundle(
         "registry.k8s.io",
         True,
     )
+    probes = dataclasses.replace(probes, log_lines=log_lines)
     options = SourceOptions(
         probe=probe,
         probes=probes,
