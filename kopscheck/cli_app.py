@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -206,6 +207,7 @@ def check(
         probe_external_name,
         probe_agent,
     )
+    probes = dataclasses.replace(probes, log_lines=log_lines)
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run
@@ -286,6 +288,7 @@ def collect_bundle(
         "registry.k8s.io",
         True,
     )
+    probes = dataclasses.replace(probes, log_lines=log_lines)
     options = SourceOptions(
         probe=probe,
         probes=probes,

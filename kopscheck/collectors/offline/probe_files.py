@@ -50,6 +50,7 @@ def redact_lifecycle(probe: LifecycleProbe) -> LifecycleProbe:
             events=tuple(redact(e) for e in pod.events),
             log_mentions=tuple(replace(m, line=redact(m.line)) for m in pod.log_mentions),
             logs_unavailable=tuple(redact(u) for u in pod.logs_unavailable),
+            log_sources=tuple(redact(u) for u in pod.log_sources),
             steps=tuple(replace(s, note=redact(s.note)) for s in pod.steps),
         )
         for pod in probe.pods
@@ -107,6 +108,7 @@ def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
                 LogMention(str(m["source"]), str(m["line"])) for m in p["log_mentions"]
             ),
             logs_unavailable=tuple(p["logs_unavailable"]),
+            log_sources=tuple(str(s) for s in p.get("log_sources", ())),
         )
         for p in doc["pods"]
     )

@@ -41,6 +41,7 @@ class ProbeOptions:
     external_name: str = "registry.k8s.io"
     agent: bool = True
     poll: float = 1.0
+    log_lines: int = 1000  # --log-lines: the node log lines kept per node
 
 
 def select_nodes(nodes: Sequence[Node], spec: str) -> tuple[list[Node], str]:

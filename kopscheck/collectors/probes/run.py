@@ -16,7 +16,7 @@ from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_fai
 from kopscheck.collectors.kube.kubeconfig import KubeTarget
 from kopscheck.collectors.offline.probe_files import redact_dns, redact_lifecycle
 from kopscheck.collectors.output.redact import redact, redact_args
-from kopscheck.collectors.probes import agent, dns, lifecycle
+from kopscheck.collectors.probes import agent, dns, lifecycle, node_log_reader
 from kopscheck.collectors.probes.node_logs import log_mentions
 from kopscheck.collectors.probes.options import ProbeOptions, select_nodes
 from kopscheck.collectors.probes.workspace import (
@@ -122,26 +122,22 @@ def _run(
     except ApiFailure as failure:
         results.missing[Fact.POD_LIFECYCLE] = _refused(f"create pods in {ws.namespace}", failure)
         trackers = None
-    if trackers is not None:
-        events = lifecycle.namespace_events(requester, ws.namespace)
-        agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
-        since = int(time.monotonic() - started) + 30
-        pods = []
-        for tracker in trackers:
-            probe = lifecycle.outcome(tracker, ws.namespace, events)
-            mentions, unreadable = log_mentions(
-                requester, tracker.node.name, tracker.pod, agents.get(tracker.node.name, []), since
-            )
-            pods.append(replace(probe, log_mentions=mentions, logs_unavailable=unreadable))
-        results.lifecycle = LifecycleProbe(
-            ws.run_id,
-            ws.namespace,
-            options.lifecycle_image,
-            tuple(pods),
-            len(snapshot.nodes or ()),
-            how,
-        )
+    readers: dict[str, str] | None = None
+    if trackers is not None and options.agent:  # the probe pods that ran are gone by now
+        began = time.time() - (time.monotonic() - started)  # the window's start, wall clock
+        readers = node_log_reader.start_readers(ws, chosen, options, int(began) - 2)
     results.dns = _finish_dns(ws, requester, dns_state, options, results)
+    if trackers is not None:
+        logs = (
+            node_log_reader.read_node_logs(
+                requester, ws, names, readers, options.agent_timeout, options.poll
+            )
+            if readers is not None
+            else {}
+        )
+        results.lifecycle = _lifecycle(
+            ws, requester, snapshot, trackers, logs, options, started, how
+        )
     if agent_error:
         results.missing[Fact.NODE_FILES] = agent_error
     elif agent_error is not None:
@@ -153,6 +149,49 @@ def _run(
         results.agent = agent.read_outputs(
             requester, ws, names, options.agent_timeout, options.poll, dead
         )
+
+
+def _lifecycle(
+    ws: Workspace,
+    requester: Requester,
+    snapshot: Snapshot,
+    trackers: list[lifecycle.Tracker],
+    logs: Mapping[str, node_log_reader.NodeLog],
+    options: ProbeOptions,
+    started: float,
+    how: str,
+) -> LifecycleProbe:
+    """The lifecycle outcomes, each with what its node logged about the pod: the node's own
+    log read after the pods were gone; the kubelet's log query where no reader ran."""
+    events = lifecycle.namespace_events(requester, ws.namespace)
+    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    since = int(time.monotonic() - started) + 30
+    pods = []
+    for tracker in trackers:
+        probe = lifecycle.outcome(tracker, ws.namespace, events)
+        node = tracker.node.name
+        log = logs.get(node)
+        if log is not None and not log.error:
+            mentions = node_log_reader.pod_mentions(log, ws.namespace, tracker.pod)
+            others, unreadable = log_mentions(
+                requester, node, tracker.pod, agents.get(node, []), since, kubelet=False
+            )
+            probe = replace(probe, log_sources=log.notes())
+            mentions, unread = mentions + others, unreadable
+        else:
+            mentions, unread = log_mentions(
+                requester, node, tracker.pod, agents.get(node, []), since
+            )
+            unread = ((log.error,) if log is not None else ()) + unread
+        pods.append(replace(probe, log_mentions=mentions, logs_unavailable=unread))
+    return LifecycleProbe(
+        ws.run_id,
+        ws.namespace,
+        options.lifecycle_image,
+        tuple(pods),
+        len(snapshot.nodes or ()),
+        how,
+    )
 
 
 def _start_agent(ws: Workspace, options: ProbeOptions, nodes: list[str]) -> str:
