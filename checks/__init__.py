@@ -16,6 +16,7 @@ from .dns.resolution import DnsResolution
 from .dns.rollout import DnsRollout
 from .kops.networking_supported import NetworkingSupported
 from .kubelet.network_plugin import KubeletNetworkPlugin
+from .net.connectivity import Connectivity
 from .node.network_ready import NodeNetworkReady
 from .pod.lifecycle import PodLifecycle
 from .pod.node_logs import NodeLogs
@@ -35,4 +36,5 @@ BUILTIN_CHECKS: tuple[type, ...] = (
     NodeLogs,
     RouteTableCapacity,
     RouteTableHealth,
+    Connectivity,
 )
