@@ -139,24 +139,37 @@ def _class_findings(
         ]
     pairs = [p for p in probe.pairs if p.probe is probe_class]
     failed = [p for p in pairs if p.outcome is not Outcome.PASS]
+    grid = matrix(probe, pairs)
     if not failed:
         message = f"{probe_class}: {len(pairs)} pair(s) passed ({CLASS_WORDS[probe_class]})"
-        return [
-            Finding(
-                Status.PASS,
-                message,
-                ref,
-                {"class": probe_class.value, "pairs": _pairs(pairs)},
-                code="ok",
-            )
-        ]
+        evidence: dict[str, JSON] = {"class": probe_class.value, "matrix": grid}
+        evidence["pairs"] = _pairs(pairs)
+        return [Finding(Status.PASS, message, ref, evidence, code="ok")]
     return [
-        _broken(probe, probe_class, hop, group) for hop, group in judge(probe_class, failed, facts)
+        _broken(probe, probe_class, hop, group, grid)
+        for hop, group in judge(probe_class, failed, facts)
     ]
 
 
+def matrix(probe: ConnectivityProbe, pairs: Sequence[PairResult]) -> dict[str, JSON]:
+    """The class's pairs as a grid: a row per source node, a column per destination; a cell is
+    "." pass, "X" fail, "-" not run, " " not sampled."""
+    rows = list(dict.fromkeys(e.node for e in probe.endpoints if e.role == "client"))
+    columns = list(dict.fromkeys(p.destination for p in pairs))
+    if set(columns) <= set(rows):
+        columns = rows
+    mark = {Outcome.PASS: ".", Outcome.FAIL: "X", Outcome.NOT_RUN: "-"}
+    cell = {(p.source, p.destination): mark[p.outcome] for p in pairs}
+    cells: list[JSON] = ["".join(cell.get((r, c), " ") for c in columns) for r in rows]
+    return {"rows": list(rows), "columns": list(columns), "cells": cells}
+
+
 def _broken(
-    probe: ConnectivityProbe, probe_class: ProbeClass, hop: Hop, pairs: Sequence[PairResult]
+    probe: ConnectivityProbe,
+    probe_class: ProbeClass,
+    hop: Hop,
+    pairs: Sequence[PairResult],
+    grid: dict[str, JSON],
 ) -> Finding:
     group = f"{probe_class.value}/{hop.kind.value}/{hop.node or 'any'}"
     ref = ObjectRef("ProbeClass", group, probe.namespace)
@@ -172,6 +185,7 @@ def _broken(
         "judged": how,
         **hop.evidence,
         "pairs": _pairs(pairs),
+        "matrix": grid,
     }
     return Finding(
         Status.FAIL, message, ref, evidence, hop.related, code=f"broken-{hop.kind.value}"

@@ -28,7 +28,7 @@ from kopscheck.model.results import (
     Status,
     symptoms_of,
 )
-from kopscheck.reporters import Document
+from kopscheck.reporters import Document, grid
 from kopscheck.reporters.common import evidence_lines, short_lists, start_here, suppressed_results
 
 STYLE = {
@@ -76,6 +76,8 @@ def render(report: Report, console: Console, show_all: bool = False) -> None:
     for result in (r for r in report.results if r.check not in shown and r.problems):
         console.print(_root_panel(0, result, 0))
         shown.add(result.check)
+    for line in grid.text_lines(report, show_all):
+        console.print(Text(line), overflow="fold")
     if show_all:
         console.print(_overview(report))
     else:
