@@ -1,6 +1,7 @@
 """Connectivity probe outcomes for the demo bundles (`probes/connectivity.json`).
 
-Kept apart from make_demo_bundles.py (lead: call `add_connectivity(out)` after the bundles are
+Used by the connectivity tests and for the demo bundles (lead: make_demo_bundles.py should call
+`add_connectivity(out)` after the bundles are
 built; it reads each bundle's nodes.json, so it works on whatever the generator wrote). The
 outcomes are what kopscheck's client pods record: busybox `nc` answered by `httpd` ("HTTP/1.0
 200 OK"), or `nc: timed out` / `ping: ... 100% packet loss` when a path is broken. A node
