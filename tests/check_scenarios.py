@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aws_builders as ab
+import connectivity_builders as cb
 import probe_builders as pb
 
 from kopscheck.demo import DEMO_ROOT
@@ -21,6 +22,20 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def small_routed_kubenet(root: Path) -> Path:
     """Six kubenet nodes, every one routed, well inside an applied quota of 50."""
     return ab.write_bundle(root, ab.KubenetCluster(workers=5, nodes_max=8))
+
+
+def connectivity_route_missing(root: Path) -> Path:
+    """Kubenet, the last worker without its route: the pairs to and from it fail."""
+    bundle = ab.write_bundle(root, ab.KubenetCluster(workers=3, nodes_max=8, routed=3))
+    nodes = cb.nodes_of(bundle)
+    cb.write(bundle, cb.matrix(nodes, cb.Faults(unrouted=frozenset({nodes[-1].name}))))
+    return bundle
+
+
+def connectivity_passing(root: Path) -> Path:
+    bundle = small_routed_kubenet(root)
+    cb.write(bundle, cb.matrix(cb.nodes_of(bundle)))
+    return bundle
 
 
 # check id -> (bundle where it must fail, bundle where it must pass)
@@ -41,6 +56,7 @@ SCENARIOS: dict[str, tuple[Scenario, Scenario]] = {
     "dns.resolution": (pb.dns_failing, pb.dns_passing),
     "aws.route-table-capacity": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
     "aws.route-table-health": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
+    "net.connectivity": (connectivity_route_missing, connectivity_passing),
 }
 
 
