@@ -29,6 +29,7 @@ from kopscheck.model.connectivity import (
     ProbeEndpoint,
 )
 from kopscheck.model.facts import Node, Service
+from kopscheck.model.probes import Step
 
 IG_LABEL = "kops.k8s.io/instancegroup"
 ZONE_LABEL = "topology.kubernetes.io/zone"
@@ -94,6 +95,8 @@ def start(
 ) -> ConnState:
     chosen, how = pick_nodes(nodes, spec)
     state = ConnState(chosen, how, total)
+    if not chosen:
+        state.note = f"no Ready node of {total} to run the connectivity probe on"
     if services is None or not any(
         s.namespace == "kube-system" and s.name in ("kube-dns", "coredns") for s in services
     ):
@@ -156,34 +159,29 @@ def result(ws: Workspace, state: ConnState, options: ProbeOptions) -> Connectivi
 
 
 def _finish(ws: Workspace, requester: Requester, state: ConnState, options: ProbeOptions) -> None:
-    servers = _wait(
-        ws,
-        requester,
-        [cp.pod_name(r, n.name) for n in state.nodes for r in ("server", "host-server")],
-        _has_ip,
-        options,
-    )
+    running = options.deadlines[Step.RUNNING]  # the servers started with the lifecycle pods
+    wanted = [cp.pod_name(r, n.name) for n in state.nodes for r in ("server", "host-server")]
+    servers = _wait(ws, requester, wanted, _has_ip, options, running)
     for node in state.nodes:
         for role in ("server", "host-server"):
             pod = servers.get(cp.pod_name(role, node.name), {})
             state.endpoints[(role, node.name)] = _endpoint(role, node, pod)
     plans = {node.name: _plan(state, index, options) for index, node in enumerate(state.nodes)}
-    for node in state.nodes:
-        for host in (False, True):
+    # a node that ran no server pod will not run a client either: its pairs are not-run
+    runs = {n.name: bool(state.endpoints[("server", n.name)].ip) for n in state.nodes}
+    names = []
+    for node in (n for n in state.nodes if runs[n.name]):
+        for role, host in (("client", False), ("host-client", True)):
             targets = [t for t, _pair in plans[node.name][host]]
             if targets:
                 ws.create(PODS, cp.client_body(ws, node, options, targets, host))
-    names = [
-        cp.pod_name(r, n.name)
-        for n in state.nodes
-        for r in ("client", "host-client")
-        if plans[n.name][r == "host-client"]
-    ]
-    clients = _wait(ws, requester, names, _terminated, options, options.pair_window + 60)
+                names.append(cp.pod_name(role, node.name))
+    clients = _wait(ws, requester, names, _terminated, options, options.pair_window + running)
     for node in state.nodes:
+        why = "" if runs[node.name] else "not started: the node ran no server pod either"
         for role, host in (("client", False), ("host-client", True)):
             client = clients.get(cp.pod_name(role, node.name))
-            _record(state, node, role, client, plans[node.name][host])
+            _record(state, node, role, client, plans[node.name][host], why)
 
 
 def _plan(
@@ -259,8 +257,10 @@ def _record(
     role: str,
     pod: Mapping[str, Any] | None,
     plan: list[tuple[cp.Target, PairResult]],
+    not_started: str = "",
 ) -> None:
     message, why = _message(pod)
+    why = not_started or why
     output = cp.parse_output(message) if message is not None else None
     endpoint = _endpoint(role, node, pod or {}, why)
     if output is not None and output.mtu:
