@@ -3,6 +3,7 @@ breaks exactly the pairs to and from its node, and the route table is the root c
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import aws_builders as ab
@@ -14,6 +15,8 @@ from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report
 from kopscheck.model.results import Report, Status
 from kopscheck.reporters import grid
+from kopscheck.reporters.junit import render_junit
+from kopscheck.reporters.markdown import render_markdown
 
 
 def kubenet(tmp_path: Path, routed: int | None, faults: cb.Faults) -> Report:
@@ -109,3 +112,37 @@ def test_the_grid_marks_the_broken_pairs(tmp_path: Path) -> None:
     cross = next(g for g in grid.grids(report) if g.probe == "pod-cross-node")
     assert cross.rows == tuple(n.name for n in nodes)
     assert cross.cells == (" X", "X ")
+
+
+def test_junit_has_a_case_per_class_and_pair_group_and_markdown_the_grids(tmp_path: Path) -> None:
+    cluster = ab.KubenetCluster(workers=2, nodes_max=8, routed=2)
+    root = ab.write_bundle(tmp_path / "b", cluster)
+    nodes = cb.nodes_of(root)
+    lost = nodes[-1].name
+    cb.write(root, cb.matrix(nodes, cb.Faults(unrouted=frozenset({lost}))))
+    report = build_report(read_bundle(root), load_checks(), networking="kubenet")
+    suite = ET.fromstring(render_junit(report)).find("testsuite")
+    assert suite is not None
+    cases = {
+        c.get("name"): c
+        for c in suite.iter("testcase")
+        if str(c.get("name")).startswith("net.connectivity/")
+    }
+    assert set(cases) == {
+        "net.connectivity/pod-same-node",
+        f"net.connectivity/pod-cross-node/vpc-route/{lost}",
+        "net.connectivity/cluster-ip",
+        f"net.connectivity/node-port/vpc-route/{lost}",
+        f"net.connectivity/node-to-pod/vpc-route/{lost}",
+        f"net.connectivity/pod-to-node/vpc-route/{lost}",
+        "net.connectivity/external",
+        "net.connectivity/dns",
+        f"net.connectivity/path-mtu/vpc-route/{lost}",
+    }
+    failure = cases[f"net.connectivity/pod-cross-node/vpc-route/{lost}"].find("failure")
+    assert failure is not None and f"{nodes[0].name} -> {lost}" in str(failure.text)
+    assert cases["net.connectivity/external"].find("skipped") is not None
+    assert suite.get("tests") == str(len(report.results) + len(cases))
+    markdown = render_markdown(report)
+    assert "### Connectivity matrix" in markdown
+    assert f"   1   X  {nodes[0].name}\n   2 X    {lost}" in markdown
