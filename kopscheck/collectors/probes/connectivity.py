@@ -176,7 +176,8 @@ def _finish(ws: Workspace, requester: Requester, state: ConnState, options: Prob
             if targets:
                 ws.create(PODS, cp.client_body(ws, node, options, targets, host))
                 names.append(cp.pod_name(role, node.name))
-    clients = _wait(ws, requester, names, _terminated, options, options.pair_window + running)
+    # the image is on the node already (the servers run it): a client reports within its window
+    clients = _wait(ws, requester, names, _terminated, options, options.pair_window + 10)
     for node in state.nodes:
         why = "" if runs[node.name] else "not started: the node ran no server pod either"
         for role, host in (("client", False), ("host-client", True)):
