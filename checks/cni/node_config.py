@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.knowledge.cni_files import (
+    CONFIG_SUFFIXES,
+    bin_listing,
+    missing_binaries,
+    plugin_types,
+)
 from kopscheck.knowledge.cni_provider import files_by_node, network_condition
 from kopscheck.knowledge.log_lines import not_ready_lines
 from kopscheck.knowledge.messages import classify
@@ -12,8 +17,6 @@ from kopscheck.knowledge.networking import NetworkingMode, user_providers
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
 from kopscheck.model.results import Code, Finding, Status, Verdict
-
-CONFIG_SUFFIXES = (".conf", ".conflist", ".json")
 
 
 class NodeConfig(Check):
@@ -24,12 +27,17 @@ class NodeConfig(Check):
     reports NetworkReady=false and the kubelet keeps the node NotReady; containerd says "cni
     plugin not initialized", dockershim "cni config uninitialized", CRI-O "No CNI configuration
     file in /etc/cni/net.d/. Has your network provider started?". A leftover config from an
-    earlier provider that sorts first silently wins over the current one.
+    earlier provider that sorts first silently wins over the current one. Every plugin and IPAM
+    `type` of that first config (.conf, .conflist, .json, in lexical order, as containerd picks
+    it) must be an executable in /opt/cni/bin, or every sandbox fails with `failed to find
+    plugin "ptp" in path [/opt/cni/bin]` while the node stays Ready.
 
     Fix: get the CNI provider's agent running on the nodes listed. It writes the config within
     seconds (`kubectl -n kube-system logs` of its pod on that node; its install-cni init
     container writes the file). Remove stale files of a former provider from /etc/cni/net.d
-    and restart the runtime. kubenet: the node needs a podCIDR (kube-controller-manager
+    and restart the runtime. A missing plugin binary: reinstall the CNI plugins on that node
+    (kops: nodeup installs them; replace the instance), or let the provider's install-cni
+    container copy its own. kubenet: the node needs a podCIDR (kube-controller-manager
     --allocate-node-cidrs) before containerd can render its config.
 
     Step: "You will notice that kube-dns fails to start properly until you deploy your CNI
@@ -40,7 +48,7 @@ class NodeConfig(Check):
     family = "cni"
     needs = frozenset({Fact.NODES})
     wants = frozenset({Fact.NODE_FILES, Fact.WORKLOADS, Fact.KOPS_CLUSTER})
-    explains = frozenset({Signal.CNI_NOT_INITIALIZED})
+    explains = frozenset({Signal.CNI_NOT_INITIALIZED, Signal.CNI_BINARY_MISSING})
     codes = {
         "config-ok": Code("the runtime's first CNI config is the mode's"),
         "runtime-network-ready": Code("the runtime reports its network ready"),
@@ -57,6 +65,9 @@ class NodeConfig(Check):
         ),
         "other-provider-config": Code("a leftover config from another provider sorts first"),
         "config-dir-empty": Code("the node is Ready but /etc/cni/net.d holds no config"),
+        "plugin-binary-missing": Code(
+            "a plugin or IPAM type of the active CNI config has no executable in /opt/cni/bin"
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:
@@ -142,7 +153,10 @@ def _judge(
             evidence,
             code="runtime-network-ready",
         )
-    return _config_finding(ref, configs, expected, mode, node, evidence)
+    finding = _config_finding(ref, configs, expected, mode, node, evidence)
+    if finding.code == "config-ok" and files is not None and files.cni_bin is not None:
+        return _binaries_finding(finding, configs, files.cni_bin)
+    return finding
 
 
 def _condition_finding(
@@ -229,16 +243,27 @@ def _empty_dir(
     )
 
 
-def plugin_types(text: str) -> tuple[str, ...] | None:
-    """The plugin `type`s of a .conf or .conflist; None when it is not a usable config."""
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(doc, dict):
-        return None
-    plugins = doc.get("plugins") if "plugins" in doc else [doc]
-    if not isinstance(plugins, list):
-        return None
-    types = tuple(str(p["type"]) for p in plugins if isinstance(p, dict) and p.get("type"))
-    return types or None
+def _binaries_finding(ok: Finding, configs: Mapping[str, str], cni_bin: str) -> Finding:
+    """The active config's plugin and IPAM types against the agent's `ls -l /opt/cni/bin`."""
+    listing = bin_listing(cni_bin)
+    if listing is None:
+        return ok  # no listing read (the agent could not list the dir): judged on config only
+    first = str(ok.evidence["active_config"])
+    missing = missing_binaries(configs[first], listing)
+    if not missing:
+        return ok
+    evidence = {**ok.evidence, "missing_binaries": missing, "cni_bin_dir": "/opt/cni/bin"}
+    evidence["problem"] = "a CNI plugin binary is missing"
+    absent = ", ".join(f'"{m}"' for m in missing)
+    message = (
+        f"{first} needs plugin {absent}, not found (or not executable) in /opt/cni/bin: every"
+        " pod sandbox on this node fails"
+    )
+    return Finding(
+        Status.FAIL,
+        message,
+        ok.object,
+        evidence,
+        signals=(Signal.CNI_BINARY_MISSING,),
+        code="plugin-binary-missing",
+    )

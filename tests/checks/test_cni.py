@@ -522,3 +522,75 @@ def test_agent_pods_count_by_owner_when_labels_drifted(tmp_path: Path) -> None:
     verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     assert verdict.status is Status.PASS
     assert "calico-node 4/4 ready" in verdict.summary and "5 pods ready" in verdict.summary
+
+
+# `ls -l /host/opt/cni/bin` as the node agent (busybox 1.35) prints it on a Debian 12 node with
+# containernetworking-plugins 1.1.1 (captured on the project's CI machine)
+CNI_BIN_LS = """total 44760
+-rwxr-xr-x    1 root     root       2634240 Apr  9  2023 bandwidth
+-rwxr-xr-x    1 root     root       2943104 Apr  9  2023 bridge
+-rwxr-xr-x    1 root     root       2397696 Apr  9  2023 host-local
+-rwxr-xr-x    1 root     root       2258944 Apr  9  2023 loopback
+-rwxr-xr-x    1 root     root       2807296 Apr  9  2023 portmap
+-rwxr-xr-x    1 root     root       2692096 Apr  9  2023 ptp
+"""
+
+
+def _without(listing: str, binary: str) -> str:
+    return "".join(line for line in listing.splitlines(True) if not line.endswith(f" {binary}\n"))
+
+
+BINARY_FAULTS = [
+    pytest.param(_without(CNI_BIN_LS, "ptp"), ["ptp"], id="ptp-plugin-missing"),
+    pytest.param(_without(CNI_BIN_LS, "host-local"), ["host-local"], id="ipam-host-local-missing"),
+    pytest.param(
+        _without(_without(CNI_BIN_LS, "portmap"), "ptp"), ["ptp", "portmap"], id="chained-both-missing"
+    ),
+    pytest.param(
+        CNI_BIN_LS.replace("-rwxr-xr-x    1 root     root       2692096", "-rw-r--r--    1 root     root       2692096"),
+        ["ptp"],
+        id="ptp-not-executable",
+    ),
+    pytest.param("total 0\n", ["ptp", "host-local", "portmap"], id="bin-dir-empty"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("listing", "missing"), BINARY_FAULTS)
+def test_plugin_binary_missing_from_the_bin_dir_is_the_nodes_fault(
+    tmp_path: Path, listing: str, missing: list[str]
+) -> None:
+    cluster = nc.healthy("kubenet")
+    cluster.node_files[W2]["cni-bin.txt"] = listing
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
+    assert _problems(verdict) == {ObjectRef("Node", W2): Status.FAIL}
+    finding = next(f for f in verdict.findings if f.status is Status.FAIL)
+    assert finding.code == "plugin-binary-missing"
+    assert finding.signals == (Signal.CNI_BINARY_MISSING,)
+    assert finding.evidence["missing_binaries"] == missing
+    quoted = ", ".join(f'"{m}"' for m in missing)
+    assert finding.message == (
+        f"10-containerd-net.conflist needs plugin {quoted}, not found (or not executable) in"
+        " /opt/cni/bin: every pod sandbox on this node fails"
+    )
+
+
+def test_all_plugin_and_ipam_binaries_present_passes(tmp_path: Path) -> None:
+    cluster = nc.healthy("kubenet")
+    for host in cluster.node_files:
+        cluster.node_files[host]["cni-bin.txt"] = CNI_BIN_LS
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
+    assert verdict.status is Status.PASS
+    assert {f.code for f in verdict.findings if f.object == ObjectRef("Node", W2)} == {"config-ok"}
+
+
+def test_binaries_are_checked_for_the_file_the_runtime_picks_first(tmp_path: Path) -> None:
+    """A .conf sorting before the .conflist is the active file: its types are the ones needed."""
+    cluster = nc.healthy("kubenet")
+    single = '{"cniVersion": "0.4.0", "name": "k8s", "type": "ptp", "ipam": {"type": "dhcp"}}'
+    cluster.node_files[W1]["cni-net.d/05-ptp.conf"] = single
+    cluster.node_files[W1]["cni-bin.txt"] = CNI_BIN_LS
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
+    finding = next(f for f in verdict.findings if f.object == ObjectRef("Node", W1))
+    assert finding.code == "plugin-binary-missing"
+    assert finding.evidence["active_config"] == "05-ptp.conf"
+    assert finding.evidence["missing_binaries"] == ["dhcp"]
