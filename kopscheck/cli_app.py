@@ -52,8 +52,10 @@ from kopscheck.gate.probe_flags import (
     ProbeAgentOpt,
     ProbeDnsTimeoutOpt,
     ProbeExternalOpt,
+    ProbeExternalTargetOpt,
     ProbeImageOpt,
     ProbeNodesOpt,
+    ProbePairsOpt,
     ProbeStepsOpt,
     ProbeTimeoutOpt,
     ProbeToolsImageOpt,
@@ -173,6 +175,8 @@ def check(
     probe_dns_timeout: ProbeDnsTimeoutOpt = "60s",
     probe_external_name: ProbeExternalOpt = "registry.k8s.io",
     probe_agent: ProbeAgentOpt = True,
+    probe_external_target: ProbeExternalTargetOpt = "",
+    probe_pairs_per_node: ProbePairsOpt = 4,
     timeout: TimeoutOpt = "5m",
     max_response_size: MaxResponseOpt = "64MiB",
     max_pages: MaxPagesOpt = 1000,
@@ -206,6 +210,8 @@ def check(
         probe_dns_timeout,
         probe_external_name,
         probe_agent,
+        probe_external_target,
+        probe_pairs_per_node,
     )
     probes = dataclasses.replace(probes, log_lines=log_lines)
 

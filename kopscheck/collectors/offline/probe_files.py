@@ -1,6 +1,7 @@
-"""Probe outcomes in a bundle: `probes/pod-lifecycle.json` and `probes/dns-resolution.json`.
+"""Probe outcomes in a bundle: `probes/pod-lifecycle.json`, `probes/dns-resolution.json` and
+`probes/connectivity.json` (its format in connectivity_file).
 
-No standard command prints what a probe saw, so these two files are kopscheck's own JSON
+No standard command prints what a probe saw, so these files are kopscheck's own JSON
 (`kopscheck/probe/v1`), written by `collect --probe` and read back by `check --bundle`, so a
 probe run replays offline like every other fact.
 """
@@ -12,6 +13,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from kopscheck.collectors.offline.connectivity_file import CONNECTIVITY_FILE, parse_connectivity
 from kopscheck.collectors.offline.files import MAX_DEPTH, read_json
 from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits
 from kopscheck.collectors.output.redact import redact
@@ -72,6 +74,7 @@ def read_probe_files(
     for name, key, parse in (
         (LIFECYCLE_FILE, "pod_lifecycle", _lifecycle),
         (DNS_FILE, "dns_probe", _dns),
+        (CONNECTIVITY_FILE, "connectivity", parse_connectivity),
     ):
         path = root / name
         if not path.is_file():

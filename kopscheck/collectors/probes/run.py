@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
 from kopscheck.collectors.kube.kubeconfig import KubeTarget
+from kopscheck.collectors.offline.connectivity_file import redact_connectivity
 from kopscheck.collectors.offline.probe_files import redact_dns, redact_lifecycle
 from kopscheck.collectors.output.redact import redact, redact_args
-from kopscheck.collectors.probes import agent, dns, lifecycle, node_log_reader
+from kopscheck.collectors.probes import agent, connectivity, dns, lifecycle, node_log_reader
+from kopscheck.collectors.probes.connectivity import ConnState
 from kopscheck.collectors.probes.node_logs import log_mentions
 from kopscheck.collectors.probes.options import ProbeOptions, select_nodes
 from kopscheck.collectors.probes.workspace import (
@@ -28,6 +30,7 @@ from kopscheck.collectors.probes.workspace import (
 )
 from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.model.connectivity import ConnectivityProbe
 from kopscheck.model.errors import InputError, Stopped
 from kopscheck.model.facts import Fact, Node, NodeFiles, Snapshot
 from kopscheck.model.probes import DnsProbe, LifecycleProbe, Step
@@ -42,6 +45,8 @@ class ProbeResults:
     run_id: str
     lifecycle: LifecycleProbe | None = None
     dns: DnsProbe | None = None
+    connectivity: ConnectivityProbe | None = None
+    conn_state: ConnState | None = None  # for the partial matrix at a deadline
     agent: dict[str, agent.AgentOutput] = field(default_factory=dict)
     missing: dict[Fact, str] = field(default_factory=dict)
     failed: set[Fact] = field(default_factory=set)
@@ -59,7 +64,7 @@ def run_probes(
     results = ProbeResults(new_run_id())
     if snapshot.nodes is None:
         reason = f"needs the node list ({snapshot.why_missing(Fact.NODES)})"
-        results.missing = {Fact.POD_LIFECYCLE: reason, Fact.DNS_PROBE: reason}
+        results.missing = {f: reason for f in PROBED}
         return results
     try:
         chosen, how = select_nodes(snapshot.nodes, options.nodes)
@@ -75,23 +80,39 @@ def run_probes(
         if stop.signum != signal.SIGALRM:
             raise
         note = f"the probe run's deadline ({options.timeout:g}s, --probe-timeout) came first"
-        for fact in (Fact.POD_LIFECYCLE, Fact.DNS_PROBE):
+        _partial_matrix(ws, results, options, note)
+        for fact in PROBED:
             if fact not in results.missing and getattr(results, _attr(fact)) is None:
                 results.missing[fact] = note
                 results.failed.add(fact)
     except ApiFailure as failure:
         reason = _refused("create the probe namespace", failure)
-        results.missing.update({Fact.POD_LIFECYCLE: reason, Fact.DNS_PROBE: reason})
+        results.missing.update({f: reason for f in PROBED})
         if not failure.unavailable:
-            results.failed |= {Fact.POD_LIFECYCLE, Fact.DNS_PROBE}
+            results.failed |= set(PROBED)
     results.left = ws.left
     if ws.left:
         say(f"kopscheck: probe: left behind: {'; '.join(map(str, ws.left))} (kopscheck cleanup)")
     return results
 
 
+PROBED = (Fact.POD_LIFECYCLE, Fact.DNS_PROBE, Fact.CONNECTIVITY)
+
+
 def _attr(fact: Fact) -> str:
-    return {Fact.POD_LIFECYCLE: "lifecycle", Fact.DNS_PROBE: "dns"}[fact]
+    return {
+        Fact.POD_LIFECYCLE: "lifecycle",
+        Fact.DNS_PROBE: "dns",
+        Fact.CONNECTIVITY: "connectivity",
+    }[fact]
+
+
+def _partial_matrix(ws: Workspace, results: ProbeResults, options: ProbeOptions, note: str) -> None:
+    """At the deadline: the connectivity matrix as far as it got (the rest is not-run)."""
+    state = results.conn_state
+    if state is not None and results.connectivity is None:
+        state.note = note
+        results.connectivity = connectivity.result(ws, state, options)
 
 
 def _refused(what: str, failure: ApiFailure) -> str:
@@ -117,6 +138,8 @@ def _run(
         else None
     )
     dns_state = _start_dns(ws, snapshot, chosen, options)
+    if options.connectivity:
+        _start_connectivity(ws, snapshot, options, results)
     try:
         trackers = lifecycle.run_lifecycle(ws, requester, chosen, options)
     except ApiFailure as failure:
@@ -138,6 +161,10 @@ def _run(
         results.lifecycle = _lifecycle(
             ws, requester, snapshot, trackers, logs, options, started, how
         )
+    if results.conn_state is not None:
+        results.connectivity = connectivity.finish(ws, requester, results.conn_state, options)
+    elif Fact.CONNECTIVITY not in results.missing:
+        results.missing[Fact.CONNECTIVITY] = "the connectivity probe was not run"
     if agent_error:
         results.missing[Fact.NODE_FILES] = agent_error
     elif agent_error is not None:
@@ -192,6 +219,20 @@ def _lifecycle(
         len(snapshot.nodes or ()),
         how,
     )
+
+
+def _start_connectivity(
+    ws: Workspace, snapshot: Snapshot, options: ProbeOptions, results: ProbeResults
+) -> None:
+    nodes = snapshot.nodes or ()
+    try:
+        results.conn_state = connectivity.start(
+            ws, nodes, len(nodes), options.nodes, options, snapshot.services
+        )
+    except ApiFailure as failure:
+        results.missing[Fact.CONNECTIVITY] = _refused(
+            f"create the connectivity probe in {ws.namespace}", failure
+        )
 
 
 def _start_agent(ws: Workspace, options: ProbeOptions, nodes: list[str]) -> str:
@@ -269,15 +310,11 @@ def _finish_dns(
 
 def apply(snapshot: Snapshot, results: ProbeResults) -> Snapshot:
     """The snapshot with the probe outcomes and the agent's node files merged in."""
-    missing: dict[Fact, str] = {
-        k: v for k, v in snapshot.missing.items() if k not in (Fact.POD_LIFECYCLE, Fact.DNS_PROBE)
-    }
+    missing: dict[Fact, str] = {k: v for k, v in snapshot.missing.items() if k not in PROBED}
     for fact, reason in results.missing.items():
         if fact is not Fact.NODE_FILES:
             missing[fact] = reason
-    failed = (snapshot.failed - {Fact.POD_LIFECYCLE, Fact.DNS_PROBE}) | (
-        results.failed & set(missing)
-    )
+    failed = (snapshot.failed - set(PROBED)) | (results.failed & set(missing))
     node_files = merge_node_files(snapshot.node_files, results.agent)
     agent_trouble = results.missing.get(Fact.NODE_FILES) or next(
         (o.error for o in results.agent.values() if o.error), ""
@@ -293,6 +330,9 @@ def apply(snapshot: Snapshot, results: ProbeResults) -> Snapshot:
         snapshot,
         pod_lifecycle=None if results.lifecycle is None else redact_lifecycle(results.lifecycle),
         dns_probe=None if results.dns is None else redact_dns(results.dns),
+        connectivity=None
+        if results.connectivity is None
+        else redact_connectivity(results.connectivity),
         node_files=node_files,
         missing=missing,
         failed=frozenset(failed),
