@@ -17,6 +17,7 @@ from .dns.resolution import DnsResolution
 from .dns.rollout import DnsRollout
 from .kops.networking_supported import NetworkingSupported
 from .kubelet.network_plugin import KubeletNetworkPlugin
+from .net.connectivity import Connectivity
 from .node.kube_proxy import KubeProxy
 from .node.network_ready import NodeNetworkReady
 from .pod.lifecycle import PodLifecycle
@@ -39,4 +40,5 @@ BUILTIN_CHECKS: tuple[type, ...] = (
     RouteTableCapacity,
     RouteTableHealth,
     SourceDestCheck,
+    Connectivity,
 )

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -51,8 +52,10 @@ from kopscheck.gate.probe_flags import (
     ProbeAgentOpt,
     ProbeDnsTimeoutOpt,
     ProbeExternalOpt,
+    ProbeExternalTargetOpt,
     ProbeImageOpt,
     ProbeNodesOpt,
+    ProbePairsOpt,
     ProbeStepsOpt,
     ProbeTimeoutOpt,
     ProbeToolsImageOpt,
@@ -172,6 +175,8 @@ def check(
     probe_dns_timeout: ProbeDnsTimeoutOpt = "60s",
     probe_external_name: ProbeExternalOpt = "registry.k8s.io",
     probe_agent: ProbeAgentOpt = True,
+    probe_external_target: ProbeExternalTargetOpt = "",
+    probe_pairs_per_node: ProbePairsOpt = 4,
     timeout: TimeoutOpt = "5m",
     max_response_size: MaxResponseOpt = "64MiB",
     max_pages: MaxPagesOpt = 1000,
@@ -205,7 +210,10 @@ def check(
         probe_dns_timeout,
         probe_external_name,
         probe_agent,
+        probe_external_target,
+        probe_pairs_per_node,
     )
+    probes = dataclasses.replace(probes, log_lines=log_lines)
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run
@@ -286,6 +294,7 @@ def collect_bundle(
         "registry.k8s.io",
         True,
     )
+    probes = dataclasses.replace(probes, log_lines=log_lines)
     options = SourceOptions(
         probe=probe,
         probes=probes,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aws_builders as ab
+import connectivity_builders as cb
 import network_clusters as nc
 import probe_builders as pb
 
@@ -55,6 +56,20 @@ def kube_router_check_left_on(root: Path) -> Path:
     return kube_router_instances(root, check_on=(nc.WORKERS[1][0],))
 
 
+def connectivity_route_missing(root: Path) -> Path:
+    """Kubenet, the last worker without its route: the pairs to and from it fail."""
+    bundle = ab.write_bundle(root, ab.KubenetCluster(workers=3, nodes_max=8, routed=3))
+    nodes = cb.nodes_of(bundle)
+    cb.write(bundle, cb.matrix(nodes, cb.Faults(unrouted=frozenset({nodes[-1].name}))))
+    return bundle
+
+
+def connectivity_passing(root: Path) -> Path:
+    bundle = small_routed_kubenet(root)
+    cb.write(bundle, cb.matrix(cb.nodes_of(bundle)))
+    return bundle
+
+
 # check id -> (bundle where it must fail, bundle where it must pass)
 SCENARIOS: dict[str, tuple[Scenario, Scenario]] = {
     "node.network-ready": (DEMO_ROOT / "cni-no-provider", DEMO_ROOT / "healthy"),
@@ -75,6 +90,7 @@ SCENARIOS: dict[str, tuple[Scenario, Scenario]] = {
     "aws.route-table-health": (DEMO_ROOT / "kubenet-route-limit", small_routed_kubenet),
     "node.kube-proxy": (kube_proxy_missing_on_a_node, DEMO_ROOT / "healthy"),
     "aws.source-dest-check": (kube_router_check_left_on, kube_router_instances),
+    "net.connectivity": (connectivity_route_missing, connectivity_passing),
 }
 
 

@@ -142,7 +142,9 @@ def probed_bundle(
 ) -> Path:
     """The healthy demo cluster with these probe outcomes in `probes/`."""
     target = root / "probed"
-    shutil.copytree(DEMO_ROOT / "healthy", target, ignore=shutil.ignore_patterns("__pycache__"))
+    # the demo's own probe outcomes (connectivity) left out: only these are in the bundle
+    skip = shutil.ignore_patterns("__pycache__", "probes")
+    shutil.copytree(DEMO_ROOT / "healthy", target, ignore=skip)
     (target / "probes").mkdir()
     if lifecycle_probe is not None:
         (target / LIFECYCLE_FILE).write_text(json.dumps(lifecycle_doc(lifecycle_probe), indent=2))

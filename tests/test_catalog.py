@@ -25,6 +25,7 @@ CONTRACT_IDS = {
     "node.network-ready",
     "dns.rollout",
     "dns.resolution",
+    "net.connectivity",
     "pod.lifecycle",
     "pod.node-logs",
     "pod.sandbox-errors",

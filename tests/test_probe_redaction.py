@@ -9,10 +9,12 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import connectivity_builders as cb
 from canaries import PASSWORD, SECRET_TEXTS, TOKEN_FLAG, found_in
 from probe_builders import NODES, dns, lifecycle, pod_probe, probed_bundle
 
 from kopscheck.collectors.offline.bundle import read_bundle
+from kopscheck.collectors.offline.connectivity_file import CONNECTIVITY_FILE, connectivity_doc
 from kopscheck.collectors.offline.probe_files import (
     DNS_FILE,
     LIFECYCLE_FILE,
@@ -78,3 +80,19 @@ def test_provision_run_log_and_summary_never_carry_what_kops_printed_as_a_secret
     assert found_in(text + result.describe()) == []
     assert f"creating with --token {REDACTED}" in text
     assert result.describe().endswith(f"exited 1 after 0s: password={REDACTED}")
+
+
+def test_a_hand_made_connectivity_file_with_a_secret_reads_blanked(tmp_path: Path) -> None:
+    root = probed_bundle(tmp_path, None, None)
+    probe = cb.matrix(cb.nodes_of(root))
+    leaky = replace(probe.pairs[0], detail=f"HTTP/1.0 200 OK {SECRET_TEXTS[0]}")
+    probe = replace(probe, pairs=(leaky, *probe.pairs[1:]))
+    raw = {"schema": SCHEMA, "kind": "Connectivity", **asdict(probe)}
+    (root / CONNECTIVITY_FILE).write_text(json.dumps(raw))
+    assert found_in((root / CONNECTIVITY_FILE).read_text())
+    snapshot = read_bundle(root)
+    assert snapshot.connectivity is not None
+    assert found_in(repr(snapshot.connectivity)) == []
+    assert snapshot.connectivity.pairs[0].detail == f"HTTP/1.0 200 OK password={REDACTED}"
+    written = json.dumps(connectivity_doc(probe, SCHEMA))
+    assert found_in(written) == [] and f"password={REDACTED}" in written

@@ -21,6 +21,8 @@ PROBE_CREATE = re.compile(r"SyncLoop \(?ADD|RunPodSandbox|ADD|Created|Started|as
 PROBE_DELETE = re.compile(
     r"SyncLoop \(?(DELETE|REMOVE)|StopPodSandbox|Killing|DEL\b|releasing|Delete"
 )
+READ = "node log: read "  # the probe's note naming the node log source it read
+UNREAD = ("kubelet log:", "node log:")  # the probe's notes for a node log it could not read
 LONG_LOG = 200  # lines; a log this long at kops's --v=2 shows pods coming and going
 
 
@@ -263,20 +265,33 @@ def probe_findings(probe: LifecycleProbe | None) -> list[Finding]:
         if pod.failed_step is not None:
             continue  # pod.lifecycle names the step that failed
         ref = ObjectRef("Pod", pod.pod, pod.namespace)
+        related = (ObjectRef("Node", pod.node),)
         lines = [f"{m.source}: {m.line}" for m in pod.log_mentions]
-        evidence: dict[str, JSON] = {"node": pod.node, "lines": lines[-6:]}
         creates = [m for m in pod.log_mentions if PROBE_CREATE.search(m.line)]
         deletes = [m for m in pod.log_mentions if PROBE_DELETE.search(m.line)]
+        read = next((s[len(READ) :] for s in pod.log_sources if s.startswith(READ)), "")
+        evidence: dict[str, JSON] = {
+            "node": pod.node,
+            "lines": lines[-6:],
+            "create_lines": [f"{m.source}: {m.line}" for m in creates][:4],
+            "delete_lines": [f"{m.source}: {m.line}" for m in deletes][-4:],
+            "log_sources": list(pod.log_sources),
+        }
+        where = f" ({read})" if read else ""
         if creates and deletes:
-            message = f"{pod.node} logged the probe pod's create and delete"
-            found.append(Finding(Status.PASS, message, ref, evidence, code="probe-pod-logged"))
-        elif not any(u.startswith("kubelet log:") for u in pod.logs_unavailable):
+            message = f"{pod.node} logged the probe pod's create and delete{where}"
+            found.append(
+                Finding(Status.PASS, message, ref, evidence, related, code="probe-pod-logged")
+            )
+        elif read or not any(u.startswith(UNREAD) for u in pod.logs_unavailable):
             missing = "create" if not creates else "delete"
             message = (
                 f"the kubelet log on {pod.node} has no {missing} line for the probe pod, which"
-                " ran and was deleted: the kubelet may run below --v=2"
+                f" ran and was deleted{where}: the kubelet may run below --v=2"
             )
-            found.append(Finding(Status.WARN, message, ref, evidence, code="probe-pod-not-logged"))
+            found.append(
+                Finding(Status.WARN, message, ref, evidence, related, code="probe-pod-not-logged")
+            )
     return found
 
 

@@ -44,6 +44,20 @@ ProbeDnsTimeoutOpt = Annotated[
 ProbeExternalOpt = Annotated[
     str, typer.Option("--probe-external-name", help="External name the DNS probe resolves.")
 ]
+ProbeExternalTargetOpt = Annotated[
+    str,
+    typer.Option(
+        "--probe-external-target",
+        help="HOST:PORT the connectivity clients reach outside the cluster (none: skipped).",
+    ),
+]
+ProbePairsOpt = Annotated[
+    int,
+    typer.Option(
+        "--probe-pairs-per-node",
+        help="Peers each sampled node probes in net.connectivity (cost linear in nodes).",
+    ),
+]
 ProbeAgentOpt = Annotated[
     bool,
     typer.Option("--probe-agent/--no-probe-agent", help="With --probe: run the node agent."),
@@ -59,6 +73,8 @@ def probe_options(
     dns_timeout: str,
     external: str,
     agent: bool,
+    external_target: str = "",
+    pairs_per_node: int = 4,
 ) -> ProbeOptions:
     """ProbeOptions from the --probe-* flags; a bad value is an input error (exit 2)."""
     from kopscheck.collectors.probes.options import STEP_DEADLINES, ProbeOptions
@@ -88,7 +104,23 @@ def probe_options(
         dns_timeout=parse_duration(dns_timeout, "--probe-dns-timeout", positive=True),
         external_name=external,
         agent=agent,
+        external_target=_external_target(external_target),
+        pairs_per_node=_pairs(pairs_per_node),
     )
+
+
+def _external_target(value: str) -> str:
+    text = value.strip()
+    host, sep, port = text.rpartition(":")
+    if text and not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+        raise InputError("--probe-external-target", f"expected HOST:PORT, not {value!r}")
+    return text
+
+
+def _pairs(value: int) -> int:
+    if value < 1:
+        raise InputError("--probe-pairs-per-node", f"give 1 or more, not {value}")
+    return value
 
 
 def _items(values: list[str] | None) -> list[str]:

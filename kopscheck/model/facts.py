@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from kopscheck.model.connectivity import ConnectivityProbe
 from kopscheck.model.probes import DnsProbe, LifecycleProbe
 
 JSON = None | bool | int | float | str | Sequence["JSON"] | Mapping[str, "JSON"]
@@ -37,9 +38,10 @@ class Fact(StrEnum):
     AWS_ROUTE_QUOTA = "aws-route-quota"
     POD_LIFECYCLE = "pod-lifecycle"  # probe outcome (--probe)
     DNS_PROBE = "dns-probe"  # probe outcome (--probe)
+    CONNECTIVITY = "connectivity"  # probe outcome (--probe)
 
 
-PROBE_FACTS = frozenset({Fact.POD_LIFECYCLE, Fact.DNS_PROBE})
+PROBE_FACTS = frozenset({Fact.POD_LIFECYCLE, Fact.DNS_PROBE, Fact.CONNECTIVITY})
 NEEDS_PROBE = (
     "needs --probe on a live cluster (it runs short-lived pods; without it kopscheck only reads,"
     " and a bundle or dump holds no probe outcomes)"
@@ -344,6 +346,7 @@ class Snapshot:
     aws_route_quota: Quota | None = None
     pod_lifecycle: LifecycleProbe | None = None
     dns_probe: DnsProbe | None = None
+    connectivity: ConnectivityProbe | None = None
     missing: Mapping[Fact, str] = field(default_factory=dict)
     # Missing facts whose collection failed (API error, timeout) rather than being unavailable
     # (forbidden, not served, not in the bundle): checks that need them end in `error`, not

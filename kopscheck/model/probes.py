@@ -64,6 +64,8 @@ class PodProbe:
     events: tuple[str, ...] = ()  # "Warning FailedCreatePodSandBox: ..."
     log_mentions: tuple[LogMention, ...] = ()
     logs_unavailable: tuple[str, ...] = ()  # "kubelet log: ..." when a node log could not be read
+    # "node log: read journal", "node log: /var/log/syslog: journal read first": the source read
+    log_sources: tuple[str, ...] = ()
 
     @property
     def failed_step(self) -> StepOutcome | None:

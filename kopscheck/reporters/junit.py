@@ -1,4 +1,5 @@
-"""JUnit XML: one testcase per check, for CI systems that publish test reports.
+"""JUnit XML: one testcase per check (and per connectivity class and pair group), for CI
+systems that publish test reports.
 
 A fleet is one testsuite per cluster; a cluster that could not be scanned is one erroring case.
 A provision run is, per cluster, a suite of its kops steps (a step that did not end ok is a
@@ -13,7 +14,7 @@ from typing import TextIO
 
 from kopscheck.model.fleet import FleetReport
 from kopscheck.model.provision import ProvisionedCluster, ProvisionReport
-from kopscheck.model.results import CheckResult, Report, Status
+from kopscheck.model.results import CheckResult, Finding, Report, Status
 from kopscheck.reporters import Document
 from kopscheck.reporters.encode import encoded, visible, visible_lines
 
@@ -48,12 +49,15 @@ def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -
     """One testsuite for one cluster's report (already `visible`-encoded): a testcase per check."""
     counts = report.counts()
     failing = {Status.FAIL} | ({Status.WARN} if report.fail_on is Status.WARN else set())
+    subs = [(r, f) for r in report.results for f in sub_results(r)]
     suite = ET.SubElement(
         suites,
         "testsuite",
         name=f"kopscheck {name or report.target.cluster or report.target.source}",
-        tests=str(len(report.results)),
-        failures=str(sum(counts[s] for s in failing)),
+        tests=str(len(report.results) + len(subs)),
+        failures=str(
+            sum(counts[s] for s in failing) + sum(1 for _r, f in subs if f.status in failing)
+        ),
         errors=str(counts[Status.ERROR]),
         skipped=str(counts[Status.SKIP]),
         timestamp=report.generated_at.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -77,7 +81,34 @@ def add_testsuite(suites: ET.Element, report: Report, name: str | None = None) -
             ET.SubElement(case, "skipped", message=result.summary)
         elif result.status is Status.WARN:
             ET.SubElement(case, "system-out").text = _details(result)
+    for result, finding in subs:
+        _sub_case(suite, result, finding, failing)
     return suite
+
+
+def sub_results(result: CheckResult) -> list[Finding]:
+    """Findings that are test cases of their own: `net.connectivity`'s, one per class and
+    pair group (object kind ProbeClass)."""
+    if result.status is Status.SKIP:
+        return []
+    return [f for f in result.findings if f.object is not None and f.object.kind == "ProbeClass"]
+
+
+def _sub_case(
+    suite: ET.Element, result: CheckResult, finding: Finding, failing: set[Status]
+) -> None:
+    assert finding.object is not None
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        name=f"{result.check}/{finding.object.name}",
+        classname=f"kopscheck.{result.check}",
+    )
+    if finding.status in failing:
+        node = ET.SubElement(case, "failure", message=finding.message, type=finding.status.value)
+        node.text = "\n".join([finding.message, *_pair_lines(finding.evidence.get("pairs"))])
+    elif finding.status is Status.SKIP:
+        ET.SubElement(case, "skipped", message=finding.message)
 
 
 def render_fleet_junit(fleet: FleetReport) -> str:
@@ -163,3 +194,17 @@ def _provision_suite(suites: ET.Element, cluster: ProvisionedCluster) -> None:
         node.text = "\n".join([summary, *cluster.teardown.left])
     else:
         ET.SubElement(case, "system-out").text = summary
+
+
+def _pair_lines(pairs: object) -> list[str]:
+    lines = []
+    for pair in pairs if isinstance(pairs, list) else []:
+        if isinstance(pair, dict):
+            detail = f" ({pair.get('detail')})" if pair.get("detail") else ""
+            lines.append(
+                f"{pair.get('source')} -> {pair.get('destination')} {pair.get('target')}:"
+                f" {pair.get('outcome')}{detail}"
+            )
+        else:
+            lines.append(str(pair))
+    return lines

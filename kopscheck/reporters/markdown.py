@@ -13,7 +13,7 @@ from kopscheck.model.diff import DiffReport, FindingRef
 from kopscheck.model.fleet import FleetReport
 from kopscheck.model.provision import ProvisionedCluster, ProvisionReport, last_line
 from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
-from kopscheck.reporters import Document
+from kopscheck.reporters import Document, grid
 from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import start_here, suppressed_results
 from kopscheck.reporters.encode import encoded, markdown
@@ -71,10 +71,21 @@ def _report_markdown(report: Report) -> str:
     for result in report.results:
         caused = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""
         lines.append(f"| {ICON[result.status]} | `{result.check}` | {result.summary}{caused} |")
+    lines += _grid_section(report)
     lines += _suppressed_section(report)
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
     lines += ["", f"_{counts}; generated {report.generated_at:%Y-%m-%d %H:%M:%SZ}_", ""]
     return "\n".join(lines)
+
+
+def _grid_section(report: Report) -> list[str]:
+    every = grid.grids(report)
+    if not every:
+        return []
+    lines = ["", "### Connectivity matrix", "", grid.LEGEND, "", "```text"]
+    for one in every:
+        lines += grid.grid_lines(one)
+    return [*lines, "```"]
 
 
 def _root_section(index: int, result: CheckResult, report: Report) -> list[str]:

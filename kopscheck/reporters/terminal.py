@@ -31,7 +31,7 @@ from kopscheck.model.results import (
     Status,
     symptoms_of,
 )
-from kopscheck.reporters import Document
+from kopscheck.reporters import Document, grid
 from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import evidence_lines, short_lists, start_here, suppressed_results
 from kopscheck.reporters.encode import encoded, visible, visible_lines
@@ -91,6 +91,8 @@ def render(report: Report, console: Console, show_all: bool = False) -> None:
     for result in (r for r in report.results if r.check not in shown and r.status is Status.ERROR):
         console.print(_root_panel(0, result, 0))  # a check that crashed: no fact explains it
         shown.add(result.check)
+    for line in grid.text_lines(report, show_all):
+        console.print(Text(line), overflow="fold")
     if show_all:
         console.print(_overview(report))
     else:

@@ -30,6 +30,8 @@ class Binary(StrEnum):
     CONTROLLER_MANAGER = "kube-controller-manager"
     SCHEDULER = "kube-scheduler"
     KUBEMARK = "kubemark"
+    KUBELET = "kubelet"
+    KUBE_PROXY = "kube-proxy"
     ETCD = "etcd"
     KUBECTL = "kubectl"
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -200,3 +204,19 @@ def remove_coredns(plane: ControlPlane) -> None:
 def dns_pods(plane: ControlPlane) -> list[Any]:
     core = client.CoreV1Api(plane.api_client())
     return list(core.list_namespaced_pod("kube-system", label_selector="k8s-app=kube-dns").items)
+
+
+def check_json(kubeconfig: Path, *args: str, timeout: float = 300.0) -> dict[str, Any]:
+    """`kopscheck check -o json --no-aws ARGS` as a subprocess (usable from module fixtures),
+    with no KUBE*/AWS_* variable of the machine; its JSON report."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "AWS_"))}
+    argv = [sys.executable, "-m", "kopscheck", "check", "--kubeconfig", str(kubeconfig)]
+    done = subprocess.run(
+        [*argv, "--no-aws", "-o", "json", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+    return report(CliOutcome(done.returncode, done.stdout, done.stderr))

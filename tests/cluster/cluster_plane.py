@@ -48,6 +48,8 @@ class PlaneSpec:
     name: str
     controllers: bool = False
     for_nodes: bool = False
+    cluster_cidr: str = CLUSTER_CIDR
+    allocate_node_cidrs: bool = True  # the controller-manager's --allocate-node-cidrs
 
 
 def _scratch_root(name: str) -> Path:
@@ -210,8 +212,8 @@ class ControlPlane:
                 f"--cluster-signing-key-file={self.pki.ca.key}",
                 "--use-service-account-credentials=true",
                 f"--service-cluster-ip-range={SERVICE_CIDR}",
-                "--allocate-node-cidrs=true",
-                f"--cluster-cidr={CLUSTER_CIDR}",
+                f"--allocate-node-cidrs={str(self.spec.allocate_node_cidrs).lower()}",
+                f"--cluster-cidr={self.spec.cluster_cidr}",
                 "--node-cidr-mask-size=24",
                 f"--cluster-name={self.spec.name}",
                 # "*" keeps this fork's service-ca-certificate-publisher on: every namespace gets

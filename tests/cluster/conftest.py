@@ -24,6 +24,7 @@ from cluster_assets import Assets, Binary, find_assets, require_root, unavailabl
 from cluster_nodes import HollowCluster, HollowNodes
 from cluster_plane import ControlPlane, PlaneSpec, start_plane
 from cluster_procs import ClusterStartError
+from realnode import LogKind, RealCluster, missing_node_packages, start_real_cluster
 
 HOLLOW_NODES = 2
 HERE = Path(__file__).parent
@@ -115,4 +116,39 @@ def hollow_cluster(cluster_assets: Assets) -> Iterator[HollowCluster]:
             nodes.stop()
 
 
-__all__ = ["HollowCluster", "unavailable"]  # for tests that build on these fixtures
+def require_real_nodes(assets: Assets, log: LogKind = LogKind.SYSLOG) -> None:
+    """Skip (or fail in CI) unless root, kubelet, kube-proxy and the node packages are there."""
+    require_root("real nodes")
+    for binary in (Binary.CONTROLLER_MANAGER, Binary.SCHEDULER, Binary.KUBELET, Binary.KUBE_PROXY):
+        assets.path(binary)
+    missing = missing_node_packages(log)
+    if missing:
+        unavailable("real nodes need " + ", ".join(missing))
+
+
+def real_cluster_for(assets: Assets, name: str, **options: object) -> Iterator[RealCluster]:
+    """Start a real-node cluster (see realnode.py), yield it, stop it whatever happens."""
+    try:
+        cluster = start_real_cluster(assets, name, **options)  # type: ignore[arg-type]
+    except ClusterStartError as exc:
+        pytest.fail(f"the real-node cluster {name} did not start: {exc}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def real_cluster(cluster_assets: Assets) -> Iterator[RealCluster]:
+    """A control plane allocating podCIDRs and one healthy real kubenet node (LOG=syslog).
+    Tests may add nodes (`real_cluster.nodes.add(spec)`) and must remove what they add."""
+    require_real_nodes(cluster_assets)
+    yield from real_cluster_for(cluster_assets, "realnode")
+
+
+__all__ = [
+    "HollowCluster",
+    "real_cluster_for",
+    "require_real_nodes",
+    "unavailable",
+]  # for tests that build on these fixtures

@@ -352,4 +352,5 @@ def _where(fact: Fact) -> str:
         Fact.AWS_ROUTE_QUOTA: "aws/service-quotas-vpc-L-93826ACB.json",
         Fact.POD_LIFECYCLE: "probes/pod-lifecycle.json",
         Fact.DNS_PROBE: "probes/dns-resolution.json",
+        Fact.CONNECTIVITY: "probes/connectivity.json",
     }[fact]

@@ -1,6 +1,7 @@
-"""Probe outcomes in a bundle: `probes/pod-lifecycle.json` and `probes/dns-resolution.json`.
+"""Probe outcomes in a bundle: `probes/pod-lifecycle.json`, `probes/dns-resolution.json` and
+`probes/connectivity.json` (its format in connectivity_file).
 
-No standard command prints what a probe saw, so these two files are kopscheck's own JSON
+No standard command prints what a probe saw, so these files are kopscheck's own JSON
 (`kopscheck/probe/v1`), written by `collect --probe` and read back by `check --bundle`, so a
 probe run replays offline like every other fact.
 """
@@ -12,6 +13,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from kopscheck.collectors.offline.connectivity_file import CONNECTIVITY_FILE, parse_connectivity
 from kopscheck.collectors.offline.files import MAX_DEPTH, read_json
 from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits
 from kopscheck.collectors.output.redact import redact
@@ -50,6 +52,7 @@ def redact_lifecycle(probe: LifecycleProbe) -> LifecycleProbe:
             events=tuple(redact(e) for e in pod.events),
             log_mentions=tuple(replace(m, line=redact(m.line)) for m in pod.log_mentions),
             logs_unavailable=tuple(redact(u) for u in pod.logs_unavailable),
+            log_sources=tuple(redact(u) for u in pod.log_sources),
             steps=tuple(replace(s, note=redact(s.note)) for s in pod.steps),
         )
         for pod in probe.pods
@@ -71,6 +74,7 @@ def read_probe_files(
     for name, key, parse in (
         (LIFECYCLE_FILE, "pod_lifecycle", _lifecycle),
         (DNS_FILE, "dns_probe", _dns),
+        (CONNECTIVITY_FILE, "connectivity", parse_connectivity),
     ):
         path = root / name
         if not path.is_file():
@@ -107,6 +111,7 @@ def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
                 LogMention(str(m["source"]), str(m["line"])) for m in p["log_mentions"]
             ),
             logs_unavailable=tuple(p["logs_unavailable"]),
+            log_sources=tuple(str(s) for s in p.get("log_sources", ())),
         )
         for p in doc["pods"]
     )

@@ -30,10 +30,12 @@ from kopscheck.collectors.aws.reader import write_aws_files
 from kopscheck.collectors.kube.reader import RawList, Tuning
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, LiveCollection, collect_live
 from kopscheck.collectors.offline.bundle import NAMESPACED_FILES, OBSERVED_AT
+from kopscheck.collectors.offline.connectivity_file import CONNECTIVITY_FILE, connectivity_doc
 from kopscheck.collectors.offline.files import LOG_END, LOG_START
 from kopscheck.collectors.offline.probe_files import (
     DNS_FILE,
     LIFECYCLE_FILE,
+    SCHEMA,
     dns_doc,
     lifecycle_doc,
 )
@@ -101,12 +103,17 @@ def write_bundle(collection: LiveCollection, out: Path) -> None:
     if snapshot.has(Fact.NODE_FILES):
         _write_node_files(out / "nodes", kube.node_outcomes, snapshot.node_files or {})
     _write_kops(out / "kops", collection)
-    if snapshot.pod_lifecycle is not None or snapshot.dns_probe is not None:
+    if any(
+        p is not None for p in (snapshot.pod_lifecycle, snapshot.dns_probe, snapshot.connectivity)
+    ):
         (out / "probes").mkdir()
     if snapshot.pod_lifecycle is not None:
         _write_json(out / LIFECYCLE_FILE, lifecycle_doc(snapshot.pod_lifecycle), indent=2)
     if snapshot.dns_probe is not None:
         _write_json(out / DNS_FILE, dns_doc(snapshot.dns_probe), indent=2)
+    if snapshot.connectivity is not None:
+        doc = connectivity_doc(snapshot.connectivity, SCHEMA)
+        _write_json(out / CONNECTIVITY_FILE, doc, indent=2)
     if collection.aws.documents:
         write_aws_files(out, collection.aws.documents)
     observed = snapshot.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,6 +1,7 @@
 """`pod.node-logs`, probe part: the lines the node itself logged about a probe pod.
 
-The kubelet log through the node proxy's log query (`/logs/?query=kubelet&pattern=POD`, where
+The node's own log is read by node_log_reader.py; where that reader could not run, the kubelet
+log through the node proxy's log query (`/logs/?query=kubelet&pattern=POD`, where
 the kubelet serves it) and the CNI provider's agent on that node (its container log since the
 probe began), filtered to the lines that name the probe pod.
 """
@@ -19,18 +20,27 @@ MAX_LINES = 20
 
 
 def log_mentions(
-    requester: Requester, node: str, pod: str, agents: Sequence[Pod], since_seconds: int
+    requester: Requester,
+    node: str,
+    pod: str,
+    agents: Sequence[Pod],
+    since_seconds: int,
+    kubelet: bool = True,
 ) -> tuple[tuple[LogMention, ...], tuple[str, ...]]:
-    """Lines naming `pod` in the node's kubelet log and provider agent logs; what was unreadable."""
+    """Lines naming `pod` in the node's kubelet log (its log query, unless `kubelet` is false:
+    the node's own log was read) and provider agent logs; what was unreadable."""
     found: list[LogMention] = []
     unreadable: list[str] = []
     path = f"/api/v1/nodes/{quote(node, safe='')}/proxy/logs/"
     try:
-        reply = requester.raw(path, [("query", "kubelet"), ("pattern", pod)])
-        if "html" in reply.content_type:
-            unreadable.append("kubelet log: the kubelet does not serve its log (NodeLogQuery off)")
-        else:
-            found += _matching("kubelet log", reply.text(), pod)
+        if kubelet:
+            reply = requester.raw(path, [("query", "kubelet"), ("pattern", pod)])
+            if "html" in reply.content_type:
+                unreadable.append(
+                    "kubelet log: the kubelet does not serve its log (NodeLogQuery off)"
+                )
+            else:
+                found += _matching("kubelet log", reply.text(), pod)
     except ApiFailure as failure:
         unreadable.append(f"kubelet log: {describe_failure(failure)}")
     for agent in agents:

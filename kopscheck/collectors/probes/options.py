@@ -41,6 +41,12 @@ class ProbeOptions:
     external_name: str = "registry.k8s.io"
     agent: bool = True
     poll: float = 1.0
+    log_lines: int = 1000  # --log-lines: the node log lines kept per node
+    connectivity: bool = True  # run the net.connectivity probe
+    external_target: str = ""  # HOST:PORT the connectivity clients try (empty: class skipped)
+    pairs_per_node: int = 4  # peers each sampled node probes (cost linear in nodes)
+    host_port: int = 19180  # the hostNetwork server's port on every sampled node
+    pair_window: float = 10.0  # how long a client tries its pairs (then 10s to report)
 
 
 def select_nodes(nodes: Sequence[Node], spec: str) -> tuple[list[Node], str]:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from kopscheck.collectors.kube.client import ApiFailure, Requester, describe_failure
 from kopscheck.collectors.kube.kubeconfig import KubeTarget
+from kopscheck.collectors.offline.connectivity_file import redact_connectivity
 from kopscheck.collectors.offline.probe_files import redact_dns, redact_lifecycle
 from kopscheck.collectors.output.redact import redact, redact_args
-from kopscheck.collectors.probes import agent, dns, lifecycle
+from kopscheck.collectors.probes import agent, connectivity, dns, lifecycle, node_log_reader
+from kopscheck.collectors.probes.connectivity import ConnState
 from kopscheck.collectors.probes.node_logs import log_mentions
 from kopscheck.collectors.probes.options import ProbeOptions, select_nodes
 from kopscheck.collectors.probes.workspace import (
@@ -28,6 +30,7 @@ from kopscheck.collectors.probes.workspace import (
 )
 from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.model.connectivity import ConnectivityProbe
 from kopscheck.model.errors import InputError, Stopped
 from kopscheck.model.facts import Fact, Node, NodeFiles, Snapshot
 from kopscheck.model.probes import DnsProbe, LifecycleProbe, Step
@@ -42,6 +45,8 @@ class ProbeResults:
     run_id: str
     lifecycle: LifecycleProbe | None = None
     dns: DnsProbe | None = None
+    connectivity: ConnectivityProbe | None = None
+    conn_state: ConnState | None = None  # for the partial matrix at a deadline
     agent: dict[str, agent.AgentOutput] = field(default_factory=dict)
     missing: dict[Fact, str] = field(default_factory=dict)
     failed: set[Fact] = field(default_factory=set)
@@ -59,7 +64,7 @@ def run_probes(
     results = ProbeResults(new_run_id())
     if snapshot.nodes is None:
         reason = f"needs the node list ({snapshot.why_missing(Fact.NODES)})"
-        results.missing = {Fact.POD_LIFECYCLE: reason, Fact.DNS_PROBE: reason}
+        results.missing = {f: reason for f in PROBED}
         return results
     try:
         chosen, how = select_nodes(snapshot.nodes, options.nodes)
@@ -75,23 +80,39 @@ def run_probes(
         if stop.signum != signal.SIGALRM:
             raise
         note = f"the probe run's deadline ({options.timeout:g}s, --probe-timeout) came first"
-        for fact in (Fact.POD_LIFECYCLE, Fact.DNS_PROBE):
+        _partial_matrix(ws, results, options, note)
+        for fact in PROBED:
             if fact not in results.missing and getattr(results, _attr(fact)) is None:
                 results.missing[fact] = note
                 results.failed.add(fact)
     except ApiFailure as failure:
         reason = _refused("create the probe namespace", failure)
-        results.missing.update({Fact.POD_LIFECYCLE: reason, Fact.DNS_PROBE: reason})
+        results.missing.update({f: reason for f in PROBED})
         if not failure.unavailable:
-            results.failed |= {Fact.POD_LIFECYCLE, Fact.DNS_PROBE}
+            results.failed |= set(PROBED)
     results.left = ws.left
     if ws.left:
         say(f"kopscheck: probe: left behind: {'; '.join(map(str, ws.left))} (kopscheck cleanup)")
     return results
 
 
+PROBED = (Fact.POD_LIFECYCLE, Fact.DNS_PROBE, Fact.CONNECTIVITY)
+
+
 def _attr(fact: Fact) -> str:
-    return {Fact.POD_LIFECYCLE: "lifecycle", Fact.DNS_PROBE: "dns"}[fact]
+    return {
+        Fact.POD_LIFECYCLE: "lifecycle",
+        Fact.DNS_PROBE: "dns",
+        Fact.CONNECTIVITY: "connectivity",
+    }[fact]
+
+
+def _partial_matrix(ws: Workspace, results: ProbeResults, options: ProbeOptions, note: str) -> None:
+    """At the deadline: the connectivity matrix as far as it got (the rest is not-run)."""
+    state = results.conn_state
+    if state is not None and results.connectivity is None:
+        state.note = note
+        results.connectivity = connectivity.result(ws, state, options)
 
 
 def _refused(what: str, failure: ApiFailure) -> str:
@@ -117,31 +138,33 @@ def _run(
         else None
     )
     dns_state = _start_dns(ws, snapshot, chosen, options)
+    if options.connectivity:
+        _start_connectivity(ws, snapshot, options, results)
     try:
         trackers = lifecycle.run_lifecycle(ws, requester, chosen, options)
     except ApiFailure as failure:
         results.missing[Fact.POD_LIFECYCLE] = _refused(f"create pods in {ws.namespace}", failure)
         trackers = None
-    if trackers is not None:
-        events = lifecycle.namespace_events(requester, ws.namespace)
-        agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
-        since = int(time.monotonic() - started) + 30
-        pods = []
-        for tracker in trackers:
-            probe = lifecycle.outcome(tracker, ws.namespace, events)
-            mentions, unreadable = log_mentions(
-                requester, tracker.node.name, tracker.pod, agents.get(tracker.node.name, []), since
-            )
-            pods.append(replace(probe, log_mentions=mentions, logs_unavailable=unreadable))
-        results.lifecycle = LifecycleProbe(
-            ws.run_id,
-            ws.namespace,
-            options.lifecycle_image,
-            tuple(pods),
-            len(snapshot.nodes or ()),
-            how,
-        )
+    readers: dict[str, str] | None = None
+    if trackers is not None and options.agent:  # the probe pods that ran are gone by now
+        began = time.time() - (time.monotonic() - started)  # the window's start, wall clock
+        readers = node_log_reader.start_readers(ws, chosen, options, int(began) - 2)
     results.dns = _finish_dns(ws, requester, dns_state, options, results)
+    if trackers is not None:
+        logs = (
+            node_log_reader.read_node_logs(
+                requester, ws, names, readers, options.agent_timeout, options.poll
+            )
+            if readers is not None
+            else {}
+        )
+        results.lifecycle = _lifecycle(
+            ws, requester, snapshot, trackers, logs, options, started, how
+        )
+    if results.conn_state is not None:
+        results.connectivity = connectivity.finish(ws, requester, results.conn_state, options)
+    elif Fact.CONNECTIVITY not in results.missing:
+        results.missing[Fact.CONNECTIVITY] = "the connectivity probe was not run"
     if agent_error:
         results.missing[Fact.NODE_FILES] = agent_error
     elif agent_error is not None:
@@ -152,6 +175,63 @@ def _run(
         )
         results.agent = agent.read_outputs(
             requester, ws, names, options.agent_timeout, options.poll, dead
+        )
+
+
+def _lifecycle(
+    ws: Workspace,
+    requester: Requester,
+    snapshot: Snapshot,
+    trackers: list[lifecycle.Tracker],
+    logs: Mapping[str, node_log_reader.NodeLog],
+    options: ProbeOptions,
+    started: float,
+    how: str,
+) -> LifecycleProbe:
+    """The lifecycle outcomes, each with what its node logged about the pod: the node's own
+    log read after the pods were gone; the kubelet's log query where no reader ran."""
+    events = lifecycle.namespace_events(requester, ws.namespace)
+    agents = agent_pods(snapshot, provider_workloads(snapshot, resolve_networking(snapshot)))
+    since = int(time.monotonic() - started) + 30
+    pods = []
+    for tracker in trackers:
+        probe = lifecycle.outcome(tracker, ws.namespace, events)
+        node = tracker.node.name
+        log = logs.get(node)
+        if log is not None and not log.error:
+            mentions = node_log_reader.pod_mentions(log, ws.namespace, tracker.pod)
+            others, unreadable = log_mentions(
+                requester, node, tracker.pod, agents.get(node, []), since, kubelet=False
+            )
+            probe = replace(probe, log_sources=log.notes())
+            mentions, unread = mentions + others, unreadable
+        else:
+            mentions, unread = log_mentions(
+                requester, node, tracker.pod, agents.get(node, []), since
+            )
+            unread = ((log.error,) if log is not None else ()) + unread
+        pods.append(replace(probe, log_mentions=mentions, logs_unavailable=unread))
+    return LifecycleProbe(
+        ws.run_id,
+        ws.namespace,
+        options.lifecycle_image,
+        tuple(pods),
+        len(snapshot.nodes or ()),
+        how,
+    )
+
+
+def _start_connectivity(
+    ws: Workspace, snapshot: Snapshot, options: ProbeOptions, results: ProbeResults
+) -> None:
+    nodes = snapshot.nodes or ()
+    try:
+        results.conn_state = connectivity.start(
+            ws, nodes, len(nodes), options.nodes, options, snapshot.services
+        )
+    except ApiFailure as failure:
+        results.missing[Fact.CONNECTIVITY] = _refused(
+            f"create the connectivity probe in {ws.namespace}", failure
         )
 
 
@@ -230,15 +310,11 @@ def _finish_dns(
 
 def apply(snapshot: Snapshot, results: ProbeResults) -> Snapshot:
     """The snapshot with the probe outcomes and the agent's node files merged in."""
-    missing: dict[Fact, str] = {
-        k: v for k, v in snapshot.missing.items() if k not in (Fact.POD_LIFECYCLE, Fact.DNS_PROBE)
-    }
+    missing: dict[Fact, str] = {k: v for k, v in snapshot.missing.items() if k not in PROBED}
     for fact, reason in results.missing.items():
         if fact is not Fact.NODE_FILES:
             missing[fact] = reason
-    failed = (snapshot.failed - {Fact.POD_LIFECYCLE, Fact.DNS_PROBE}) | (
-        results.failed & set(missing)
-    )
+    failed = (snapshot.failed - set(PROBED)) | (results.failed & set(missing))
     node_files = merge_node_files(snapshot.node_files, results.agent)
     agent_trouble = results.missing.get(Fact.NODE_FILES) or next(
         (o.error for o in results.agent.values() if o.error), ""
@@ -254,6 +330,9 @@ def apply(snapshot: Snapshot, results: ProbeResults) -> Snapshot:
         snapshot,
         pod_lifecycle=None if results.lifecycle is None else redact_lifecycle(results.lifecycle),
         dns_probe=None if results.dns is None else redact_dns(results.dns),
+        connectivity=None
+        if results.connectivity is None
+        else redact_connectivity(results.connectivity),
         node_files=node_files,
         missing=missing,
         failed=frozenset(failed),

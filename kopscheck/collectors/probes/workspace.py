@@ -54,9 +54,10 @@ class Kind:
 
 NAMESPACES = Kind("namespaces", namespaced=False)
 PODS = Kind("pods")
+SERVICES = Kind("services")  # the connectivity probe's Service
 DAEMONSETS = Kind("daemonsets", "apps")
 # deleted in this order: a DaemonSet would recreate its pods, a namespace waits for its content
-OWNED_KINDS = (DAEMONSETS, PODS)
+OWNED_KINDS = (DAEMONSETS, SERVICES, PODS)
 
 
 def new_run_id(now: datetime | None = None) -> str:

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kopscheck.checkapi.check import Check
+from kopscheck.checkapi.context import CheckContext
+from kopscheck.model.connectivity import CLASSES, ConnectivityProbe, Outcome, PairResult, ProbeClass
+from kopscheck.model.facts import JSON, Fact, ObjectRef
+from kopscheck.model.results import Code, Finding, Status, Verdict
+
+from .hops import Facts, Hop, judge, kubenet_routes
+
+CLASS_WORDS = {
+    ProbeClass.POD_SAME_NODE: "pod to pod on the same node",
+    ProbeClass.POD_CROSS_NODE: "pod to pod across nodes",
+    ProbeClass.CLUSTER_IP: "pod to the Service's cluster IP",
+    ProbeClass.NODE_PORT: "pod to a node's NodePort",
+    ProbeClass.NODE_TO_POD: "node (hostNetwork) to pod",
+    ProbeClass.POD_TO_NODE: "pod to node (hostNetwork)",
+    ProbeClass.EXTERNAL: "pod to the external target",
+    ProbeClass.DNS: "DNS from each client pod",
+    ProbeClass.PATH_MTU: "path MTU (don't-fragment at the interface MTU minus 28)",
+}
+MAX_PAIRS_SHOWN = 20
+
+
+class Connectivity(Check):
+    """Pods reach pods, Services, nodes and the world at the path MTU; a failure names its hop.
+
+    Why: the other checks read how the network is configured; this one sends packets. With
+    `--probe`, kopscheck runs a server pod (HTTP) and a hostNetwork server on each sampled node
+    (one per instance group and zone by default; `--probe-nodes`), one Service (ClusterIP and
+    NodePort, traffic policies Local, so each answer comes from the node asked), then a client
+    pod and a hostNetwork client on each node, which try every peer at once within the probe's
+    deadline. The classes: pod-same-node (client to the server on its own node: the node's
+    bridge or veth routes); pod-cross-node (to the server on each sampled peer, across nodes,
+    zones and instance groups: the VPC route table for kubenet, the overlay otherwise);
+    cluster-ip (to the Service's cluster IP: kube-proxy, or the provider's replacement, on the
+    client's node); node-port (to each peer's InternalIP at the nodePort); node-to-pod (a
+    hostNetwork client to each server pod, as the kubelet's probes go); pod-to-node (to each
+    peer's hostNetwork server); external (to --probe-external-target; skipped when none is set);
+    dns (kubernetes.default through the client's resolv.conf; skipped when the cluster has no
+    DNS Service); path-mtu (a don't-fragment ping of the client's eth0 MTU minus 28 bytes to
+    each peer: an overlay or a node link with a smaller MTU drops it while small packets pass).
+    A failed pair is judged hop by hop (source pod, source node, kube-proxy, the VPC route for
+    either end's podCIDR, the destination node and pod) from the facts already collected, and
+    pairs no fact explains are grouped by the node they all run through. Each group is one
+    finding, related to the node at fault, so the check that explains that node (a missing
+    route in aws.route-table-health, a CNI config in cni.node-config) becomes the root cause
+    and the broken pairs its evidence. Large clusters are sampled: a bounded number of peers
+    per node (--probe-pairs-per-node), so the cost grows with the nodes, not their square.
+
+    Fix: read the first failing group: its hop and node. vpc-route: restore the node's route
+    (see aws.route-table-health). source-node or destination-node: the node's CNI config,
+    routes, forwarding (net.ipv4.ip_forward) and firewall, or security groups between the
+    nodes' instances. service-proxy: kube-proxy on that node (its pod or unit, its log).
+    path-mtu: lower the CNI's MTU below the smallest link (overlays need 50 bytes or more of
+    headroom) or raise the link's. egress: NAT gateway, route to the internet, proxy.
+
+    Step: "Validating CNI Installation": pods can reach each other, across nodes and zones.
+    """
+
+    id = "net.connectivity"
+    family = "net"
+    needs = frozenset({Fact.CONNECTIVITY})
+    wants = frozenset({Fact.NODES, Fact.AWS_ROUTE_TABLES, Fact.AWS_INSTANCES, Fact.NODE_FILES})
+    explains: frozenset[str] = frozenset()
+    codes = {
+        "ok": Code("every pair of the class passed"),
+        "class-skipped": Code("the class was not run (no target, no DNS Service, one node)"),
+        "no-nodes": Code("no probe node was selected or could run a server"),
+        **{
+            f"broken-{kind}": Code(f"pairs fail at the {kind} hop")
+            for kind in (
+                "source-pod",
+                "source-node",
+                "service-proxy",
+                "vpc-route",
+                "path-mtu",
+                "destination-node",
+                "destination-pod",
+                "egress",
+                "cluster-dns",
+            )
+        },
+    }
+
+    def run(self, context: CheckContext) -> Verdict:
+        probe = context.snapshot.connectivity
+        assert probe is not None
+        if not probe.endpoints:
+            message = probe.note or "no node was selected for the connectivity probe"
+            finding = Finding(
+                Status.FAIL, message, evidence={"nodes": probe.nodes_total}, code="no-nodes"
+            )
+            return Verdict(message, (finding,))
+        facts = _facts(context, probe)
+        findings: list[Finding] = []
+        for probe_class in CLASSES:
+            findings += _class_findings(probe, probe_class, facts)
+        bad = [f for f in findings if f.status is Status.FAIL]
+        passed = sum(1 for p in probe.pairs if p.outcome is Outcome.PASS)
+        scope = "; ".join(x for x in (probe.selection, probe.sampling, probe.note) if x)
+        if not bad:
+            return Verdict(
+                f"{passed} of {len(probe.pairs)} pairs passed ({scope})", tuple(findings)
+            )
+        failed = sum(1 for p in probe.pairs if p.outcome is not Outcome.PASS)
+        return Verdict(
+            f"{failed} of {len(probe.pairs)} pairs failed; {bad[0].message} ({scope})",
+            tuple(findings),
+        )
+
+
+def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
+    snapshot = context.snapshot
+    routes = None
+    if snapshot.has(Fact.AWS_ROUTE_TABLES) and snapshot.has(Fact.NODES):
+        routes = kubenet_routes(context.route_scope)
+    return Facts(
+        servers={e.node: e for e in probe.endpoints if e.role == "server"},
+        clients={e.node: e for e in probe.endpoints if e.role == "client"},
+        nodes=context.nodes_by_name if snapshot.has(Fact.NODES) else {},
+        node_files=snapshot.node_files or {},
+        routes=routes,
+        quota=snapshot.aws_route_quota,
+    )
+
+
+def _class_findings(
+    probe: ConnectivityProbe, probe_class: ProbeClass, facts: Facts
+) -> list[Finding]:
+    ref = ObjectRef("ProbeClass", probe_class.value, probe.namespace)
+    skip = next((s for s in probe.skipped if s.probe is probe_class), None)
+    if skip is not None:
+        message = f"{probe_class}: skipped: {skip.reason}"
+        return [
+            Finding(Status.SKIP, message, ref, {"class": probe_class.value}, code="class-skipped")
+        ]
+    pairs = [p for p in probe.pairs if p.probe is probe_class]
+    failed = [p for p in pairs if p.outcome is not Outcome.PASS]
+    grid = matrix(probe, pairs)
+    if not failed:
+        message = f"{probe_class}: {len(pairs)} pair(s) passed ({CLASS_WORDS[probe_class]})"
+        evidence: dict[str, JSON] = {"class": probe_class.value, "matrix": grid}
+        evidence["pairs"] = _pairs(pairs)
+        return [Finding(Status.PASS, message, ref, evidence, code="ok")]
+    return [
+        _broken(probe, probe_class, hop, group, grid)
+        for hop, group in judge(probe_class, failed, facts)
+    ]
+
+
+def matrix(probe: ConnectivityProbe, pairs: Sequence[PairResult]) -> dict[str, JSON]:
+    """The class's pairs as a grid: a row per source node, a column per destination; a cell is
+    "." pass, "X" fail, "-" not run, " " not sampled."""
+    rows = list(dict.fromkeys(e.node for e in probe.endpoints if e.role == "client"))
+    columns = list(dict.fromkeys(p.destination for p in pairs))
+    if set(columns) <= set(rows):
+        columns = rows
+    mark = {Outcome.PASS: ".", Outcome.FAIL: "X", Outcome.NOT_RUN: "-"}
+    cell = {(p.source, p.destination): mark[p.outcome] for p in pairs}
+    cells: list[JSON] = ["".join(cell.get((r, c), " ") for c in columns) for r in rows]
+    return {"rows": list(rows), "columns": list(columns), "cells": cells}
+
+
+def _broken(
+    probe: ConnectivityProbe,
+    probe_class: ProbeClass,
+    hop: Hop,
+    pairs: Sequence[PairResult],
+    grid: dict[str, JSON],
+) -> Finding:
+    group = f"{probe_class.value}/{hop.kind.value}/{hop.node or 'any'}"
+    ref = ObjectRef("ProbeClass", group, probe.namespace)
+    how = "from the facts" if hop.from_facts else "from the matrix: no collected fact explains it"
+    where = hop.node or "any node"
+    message = (
+        f"{probe_class}: {len(pairs)} pair(s) fail at the {hop.kind} hop ({where}): {hop.reason}"
+    )
+    evidence: dict[str, JSON] = {
+        "class": probe_class.value,
+        "hop": hop.kind.value,
+        "hop_node": hop.node,
+        "judged": how,
+        **hop.evidence,
+        "pairs": _pairs(pairs),
+        "matrix": grid,
+    }
+    return Finding(
+        Status.FAIL, message, ref, evidence, hop.related, code=f"broken-{hop.kind.value}"
+    )
+
+
+def _pairs(pairs: Sequence[PairResult]) -> list[JSON]:
+    shown: list[JSON] = [
+        {
+            "source": p.source,
+            "destination": p.destination,
+            "target": p.target,
+            "outcome": p.outcome.value,
+            "seconds": p.seconds,
+            **({"detail": p.detail} if p.detail else {}),
+        }
+        for p in pairs[:MAX_PAIRS_SHOWN]
+    ]
+    if len(pairs) > MAX_PAIRS_SHOWN:
+        shown.append(f"... and {len(pairs) - MAX_PAIRS_SHOWN} more")
+    return shown

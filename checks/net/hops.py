@@ -1,0 +1,242 @@
+"""Where a failed connectivity pair breaks: a walk over typed hops, first hop with evidence wins.
+
+A path is source pod -> source node (routes, kube-proxy) -> the VPC (the route table's route for
+the destination podCIDR) -> destination node -> destination pod, as KubeSkoop models it. Each
+hop is judged from facts the snapshot already holds; a failing pair no fact explains is judged
+from the pattern of the matrix (every failing pair of a class runs through one node, while the
+pairs that avoid it pass), which still names the node, and says that the facts were not there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kopscheck.knowledge.route_scope import KUBENET, RouteScope
+from kopscheck.knowledge.routes import BLACKHOLE, ipv4, node_cidrs
+from kopscheck.model.connectivity import (
+    NODE_PAIR_CLASSES,
+    Outcome,
+    PairResult,
+    ProbeClass,
+    ProbeEndpoint,
+)
+from kopscheck.model.facts import JSON, Node, NodeFiles, ObjectRef, Quota
+
+
+class HopKind(StrEnum):
+    """The hops of a path, in the order a packet meets them."""
+
+    SOURCE_POD = "source-pod"  # the client pod: never ran, no IP
+    SOURCE_NODE = "source-node"  # the client's node: CNI config, routes
+    SERVICE_PROXY = "service-proxy"  # kube-proxy (or its replacement) on the client's node
+    VPC_ROUTE = "vpc-route"  # the route table's route for a podCIDR (kubenet)
+    PATH_MTU = "path-mtu"  # a link on the path carries less than the pods' MTU
+    DESTINATION_NODE = "destination-node"  # the node itself: forwarding, routes, firewall
+    DESTINATION_POD = "destination-pod"  # the server pod: never ran, no IP
+    EGRESS = "egress"  # the way out of the cluster (NAT, internet gateway, firewall)
+    CLUSTER_DNS = "cluster-dns"  # the cluster DNS as the client's resolv.conf names it
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """The hop judged at fault for a group of pairs, and the evidence against it."""
+
+    kind: HopKind
+    node: str  # the node the hop is on ("" when none)
+    reason: str
+    from_facts: bool  # judged from collected facts (True) or from the matrix's pattern
+    related: tuple[ObjectRef, ...] = ()  # the objects whose own checks may explain it
+    evidence: Mapping[str, JSON] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind.value, self.node, self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the judge may read: the probe's endpoints and the snapshot's node-level facts."""
+
+    servers: Mapping[str, ProbeEndpoint]  # node -> server pod
+    clients: Mapping[str, ProbeEndpoint]  # node -> client pod
+    nodes: Mapping[str, Node]
+    node_files: Mapping[str, NodeFiles]
+    routes: RouteScope | None  # None: no route table collected, or not kubenet
+    quota: Quota | None = None
+
+
+def judge(
+    probe: ProbeClass, failed: Sequence[PairResult], facts: Facts
+) -> list[tuple[Hop, list[PairResult]]]:
+    """The failed pairs of one class grouped under the hop that explains them."""
+    groups: dict[tuple[str, str, str], tuple[Hop, list[PairResult]]] = {}
+    unexplained: list[PairResult] = []
+    for pair in failed:
+        hop = _from_facts(pair, facts)
+        if hop is None:
+            unexplained.append(pair)
+        else:
+            groups.setdefault(hop.key, (hop, []))[1].append(pair)
+    for hop, pairs in _from_pattern(probe, unexplained):
+        groups.setdefault(hop.key, (hop, []))[1].extend(pairs)
+    return list(groups.values())
+
+
+def _from_facts(pair: PairResult, facts: Facts) -> Hop | None:
+    client = facts.clients.get(pair.source)
+    if pair.outcome is Outcome.NOT_RUN:
+        why = client.note if client and client.note else pair.detail or "its client never ran"
+        return Hop(
+            HopKind.SOURCE_POD,
+            pair.source,
+            f"the client pod never ran: {why}",
+            True,
+            (ObjectRef("Node", pair.source),),
+        )
+    cni = _cni_missing(pair.source, facts)
+    if cni:
+        return Hop(HopKind.SOURCE_NODE, pair.source, cni, True, (ObjectRef("Node", pair.source),))
+    if pair.probe not in NODE_PAIR_CLASSES:
+        return None
+    server = facts.servers.get(pair.destination)
+    to_pod = (ProbeClass.POD_SAME_NODE, ProbeClass.POD_CROSS_NODE, ProbeClass.NODE_TO_POD)
+    if pair.probe in to_pod and server is not None and not server.ip:
+        reason = f"the server pod never got an IP: {server.note or 'no reason recorded'}"
+        return Hop(
+            HopKind.DESTINATION_POD,
+            pair.destination,
+            reason,
+            True,
+            (ObjectRef("Node", pair.destination),),
+        )
+    if pair.source == pair.destination:
+        return None
+    # a pod on either end needs the VPC to route its podCIDR: the request or the reply
+    ends = {
+        ProbeClass.POD_CROSS_NODE: (pair.destination, pair.source),
+        ProbeClass.NODE_TO_POD: (pair.destination,),
+        ProbeClass.POD_TO_NODE: (pair.source,),
+        ProbeClass.NODE_PORT: (pair.source,),
+        ProbeClass.PATH_MTU: (pair.destination, pair.source),
+    }.get(pair.probe, ())
+    for node in ends:
+        hop = _vpc_route(node, facts)
+        if hop is not None:
+            return hop
+    return None
+
+
+def _cni_missing(node: str, facts: Facts) -> str:
+    files = facts.node_files.get(node)
+    if files is None or files.cni_configs is None or files.cni_configs:
+        return ""
+    return f"{node} has no CNI config in /etc/cni/net.d: its pods get no working network"
+
+
+def _vpc_route(name: str, facts: Facts) -> Hop | None:
+    """The node's podCIDR route in the cluster's route table: missing, blackhole, elsewhere."""
+    scope = facts.routes
+    node = facts.nodes.get(name)
+    if scope is None or node is None or not scope.tables:
+        return None
+    instance = scope.nodes.instance_of.get(name, "")
+    tables = ", ".join(t.id for t in scope.tables)
+    for cidr in node_cidrs(node):
+        routes = [
+            r for s in scope.splits for r in s.node_routes if str(ipv4(r.destination)) == cidr
+        ]
+        evidence: dict[str, JSON] = {"route_table": tables, "pod_cidr": cidr, "instance": instance}
+        if not routes:
+            reason = f"route table {tables} has no route for {name}'s podCIDR {cidr}"
+            full = _table_full(scope, facts.quota)
+            if full:
+                reason += f" ({full})"
+                evidence["table_full"] = full
+        elif all(r.state == BLACKHOLE for r in routes):
+            reason = f"the route for {name}'s podCIDR {cidr} in {tables} is blackhole"
+        elif instance and all(r.target != instance for r in routes):
+            targets = ", ".join(r.target for r in routes)
+            reason = f"the route for {name}'s podCIDR {cidr} points at {targets}, not {instance}"
+        else:
+            continue
+        return Hop(HopKind.VPC_ROUTE, name, reason, True, (ObjectRef("Node", name),), evidence)
+    return None
+
+
+def _table_full(scope: RouteScope, quota: Quota | None) -> str:
+    if quota is None:
+        return ""
+    used = max(len(t.routes) for t in scope.tables)
+    return (
+        f"the table holds {used} routes, its quota is {quota.value:g}"
+        if used >= quota.value
+        else ""
+    )
+
+
+def _from_pattern(
+    probe: ProbeClass, pairs: Sequence[PairResult]
+) -> list[tuple[Hop, list[PairResult]]]:
+    """Pairs no fact explains: grouped by the node they run through (most pairs first)."""
+    if probe not in NODE_PAIR_CLASSES:
+        return [
+            (_source_hop(probe, source), [p for p in pairs if p.source == source])
+            for source in dict.fromkeys(p.source for p in pairs)
+        ]
+    left = list(pairs)
+    found = []
+    while left:
+        counts: dict[str, int] = {}
+        for pair in left:
+            for node in {pair.source, pair.destination}:
+                counts[node] = counts.get(node, 0) + 1
+        node = max(sorted(counts), key=lambda n: counts[n])
+        mine = [p for p in left if node in (p.source, p.destination)]
+        left = [p for p in left if p not in mine]
+        found.append((_node_hop(probe, node, mine), mine))
+    return found
+
+
+def _source_hop(probe: ProbeClass, source: str) -> Hop:
+    kind, reason = {
+        ProbeClass.CLUSTER_IP: (
+            HopKind.SERVICE_PROXY,
+            f"the Service's cluster IP is not reachable from {source}: kube-proxy (or its"
+            f" replacement) on {source} has not programmed it",
+        ),
+        ProbeClass.EXTERNAL: (
+            HopKind.EGRESS,
+            f"{source}'s pods cannot leave the cluster: NAT, internet gateway or a firewall"
+            " on the way out",
+        ),
+        ProbeClass.DNS: (
+            HopKind.CLUSTER_DNS,
+            f"{source}'s pods get no answer from the cluster DNS (see dns.resolution)",
+        ),
+    }.get(probe, (HopKind.SOURCE_NODE, f"from {source}"))
+    return Hop(kind, source, reason, False)
+
+
+def _node_hop(probe: ProbeClass, node: str, pairs: Sequence[PairResult]) -> Hop:
+    evidence: dict[str, JSON] = {"pairs_through_node": len(pairs)}
+    if probe is ProbeClass.PATH_MTU:
+        reason = (
+            f"don't-fragment packets at the pods' MTU do not pass through {node}: a link on its"
+            " path has a smaller MTU than the pods' interfaces (an overlay or node MTU too small)"
+        )
+        return Hop(HopKind.PATH_MTU, node, reason, False, (), evidence)
+    if probe is ProbeClass.POD_SAME_NODE:
+        reason = f"pods on {node} cannot reach each other: its bridge or veth routes, or its CNI"
+        return Hop(HopKind.SOURCE_NODE, node, reason, False, (ObjectRef("Node", node),), evidence)
+    reason = (
+        f"every failing pair runs to or from {node}: the route to its podCIDR (the VPC route table,"
+        " not collected or not kubenet), its forwarding or a firewall on it"
+    )
+    return Hop(HopKind.DESTINATION_NODE, node, reason, False, (ObjectRef("Node", node),), evidence)
+
+
+def kubenet_routes(scope: RouteScope) -> RouteScope | None:
+    """The route scope when the VPC routes pods (kubenet) and a table was collected."""
+    return scope if scope.mode in (KUBENET, None) and scope.tables else None

@@ -1,0 +1,103 @@
+"""Connectivity probe outcomes (`net.connectivity`): which probe pod reached which, per class.
+
+Plain facts recorded by kopscheck.collectors.probes.connectivity; the check `net.connectivity`
+judges them hop by hop. A pair is one action of one class from one source to one destination,
+recorded with its target and what happened, the way cilium's connectivity test records actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ProbeClass(StrEnum):
+    """The probe classes, in report order (the cheapest layer first)."""
+
+    POD_SAME_NODE = "pod-same-node"  # client pod -> server pod on its own node
+    POD_CROSS_NODE = "pod-cross-node"  # client pod -> server pod on another node
+    CLUSTER_IP = "cluster-ip"  # client pod -> the probe Service's cluster IP
+    NODE_PORT = "node-port"  # client pod -> a node's InternalIP at the Service's nodePort
+    NODE_TO_POD = "node-to-pod"  # hostNetwork client (the node) -> server pod
+    POD_TO_NODE = "pod-to-node"  # client pod -> a node's hostNetwork server
+    EXTERNAL = "external"  # client pod -> --probe-external-target
+    DNS = "dns"  # client pod resolves kubernetes.default through its resolv.conf
+    PATH_MTU = "path-mtu"  # don't-fragment ping at the client's interface MTU minus 28
+
+
+CLASSES = tuple(ProbeClass)
+NODE_PAIR_CLASSES = frozenset(
+    {
+        ProbeClass.POD_SAME_NODE,
+        ProbeClass.POD_CROSS_NODE,
+        ProbeClass.NODE_PORT,
+        ProbeClass.NODE_TO_POD,
+        ProbeClass.POD_TO_NODE,
+        ProbeClass.PATH_MTU,
+    }
+)
+
+
+class Outcome(StrEnum):
+    """How one pair ended."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_RUN = "not-run"  # its client never ran, or the deadline came first
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeEndpoint:
+    """A probe pod on one node: a server, a client or a hostNetwork pod."""
+
+    role: str  # "server", "client", "host-server", "host-client"
+    node: str
+    pod: str
+    ip: str = ""  # the pod's IP ("" when it never got one)
+    node_ip: str = ""  # the node's InternalIP
+    zone: str = ""
+    instance_group: str = ""
+    mtu: int | None = None  # the pod's eth0 MTU, as the client read it
+    note: str = ""  # why it never ran
+
+
+@dataclass(frozen=True, slots=True)
+class PairResult:
+    """One action: `source` (a node) tried `target` and got `outcome`."""
+
+    probe: ProbeClass
+    source: str  # the client's node
+    destination: str  # the server's node, or what else was asked (a Service, a name)
+    target: str  # "100.96.1.5:8080", "10.0.0.10:80", "registry.k8s.io:443"
+    outcome: Outcome
+    seconds: float | None = None
+    detail: str = ""  # what the client printed, shortened
+
+
+@dataclass(frozen=True, slots=True)
+class ClassSkip:
+    """A class that was not run at all, and why."""
+
+    probe: ProbeClass
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectivityProbe:
+    """The `net.connectivity` probe run: a server and a client per sampled node, and the pairs.
+
+    `sampling` says what was left out on a large cluster (pairs per node are bounded);
+    `note` says what cut the run short (deadline, interruption): the pairs are then partial.
+    """
+
+    run_id: str
+    namespace: str
+    image: str
+    endpoints: tuple[ProbeEndpoint, ...]
+    pairs: tuple[PairResult, ...]
+    nodes_total: int
+    selection: str
+    sampling: str = ""
+    skipped: tuple[ClassSkip, ...] = ()
+    external_target: str = ""
+    note: str = ""

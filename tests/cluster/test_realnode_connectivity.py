@@ -1,0 +1,192 @@
+"""net.connectivity on real kubenet nodes (real kubelet, containerd, ptp CNI, kube-proxy), the
+host standing in for the VPC router: every class passes; a removed route, a lowered link MTU
+and a stopped kube-proxy break exactly the pairs they must; with the AWS side in moto (the
+same route missing from the route table) the route table is the root cause."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from cli_outcome import CliOutcome
+from cluster_kopscheck import report, result
+from moto import mock_aws
+from realnode import Daemon, RealCluster, RealNode
+
+CLUSTER = "conn.k8s.local"
+REGION = "us-east-1"
+NODES = 3
+WALL_BUDGET = 90.0  # a 3-node matrix of every class, pod start and cleanup included
+
+
+@pytest.fixture(scope="module")
+def conn_cluster(real_cluster: RealCluster) -> Iterator[RealCluster]:
+    """The session's real cluster with nodes added up to NODES (removed afterwards)."""
+    added = [real_cluster.nodes.add() for _ in range(NODES - len(real_cluster.nodes.nodes))]
+    try:
+        yield real_cluster
+    finally:
+        for node in added:
+            real_cluster.nodes.remove(node)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Test credentials only, for moto: nothing from the environment or ~/.aws leaks in."""
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def probe(run_cli: Callable[..., CliOutcome], cluster: RealCluster, *extra: str) -> dict[str, Any]:
+    outcome = run_cli(
+        "check", "--kubeconfig", str(cluster.kubeconfig), "--networking", "kubenet",
+        "--probe", "--no-probe-agent", "--probe-dns-timeout", "5s", "-o", "json", *extra,
+    )  # fmt: skip
+    return report(outcome)
+
+
+def failing_pairs(doc: dict[str, Any], probe_class: str) -> set[tuple[str, str]]:
+    found = result(doc, "net.connectivity")["findings"]
+    return {
+        (p["source"], p["destination"])
+        for f in found
+        if f["evidence"].get("class") == probe_class and f["status"] == "fail"
+        for p in f["evidence"]["pairs"]
+    }
+
+
+def class_status(doc: dict[str, Any], probe_class: str) -> str:
+    found = result(doc, "net.connectivity")["findings"]
+    statuses = {f["status"] for f in found if f["evidence"].get("class") == probe_class}
+    return "fail" if "fail" in statuses else statuses.pop()
+
+
+def involving(node: RealNode, others: list[RealNode]) -> set[tuple[str, str]]:
+    return {(o.name, node.name) for o in others} | {(node.name, o.name) for o in others}
+
+
+def test_every_class_passes_within_the_wall_budget(
+    conn_cluster: RealCluster, run_cli: Callable[..., CliOutcome]
+) -> None:
+    start = time.monotonic()
+    doc = probe(run_cli, conn_cluster)
+    wall = time.monotonic() - start
+    connectivity = result(doc, "net.connectivity")
+    assert connectivity["status"] == "pass", [
+        str(f["evidence"].get("pairs")) for f in connectivity["findings"]
+        if f["status"] == "fail"
+    ]  # fmt: skip
+    assert {class_status(doc, c) for c in ("pod-same-node", "pod-cross-node", "cluster-ip",
+            "node-port", "node-to-pod", "pod-to-node", "path-mtu")} == {"pass"}  # fmt: skip
+    assert class_status(doc, "external") == "skip"
+    print(f"3-node connectivity matrix, all classes, pods and cleanup: {wall:.1f}s wall")
+    assert wall <= WALL_BUDGET
+
+
+def test_a_removed_route_breaks_exactly_the_pairs_to_and_from_its_node(
+    conn_cluster: RealCluster, run_cli: Callable[..., CliOutcome]
+) -> None:
+    nodes = conn_cluster.nodes.nodes
+    lost, others = nodes[-1], nodes[:-1]
+    lost.remove_host_route()
+    try:
+        doc = probe(run_cli, conn_cluster)
+    finally:
+        lost.restore_host_route()
+    assert failing_pairs(doc, "pod-cross-node") == involving(lost, others)
+    assert failing_pairs(doc, "node-to-pod") == {(o.name, lost.name) for o in others}
+    assert failing_pairs(doc, "pod-to-node") == {(lost.name, o.name) for o in others}
+    assert class_status(doc, "pod-same-node") == "pass"
+    assert class_status(doc, "cluster-ip") == "pass"
+    groups = [f for f in result(doc, "net.connectivity")["findings"] if f["status"] == "fail"]
+    assert {f["evidence"]["hop_node"] for f in groups} == {lost.name}
+
+
+def test_with_the_route_missing_in_aws_too_the_route_table_is_the_root_cause(
+    conn_cluster: RealCluster, run_cli: Callable[..., CliOutcome], aws_env: None
+) -> None:
+    nodes = conn_cluster.nodes.nodes
+    lost = nodes[-1]
+    with mock_aws():
+        rtb = _aws_side(nodes, missing=lost)
+        lost.remove_host_route()
+        try:
+            doc = probe(run_cli, conn_cluster, "--aws", "--region", REGION, "--name", CLUSTER)
+        finally:
+            lost.restore_host_route()
+    assert doc["root_causes"][0] == "aws.route-table-health", doc["root_causes"]
+    assert "net.connectivity" not in doc["root_causes"]
+    health = result(doc, "aws.route-table-health")
+    missing = [f for f in health["findings"] if f["code"] == "aws.route-table-health/missing-route"]
+    assert [(f["object"]["name"], f["evidence"]["pod_cidr"]) for f in missing] == [
+        (lost.name, lost.pod_cidr)
+    ]
+    connectivity = result(doc, "net.connectivity")
+    assert "aws.route-table-health" in connectivity["caused_by"]
+    cross = next(f for f in connectivity["findings"] if f["evidence"].get("class") == "pod-cross-node" and f["status"] == "fail")  # fmt: skip
+    assert cross["evidence"]["hop"] == "vpc-route"
+    assert (cross["evidence"]["route_table"], cross["evidence"]["pod_cidr"]) == (rtb, lost.pod_cidr)
+
+
+def test_a_lowered_link_mtu_fails_the_mtu_class_on_its_pairs_only(
+    conn_cluster: RealCluster, run_cli: Callable[..., CliOutcome]
+) -> None:
+    nodes = conn_cluster.nodes.nodes
+    small, others = nodes[1], [nodes[0], nodes[2]]
+    small.set_mtu(1200)
+    try:
+        doc = probe(run_cli, conn_cluster)
+    finally:
+        small.set_mtu(1500)
+    assert failing_pairs(doc, "path-mtu") == involving(small, others)
+    assert class_status(doc, "pod-cross-node") == "pass"
+
+
+def test_a_stopped_kube_proxy_fails_the_cluster_ip_from_its_node_only(
+    conn_cluster: RealCluster, run_cli: Callable[..., CliOutcome]
+) -> None:
+    nodes = conn_cluster.nodes.nodes
+    proxyless = nodes[0]
+    proxyless.stop(Daemon.KUBE_PROXY)
+    try:
+        doc = probe(run_cli, conn_cluster)
+    finally:
+        proxyless.start(Daemon.KUBE_PROXY)
+    assert failing_pairs(doc, "cluster-ip") == {(proxyless.name, "Service/connectivity")}
+    assert class_status(doc, "pod-cross-node") == "pass"
+    assert class_status(doc, "pod-same-node") == "pass"
+
+
+def _aws_side(nodes: list[RealNode], missing: RealNode) -> str:
+    """The nodes as kops's instances in moto, and the cluster's route table with a route per
+    node's podCIDR but `missing`'s (what the route controller leaves when CreateRoute fails)."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    owned = [{"Key": "KubernetesCluster", "Value": CLUSTER},
+             {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}]  # fmt: skip
+    vpc = ec2.create_vpc(CidrBlock="10.251.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.251.0.0/16")["Subnet"]["SubnetId"]
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_tags(Resources=[vpc, subnet, rtb], Tags=owned)
+    for node in nodes:
+        launched = ec2.run_instances(
+            ImageId="ami-0e2c8caa4b6378d8c", MinCount=1, MaxCount=1, SubnetId=subnet,
+            PrivateIpAddress=node.node_ip,
+        )  # fmt: skip
+        instance = launched["Instances"][0]["InstanceId"]
+        ig = [{"Key": "kops.k8s.io/instancegroup", "Value": "nodes-us-test-1a"}]
+        ec2.create_tags(Resources=[instance], Tags=owned + ig)
+        ec2.modify_instance_attribute(InstanceId=instance, SourceDestCheck={"Value": False})
+        if node is not missing:
+            ec2.create_route(
+                RouteTableId=rtb, DestinationCidrBlock=node.pod_cidr, InstanceId=instance
+            )
+    return str(rtb)
