@@ -10,7 +10,8 @@ to that node's behaviour:
   `FailedCreatePodSandBox` event, worded as containerd + calico word it;
 - "dead": nothing at all (no kubelet).
 
-The node agent's pods get the log text the test supplies.
+The node agent's pods get the log text the test supplies; each node-logs reader pod prints the
+test's text, or by default a syslog node's kubelet lines adding and deleting the pods it ran.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ SANDBOX_ERROR = (
 ANSWER = "Name:\tkubernetes.default.svc.cluster.local|Address: 100.64.0.1|"
 EXTERNAL = "Name:\tregistry.k8s.io|Address: 34.96.108.209|"
 NXDOMAIN = "** server can't find kubernetes.default.svc.cluster.local: NXDOMAIN|"
+CLIENTS = ("conn-client", "conn-host-client")
 AGENT_LOG = """==== kopscheck-agent 1
 ==== file kubelet.cmdline
 /usr/local/bin/kubelet
@@ -66,18 +68,35 @@ def dns_message(bad_replica: str = "") -> Callable[[dict[str, Any]], str]:
     return message
 
 
+def connectivity_answers(pod: dict[str, Any]) -> str:
+    """A connectivity client's termination message on a sound network: every target answers."""
+    if (pod["metadata"].get("labels") or {}).get("kopscheck.io/probe") not in CLIENTS:
+        return ""
+    env = {e["name"]: e["value"] for e in pod["spec"]["containers"][0]["env"]}
+    lines = ["M 9001"]
+    for target in env["TARGETS"].splitlines():
+        index, kind = target.split()[:2]
+        answer = {"http": "HTTP/1.0 200 OK", "dns": "Address: 100.64.0.1"}.get(
+            kind, "1 packets transmitted  1 packets received  0% packet loss"
+        )
+        lines.append(f"R {index} 0 0 {answer}")
+    return "\n".join(lines)
+
+
 @dataclass
 class FakeKubelets:
     api: FakeApiServer
     behaviour: dict[str, str] = field(default_factory=dict)  # node -> ok / no-sandbox / dead
     termination_message: Callable[[dict[str, Any]], str] = lambda _pod: ""
     agent_log: Callable[[str], str] = lambda _node: ""
+    node_log: Callable[[str], str] | None = None  # a reader's printout; None: _syslog's
     interval: float = 0.05
     refuse_daemonsets: str = ""  # an admission message: DaemonSet pods are refused with it
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._reported: set[str] = set()
+        self._ran: dict[str, list[tuple[str, str]]] = {}  # node -> the (namespace, pod) it ran
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def start(self) -> FakeKubelets:
@@ -169,15 +188,26 @@ class FakeKubelets:
     ) -> dict[str, Any]:
         cidr = self._nodes()[node]["spec"].get("podCIDR", "10.1.0.0/24")
         ip = str(next(ipaddress.ip_network(cidr).hosts()) + 7)
-        message = self.termination_message(pod)
         labels = pod["metadata"].get("labels") or {}
+        message = self.termination_message(pod) or connectivity_answers(pod)
         if labels.get("kopscheck.io/probe") == "node-agent":
             self.api.pod_logs[
                 (pod["metadata"]["namespace"], pod["metadata"]["name"], container)
             ] = self.agent_log(node)
-        if message:
+        reader = labels.get("kopscheck.io/probe") == "node-logs"
+        if reader:  # the reader prints what it found, then exits
+            namespace = pod["metadata"]["namespace"]
+            printout = self.node_log(node) if self.node_log else self._syslog(node, namespace)
+            self.api.pod_logs[(namespace, pod["metadata"]["name"], container)] = printout
+        else:
+            self._ran.setdefault(node, []).append(
+                (pod["metadata"]["namespace"], pod["metadata"]["name"])
+            )
+        if message or reader:
             state: dict[str, Any] = {
                 "terminated": {"exitCode": 0, "reason": "Completed", "message": message}
+                if message
+                else {"exitCode": 0, "reason": "Completed"}
             }
             phase = "Succeeded"
         else:
@@ -195,6 +225,19 @@ class FakeKubelets:
                 {"name": container, "ready": True, "restartCount": 0, "state": state}
             ],
         }
+
+    def _syslog(self, node: str, namespace: str) -> str:
+        """What the reader prints on a syslog node: the kubelet's add and delete of each pod."""
+        lines = ["==== kopscheck-node-logs 1", "==== skipped journal: no journalctl on the host"]
+        lines += ["==== source /var/log/syslog"]
+        for i, (ns, name) in enumerate(p for p in self._ran.get(node, []) if p[0] == namespace):
+            for verb in ("ADD", "DELETE"):
+                stamp = f"12:45:{(2 * i + (verb == 'DELETE')) % 60:02d}"
+                lines.append(
+                    f"Nov 28 {stamp} {node} kubelet[2231]: I1128 {stamp}.201342    2231 "
+                    f'kubelet.go:2456] "SyncLoop {verb}" source="api" pods=["{ns}/{name}"]'
+                )
+        return "\n".join([*lines, "==== end", ""])
 
     def _refuse(self, ds: dict[str, Any]) -> None:
         namespace, name = ds["metadata"]["namespace"], ds["metadata"]["name"]

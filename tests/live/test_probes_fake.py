@@ -124,7 +124,8 @@ def test_probe_writes_are_labelled_and_time_limited(
 
     def spy(rtype: Any, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
         created = original(rtype, namespace, body)
-        if rtype.plural in ("namespaces", "pods", "daemonsets") and "involvedObject" not in body:
+        made = ("namespaces", "pods", "daemonsets", "services")
+        if rtype.plural in made and "involvedObject" not in body:
             seen.append(created)
         return created
 
@@ -135,8 +136,18 @@ def test_probe_writes_are_labelled_and_time_limited(
     writes = {(m, p) for m, p, _q in cluster.server.requests if m != "GET"}
     assert {m for m, _p in writes} == {"POST", "DELETE"}
     by_kopscheck = [o for o in seen if not o["metadata"]["name"].startswith("node-agent-")]
-    kinds = sorted(o["kind"] for o in by_kopscheck)
-    assert kinds == ["DaemonSet", "Namespace", "Pod", "Pod", "Pod"]
+    kinds = sorted(
+        (o["kind"], (o["metadata"].get("labels") or {}).get("kopscheck.io/probe", ""))
+        for o in by_kopscheck
+    )
+    per_node = ["conn-client", "conn-host-client", "conn-host-server", "conn-server"]
+    pods = sorted([*per_node * 2, "dns", "lifecycle", "lifecycle", "node-logs", "node-logs"])
+    assert kinds == [
+        ("DaemonSet", "node-agent"),
+        ("Namespace", ""),
+        *(("Pod", role) for role in pods),
+        ("Service", ""),  # the connectivity probe's ClusterIP and NodePort
+    ]
     run = by_kopscheck[0]["metadata"]["labels"]["kopscheck.io/run"]
     for obj in by_kopscheck:
         meta = obj["metadata"]

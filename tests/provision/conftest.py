@@ -59,17 +59,25 @@ def fake_kops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKops:
     return fake
 
 
+# a journal node whose kubelet logged nothing of the probe pods (below --v=2): pod.node-logs warns
+QUIET_JOURNAL = "==== kopscheck-node-logs 1\n==== source journal\n==== end\n"
+
+
 @pytest.fixture
-def api_server(tmp_path: Path) -> Iterator[Callable[[str], FakeApiServer]]:
-    """A fake API server showing a demo cluster (healthy, cni-no-provider, ...)."""
+def api_server(tmp_path: Path) -> Iterator[Callable[..., FakeApiServer]]:
+    """A fake API server showing a demo cluster (healthy, cni-no-provider, ...); with
+    `kubelet_quiet`, its nodes' journals hold no line about the probe pods."""
     started: list[tuple[FakeApiServer, FakeKubelets]] = []
 
-    def start(demo: str) -> FakeApiServer:
+    def start(demo: str, kubelet_quiet: bool = False) -> FakeApiServer:
         bundle = api_view(demo, tmp_path / f"{demo}-{len(started)}-api-view")
         server = FakeApiServer().load_bundle(bundle).start()
         # the gate probes (`check --probe`): kubelets that run its pods and answer its DNS probe
         kubelets = FakeKubelets(
-            server, termination_message=dns_message(), agent_log=lambda _node: AGENT_LOG
+            server,
+            termination_message=dns_message(),
+            agent_log=lambda _node: AGENT_LOG,
+            node_log=(lambda _node: QUIET_JOURNAL) if kubelet_quiet else None,
         ).start()
         started.append((server, kubelets))
         return server
