@@ -110,7 +110,7 @@ def test_fail_on_skip_fails_a_check_that_could_not_decide(
         "aws.source-dest-check",  # mode unknown and no EC2 facts: cannot tell, not "n/a"
     }
     not_run = {r["check"] for r in doc["results"] if r["skip_reason"] == "not-requested"}
-    assert not_run == {"dns.resolution", "pod.lifecycle"}
+    assert not_run == {"dns.resolution", "pod.lifecycle", "net.connectivity"}
 
 
 def test_strict_passes_a_healthy_cluster_scanned_without_probes(

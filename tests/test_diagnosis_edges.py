@@ -67,6 +67,9 @@ EDGES = [
     ("kubenet-route-limit", "node.network-ready", "aws.route-table-capacity"),
     ("kubenet-route-limit", "node.network-ready", "aws.route-table-health"),
     ("kubenet-route-limit", "aws.route-table-health", "aws.route-table-capacity"),
+    # the demo's probe: the pairs to and from the two unrouted nodes fail at the VPC route
+    ("kubenet-route-limit", "net.connectivity", "aws.route-table-health"),
+    ("kubenet-route-limit", "net.connectivity", "node.network-ready"),
     ("aws-vpc-ip-exhausted", "pod.node-logs", "pod.sandbox-errors"),
     ("kubelet-network-plugin-after-1.24", "node.network-ready", "kubelet.network-plugin"),
     ("kubelet-network-plugin-after-1.24", "cni.provider-healthy", "node.network-ready"),

@@ -53,7 +53,7 @@ def test_passing_and_skipped_checks_fold_into_one_line(
     run_cli: Callable[..., CliOutcome], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lines = _demo(run_cli, monkeypatch, 100)
-    assert "Other checks: 4 pass, 4 not applicable, 2 need --probe (--show-all lists them)" in lines
+    assert "Other checks: 4 pass, 4 not applicable, 3 need --probe (--show-all lists them)" in lines
     text = "\n".join(lines)
     assert "pod.sandbox-errors" not in text and "aws.route-table-health" not in text
 
@@ -105,7 +105,7 @@ def test_an_unrecognised_bundle_is_one_line_not_a_list_of_skips(
     outcome = run_cli("check", "--bundle", str(tmp_path))
     assert outcome.code == 3
     lines = outcome.stdout.strip().splitlines()
-    assert lines[2] == "Verdict: ERROR (exit 3) · 15 skip · --fail-on fail"
+    assert lines[2] == "Verdict: ERROR (exit 3) · 16 skip · --fail-on fail"
     assert " ".join(" ".join(lines[3:]).split()) == (
         f"Note: {tmp_path}: not a kopscheck bundle: expected cluster-info/ (kubectl cluster-info"
         " dump --output-directory), kops/, aws/ or nodes/; it holds notes.txt"

@@ -82,6 +82,9 @@ def test_probe_role_adds_the_probe_writes_to_the_read_only_rules(
         ("", "pods", "create"),
         ("", "pods", "delete"),
         ("", "events", "watch"),
+        ("", "services", "get"),  # the connectivity probe's ClusterIP and NodePort
+        ("", "services", "create"),
+        ("", "services", "delete"),
         ("apps", "daemonsets", "get"),
         ("apps", "daemonsets", "watch"),
         ("apps", "daemonsets", "create"),

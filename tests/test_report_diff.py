@@ -47,7 +47,9 @@ def test_a_check_that_breaks_is_worse_with_its_new_findings(
     [cluster] = doc["clusters"]
     assert (cluster["old_status"], cluster["new_status"]) == ("pass", "fail")
     assert cluster["checks"] == [
-        {"check": "dns.rollout", "old": "pass", "new": "fail", "change": "worse"}
+        {"check": "dns.rollout", "old": "pass", "new": "fail", "change": "worse"},
+        # the healthy demo carries probe outcomes, the coredns-loop one none
+        {"check": "net.connectivity", "old": "pass", "new": "skip", "change": "changed"},
     ]
     assert {f["object"] for f in cluster["new_findings"]} == {
         "Deployment/kube-system/coredns",
@@ -65,7 +67,8 @@ def test_a_fix_is_better_with_resolved_findings_and_exit_0(
     assert code == 0
     [cluster] = doc["clusters"]
     assert cluster["checks"] == [
-        {"check": "dns.rollout", "old": "fail", "new": "pass", "change": "better"}
+        {"check": "dns.rollout", "old": "fail", "new": "pass", "change": "better"},
+        {"check": "net.connectivity", "old": "skip", "new": "pass", "change": "changed"},
     ]
     assert len(cluster["resolved_findings"]) == 4 and cluster["new_findings"] == []
 
@@ -134,7 +137,8 @@ def test_fleets_pair_clusters_by_name(
     assert by_name["healthy"]["worse"] is True
     assert by_name["coredns-loop"]["worse"] is False
     assert by_name["coredns-loop"]["checks"] == [
-        {"check": "dns.rollout", "old": "fail", "new": "pass", "change": "better"}
+        {"check": "dns.rollout", "old": "fail", "new": "pass", "change": "better"},
+        {"check": "net.connectivity", "old": "skip", "new": "pass", "change": "changed"},
     ]
 
 

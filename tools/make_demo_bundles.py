@@ -4,7 +4,8 @@
 
 The bundles are what `kubectl cluster-info dump --all-namespaces --output-directory`,
 `kubectl get endpoints -o json`, `kubectl version -o json` and `kops get ... -o yaml` write for
-a small kops cluster on AWS; each scenario is a module of tools/demo_bundles/. tests/
+a small kops cluster on AWS, with the probe outcomes `collect --probe` adds (the connectivity
+matrix, tests/connectivity_builders.py); each scenario is a module of tools/demo_bundles/. tests/
 test_demo_data.py regenerates them and compares, so the committed files and this script cannot
 drift apart.
 """
@@ -19,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # kube_builders, aws_builders
 sys.path.insert(0, str(HERE))  # demo_bundles, also when a test loads this file by path
 
+from connectivity_builders import add_connectivity  # noqa: E402
 from demo_bundles.cni_no_provider import cni_no_provider  # noqa: E402
 from demo_bundles.coredns_loop import coredns_loop  # noqa: E402
 from demo_bundles.healthy import healthy  # noqa: E402
@@ -35,6 +37,7 @@ SCENARIOS: dict[str, Callable[[Path], None]] = {
 def main(out: Path) -> None:
     for scenario, build in SCENARIOS.items():
         build(out / scenario)
+    add_connectivity(out)  # probes/connectivity.json, from the nodes the bundles hold
 
 
 if __name__ == "__main__":

@@ -68,21 +68,69 @@ class Connectivity(Check):
     codes = {
         "ok": Code("every pair of the class passed"),
         "class-skipped": Code("the class was not run (no target, no DNS Service, one node)"),
-        "no-nodes": Code("no probe node was selected or could run a server"),
-        **{
-            f"broken-{kind}": Code(f"pairs fail at the {kind} hop")
-            for kind in (
-                "source-pod",
-                "source-node",
-                "service-proxy",
-                "vpc-route",
-                "path-mtu",
-                "destination-node",
-                "destination-pod",
-                "egress",
-                "cluster-dns",
-            )
-        },
+        "no-nodes": Code(
+            "no probe node was selected or could run a server",
+            fix=(
+                "Pick Ready nodes with --probe-nodes, or make the server pods run: the probe "
+                "note says why none did (no Ready node; an image not pullable: mirror it and "
+                "pass --probe-tools-image)."
+            ),
+        ),
+        "broken-source-pod": Code(
+            "pairs fail at the source-pod hop",
+            fix="See pod.lifecycle for the client pod's node: the client never ran or got no IP.",
+        ),
+        "broken-source-node": Code(
+            "pairs fail at the source-node hop",
+            fix=(
+                "On the client's node: its CNI config (cni.node-config), its routes to other "
+                "podCIDRs, net.ipv4.ip_forward and iptables FORWARD, and the security group "
+                "between the nodes' instances."
+            ),
+        ),
+        "broken-service-proxy": Code(
+            "pairs fail at the service-proxy hop",
+            fix=(
+                "Check kube-proxy (or the provider's replacement) on the client's node: its pod "
+                "in kube-system, its log, and its KUBE-SERVICES rules (iptables-save)."
+            ),
+        ),
+        "broken-vpc-route": Code(
+            "pairs fail at the vpc-route hop",
+            fix=(
+                "Restore the route for the node's podCIDR to its instance in the VPC route "
+                "table (see aws.route-table-health and aws.route-table-capacity)."
+            ),
+        ),
+        "broken-path-mtu": Code(
+            "pairs fail at the path-mtu hop",
+            fix=(
+                "Lower the CNI's MTU below the smallest link on the path (overlays need 50 "
+                "bytes or more of headroom), or raise that link's MTU."
+            ),
+        ),
+        "broken-destination-node": Code(
+            "pairs fail at the destination-node hop",
+            fix=(
+                "On the destination node: its CNI config and routes, forwarding and firewall, "
+                "and the security group rules that admit the other nodes' traffic."
+            ),
+        ),
+        "broken-destination-pod": Code(
+            "pairs fail at the destination-pod hop",
+            fix="See pod.lifecycle for the server pod's node: the server never ran or got no IP.",
+        ),
+        "broken-egress": Code(
+            "pairs fail at the egress hop",
+            fix=(
+                "Check the way out of the VPC: the NAT gateway or internet gateway route of the "
+                "nodes' subnets, a proxy, and the security groups' egress rules."
+            ),
+        ),
+        "broken-cluster-dns": Code(
+            "pairs fail at the cluster-dns hop",
+            fix="See dns.rollout and dns.resolution: the cluster DNS did not answer the client.",
+        ),
     }
 
     def run(self, context: CheckContext) -> Verdict:

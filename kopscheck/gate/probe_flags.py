@@ -23,7 +23,8 @@ ProbeImageOpt = Annotated[
 ProbeToolsImageOpt = Annotated[
     str,
     typer.Option(
-        "--probe-tools-image", help="Image with sh, nslookup, sed: the DNS pod and the node agent."
+        "--probe-tools-image",
+        help="Image with sh, nslookup, nc, ping, httpd: the DNS, connectivity and node pods.",
     ),
 ]
 ProbeTimeoutOpt = Annotated[

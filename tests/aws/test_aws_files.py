@@ -110,12 +110,12 @@ def load_tool() -> Any:
 
 
 def test_kubenet_route_limit_demo_matches_its_generator(tmp_path: Path) -> None:
-    load_tool().kubenet_route_limit(tmp_path)
-    committed = DEMO_ROOT / "kubenet-route-limit"
-    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    load_tool().main(tmp_path)
+    made, committed = tmp_path / "kubenet-route-limit", DEMO_ROOT / "kubenet-route-limit"
+    files = sorted(p.relative_to(made) for p in made.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     for rel in files:
-        assert (tmp_path / rel).read_text() == (committed / rel).read_text(), rel
+        assert (made / rel).read_text() == (committed / rel).read_text(), rel
 
 
 def test_demo_leads_with_the_route_table_limit(run_cli_json: Any) -> None:
