@@ -162,6 +162,6 @@ def test_a_hostile_pod_name_keeps_the_verdict_and_breaks_no_output(
     hostile = tmp_path / scenario
     shutil.copytree(DEMO_ROOT / scenario, hostile)
     _rename_pod(hostile, RENAMED_POD, CORPUS[attack])
-    doc = assert_reports_alike(run_cli, DEMO_ROOT / scenario, hostile)
+    _, doc = assert_reports_alike(run_cli, DEMO_ROOT / scenario, hostile)
     named = {f["object"]["name"] for r in doc["results"] for f in r["findings"] if f.get("object")}
     assert (CORPUS[attack] in named) == (scenario != "healthy")  # a finding names the pod
