@@ -42,8 +42,8 @@ def _copy(source: Path, tmp_path: Path, name: str) -> Path:
 
 
 def _klog_quoted(text: str) -> str:
-    """`text` inside a kubelet log's quoted value: klog quotes it (control and format
-    characters escaped, as Go's %q does)."""
+    """`text` inside a kubelet log's quoted value: klog quotes it, control and format
+    characters escaped as Go's %q does (JSON's escape, which also escapes printable non-ASCII)."""
     return json.dumps(text)[1:-1]
 
 
