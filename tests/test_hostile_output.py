@@ -19,12 +19,16 @@ import yaml
 
 from kopscheck.demo import DEMO_ROOT
 from tests.cli_outcome import CliOutcome
+from tests.hostile_reports import (
+    CORPUS,
+    NAME_ATTACKS,
+    assert_no_structure_from_data,
+    assert_reports_alike,
+    edit_json_strings,
+    move_pod_logs,
+    raw_controls,
+)
 
-CORPUS: dict[str, str] = {
-    k: v
-    for k, v in json.loads((Path(__file__).parent / "hostile/strings.json").read_text()).items()
-    if not k.startswith("_")
-}
 # Lone surrogates as JSON escapes are refused by the JSON decoder (exit 2, an input-side
 # matter of issue 19): they are rendered straight through every reporter below instead.
 ON_DISK = [v for v in CORPUS.values() if not any(0xD800 <= ord(c) <= 0xDFFF for c in v)]
@@ -34,15 +38,6 @@ SCENARIOS = [
 ]
 SCENARIOS += sorted(p for p in FIXTURES.iterdir() if (p / "cluster-info").is_dir())
 FORMATS = ("table", "json", "yaml", "junit", "markdown")
-
-
-def _raw_controls(text: str) -> list[str]:
-    """Characters no output may print raw: all but newline and tab (the reporters' own)."""
-    return [
-        c
-        for c in text
-        if not (c.isprintable() or c in " \n" or (ord(c) > 0x7F and c in "✅⚠️⏭️💥❌→—·…"))
-    ]
 
 
 def _inject(bundle: Path, offset: int) -> int:
@@ -79,7 +74,7 @@ def test_hostile_strings_never_break_forge_or_change_a_report(
         clean = run_cli("check", "--bundle", str(scenario), "-o", format_)
         dirty = run_cli("check", "--bundle", str(hostile), "-o", format_)
         assert dirty.code == clean.code, (format_, dirty.stderr)
-        assert _raw_controls(dirty.stdout) == [], format_
+        assert raw_controls(dirty.stdout) == [], format_
         if format_ == "json":
             doc = json.loads(dirty.stdout)
             assert doc["status"] == json.loads(clean.stdout)["status"]
@@ -91,17 +86,7 @@ def test_hostile_strings_never_break_forge_or_change_a_report(
         elif format_ == "junit":
             ET.fromstring(dirty.stdout.split("\n", 1)[1])
         elif format_ == "markdown":
-            _assert_no_structure_from_data(clean.stdout, dirty.stdout)
-
-
-def _assert_no_structure_from_data(clean: str, dirty: str) -> None:
-    """The same headings and table rows as the clean report, and no comment opened."""
-
-    def shape(text: str) -> list[str]:
-        return [line.split(" ", 1)[0] for line in text.splitlines() if line.startswith(("#", "|"))]
-
-    assert "<!--" not in dirty
-    assert shape(dirty) == shape(clean)
+            assert_no_structure_from_data(clean.stdout, dirty.stdout)
 
 
 def test_every_corpus_entry_reaches_some_scenario(tmp_path: Path) -> None:
@@ -147,7 +132,7 @@ def test_every_reporter_encodes_every_corpus_entry(format_: str) -> None:
     values = list(CORPUS.values())
     report, clean = with_strings(values), with_strings([f"plain-{i}" for i in range(len(values))])
     out = StringIO(rendered(report))
-    assert _raw_controls(out.getvalue()) == []
+    assert raw_controls(out.getvalue()) == []
     if format_ == "junit":
         ET.fromstring(out.getvalue().split("\n", 1)[1])
     if format_ == "yaml":
@@ -155,34 +140,18 @@ def test_every_reporter_encodes_every_corpus_entry(format_: str) -> None:
         assert surrogate["message"] == CORPUS["lone-surrogate"]
         assert surrogate["object"]["name"] == CORPUS["lone-surrogate"]
     if format_ == "markdown":
-        _assert_no_structure_from_data(rendered(clean), out.getvalue())
+        assert_no_structure_from_data(rendered(clean), out.getvalue())
 
 
 RENAMED_POD = "coredns-7d8f9c6b5-4xk2m"  # a CoreDNS pod with logs in three demo bundles
-NAME_ATTACKS = ("csi-hide", "newline-heading", "html-comment", "bidi", "path")
 
 
 def _rename_pod(bundle: Path, old: str, new: str) -> None:
     """`old` renamed to `new` everywhere in `bundle`, as `kopscheck collect` would have
     written a pod of that name: JSON strings, its log section header and its log directory."""
-    from kopscheck.collectors.offline.bundle import NAMESPACED_FILES
-    from kopscheck.collectors.output.data_paths import log_header_names, pod_log_file
-
-    quoted = json.dumps(new)[1:-1]
     for path in bundle.rglob("*.json"):
-        text = path.read_text(encoding="utf-8")
-        if old in text:
-            path.write_text(text.replace(old, quoted), encoding="utf-8")
-    info = bundle / "cluster-info"
-    logs = info / "kube-system" / old / "logs.txt"
-    namespace, pod, _container = log_header_names("kube-system", new, "coredns")
-    text = logs.read_text(encoding="utf-8").replace(
-        f"pod {namespace}/{old} ", f"pod {namespace}/{pod} "
-    )
-    target = pod_log_file(info, "kube-system", new, frozenset(NAMESPACED_FILES))
-    target.parent.mkdir(parents=True)
-    target.write_text(text, encoding="utf-8")
-    shutil.rmtree(logs.parent)
+        edit_json_strings(path, lambda _key, value: value.replace(old, new))
+    move_pod_logs(bundle / "cluster-info", ("kube-system", old), ("kube-system", new), {})
 
 
 @pytest.mark.parametrize("attack", NAME_ATTACKS)
@@ -193,19 +162,6 @@ def test_a_hostile_pod_name_keeps_the_verdict_and_breaks_no_output(
     hostile = tmp_path / scenario
     shutil.copytree(DEMO_ROOT / scenario, hostile)
     _rename_pod(hostile, RENAMED_POD, CORPUS[attack])
-    clean = run_cli("check", "--bundle", str(DEMO_ROOT / scenario), "-o", "json")
-    dirty = run_cli("check", "--bundle", str(hostile), "-o", "json")
-    assert dirty.code == clean.code, dirty.stderr
-    doc = json.loads(dirty.stdout)
-    statuses = {r["check"]: r["status"] for r in doc["results"]}
+    _, doc = assert_reports_alike(run_cli, DEMO_ROOT / scenario, hostile)
     named = {f["object"]["name"] for r in doc["results"] for f in r["findings"] if f.get("object")}
     assert (CORPUS[attack] in named) == (scenario != "healthy")  # a finding names the pod
-    assert statuses == {r["check"]: r["status"] for r in json.loads(clean.stdout)["results"]}
-    for format_ in ("table", "markdown", "junit"):
-        out = run_cli("check", "--bundle", str(hostile), "-o", format_, "-v").stdout
-        assert _raw_controls(out) == [], format_
-        if format_ == "markdown":
-            plain = run_cli("check", "--bundle", str(DEMO_ROOT / scenario), "-o", format_, "-v")
-            _assert_no_structure_from_data(plain.stdout, out)
-        if format_ == "junit":
-            ET.fromstring(out.split("\n", 1)[1])

@@ -206,7 +206,13 @@ def _node_of(event: Event, pods: Mapping[tuple[str, str], Pod]) -> str:
 def _finding(
     node: str, cause: Cause, events: Sequence[Event], pods: Mapping[tuple[str, str], Pod] | None
 ) -> Finding:
-    names = sorted({f"{e.involved.namespace or e.namespace}/{e.involved.name}" for e in events})
+    # pods as (namespace, name) keys: joined into "ns/name" only for the reader, since a name
+    # from a hand-made bundle may hold a "/" that splitting back would misread
+    keys = sorted(
+        {(e.involved.namespace or e.namespace, e.involved.name) for e in events},
+        key=lambda key: f"{key[0]}/{key[1]}",
+    )
+    names = [f"{namespace}/{name}" for namespace, name in keys]
     latest = max(events, key=lambda e: (e.last_seen is not None, e.last_seen))
     evidence: dict[str, JSON] = {
         "node": node or None,
@@ -217,7 +223,7 @@ def _finding(
         "last_seen": latest.last_seen.isoformat() if latest.last_seen else None,
         "message": f"{latest.reason}: {latest.message}",
     }
-    status, state = _status(cause, names, pods)
+    status, state = _status(cause, keys, pods)
     evidence["pods_now"] = state
     signals = tuple(s for m in dict.fromkeys(e.message for e in events) for s in _signals(m))
     if cause.network:
@@ -275,12 +281,12 @@ def _ready(pod: Pod) -> str:
 
 
 def _status(
-    cause: Cause, names: list[str], pods: Mapping[tuple[str, str], Pod] | None
+    cause: Cause, keys: list[tuple[str, str]], pods: Mapping[tuple[str, str], Pod] | None
 ) -> tuple[Status, str]:
     """FAIL while an affected pod is still stuck; recovered pods make it a note."""
     if pods is None:
         return Status.WARN, "pods not collected: cannot tell whether they recovered"
-    current = [pods.get((ns, name)) for ns, _, name in (n.partition("/") for n in names)]
+    current = [pods.get(key) for key in keys]
     stuck = [p for p in current if p is not None and not (p.phase == "Running" and p.ready)]
     gone = sum(p is None for p in current)
     if cause.direction == "tear-down":

@@ -24,15 +24,15 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 IMAGE = "registry.example.com/shop/web:2.4.1"
 
 
-def _web(name: str, node: str, running: bool) -> dict[str, Any]:
+def _web(name: str, node: str, running: bool, namespace: str = "default") -> dict[str, Any]:
     if running:
         status = kb.container_status("web", IMAGE)
-        return kb.pod(name, "default", {"app": "web"}, ("ReplicaSet", "web-7c9f8d6b5"), IMAGE, "web",
+        return kb.pod(name, namespace, {"app": "web"}, ("ReplicaSet", "web-7c9f8d6b5"), IMAGE, "web",
                       node_name=node, pod_ip="100.96.1.9", host_ip="172.20.46.21", statuses=[status])  # fmt: skip
     status = kb.container_status(
         "web", IMAGE, state="waiting", reason="ContainerCreating", ready=False
     )
-    return kb.pod(name, "default", {"app": "web"}, ("ReplicaSet", "web-7c9f8d6b5"), IMAGE, "web",
+    return kb.pod(name, namespace, {"app": "web"}, ("ReplicaSet", "web-7c9f8d6b5"), IMAGE, "web",
                   node_name=node, phase="Pending", host_ip="172.20.46.21", statuses=[status])  # fmt: skip
 
 
@@ -212,6 +212,22 @@ def test_aws_ip_exhaustion_fixture_names_node_and_pods() -> None:
         "default/web-7c9f8d6b5-m4d7q",
         "default/web-7c9f8d6b5-x8r2t",
     ]
+
+
+@pytest.mark.parametrize(
+    "namespace", ["../../etc/x", "shop/web", "a//"], ids=["path", "slash", "end"]
+)
+def test_a_namespace_holding_a_slash_still_finds_the_stuck_pod(namespace: str) -> None:
+    """No API server sends such a namespace, a hand-made bundle can: the stuck pod is still
+    found (it was split at the first "/" and called gone, a warn instead of the failure)."""
+    stuck = _web("web-a", W1, False, namespace)
+    message = SETUP + 'plugin type="aws-cni" failed (add): failed to assign an IP address'
+    events = [kb.event(("Pod", namespace, "web-a"), "FailedCreatePodSandBox", message, host=W1)]
+    verdict = SANDBOX.run(CheckContext(snapshot(pods=[stuck], events=events)))
+    [finding] = verdict.findings
+    assert (finding.status, finding.object) == (Status.FAIL, ObjectRef("Node", W1))
+    assert finding.evidence["pods"] == [f"{namespace}/web-a"]
+    assert finding.evidence["pods_now"] == "1 still not running"
 
 
 # --- pod.node-logs -----------------------------------------------------------------------------
