@@ -105,6 +105,27 @@ def test_non_utf8_in_a_bundle_log_is_noted_once_naming_the_file(tmp_path: Path) 
     assert any("\ufffd( bad" in (log.text or "") for log in snapshot.pod_logs or ())
 
 
+def test_nul_bytes_in_a_crashed_nodes_log_and_a_pod_log_are_read_as_u_fffd(
+    tmp_path: Path,
+) -> None:
+    """An unclean shutdown leaves a run of NULs where the last blocks were: still evidence."""
+    root = tmp_path / "bundle"
+    shutil.copytree(DEMO_ROOT / "healthy", root, ignore=shutil.ignore_patterns("__pycache__"))
+    kubelet = root / "nodes" / "i-0a1b2c3d4e5f60002" / "kubelet.log"
+    kubelet.write_bytes(b"\x00" * 8192 + kubelet.read_bytes())
+    logs = sorted(root.glob("cluster-info/*/*/logs.txt"))[0]
+    text = logs.read_bytes()
+    head, _, rest = text.partition(b"\n")
+    logs.write_bytes(head + b"\n" + b"\x00" * 64 + b"\n" + rest)
+    snapshot = read_bundle(root)
+    noted = [n for n in snapshot.notes if "not UTF-8" in n]
+    assert noted == [
+        "2 log file(s) hold bytes that are not UTF-8, read as U+FFFD: "
+        + ", ".join(sorted(str(p.relative_to(root.parent)) for p in (kubelet, logs)))
+    ]
+    assert any("\ufffd" * 64 in (log.text or "") for log in snapshot.pod_logs or ())
+
+
 @pytest.mark.parametrize(
     "damage",
     [

@@ -53,13 +53,9 @@ def _inject(bundle: Path, offset: int) -> int:
     for log in sorted(bundle.glob("cluster-info/*/*/logs.txt")):
         lines = [values[(offset + used + i) % len(values)] for i in range(3)]
         used += 3
-        # lone surrogates go in through the JSON only: as bytes they are invalid UTF-8, which
-        # the log reader refuses until the input side decodes logs with replacement
+        # lone surrogates go in through the JSON only: UTF-8 cannot encode them ("?" here)
         with log.open("a", encoding="utf-8", errors="replace") as out:
-            # a NUL makes the log reader call the file binary (input side); events carry it
-            out.write(
-                "\n" + "\n".join(v.replace("\n", " ").replace("\x00", "") for v in lines) + "\n"
-            )
+            out.write("\n" + "\n".join(v.replace("\n", " ") for v in lines) + "\n")
     return used
 
 

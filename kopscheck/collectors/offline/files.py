@@ -262,8 +262,6 @@ def read_log_tail(path: Path, label: str, limits: FileLimits = DEFAULT_LIMITS) -
         head = handle.read(BINARY_PROBE)
         if head.startswith(UTF16_BOMS):
             return tail_lines(decode(read_bytes(path, label, limits), label), limits)
-        if b"\x00" in head:
-            raise InputError(label, "binary data, not text")
         start = max(size - limits.log_bytes, 0)
         handle.seek(start)
         data = handle.read(limits.log_bytes)
@@ -276,11 +274,14 @@ def read_log_tail(path: Path, label: str, limits: FileLimits = DEFAULT_LIMITS) -
 
 def log_text(data: bytes | bytearray) -> tuple[str, bool]:
     """A log's bytes as text, and whether some were not UTF-8: logs are evidence, not
-    structure, so a stray byte is read as U+FFFD (and said), never a refusal."""
+    structure, so a stray byte is read as U+FFFD (and said), never a refusal. NUL bytes too:
+    a log cut by a crash or an unclean shutdown often ends in a run of them."""
     try:
         text, replaced = data.decode("utf-8"), False
     except UnicodeDecodeError:
         text, replaced = data.decode("utf-8", errors="replace"), True
+    if "\x00" in text:
+        text, replaced = text.replace("\x00", "\ufffd"), True
     text = text.removeprefix("\ufeff")
     return (text.replace("\r\n", "\n") if "\r" in text else text), replaced
 
@@ -320,8 +321,6 @@ def read_log_sections(path: Path, label: str, limits: FileLimits = DEFAULT_LIMIT
         head = handle.read(BINARY_PROBE)
         if head.startswith(UTF16_BOMS):  # transcoded whole, within --max-file-size
             return _section_tails(io.BytesIO(read_bytes(path, label, limits)), limits)
-        if b"\x00" in head:
-            raise InputError(label, "binary data, not text")
         handle.seek(0)
         if size <= limits.log_bytes:
             text, replaced = log_text(handle.read())
