@@ -4,11 +4,12 @@ from collections.abc import Sequence
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.knowledge.signals import Signal
 from kopscheck.model.connectivity import CLASSES, ConnectivityProbe, Outcome, PairResult, ProbeClass
 from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
-from .hops import Facts, Hop, judge, kubenet_routes
+from .hops import Facts, Hop, HopKind, judge, kubenet_routes
 
 CLASS_WORDS = {
     ProbeClass.POD_SAME_NODE: "pod to pod on the same node",
@@ -22,6 +23,7 @@ CLASS_WORDS = {
     ProbeClass.PATH_MTU: "path MTU (don't-fragment at the interface MTU minus 28)",
 }
 MAX_PAIRS_SHOWN = 20
+PROBE_POD_HOPS = (HopKind.SOURCE_POD, HopKind.DESTINATION_POD)
 
 
 class Connectivity(Check):
@@ -235,8 +237,16 @@ def _broken(
         "pairs": _pairs(pairs),
         "matrix": grid,
     }
+    # the probe's own pod never ran there: pod.lifecycle tells why, for that node
+    signals = (Signal.PROBE_POD_NOT_RUN,) if hop.kind in PROBE_POD_HOPS else ()
     return Finding(
-        Status.FAIL, message, ref, evidence, hop.related, code=f"broken-{hop.kind.value}"
+        Status.FAIL,
+        message,
+        ref,
+        evidence,
+        hop.related,
+        signals=signals,
+        code=f"broken-{hop.kind.value}",
     )
 
 

@@ -5,6 +5,7 @@ import ipaddress
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.networking import uses_node_pod_cidr
+from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.probes import LifecycleProbe, PodProbe, Step
 from kopscheck.model.results import Code, Finding, Status, Verdict
@@ -73,7 +74,7 @@ class PodLifecycle(Check):
     family = "pod"
     needs = frozenset({Fact.POD_LIFECYCLE})
     wants = frozenset({Fact.KOPS_CLUSTER, Fact.WORKLOADS, Fact.NODES})
-    explains: frozenset[str] = frozenset()
+    explains = frozenset({Signal.PROBE_POD_NOT_RUN})
     codes = {
         "ok": Code("the probe pod passed every step on this node"),
         "no-nodes": Code(

@@ -38,3 +38,5 @@ class Signal(StrEnum):
     # A route in the cluster's table serves no current node: blackhole, stale, or to the wrong
     # instance. Its fix is deleting it; a full table of them is a health fault, not capacity.
     STALE_ROUTE = "stale-route"
+    # A probe pod of kopscheck's own never ran on a node; pod.lifecycle says at which step.
+    PROBE_POD_NOT_RUN = "probe-pod-not-run"

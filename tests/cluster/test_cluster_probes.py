@@ -129,6 +129,7 @@ def test_probe_passes_on_every_hollow_node_and_cleans_up(
             "--probe",
             "--probe-dns-timeout",
             "5s",
+            "--no-probe-agent",  # a hollow node runs no agent's shell: nothing would print
         )
     finally:
         remove_coredns(plane)

@@ -81,10 +81,12 @@ def test_containerd_stopped_fails_the_probe_on_that_node(real_cluster: RealClust
     node = real_cluster.nodes.add()
     try:
         node.stop(Daemon.CONTAINERD)
-        doc = probe(real_cluster, node.name)
+        doc = probe(real_cluster, node.name, "--no-probe-agent")  # no pod runs there: no agent
     finally:
         real_cluster.nodes.remove(node)
     lifecycle = result(doc, "pod.lifecycle")
     assert lifecycle["status"] == "fail"
-    # no node check reads the runtime's state yet: the probe's failure stands as the one root
+    # no node check reads the runtime's state yet: the probe's failure stands as the one root,
+    # the connectivity pairs its pods never ran are explained by it
     assert node_roots(doc) == ["pod.lifecycle"], failing(doc)
+    assert "pod.lifecycle" in result(doc, "net.connectivity")["caused_by"]

@@ -161,7 +161,7 @@ def result(ws: Workspace, state: ConnState, options: ProbeOptions) -> Connectivi
 def _finish(ws: Workspace, requester: Requester, state: ConnState, options: ProbeOptions) -> None:
     running = options.deadlines[Step.RUNNING]  # the servers started with the lifecycle pods
     wanted = [cp.pod_name(r, n.name) for n in state.nodes for r in ("server", "host-server")]
-    servers = _wait(ws, requester, wanted, _has_ip, options, running)
+    servers = _wait(ws, requester, wanted, _serving, options, running)
     for node in state.nodes:
         for role in ("server", "host-server"):
             pod = servers.get(cp.pod_name(role, node.name), {})
@@ -315,10 +315,17 @@ def _internal_ip(node: Node) -> str:
     return node.internal_ip
 
 
-def _has_ip(pod: Mapping[str, Any]) -> bool:
+def _serving(pod: Mapping[str, Any]) -> bool:
+    """Running with an IP and Ready: only a Ready pod is in the Service's endpoints, which
+    kube-proxy programs for the NodePort and the cluster IP (or ended: it never will be)."""
     status = pod.get("status") or {}
-    running = status.get("phase") == "Running"
-    return (bool(status.get("podIP")) and running) or status.get("phase") in ("Failed", "Succeeded")
+    if status.get("phase") in ("Failed", "Succeeded"):
+        return True
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+    )
+    return bool(status.get("podIP")) and status.get("phase") == "Running" and ready
 
 
 def _terminated(pod: Mapping[str, Any]) -> bool:

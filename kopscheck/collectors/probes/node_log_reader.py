@@ -36,6 +36,7 @@ LABEL = "node-logs"
 BEGIN, END = "==== kopscheck-node-logs 1", "==== end"
 SCAN_BYTES = 64 * 1024 * 1024  # of a syslog file: a run's lines are at its end
 MAX_LINE = 600
+NOT_BOUND = "node log: not read: the node's kubelet never took the probe pod (see pod.lifecycle)"
 ID = re.compile(r"\b[0-9a-f]{64}\b")
 SCRIPT = r"""
 R=/host

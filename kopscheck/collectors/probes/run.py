@@ -148,7 +148,14 @@ def _run(
     readers: dict[str, str] | None = None
     if trackers is not None and options.agent:  # the probe pods that ran are gone by now
         began = time.time() - (time.monotonic() - started)  # the window's start, wall clock
-        readers = node_log_reader.start_readers(ws, chosen, options, int(began) - 2)
+        # no kubelet took the probe pod there: it would not take the reader either
+        unbound = {
+            t.node.name: node_log_reader.NOT_BOUND
+            for t in trackers
+            if t.failed is not None and t.failed.step is Step.BOUND
+        }
+        alive = [n for n in chosen if n.name not in unbound]
+        readers = node_log_reader.start_readers(ws, alive, options, int(began) - 2) | unbound
     results.dns = _finish_dns(ws, requester, dns_state, options, results)
     if trackers is not None:
         logs = (
