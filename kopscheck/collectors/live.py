@@ -37,7 +37,10 @@ AWS_FACTS = (
 AWS_FAILED = frozenset(AWS_FACTS)
 DEFAULT_TUNING = Tuning()
 AWS_OFF = "AWS collection turned off (--no-aws)"
-NOT_ON_AWS = "the cluster does not run on AWS (no aws:// provider IDs, kops cloudProvider not aws)"
+NOT_ON_AWS = (
+    "the cluster does not run on AWS (no aws:// provider IDs, kops cloudProvider not aws;"
+    " --region reads AWS anyway)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +138,17 @@ def _assemble(
 def collect_cloud(
     options: SourceOptions, snapshot: Snapshot, deadline: Deadline | None = None
 ) -> AwsCollection:
-    """The AWS facts, asked only of a cluster that runs on AWS; the region defaults to the
-    nodes' `topology.kubernetes.io/region` label, as a user would read it off `kubectl`."""
+    """The AWS facts, asked only of a cluster that runs on AWS (or when --region says where:
+    nodes the cloud controller never initialised have no provider ID yet); the region defaults
+    to the nodes' `topology.kubernetes.io/region` label, as a user would read it off `kubectl`."""
     if not options.aws:
         return AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, AWS_OFF))
     nodes = snapshot.nodes or ()
     spec = snapshot.kops_cluster.spec if snapshot.kops_cluster else {}
-    on_aws = spec.get("cloudProvider") == "aws" or any(
-        n.provider_id.startswith("aws://") for n in nodes
+    on_aws = (
+        spec.get("cloudProvider") == "aws"
+        or any(n.provider_id.startswith("aws://") for n in nodes)
+        or options.region is not None
     )
     if not on_aws:
         return AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, NOT_ON_AWS))
