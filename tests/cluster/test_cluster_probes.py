@@ -209,6 +209,7 @@ def test_shipped_probe_role_is_enough_and_read_only_role_skips_naming_the_permis
             "--probe",
             "--probe-dns-timeout",
             "3s",
+            "--no-probe-agent",  # hollow nodes run no shell; the role's DaemonSet verbs: test_rbac
         )
     )
     looking = report(check(run_cli, roles["kc-looker"], "--probe"))

@@ -125,7 +125,10 @@ def test_with_the_route_missing_in_aws_too_the_route_table_is_the_root_cause(
             lost.restore_host_route()
     health = result(doc, "aws.route-table-health")
     assert doc["root_causes"][0] == "aws.route-table-health", (
-        doc["root_causes"], health["status"], health["summary"], doc["notes"]
+        doc["root_causes"],
+        health["status"],
+        health["summary"],
+        doc["notes"],
     )
     assert "net.connectivity" not in doc["root_causes"]
     health = result(doc, "aws.route-table-health")

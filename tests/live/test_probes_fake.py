@@ -209,6 +209,13 @@ def test_sandbox_failure_names_the_step_and_the_event_and_one_bad_replica(
         "1 problem(s): DNS endpoint 100.96.2.4 does not resolve"
         " kubernetes.default.svc.cluster.local.: nxdomain"
     )
+    # the servers on the two nodes whose lifecycle pod never ran are not waited for: the
+    # pairs to and from them are not run, and pod.lifecycle explains them
+    connectivity = result(doc, "net.connectivity")
+    broken = [f for f in connectivity["findings"] if f["status"] == "fail"]
+    assert {f["evidence"]["hop_node"] for f in broken} == {NODES[2], NODES[3]}
+    assert {p["outcome"] for f in broken for p in f["evidence"]["pairs"]} == {"not-run"}
+    assert "pod.lifecycle" in connectivity["caused_by"]
     assert owned(cluster) == []
 
 

@@ -125,10 +125,16 @@ def start(
 
 
 def finish(
-    ws: Workspace, requester: Requester, state: ConnState, options: ProbeOptions
+    ws: Workspace,
+    requester: Requester,
+    state: ConnState,
+    options: ProbeOptions,
+    failed_nodes: frozenset[str] = frozenset(),
 ) -> ConnectivityProbe:
+    """Run the clients once the servers serve; on `failed_nodes` (where the lifecycle pod never
+    ran) the servers are not waited for: they will not run either, their pairs are not-run."""
     try:
-        _finish(ws, requester, state, options)
+        _finish(ws, requester, state, options, failed_nodes)
     except ApiFailure as failure:
         state.note = f"the probe was cut short: {describe_failure(failure)}"
     return result(ws, state, options)
@@ -158,10 +164,22 @@ def result(ws: Workspace, state: ConnState, options: ProbeOptions) -> Connectivi
     )
 
 
-def _finish(ws: Workspace, requester: Requester, state: ConnState, options: ProbeOptions) -> None:
+def _finish(
+    ws: Workspace,
+    requester: Requester,
+    state: ConnState,
+    options: ProbeOptions,
+    failed_nodes: frozenset[str],
+) -> None:
     running = options.deadlines[Step.RUNNING]  # the servers started with the lifecycle pods
     wanted = [cp.pod_name(r, n.name) for n in state.nodes for r in ("server", "host-server")]
-    servers = _wait(ws, requester, wanted, _serving, options, running)
+    awaited = [
+        cp.pod_name(r, n.name)
+        for n in state.nodes
+        if n.name not in failed_nodes
+        for r in ("server", "host-server")
+    ]
+    servers = _wait(ws, requester, awaited, _serving, options, running, keep=wanted)
     for node in state.nodes:
         for role in ("server", "host-server"):
             pod = servers.get(cp.pod_name(role, node.name), {})
@@ -339,17 +357,20 @@ def _wait(
     done: Callable[[Mapping[str, Any]], bool],
     options: ProbeOptions,
     within: float = 120.0,
+    keep: Sequence[str] = (),
 ) -> dict[str, Mapping[str, Any]]:
-    """The named pods once each is `done` (one list call a poll), or as they are at the end."""
+    """The named pods once each is `done` (one list call a poll), or as they are at the end;
+    the pods in `keep` too, as last listed, without waiting for them."""
     end = time.monotonic() + within
     seen: dict[str, Mapping[str, Any]] = {}
+    recorded = set(names) | set(keep)
     while True:
         doc = requester.raw(PODS.path(ws.namespace), [("labelSelector", ws.selector)]).json(
             "list the connectivity probe pods"
         )
         for item in doc.get("items") or ():
             name = str((item.get("metadata") or {}).get("name") or "")
-            if name in names:
+            if name in recorded:
                 seen[name] = item
         if all(n in seen and done(seen[n]) for n in names):
             return seen

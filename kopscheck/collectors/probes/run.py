@@ -35,6 +35,8 @@ from kopscheck.model.errors import InputError, Stopped
 from kopscheck.model.facts import Fact, Node, NodeFiles, Snapshot
 from kopscheck.model.probes import DnsProbe, LifecycleProbe, Step
 
+NOT_RUNNING_STEPS = (Step.BOUND, Step.SANDBOX, Step.IP, Step.RUNNING)
+
 Say = Callable[[str], None]
 
 
@@ -169,7 +171,14 @@ def _run(
             ws, requester, snapshot, trackers, logs, options, started, how
         )
     if results.conn_state is not None:
-        results.connectivity = connectivity.finish(ws, requester, results.conn_state, options)
+        never_ran = frozenset(
+            t.node.name
+            for t in trackers or ()
+            if t.failed is not None and t.failed.step in NOT_RUNNING_STEPS
+        )
+        results.connectivity = connectivity.finish(
+            ws, requester, results.conn_state, options, never_ran
+        )
     elif Fact.CONNECTIVITY not in results.missing:
         results.missing[Fact.CONNECTIVITY] = "the connectivity probe was not run"
     if agent_error:
