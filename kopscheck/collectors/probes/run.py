@@ -151,11 +151,7 @@ def _run(
     if trackers is not None and options.agent:  # the probe pods that ran are gone by now
         began = time.time() - (time.monotonic() - started)  # the window's start, wall clock
         # no kubelet took the probe pod there: it would not take the reader either
-        unbound = {
-            t.node.name: node_log_reader.NOT_BOUND
-            for t in trackers
-            if t.failed is not None and t.failed.step is Step.BOUND
-        }
+        unbound = dict.fromkeys(_failed_at(trackers, (Step.BOUND,)), node_log_reader.NOT_BOUND)
         alive = [n for n in chosen if n.name not in unbound]
         readers = node_log_reader.start_readers(ws, alive, options, int(began) - 2) | unbound
     results.dns = _finish_dns(ws, requester, dns_state, options, results)
@@ -171,11 +167,7 @@ def _run(
             ws, requester, snapshot, trackers, logs, options, started, how
         )
     if results.conn_state is not None:
-        never_ran = frozenset(
-            t.node.name
-            for t in trackers or ()
-            if t.failed is not None and t.failed.step in NOT_RUNNING_STEPS
-        )
+        never_ran = _failed_at(trackers, NOT_RUNNING_STEPS)
         results.connectivity = connectivity.finish(
             ws, requester, results.conn_state, options, never_ran
         )
@@ -184,14 +176,17 @@ def _run(
     if agent_error:
         results.missing[Fact.NODE_FILES] = agent_error
     elif agent_error is not None:
-        dead = frozenset(
-            p.node
-            for p in (results.lifecycle.pods if results.lifecycle else ())
-            if p.failed_step is not None and p.failed_step.step is Step.BOUND
-        )
+        dead = _failed_at(trackers, (Step.BOUND,))
         results.agent = agent.read_outputs(
             requester, ws, names, options.agent_timeout, options.poll, dead
         )
+
+
+def _failed_at(trackers: list[lifecycle.Tracker] | None, steps: tuple[Step, ...]) -> frozenset[str]:
+    """The nodes whose lifecycle pod failed waiting for one of `steps`."""
+    return frozenset(
+        t.node.name for t in trackers or () if t.failed is not None and t.failed.step in steps
+    )
 
 
 def _lifecycle(
