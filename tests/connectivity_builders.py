@@ -164,12 +164,13 @@ def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResu
         found += [
             _pair(ProbeClass.NODE_TO_POD, src.name, dst.name, pod, dst.name not in faults.unrouted),
             _pair(ProbeClass.POD_TO_NODE, src.name, dst.name, f"{dst.ip}:{HOST_PORT}", src_routed),
+            # from the node's host network: no podCIDR on the way, only dst's kube-proxy
             _pair(
                 ProbeClass.NODE_PORT,
                 src.name,
                 dst.name,
                 f"{dst.ip}:{NODE_PORT}",
-                src_routed and dst.name not in faults.no_proxy,
+                dst.name not in faults.no_proxy,
             ),
         ]
     return found

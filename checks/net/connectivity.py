@@ -15,7 +15,7 @@ CLASS_WORDS = {
     ProbeClass.POD_SAME_NODE: "pod to pod on the same node",
     ProbeClass.POD_CROSS_NODE: "pod to pod across nodes",
     ProbeClass.CLUSTER_IP: "pod to the Service's cluster IP",
-    ProbeClass.NODE_PORT: "pod to a node's NodePort",
+    ProbeClass.NODE_PORT: "node (hostNetwork) to another node's NodePort",
     ProbeClass.NODE_TO_POD: "node (hostNetwork) to pod",
     ProbeClass.POD_TO_NODE: "pod to node (hostNetwork)",
     ProbeClass.EXTERNAL: "pod to the external target",
@@ -38,7 +38,8 @@ class Connectivity(Check):
     bridge or veth routes); pod-cross-node (to the server on each sampled peer, across nodes,
     zones and instance groups: the VPC route table for kubenet, the overlay otherwise);
     cluster-ip (to the Service's cluster IP: kube-proxy, or the provider's replacement, on the
-    client's node); node-port (to each peer's InternalIP at the nodePort); node-to-pod (a
+    client's node); node-port (the hostNetwork client to each peer's InternalIP at the
+    nodePort, as a load balancer's traffic arrives: the peer's kube-proxy); node-to-pod (a
     hostNetwork client to each server pod, as the kubelet's probes go); pod-to-node (to each
     peer's hostNetwork server); external (to --probe-external-target; skipped when none is set);
     dns (kubernetes.default through the client's resolv.conf; skipped when the cluster has no

@@ -118,7 +118,6 @@ def _from_facts(pair: PairResult, facts: Facts) -> Hop | None:
         ProbeClass.POD_CROSS_NODE: (pair.destination, pair.source),
         ProbeClass.NODE_TO_POD: (pair.destination,),
         ProbeClass.POD_TO_NODE: (pair.source,),
-        ProbeClass.NODE_PORT: (pair.source,),
         ProbeClass.PATH_MTU: (pair.destination, pair.source),
     }.get(pair.probe, ())
     for node in ends:
@@ -227,6 +226,12 @@ def _node_hop(probe: ProbeClass, node: str, pairs: Sequence[PairResult]) -> Hop:
             " path has a smaller MTU than the pods' interfaces (an overlay or node MTU too small)"
         )
         return Hop(HopKind.PATH_MTU, node, reason, False, (), evidence)
+    if probe is ProbeClass.NODE_PORT:
+        reason = (
+            f"the NodePort on {node} does not answer the other nodes: kube-proxy on {node} has"
+            " not programmed it, or a firewall or security group blocks the NodePort range"
+        )
+        return Hop(HopKind.SERVICE_PROXY, node, reason, False, (ObjectRef("Node", node),), evidence)
     if probe is ProbeClass.POD_SAME_NODE:
         reason = f"pods on {node} cannot reach each other: its bridge or veth routes, or its CNI"
         return Hop(HopKind.SOURCE_NODE, node, reason, False, (ObjectRef("Node", node),), evidence)

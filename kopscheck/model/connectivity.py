@@ -17,7 +17,7 @@ class ProbeClass(StrEnum):
     POD_SAME_NODE = "pod-same-node"  # client pod -> server pod on its own node
     POD_CROSS_NODE = "pod-cross-node"  # client pod -> server pod on another node
     CLUSTER_IP = "cluster-ip"  # client pod -> the probe Service's cluster IP
-    NODE_PORT = "node-port"  # client pod -> a node's InternalIP at the Service's nodePort
+    NODE_PORT = "node-port"  # hostNetwork client -> another node's InternalIP at the nodePort
     NODE_TO_POD = "node-to-pod"  # hostNetwork client (the node) -> server pod
     POD_TO_NODE = "pod-to-node"  # client pod -> a node's hostNetwork server
     EXTERNAL = "external"  # client pod -> --probe-external-target

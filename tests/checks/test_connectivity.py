@@ -82,7 +82,7 @@ def test_missing_route_is_the_root_cause_of_the_pairs_to_and_from_its_node(
         # kube-proxy also serves the NodePort on its node and the DNS Service's cluster IP
         pytest.param(
             "no_proxy",
-            {"cluster-ip/service-proxy/N", "node-port/destination-node/N", "dns/cluster-dns/N"},
+            {"cluster-ip/service-proxy/N", "node-port/service-proxy/N", "dns/cluster-dns/N"},
             id="kube-proxy-stopped",
         ),
     ],
@@ -132,7 +132,7 @@ def test_junit_has_a_case_per_class_and_pair_group_and_markdown_the_grids(tmp_pa
         "net.connectivity/pod-same-node",
         f"net.connectivity/pod-cross-node/vpc-route/{lost}",
         "net.connectivity/cluster-ip",
-        f"net.connectivity/node-port/vpc-route/{lost}",
+        "net.connectivity/node-port",
         f"net.connectivity/node-to-pod/vpc-route/{lost}",
         f"net.connectivity/pod-to-node/vpc-route/{lost}",
         "net.connectivity/external",

@@ -145,7 +145,13 @@ def client_body(
 
 
 def service_body(ws: Workspace) -> dict[str, Any]:
-    """ClusterIP and NodePort; both traffic policies Local, so the node asked answers itself."""
+    """ClusterIP and NodePort; both traffic policies Local, so the node asked answers itself.
+
+    The NodePort is tried from the hostNetwork clients, as a load balancer's traffic arrives:
+    kube-proxy sends a pod's traffic to a NodePort to any endpoint, whatever the policy, and
+    without masquerading it, so an endpoint on a third node (or the client's own) answers the
+    client directly, and the client drops an answer from an address it never called.
+    """
     return {
         "apiVersion": "v1",
         "kind": "Service",

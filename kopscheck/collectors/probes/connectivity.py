@@ -230,8 +230,8 @@ def _plan(
             host.append(("http", ProbeClass.NODE_TO_POD, peer, ip, cp.SERVER_PORT))
         if node_ip:
             pod.append(("http", ProbeClass.POD_TO_NODE, peer, node_ip, options.host_port))
-            if state.node_port:
-                pod.append(("http", ProbeClass.NODE_PORT, peer, node_ip, state.node_port))
+            if state.node_port:  # from the host: see conn_pods.service_body
+                host.append(("http", ProbeClass.NODE_PORT, peer, node_ip, state.node_port))
     if state.cluster_ip:
         pod.append(
             (

@@ -46,8 +46,8 @@ class ProbeOptions:
     external_target: str = ""  # HOST:PORT the connectivity clients try (empty: class skipped)
     pairs_per_node: int = 4  # peers each sampled node probes (cost linear in nodes)
     host_port: int = 19180  # the hostNetwork server's port on every sampled node
-    pair_window: float = 20.0  # how long a client tries its pairs (then 10s to report): a new
-    # NodePort took 6-9s to answer on real nodes (endpoints, then kube-proxy on the node asked)
+    pair_window: float = 20.0  # how long a client tries its pairs (then 10s to report): room
+    # for kube-proxy on a busy node to program a new Service after its endpoints are Ready
 
 
 def select_nodes(nodes: Sequence[Node], spec: str) -> tuple[list[Node], str]:
