@@ -38,7 +38,7 @@ typecheck: $(TEST_STAMP)
 	$(BIN)/mypy kopscheck checks
 
 test: lint typecheck
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q -rs --durations=15
 
 # Every reader fuzzed with 10,000 cases (make test runs a quick profile of the same tests).
 fuzz: $(TEST_STAMP)

@@ -247,6 +247,9 @@ def _gone(plane: ControlPlane, within: float) -> list[str]:
     return left
 
 
+ROUNDS = 4  # SIGINT and SIGTERM twice each, at seeded moments; each round costs ~10s
+
+
 def test_sigint_and_sigterm_at_random_moments_leave_nothing_after_cleanup(
     hollow_cluster: HollowCluster,
 ) -> None:
@@ -254,7 +257,7 @@ def test_sigint_and_sigterm_at_random_moments_leave_nothing_after_cleanup(
     chance = random.Random(13)
     clean_without_help = 0
     runs: list[dict[str, Any]] = []
-    for number in range(6):
+    for number in range(ROUNDS):
         signum = (signal.SIGINT, signal.SIGTERM)[number % 2]
         delay = chance.uniform(1.0, 8.0)
         proc = _kopscheck(plane.kubeconfig, "check", "--probe", "--no-aws", "-o", "json")
@@ -280,7 +283,7 @@ def test_sigint_and_sigterm_at_random_moments_leave_nothing_after_cleanup(
         _out, cleanup_err = cleanup.communicate(timeout=90)
         assert cleanup.returncode == 0, cleanup_err
         assert _gone(plane, 30) == [], runs[-1]
-    assert clean_without_help >= 4, runs
+    assert clean_without_help >= ROUNDS - 1, runs
 
 
 def test_without_probe_the_audit_log_shows_only_reads(
