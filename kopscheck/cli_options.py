@@ -1,4 +1,5 @@
-"""The flags several commands share, as typed option declarations (help text included)."""
+"""What several commands share: typed option declarations (help text included), and `say`,
+their one line of progress on stderr."""
 
 from __future__ import annotations
 
@@ -74,3 +75,10 @@ RequestTimeoutOpt = Annotated[
     str,
     typer.Option(help="Timeout of each Kubernetes API request (live), e.g. 30s, 2m; 0: none."),
 ]
+
+
+def say(line: str) -> None:
+    """One line of progress on stderr (rich's console is imported only when one is said)."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(line, markup=False)

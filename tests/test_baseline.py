@@ -27,7 +27,7 @@ from kopscheck.gate.baseline import (
     stable_message,
 )
 from kopscheck.model.results import Status
-from kopscheck.reporters.terminal import render
+from kopscheck.reporters.terminal_report import render
 
 LOOP = str(DEMO_ROOT / "coredns-loop")
 LOOP_PODS = {"coredns-7d8f9c6b5-4xk2m", "coredns-7d8f9c6b5-p9wqz"}

@@ -29,7 +29,7 @@ from kopscheck.model.fleet import ClusterOutcome, FleetReport, fleet_exit_code
 from kopscheck.model.results import Report, Status
 from kopscheck.reporters.junit import render_fleet_junit
 from kopscheck.reporters.markdown import render_fleet_markdown
-from kopscheck.reporters.terminal import render_fleet
+from kopscheck.reporters.terminal_runs import render_fleet
 
 REPORTS = Path(__file__).parents[1] / "reports"
 FLEET_SCHEMA = json.loads((REPORTS / "fleet.schema.json").read_text())

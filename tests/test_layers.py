@@ -60,7 +60,16 @@ def layer(module: str) -> str:
     return (
         "cli"
         if parts[1]
-        in ("cli", "cli_app", "cli_catalog", "cli_fast", "cli_help", "cli_options", "__main__")
+        in (
+            "cli",
+            "cli_app",
+            "cli_catalog",
+            "cli_check",
+            "cli_fast",
+            "cli_help",
+            "cli_options",
+            "__main__",
+        )
         else parts[1]
     )
 

@@ -19,7 +19,7 @@ from kopscheck.engine.runner import build_report
 from kopscheck.model.results import Report, Status
 from kopscheck.reporters.common import first_sentence
 from kopscheck.reporters.markdown import render_markdown
-from kopscheck.reporters.terminal import render
+from kopscheck.reporters.terminal_report import render
 
 NOW = datetime(2026, 11, 27, 10, 20, tzinfo=UTC)
 

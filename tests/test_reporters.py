@@ -17,7 +17,7 @@ from kopscheck.model.results import Report, Status
 from kopscheck.reporters import get_reporter
 from kopscheck.reporters.junit import render_junit
 from kopscheck.reporters.markdown import render_markdown
-from kopscheck.reporters.terminal import render
+from kopscheck.reporters.terminal_report import render
 
 NOW = datetime(2026, 11, 27, 10, 20, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from kopscheck.demo import DEFAULT_SCENARIO, DEMO_ROOT
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report
 from kopscheck.reporters import get_reporter
-from kopscheck.reporters.terminal import render
+from kopscheck.reporters.terminal_report import render
 
 OUT = Path("reports")
 
