@@ -100,23 +100,16 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
         "state": route.state,
         **instance_evidence(scope.instances.get(route.target), route.target),
     }
-    if route.state == BLACKHOLE:
-        evidence["problem"] = "blackhole"
-        message = f"blackhole route {route.destination} -> {route.target or '(deleted target)'}"
-        return Finding(
-            Status.FAIL,
-            message + _state(scope, route.target),
-            ref,
-            evidence,
-            signals=STALE,
-            code="blackhole-route",
-        )
-    evidence["problem"] = "stale"
     node = scope.nodes.by_instance.get(route.target)
-    if node is not None:
+    if route.state == BLACKHOLE:
+        evidence["problem"], code = "blackhole", "blackhole-route"
+        message = f"blackhole route {route.destination} -> {route.target or '(deleted target)'}"
+    elif node is not None:
+        evidence["problem"], code = "stale", "stale-route"
         cidrs = ", ".join(node_cidrs(node)) or "none"
         message = f"stale route {route.destination} -> node {node.name}, whose podCIDR is {cidrs}"
     else:
+        evidence["problem"], code = "stale", "stale-route"
         message = f"stale route {route.destination} -> {route.target}, not a node of this cluster"
     return Finding(
         Status.FAIL,
@@ -124,7 +117,7 @@ def _orphan(scope: RouteScope, table: RouteTable, route: Route) -> Finding:
         ref,
         evidence,
         signals=STALE,
-        code="stale-route",
+        code=code,
     )
 
 
