@@ -353,6 +353,40 @@ CASES = [
         {S.DNS_LOOP},
         id="coredns-loop-detected",
     ),
+    # --- the container runtime does not answer the kubelet ---------------------------------
+    pytest.param(
+        # the real kubelet v1.32.13's Ready condition 30s after containerd 1.6.20 was stopped
+        # (tests/cluster, test_realnode_faults.py)
+        "container runtime is down",
+        {S.RUNTIME_DOWN},
+        id="node-condition-kubelet-1.32-containerd-stopped",
+    ),
+    pytest.param(
+        'E1207 15:30:54.867169   16732 kubelet.go:2421] "Skipping pod synchronization"'
+        ' err="container runtime is down"',
+        {S.RUNTIME_DOWN},
+        id="kubelet-log-skipping-pod-synchronization-runtime-down",
+    ),
+    pytest.param(
+        "KubeletNotReady     container runtime status check may not have completed yet",
+        {S.RUNTIME_DOWN},
+        id="describe-node-docker-runtime-status-not-completed",
+    ),
+    pytest.param(
+        "[container runtime status check may not have completed yet, PLEG is not healthy: pleg"
+        " has yet to be successful]",
+        {S.RUNTIME_DOWN},
+        id="kubelet-aggregate-runtime-and-pleg",
+    ),
+    pytest.param(
+        # the same kubelet, same node, without a podCIDR: the runtime answers, its network is
+        # what is not ready (the word "runtime" alone must not mean the runtime is down)
+        "[container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady"
+        " message:Network plugin returns error: cni plugin not initialized, CSINode is not yet"
+        " initialized]",
+        {S.CNI_NOT_INITIALIZED},
+        id="node-condition-kubelet-1.32-runtime-network-not-ready-is-not-runtime-down",
+    ),
 ]
 
 

@@ -13,9 +13,9 @@ from kopscheck.knowledge.cni_files import (
 from kopscheck.knowledge.cni_provider import files_by_node, network_condition
 from kopscheck.knowledge.log_lines import not_ready_lines
 from kopscheck.knowledge.messages import classify
-from kopscheck.knowledge.networking import NetworkingMode, user_providers
+from kopscheck.knowledge.networking import NetworkingMode, user_providers, uses_node_pod_cidr
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Fact, Node, NodeFiles, ObjectRef, Snapshot
+from kopscheck.model.facts import JSON, Condition, Fact, Node, NodeFiles, ObjectRef, Snapshot
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
 
@@ -75,11 +75,13 @@ class NodeConfig(Check):
             ),
         ),
         "no-pod-cidr": Code(
-            "kubenet has no pod CIDR for the node",
+            "the node has no pod CIDR in a mode that gives pod IPs from it (kubenet: containerd"
+            " renders its CNI config from it)",
             fix=(
-                "Kubenet needs a pod CIDR for the node: check kube-controller-manager's "
-                "--allocate-node-cidrs and --cluster-cidr and the node's CIDRNotAvailable "
-                "events."
+                "The node needs a pod CIDR (kubectl get node NAME -o jsonpath='{.spec.podCIDR}'"
+                " is empty): run kube-controller-manager with --allocate-node-cidrs=true and a "
+                "--cluster-cidr (kops: spec.kubeControllerManager.allocateNodeCIDRs), and read "
+                "the node's CIDRNotAvailable events."
             ),
         ),
         "no-cni-config": Code(
@@ -177,8 +179,8 @@ def _judge(
     not_ready = not_ready_lines(log)
     evidence: dict[str, JSON] = {"kubelet_log": not_ready[-1].text if not_ready else None}
     cond = network_condition(node) if node else None
-    if cond is not None:
-        return _condition_finding(ref, cond.type, cond.status, cond.reason, cond.message, evidence)
+    if node is not None and cond is not None:
+        return _condition_finding(ref, node, cond, mode, evidence)
     ready = node.condition("Ready") if node else None
     if ready is not None and ready.status == "Unknown":
         message = (
@@ -214,20 +216,32 @@ def _judge(
 
 
 def _condition_finding(
-    ref: ObjectRef, type_: str, status: str, reason: str, message: str, evidence: dict[str, JSON]
+    ref: ObjectRef,
+    node: Node,
+    cond: Condition,
+    mode: NetworkingMode | None,
+    evidence: dict[str, JSON],
 ) -> Finding:
-    evidence["condition"] = f"{type_}={status} {reason}: {message}"
-    signals = classify(reason, message)
-    detail = message.rsplit("message:", 1)[-1].strip() or reason
+    evidence["condition"] = f"{cond.type}={cond.status} {cond.reason}: {cond.message}"
+    signals = classify(cond.reason, cond.message)
+    detail = cond.message.rsplit("message:", 1)[-1].strip() or cond.reason
     if Signal.NO_POD_CIDR in signals:
         evidence["problem"] = "kubenet has no pod CIDR for the node"
+        message = f"kubenet has no pod CIDR: {detail}"
         return Finding(
-            Status.FAIL,
-            f"kubenet has no pod CIDR: {detail}",
-            ref,
-            evidence,
-            signals=(Signal.NO_POD_CIDR,),
-            code="no-pod-cidr",
+            Status.FAIL, message, ref, evidence, signals=(Signal.NO_POD_CIDR,), code="no-pod-cidr"
+        )
+    if not node.pod_cidrs and uses_node_pod_cidr(mode) and mode is not None:
+        # containerd renders kubenet's config from the podCIDR (nodeup's conf_template), and
+        # the host-local providers need it: without one the runtime never gets a config
+        evidence["problem"] = "the node has no podCIDR"
+        evidence["pod_cidr"] = None
+        message = (
+            f"the node has no podCIDR (spec.podCIDR is empty), which {mode.name} gives pod IPs"
+            f" from: no CNI config can be written, the runtime says {detail}"
+        )
+        return Finding(
+            Status.FAIL, message, ref, evidence, signals=(Signal.NO_POD_CIDR,), code="no-pod-cidr"
         )
     evidence["problem"] = "the runtime has no CNI config"
     return Finding(

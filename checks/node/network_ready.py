@@ -4,7 +4,7 @@ from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.messages import classify
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
+from kopscheck.model.facts import JSON, Condition, Fact, Node, ObjectRef
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
 
@@ -15,12 +15,16 @@ class NodeNetworkReady(Check):
     ("cni plugin not initialized", "network plugin is not ready: cni config uninitialized") and
     keeps the node.kubernetes.io/not-ready taint, so nothing that needs pod networking, kube-dns
     included, is scheduled there. With kubenet on AWS a node also stays NetworkUnavailable=True
-    (NoRouteCreated) until the route controller has written its route.
+    (NoRouteCreated) until the route controller has written its route. A node whose container
+    runtime stopped answering is NotReady too: the kubelet says "container runtime is down" 30s
+    after its last good CRI status call, and no pod starts or stops there.
 
     Fix: read the condition message on each node listed (kubectl describe node NAME). "cni plugin
     not initialized" or "cni config uninitialized": deploy or repair the CNI provider for the
-    cluster's networking mode. NoRouteCreated: look at the route controller's events and the
-    cluster's AWS route table (`kopscheck explain aws.route-table-capacity`).
+    cluster's networking mode. "container runtime is down": start the runtime on the node
+    (systemctl status containerd; journalctl -u containerd). NoRouteCreated: look at the route
+    controller's events and the cluster's AWS route table (`kopscheck explain
+    aws.route-table-capacity`).
 
     Step: "You will notice that kube-dns fails to start properly until you deploy your CNI provider"
     (Troubleshooting, Validating CNI Installation).
@@ -30,7 +34,7 @@ class NodeNetworkReady(Check):
     family = "node"
     needs = frozenset({Fact.NODES})
     wants: frozenset[Fact] = frozenset()
-    explains = frozenset({Signal.NODE_NOT_READY, Signal.NOT_READY_TAINT})
+    explains = frozenset({Signal.NODE_NOT_READY, Signal.NOT_READY_TAINT, Signal.RUNTIME_DOWN})
     codes = {
         "no-nodes": Code(
             "the cluster reports no nodes at all",
@@ -53,6 +57,15 @@ class NodeNetworkReady(Check):
                 'Read the Ready condition\'s message: "network plugin not ready" or "cni plugin'
                 ' not initialized" points at the CNI provider; a kubelet that stopped posting'
                 " points at the node itself (kubectl describe node NAME)."
+            ),
+        ),
+        "runtime-down": Code(
+            "a node is NotReady because its container runtime does not answer the kubelet",
+            fix=(
+                "The node's container runtime is down: on the node, `systemctl status "
+                "containerd` and `journalctl -u containerd` say why; start it (systemctl start "
+                "containerd) or replace the instance. The kubelet turns the node Ready again "
+                "within seconds of the runtime answering."
             ),
         ),
         "network-unavailable": Code(
@@ -91,18 +104,7 @@ def _node_findings(node: Node) -> list[Finding]:
             Finding(Status.WARN, "node reports no Ready condition", ref, code="no-ready-condition")
         )
     elif ready.status != "True":
-        state = "NotReady" if ready.status == "False" else f"Ready={ready.status}"
-        findings.append(
-            Finding(
-                Status.FAIL,
-                f"{state}: {ready.message or ready.reason or 'no message'}",
-                ref,
-                evidence=_evidence(node, "Ready", ready.status, ready.reason, ready.message),
-                related=_kubelet(node, ready.status),
-                signals=(Signal.NODE_NOT_READY, *classify(ready.reason, ready.message)),
-                code="not-ready",
-            )
-        )
+        findings.append(_not_ready(node, ready))
     unavailable = node.condition("NetworkUnavailable")
     if unavailable is not None and unavailable.status == "True":
         findings.append(
@@ -122,6 +124,27 @@ def _node_findings(node: Node) -> list[Finding]:
             )
         )
     return findings
+
+
+def _not_ready(node: Node, ready: Condition) -> Finding:
+    state = "NotReady" if ready.status == "False" else f"Ready={ready.status}"
+    signals = (Signal.NODE_NOT_READY, *classify(ready.reason, ready.message))
+    evidence = _evidence(node, "Ready", ready.status, ready.reason, ready.message)
+    message = f"{state}: {ready.message or ready.reason or 'no message'}"
+    code = "not-ready"
+    if Signal.RUNTIME_DOWN in signals:
+        evidence["container_runtime"] = node.container_runtime or None
+        message += f" ({node.container_runtime or 'runtime version not reported'})"
+        code = "runtime-down"
+    return Finding(
+        Status.FAIL,
+        message,
+        ObjectRef("Node", node.name),
+        evidence=evidence,
+        related=_kubelet(node, ready.status),
+        signals=signals,
+        code=code,
+    )
 
 
 def _evidence(node: Node, kind: str, status: str, reason: str, message: str) -> dict[str, JSON]:

@@ -42,6 +42,13 @@ PATTERNS: tuple[tuple[Signal, re.Pattern[str]], ...] = tuple(
         (Signal.NOT_READY_TAINT, r"node\.kubernetes\.io/not-ready"),
         (Signal.DNS_LOOP, r"plugin/loop\b.*loop detected|\bLoop \(.+\) detected"),
         (Signal.KUBELET_NETWORK_PLUGIN, r"unknown flag: --network-plugin"),
+        # the kubelet's runtime state (pkg/kubelet/runtime.go): no successful CRI Status call
+        # for 30s, a RuntimeReady=false condition, a stalled PLEG relist
+        (
+            Signal.RUNTIME_DOWN,
+            r"container runtime is down|container runtime not ready"
+            r"|container runtime status check may not have completed|PLEG is not healthy",
+        ),
         # Other runtimes and versions word the same failures differently (containerd's config
         # loader, CRI-O's default-network lookup, pflag vs Go flag errors, klog vs structured).
         (

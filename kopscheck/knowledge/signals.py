@@ -40,3 +40,5 @@ class Signal(StrEnum):
     STALE_ROUTE = "stale-route"
     # A probe pod of kopscheck's own never ran on a node; pod.lifecycle says at which step.
     PROBE_POD_NOT_RUN = "probe-pod-not-run"
+    # The node's container runtime does not answer the kubelet (containerd stopped or hung).
+    RUNTIME_DOWN = "runtime-down"

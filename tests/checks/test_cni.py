@@ -415,6 +415,53 @@ def test_kubenet_without_pod_cidr_is_not_a_cni_problem(tmp_path: Path) -> None:
     assert finding.signals == (Signal.NO_POD_CIDR,)
 
 
+# the real kubelet v1.32.13's Ready condition on a kubenet node (containerd 1.6.20, nodeup's
+# conf_template) of a cluster whose kube-controller-manager runs without --allocate-node-cidrs
+# (tests/cluster/test_realnode_faults.py)
+NO_CIDR_READY = (
+    "False",
+    "KubeletNotReady",
+    "[container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady"
+    " message:Network plugin returns error: cni plugin not initialized, CSINode is not yet"
+    " initialized]",
+)
+
+
+@pytest.mark.parametrize(
+    ("mode", "pod_cidr", "code"),
+    [
+        pytest.param("kubenet", False, "no-pod-cidr", id="kubenet-no-pod-cidr-allocated"),
+        pytest.param("kubenet", True, "no-cni-config", id="kubenet-with-pod-cidr-no-config"),
+        pytest.param("calico", False, "no-cni-config", id="calico-own-ipam-needs-no-pod-cidr"),
+    ],
+)
+def test_a_node_without_pod_cidr_is_the_cause_where_the_mode_needs_one(
+    tmp_path: Path, mode: str, pod_cidr: bool, code: str
+) -> None:
+    cluster = nc.healthy(mode)
+    cluster.nodes[1] = kb.node(*nc.WORKERS[0], ready=NO_CIDR_READY)
+    if not pod_cidr:
+        del cluster.nodes[1]["spec"]["podCIDR"], cluster.nodes[1]["spec"]["podCIDRs"]
+    verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
+    assert _problems(verdict) == {ObjectRef("Node", W1): Status.FAIL}
+    finding = next(f for f in verdict.findings if f.status is Status.FAIL)
+    assert finding.code == code
+    assert finding.evidence["condition"] == f"Ready=False KubeletNotReady: {NO_CIDR_READY[2]}"
+    detail = (
+        "Network plugin returns error: cni plugin not initialized, CSINode is not yet initialized]"
+    )
+    if code == "no-pod-cidr":
+        assert finding.message == (
+            "the node has no podCIDR (spec.podCIDR is empty), which kubenet gives pod IPs from:"
+            f" no CNI config can be written, the runtime says {detail}"
+        )
+        assert finding.signals == (Signal.NO_POD_CIDR,)
+        assert finding.evidence["pod_cidr"] is None
+    else:
+        assert finding.message == f"the runtime has no CNI config: {detail}"
+        assert finding.signals == (Signal.CNI_NOT_INITIALIZED,)
+
+
 def test_ready_node_with_an_empty_cni_dir_warns(tmp_path: Path) -> None:
     cluster = nc.healthy("cilium")
     cluster.node_files[W1] = {

@@ -108,3 +108,44 @@ def test_no_nodes_is_a_warning_not_a_pass() -> None:
     verdict = CHECK.run(CheckContext(snapshot(nodes=[])))
     assert verdict.status is Status.WARN
     assert verdict.summary == "no nodes registered: nothing can run pods"
+
+
+# the real kubelet v1.32.13's Ready condition 30s after containerd 1.6.20 was stopped on a real
+# node of the tier (tests/cluster/test_realnode_faults.py)
+RUNTIME_DOWN = ("False", "KubeletNotReady", "container runtime is down")
+PLEG_UNHEALTHY = (
+    "False",
+    "KubeletNotReady",
+    "PLEG is not healthy: pleg was last seen active 3m5.30015447s ago; threshold is 3m0s",
+)
+
+
+@pytest.mark.parametrize(
+    "ready",
+    [
+        pytest.param(RUNTIME_DOWN, id="containerd-stopped-runtime-is-down"),
+        pytest.param(PLEG_UNHEALTHY, id="runtime-hung-pleg-not-healthy"),
+    ],
+)
+def test_node_whose_runtime_does_not_answer_fails_as_runtime_down(
+    ready: tuple[str, str, str],
+) -> None:
+    nodes = _nodes((kb.READY, None), (ready, None))
+    nodes[1]["status"]["nodeInfo"]["containerRuntimeVersion"] = "containerd://1.6.20"
+    verdict = CHECK.run(CheckContext(snapshot(nodes=nodes)))
+    [finding] = verdict.findings
+    assert (finding.status, finding.code) == (Status.FAIL, "runtime-down")
+    assert finding.message == f"NotReady: {ready[2]} (containerd://1.6.20)"
+    assert finding.signals == ("node-not-ready", "runtime-down")
+    assert finding.evidence["container_runtime"] == "containerd://1.6.20"
+    assert finding.evidence["message"] == ready[2]
+
+
+def test_runtime_network_not_ready_is_not_a_runtime_down() -> None:
+    verdict = CHECK.run(
+        CheckContext(snapshot(nodes=_nodes((kb.READY, None), (kb.CNI_NOT_INITIALIZED, None))))
+    )
+    [finding] = verdict.findings
+    assert finding.code == "not-ready"
+    assert "runtime-down" not in finding.signals
+    assert "container_runtime" not in finding.evidence

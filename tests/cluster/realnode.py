@@ -27,8 +27,8 @@ API (fixtures in conftest.py; all of it needs root, the binaries and the package
         restore_host_route(); set_mtu(mtu, device="eth0"); stop(Daemon) / start(Daemon)
         (Daemon.CONTAINERD, KUBELET, KUBE_PROXY); flush_kube_proxy_rules()
 
-Isolation: names carry the PID (netns `kr<pid>n<i>`, veth `kr<pid>h<i>`, state under the plane's
-`kopscheck-realnode-<pid>-*` directory); node subnets (10.251.<k>.0/24) and the run's cluster CIDR
+Isolation: names carry the PID (netns `kr<pid>n<k>`, veth `kr<pid>h<k>` for the node's /24,
+state under the plane's `kopscheck-realnode-<pid>-*` directory); node subnets (10.251.<k>.0/24) and the run's cluster CIDR
 (a /16 of 100.64.0.0/10) are picked under the lock the hollow tier uses (realnode_net.py). The
 host is the VPC router: a host route per node podCIDR via the node (ROUTES), forwarding on the
 node veths only. Teardown stops exactly the PIDs started (and the shims and containers containerd
@@ -61,7 +61,7 @@ from realnode_net import (
     create_node_net,
     delete_node_net,
     kill_recorded_pids,
-    release_claims,
+    release_cluster_cidr,
     sweep_stale,
 )
 from realnode_node import (
@@ -125,7 +125,7 @@ class RealNodes:
         name = f"real-node-{self._count}"
         home = self.state / name
         home.mkdir()
-        node = RealNode(name, create_node_net(self._count), home, spec, self)
+        node = RealNode(name, create_node_net(), home, spec, self)
         self.nodes.append(node)
         self._write_files(node)
         self._hold_mount_namespace(node)
@@ -366,7 +366,7 @@ class RealCluster:
     def stop(self) -> None:
         self.nodes.stop()
         self.plane.stop()
-        release_claims()
+        release_cluster_cidr(self.plane.spec.cluster_cidr)
 
 
 def start_real_cluster(

@@ -5,7 +5,9 @@ the first free /16 of 100.64.0.0/10 (the host routes every node's podCIDR, so tw
 range would steal each other's pod traffic). A run's claim is a file carrying its PID; claims of
 dead PIDs are void, and their netns, veths and state are swept on the next start.
 
-Names carry the PID: netns `kr<pid>n<i>`, host veth `kr<pid>h<i>`."""
+Names carry the PID and the node's /24 (unique under the lock, whatever the number of clusters
+a session runs): netns `kr<pid>n<k>`, host veth `kr<pid>h<k>`. A cluster releases only its own
+claims, so a second cluster of the same session (a plane of its own) leaves the first's alone."""
 
 from __future__ import annotations
 
@@ -106,11 +108,24 @@ def claim_cluster_cidr() -> str:
     return f"100.{octet}.0.0/16"
 
 
-def release_claims() -> None:
-    _claim_file().unlink(missing_ok=True)
+def _drop_claim(key: str, value: int) -> None:
+    with _locked():
+        path = _claim_file()
+        claim: dict[str, list[int]] = json.loads(path.read_text()) if path.exists() else {}
+        if value in claim.get(key, []):
+            claim[key].remove(value)
+        if any(claim.values()):
+            path.write_text(json.dumps(claim))
+        else:
+            path.unlink(missing_ok=True)
 
 
-def create_node_net(index: int) -> NodeNet:
+def release_cluster_cidr(cidr: str) -> None:
+    """Give back the /16 `claim_cluster_cidr` returned (its nodes give back their own /24)."""
+    _drop_claim("clusters", int(cidr.split(".")[1]))
+
+
+def create_node_net() -> NodeNet:
     """A netns and veth pair on the first free 10.251.<k>.0/24; claimed under the lock."""
     owner = os.getpid()
     with _locked():
@@ -120,8 +135,8 @@ def create_node_net(index: int) -> NodeNet:
             raise RuntimeError(f"no free /24 left in {NODE_NET}.0.0/16")
         _add_claim("octets", octet)
     net = NodeNet(
-        netns=f"kr{owner}n{index}",
-        host_veth=f"kr{owner}h{index}",
+        netns=f"kr{owner}n{octet}",
+        host_veth=f"kr{owner}h{octet}",
         host_ip=f"{NODE_NET}.{octet}.1",
         node_ip=f"{NODE_NET}.{octet}.2",
     )
@@ -163,6 +178,7 @@ def delete_node_net(net: NodeNet) -> None:
     """The veth (and with it every host route through it) and the netns."""
     run(["ip", "link", "del", net.host_veth], check=False)
     run(["ip", "netns", "del", net.netns], check=False)
+    _drop_claim("octets", int(net.host_ip.split(".")[2]))
 
 
 def sweep_stale(state_base: Path) -> list[str]:
