@@ -45,8 +45,9 @@ class Refusal:
 
     def reason(self, probe: ProbeClass) -> str:
         groups = ", ".join(self.group_ids)
+        where = self.instance if self.instance == self.node else f"{self.instance} ({self.node})"
         return (
-            f"no ingress rule of security group(s) {groups} on {self.instance} ({self.node})"
+            f"no ingress rule of security group(s) {groups} on {where}"
             f" admits {self.packet.describe()} from {WHO[probe]}: neither their addresses nor"
             " their instances' groups"
         )
