@@ -183,6 +183,7 @@ def permission(
 
 
 ALL_OUT = permission("-1", cidrs=("0.0.0.0/0",), ipv6=("::/0",))  # kops: ipv4/ipv6-*-egress
+SSH_FROM_ANYWHERE = permission("tcp", (22, 22), cidrs=("0.0.0.0/0",))  # kops's sshAccess default
 
 
 def security_group(
@@ -208,7 +209,7 @@ def kops_security_groups(cluster: str, vpc: str, nodes: str, masters: str) -> li
     admit all from masters, node-to-master TCP and UDP but the etcd ports, SSH and HTTPS."""
     node_rules = [
         permission("-1", groups=(masters, nodes)),
-        permission("tcp", (22, 22), cidrs=("0.0.0.0/0",)),  # ssh-external-to-node
+        SSH_FROM_ANYWHERE,  # ssh-external-to-node
     ]
     master_rules = [
         permission("-1", groups=(masters,)),
@@ -216,7 +217,7 @@ def kops_security_groups(cluster: str, vpc: str, nodes: str, masters: str) -> li
         permission("tcp", (2382, 4000), groups=(nodes,)),
         permission("tcp", (4003, 65535), groups=(nodes,)),
         permission("udp", (1, 65535), groups=(nodes,)),
-        permission("tcp", (22, 22), cidrs=("0.0.0.0/0",)),  # ssh-external-to-master
+        SSH_FROM_ANYWHERE,  # ssh-external-to-master
         permission("tcp", (443, 443), cidrs=("0.0.0.0/0",)),  # https-external-to-master
     ]
     return [
