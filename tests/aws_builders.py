@@ -104,11 +104,13 @@ def instance(
     state: str = "running",
     source_dest_check: bool = False,
     zone: str = "us-east-1a",
+    groups: list[tuple[str, str]] | None = None,
 ) -> Obj:
+    """An instance as describe-instances prints it; `groups` (id, name) on it and its interface."""
     codes = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopped": 80}
     dns = f"ip-{private_ip.replace('.', '-')}.ec2.internal"
     eni = hexid("eni", instance_id)
-    return {
+    doc: Obj = {
         "AmiLaunchIndex": 0,
         "ImageId": "ami-0e2c8caa4b6378d8c",
         "InstanceId": instance_id,
@@ -154,6 +156,88 @@ def instance(
             "HttpEndpoint": "enabled",
         },
     }
+    if groups is not None and state != "terminated":
+        listed = [{"GroupId": gid, "GroupName": name} for gid, name in groups]
+        doc["SecurityGroups"] = listed
+        doc["NetworkInterfaces"][0]["Groups"] = listed
+    return doc
+
+
+def permission(
+    protocol: str,
+    ports: tuple[int, int] | None = None,
+    groups: tuple[str, ...] = (),
+    cidrs: tuple[str, ...] = (),
+    ipv6: tuple[str, ...] = (),
+    prefix_lists: tuple[str, ...] = (),
+) -> Obj:
+    """One IpPermission as describe-security-groups prints it (no ports for protocol -1)."""
+    rule: Obj = {"IpProtocol": protocol}
+    if ports is not None:
+        rule["FromPort"], rule["ToPort"] = ports
+    rule["UserIdGroupPairs"] = [{"UserId": ACCOUNT, "GroupId": g} for g in groups]
+    rule["IpRanges"] = [{"CidrIp": c} for c in cidrs]
+    rule["Ipv6Ranges"] = [{"CidrIpv6": c} for c in ipv6]
+    rule["PrefixListIds"] = [{"PrefixListId": p} for p in prefix_lists]
+    return rule
+
+
+ALL_OUT = permission("-1", cidrs=("0.0.0.0/0",), ipv6=("::/0",))  # kops: ipv4/ipv6-*-egress
+SSH_FROM_ANYWHERE = permission("tcp", (22, 22), cidrs=("0.0.0.0/0",))  # kops's sshAccess default
+
+
+def security_group(
+    group_id: str, name: str, vpc: str, description: str, ingress: list[Obj], tags: dict[str, str]
+) -> Obj:
+    """A group as `aws ec2 describe-security-groups --output json` prints it."""
+    return {
+        "GroupId": group_id,
+        "IpPermissionsEgress": [ALL_OUT],
+        "Tags": tag_list(tags),
+        "VpcId": vpc,
+        "SecurityGroupArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{group_id}",
+        "OwnerId": ACCOUNT,
+        "GroupName": name,
+        "Description": description,
+        "IpPermissions": ingress,
+    }
+
+
+def kops_security_groups(cluster: str, vpc: str, nodes: str, masters: str) -> list[Obj]:
+    """The two groups kops creates (pkg/model/awsmodel/firewall.go, external_access.go): nodes
+    admit all from nodes and masters (all-node-to-node, all-master-to-node) and SSH; masters
+    admit all from masters, node-to-master TCP and UDP but the etcd ports, SSH and HTTPS."""
+    node_rules = [
+        permission("-1", groups=(masters, nodes)),
+        SSH_FROM_ANYWHERE,  # ssh-external-to-node
+    ]
+    master_rules = [
+        permission("-1", groups=(masters,)),
+        permission("tcp", (1, 2379), groups=(nodes,)),
+        permission("tcp", (2382, 4000), groups=(nodes,)),
+        permission("tcp", (4003, 65535), groups=(nodes,)),
+        permission("udp", (1, 65535), groups=(nodes,)),
+        SSH_FROM_ANYWHERE,  # ssh-external-to-master
+        permission("tcp", (443, 443), cidrs=("0.0.0.0/0",)),  # https-external-to-master
+    ]
+    return [
+        security_group(
+            nodes,
+            f"nodes.{cluster}",
+            vpc,
+            "Security group for nodes",
+            node_rules,
+            kops_tags(cluster) | {"Name": f"nodes.{cluster}"},
+        ),
+        security_group(
+            masters,
+            f"masters.{cluster}",
+            vpc,
+            "Security group for masters",
+            master_rules,
+            kops_tags(cluster) | {"Name": f"masters.{cluster}"},
+        ),
+    ]
 
 
 def describe_instances(instances: list[Obj]) -> Obj:
@@ -276,6 +360,31 @@ class KubenetCluster:
     igw: str = "igw-06a2c9e4f1b7d3580"
     extra_routes: list[Obj] = field(default_factory=list)
     events_expired: bool = False  # older than the API server's one-hour event TTL
+    # kops's groups on the instances and in aws/ec2-describe-security-groups.json; a node
+    # index in `own_groups` carries that group instead (listed in `extra_groups`)
+    security_groups: bool = False
+    own_groups: dict[int, tuple[str, str]] = field(default_factory=dict)
+    extra_groups: list[Obj] = field(default_factory=list)
+
+    @property
+    def nodes_group(self) -> str:
+        return hexid("sg", f"nodes.{self.name}")
+
+    @property
+    def masters_group(self) -> str:
+        return hexid("sg", f"masters.{self.name}")
+
+    def groups_of(self, i: int) -> list[tuple[str, str]] | None:
+        if not self.security_groups:
+            return None
+        if i in self.own_groups:
+            return [self.own_groups[i]]
+        role = "masters" if i == 0 else "nodes"
+        return [(self.masters_group if i == 0 else self.nodes_group, f"{role}.{self.name}")]
+
+    def describe_security_groups(self) -> Obj:
+        kops = kops_security_groups(self.name, self.vpc, self.nodes_group, self.masters_group)
+        return {"SecurityGroups": kops + self.extra_groups}
 
     @property
     def count(self) -> int:
@@ -375,6 +484,7 @@ class KubenetCluster:
                 self.vpc,
                 self.subnet,
                 kops_tags(self.name, self.ig(i), "control-plane" if i == 0 else "node"),
+                groups=self.groups_of(i),
             )
             for i in range(self.count)
         ]
@@ -403,12 +513,15 @@ class KubenetCluster:
         ]
 
     def aws_docs(self, quota_value: float = 50, applied: bool = True) -> dict[str, Obj]:
-        return {
+        docs = {
             "ec2-describe-route-tables.json": self.route_tables(),
             "ec2-describe-instances.json": self.instances(),
             "autoscaling-describe-auto-scaling-groups.json": self.asgs(),
             "service-quotas-vpc-L-93826ACB.json": quota(quota_value, applied),
         }
+        if self.security_groups:
+            docs["ec2-describe-security-groups.json"] = self.describe_security_groups()
+        return docs
 
 
 def kops_cluster(name: str, networking: dict[str, Any]) -> Obj:

@@ -62,6 +62,8 @@ class Faults:
     unrouted: frozenset[str] = frozenset()  # its podCIDR has no route in the VPC
     small_mtu: frozenset[str] = frozenset()  # a link on its path carries less than MTU
     no_proxy: frozenset[str] = frozenset()  # kube-proxy is not running on it
+    # its security groups admit nothing from the other nodes (replies to its own requests pass)
+    firewalled: frozenset[str] = frozenset()
 
 
 def matrix(
@@ -138,9 +140,10 @@ def matrix(
 
 def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResult]:
     same = src.name == dst.name
+    admitted = same or dst.name not in faults.firewalled
     # a pod on either end needs its podCIDR routed by the VPC (request or reply)
-    routed = same or not ({src.name, dst.name} & faults.unrouted)
-    src_routed = same or src.name not in faults.unrouted
+    routed = admitted and (same or not ({src.name, dst.name} & faults.unrouted))
+    src_routed = admitted and (same or src.name not in faults.unrouted)
     mtu_ok = routed and (same or not ({src.name, dst.name} & faults.small_mtu))
     pod = f"{dst.pod_ip(4)}:{SERVER_PORT}"
     found = [
@@ -162,7 +165,13 @@ def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResu
     ]
     if not same:
         found += [
-            _pair(ProbeClass.NODE_TO_POD, src.name, dst.name, pod, dst.name not in faults.unrouted),
+            _pair(
+                ProbeClass.NODE_TO_POD,
+                src.name,
+                dst.name,
+                pod,
+                admitted and dst.name not in faults.unrouted,
+            ),
             _pair(ProbeClass.POD_TO_NODE, src.name, dst.name, f"{dst.ip}:{HOST_PORT}", src_routed),
             # from the node's host network: no podCIDR on the way, only dst's kube-proxy
             _pair(
@@ -170,7 +179,7 @@ def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResu
                 src.name,
                 dst.name,
                 f"{dst.ip}:{NODE_PORT}",
-                dst.name not in faults.no_proxy,
+                admitted and dst.name not in faults.no_proxy,
             ),
         ]
     return found

@@ -251,6 +251,7 @@ AWS_PARSERS = {
     "ec2-describe-instances.json": aws_objects.parse_instances,
     "autoscaling-describe-auto-scaling-groups.json": aws_objects.parse_autoscaling_groups,
     "service-quotas-vpc-L-93826ACB.json": aws_objects.parse_quota,
+    "ec2-describe-security-groups.json": aws_objects.parse_security_groups,
 }
 
 

@@ -17,6 +17,7 @@ from kopscheck.knowledge.kubelet_flags import daemon_args, parse_args
 ROUTES = "aws/ec2-describe-route-tables.json"
 ASGS = "aws/autoscaling-describe-auto-scaling-groups.json"
 INSTANCES = "aws/ec2-describe-instances.json"
+GROUPS = "aws/ec2-describe-security-groups.json"
 
 
 def _edit_json(root: Path, relative: str, change: Callable[[Any], None]) -> None:
@@ -82,6 +83,24 @@ CASES = [
         ),
         f"{INSTANCES}: Reservations[0].Instances[0].State: expected an object, got a number",
         id="instance-state-a-number",
+    ),
+    pytest.param(
+        lambda root: _edit_json(
+            root,
+            GROUPS,
+            lambda d: _set(d["SecurityGroups"][0]["IpPermissions"][1], "FromPort", "ssh"),
+        ),
+        f"{GROUPS}: SecurityGroups[0].IpPermissions[1].FromPort: expected an integer, got a string",
+        id="security-group-from-port-a-word",
+    ),
+    pytest.param(
+        lambda root: _edit_json(
+            root,
+            INSTANCES,
+            lambda d: _set(d["Reservations"][0]["Instances"][0], "SecurityGroups", "sg-1"),
+        ),
+        f"{INSTANCES}: Reservations[0].Instances[0].SecurityGroups: expected a list, got a string",
+        id="instance-security-groups-a-string",
     ),
     pytest.param(
         lambda root: _edit_json(

@@ -10,6 +10,7 @@ from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
 from .hops import Facts, Hop, HopKind, judge, kubenet_routes
+from .security_hop import SecurityFacts
 
 CLASS_WORDS = {
     ProbeClass.POD_SAME_NODE: "pod to pod on the same node",
@@ -46,7 +47,8 @@ class Connectivity(Check):
     DNS Service); path-mtu (a don't-fragment ping of the client's eth0 MTU minus 28 bytes to
     each peer: an overlay or a node link with a smaller MTU drops it while small packets pass).
     A failed pair is judged hop by hop (source pod, source node, kube-proxy, the VPC route for
-    either end's podCIDR, the destination node and pod) from the facts already collected, and
+    either end's podCIDR, on kubenet the destination instance's security groups, the
+    destination node and pod) from the facts already collected, and
     pairs no fact explains are grouped by the node they all run through. Each group is one
     finding, related to the node at fault, so the check that explains that node (a missing
     route in aws.route-table-health, a CNI config in cni.node-config) becomes the root cause
@@ -54,7 +56,9 @@ class Connectivity(Check):
     per node (--probe-pairs-per-node), so the cost grows with the nodes, not their square.
 
     Fix: read the first failing group: its hop and node. vpc-route: restore the node's route
-    (see aws.route-table-health). source-node or destination-node: the node's CNI config,
+    (see aws.route-table-health). security-group: add an ingress rule to the named group for
+    the protocol and port from the other nodes' group (kops's all-node-to-node rule) or their
+    pods' range. source-node or destination-node: the node's CNI config,
     routes, forwarding (net.ipv4.ip_forward) and firewall, or security groups between the
     nodes' instances. service-proxy: kube-proxy on that node (its pod or unit, its log).
     path-mtu: lower the CNI's MTU below the smallest link (overlays need 50 bytes or more of
@@ -66,7 +70,15 @@ class Connectivity(Check):
     id = "net.connectivity"
     family = "net"
     needs = frozenset({Fact.CONNECTIVITY})
-    wants = frozenset({Fact.NODES, Fact.AWS_ROUTE_TABLES, Fact.AWS_INSTANCES, Fact.NODE_FILES})
+    wants = frozenset(
+        {
+            Fact.NODES,
+            Fact.AWS_ROUTE_TABLES,
+            Fact.AWS_INSTANCES,
+            Fact.AWS_SECURITY_GROUPS,
+            Fact.NODE_FILES,
+        }
+    )
     explains: frozenset[str] = frozenset()
     codes = {
         "ok": Code("every pair of the class passed"),
@@ -103,6 +115,15 @@ class Connectivity(Check):
             fix=(
                 "Restore the route for the node's podCIDR to its instance in the VPC route "
                 "table (see aws.route-table-health and aws.route-table-capacity)."
+            ),
+        ),
+        "broken-security-group": Code(
+            "pairs fail at the security-group hop",
+            fix=(
+                "Add an ingress rule to the destination instance's security group for the "
+                "protocol and port the finding names, from the other nodes' security group "
+                "(kops's all-node-to-node rule admits all traffic from the nodes group) or "
+                "from their pods' and nodes' address ranges."
             ),
         ),
         "broken-path-mtu": Code(
@@ -175,7 +196,17 @@ def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
         node_files=snapshot.node_files or {},
         routes=routes,
         quota=snapshot.aws_route_quota,
+        security=_security(context),
     )
+
+
+def _security(context: CheckContext) -> SecurityFacts | None:
+    """The groups and instances, on kubenet only: the one mode that puts the probe's own
+    packets on the wire (security_hop.py)."""
+    groups, instances = context.snapshot.aws_security_groups, context.snapshot.aws_instances
+    if groups is None or instances is None or context.route_scope.skip_reason() is not None:
+        return None
+    return SecurityFacts({g.id: g for g in groups}, {i.id: i for i in instances})
 
 
 def _class_findings(

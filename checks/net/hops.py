@@ -1,7 +1,8 @@
 """Where a failed connectivity pair breaks: a walk over typed hops, first hop with evidence wins.
 
 A path is source pod -> source node (routes, kube-proxy) -> the VPC (the route table's route for
-the destination podCIDR) -> destination node -> destination pod, as KubeSkoop models it. Each
+the destination podCIDR, the destination instance's security groups) -> destination node ->
+destination pod, as KubeSkoop models it. Each
 hop is judged from facts the snapshot already holds; a failing pair no fact explains is judged
 from the pattern of the matrix (every failing pair of a class runs through one node, while the
 pairs that avoid it pass), which still names the node, and says that the facts were not there.
@@ -24,6 +25,8 @@ from kopscheck.model.connectivity import (
 )
 from kopscheck.model.facts import JSON, Node, NodeFiles, ObjectRef, Quota
 
+from .security_hop import SecurityFacts, refusal
+
 
 class HopKind(StrEnum):
     """The hops of a path, in the order a packet meets them."""
@@ -32,6 +35,7 @@ class HopKind(StrEnum):
     SOURCE_NODE = "source-node"  # the client's node: CNI config, routes
     SERVICE_PROXY = "service-proxy"  # kube-proxy (or its replacement) on the client's node
     VPC_ROUTE = "vpc-route"  # the route table's route for a podCIDR (kubenet)
+    SECURITY_GROUP = "security-group"  # the destination instance's groups admit no such request
     PATH_MTU = "path-mtu"  # a link on the path carries less than the pods' MTU
     DESTINATION_NODE = "destination-node"  # the node itself: forwarding, routes, firewall
     DESTINATION_POD = "destination-pod"  # the server pod: never ran, no IP
@@ -65,6 +69,7 @@ class Facts:
     node_files: Mapping[str, NodeFiles]
     routes: RouteScope | None  # None: no route table collected, or not kubenet
     quota: Quota | None = None
+    security: SecurityFacts | None = None  # None: groups not collected, or not kubenet
 
 
 def judge(
@@ -124,7 +129,7 @@ def _from_facts(pair: PairResult, facts: Facts) -> Hop | None:
         hop = _vpc_route(node, facts)
         if hop is not None:
             return hop
-    return None
+    return _security_group(pair, facts)
 
 
 def _cni_missing(node: str, facts: Facts) -> str:
@@ -162,6 +167,25 @@ def _vpc_route(name: str, facts: Facts) -> Hop | None:
             continue
         return Hop(HopKind.VPC_ROUTE, name, reason, True, (ObjectRef("Node", name),), evidence)
     return None
+
+
+def _security_group(pair: PairResult, facts: Facts) -> Hop | None:
+    """The destination instance's groups admit none of the pair's request (judged for certain)."""
+    if facts.security is None:
+        return None
+    found = refusal(pair, facts.security, facts.nodes, facts.clients)
+    if found is None:
+        return None
+    packet = found.packet
+    evidence: dict[str, JSON] = {
+        "security_groups": list(found.group_ids),
+        "instance": found.instance,
+        "protocol": packet.protocol,
+        "icmp_type" if packet.protocol == "icmp" else "port": packet.port,
+    }
+    related = (ObjectRef("Node", pair.destination),)
+    reason = found.reason(pair.probe)
+    return Hop(HopKind.SECURITY_GROUP, pair.destination, reason, True, related, evidence)
 
 
 def _table_full(scope: RouteScope, quota: Quota | None) -> str:

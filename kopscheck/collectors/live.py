@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from kopscheck.collectors.aws.reader import AwsBounds, AwsCollection, collect_aws
+from kopscheck.collectors.aws.paging import AwsBounds
+from kopscheck.collectors.aws.reader import AwsCollection, collect_aws
 from kopscheck.collectors.aws.state_store import KopsState, read_state
 from kopscheck.collectors.formats.assemble import ahead_of_capture, data_times, live_capture_time
 from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT, Deadline
@@ -33,6 +34,7 @@ AWS_FACTS = (
     Fact.AWS_INSTANCES,
     Fact.AWS_AUTOSCALING_GROUPS,
     Fact.AWS_ROUTE_QUOTA,
+    Fact.AWS_SECURITY_GROUPS,
 )
 AWS_FAILED = frozenset(AWS_FACTS)
 DEFAULT_TUNING = Tuning()

@@ -36,6 +36,7 @@ class Fact(StrEnum):
     AWS_INSTANCES = "aws-instances"
     AWS_AUTOSCALING_GROUPS = "aws-autoscaling-groups"
     AWS_ROUTE_QUOTA = "aws-route-quota"
+    AWS_SECURITY_GROUPS = "aws-security-groups"
     POD_LIFECYCLE = "pod-lifecycle"  # probe outcome (--probe)
     DNS_PROBE = "dns-probe"  # probe outcome (--probe)
     CONNECTIVITY = "connectivity"  # probe outcome (--probe)
@@ -303,6 +304,34 @@ class Instance:
     private_ip: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     source_dest_check: bool | None = None
+    security_group_ids: tuple[str, ...] = ()  # of the instance and its network interfaces
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroupRule:
+    """One IpPermission: a protocol and port range, and the sources (or destinations) it admits.
+
+    `protocol` is as EC2 writes it: "tcp", "udp", "icmp", "icmpv6", a number, or "-1" (all).
+    For ICMP the ports are the type and the code (-1: all).
+    """
+
+    protocol: str
+    from_port: int | None = None
+    to_port: int | None = None
+    cidrs: tuple[str, ...] = ()  # IpRanges[].CidrIp
+    ipv6_cidrs: tuple[str, ...] = ()  # Ipv6Ranges[].CidrIpv6
+    group_ids: tuple[str, ...] = ()  # UserIdGroupPairs[].GroupId
+    prefix_list_ids: tuple[str, ...] = ()  # PrefixListIds[].PrefixListId
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroup:
+    id: str
+    name: str = ""
+    vpc_id: str = ""
+    ingress: tuple[SecurityGroupRule, ...] = ()  # IpPermissions
+    egress: tuple[SecurityGroupRule, ...] = ()  # IpPermissionsEgress
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +373,7 @@ class Snapshot:
     aws_instances: tuple[Instance, ...] | None = None
     aws_autoscaling_groups: tuple[AutoScalingGroup, ...] | None = None
     aws_route_quota: Quota | None = None
+    aws_security_groups: tuple[SecurityGroup, ...] | None = None
     pod_lifecycle: LifecycleProbe | None = None
     dns_probe: DnsProbe | None = None
     connectivity: ConnectivityProbe | None = None

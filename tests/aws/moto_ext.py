@@ -5,6 +5,9 @@ moto 5 (what the live AWS tests run against) differs from EC2 and Service Quotas
 - DescribeRouteTables ignores MaxResults/NextToken and answers everything at once, so a
   paginator is never made to turn a page. `MotoExtension.page_route_tables` makes it page
   (and records the tokens it was asked for) the way DescribeInstances already does in moto.
+- DescribeSecurityGroups does not page either: `MotoExtension.page_security_groups` makes it
+  page the same way, and `deny_security_groups` refuses it as EC2 refuses a caller whose
+  policy lacks ec2:DescribeSecurityGroups.
 - A route never becomes `blackhole`. EC2 marks a route blackhole when its target instance is
   gone; `MotoExtension.blackhole_terminated` reports routes to terminated instances that way.
 - moto allows every call. `MotoExtension.deny_route_tables` refuses DescribeRouteTables the
@@ -29,6 +32,7 @@ import pytest
 from moto.core.exceptions import JsonRESTError
 from moto.ec2.models.route_tables import Route
 from moto.ec2.responses.route_tables import RouteTables
+from moto.ec2.responses.security_groups import SecurityGroups
 from moto.servicequotas.models import ServiceQuotasBackend
 from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
 from moto.servicequotas.responses import ServiceQuotasResponse
@@ -69,6 +73,41 @@ class MotoExtension:
             return ActionResult({"RouteTables": page, "NextToken": more})
 
         self.monkeypatch.setattr(RouteTables, "describe_route_tables", describe_route_tables)
+
+    def page_security_groups(self) -> None:
+        from moto.core.responses import ActionResult
+
+        def describe_security_groups(response: SecurityGroups) -> Any:
+            groups = response.ec2_backend.describe_security_groups(
+                group_ids=response._get_param("GroupIds", []),
+                groupnames=response._get_param("GroupNames", []),
+                filters=response._filters_from_querystring(),
+            )
+            token = response._get_param("NextToken")
+            size = int(response._get_param("MaxResults") or 1000)
+            start = int(token) if token else 0
+            more = str(start + size) if start + size < len(groups) else None
+            return ActionResult({"SecurityGroups": groups[start : start + size], "NextToken": more})
+
+        self.monkeypatch.setattr(
+            SecurityGroups, "describe_security_groups", describe_security_groups
+        )
+
+    def deny_security_groups(self) -> None:
+        from moto.ec2.exceptions import EC2ClientError
+
+        def describe_security_groups(response: SecurityGroups) -> Any:
+            raise EC2ClientError(
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation. User:"
+                " arn:aws:iam::123456789012:user/readonly is not authorized to perform:"
+                " ec2:DescribeSecurityGroups because no identity-based policy allows the"
+                " ec2:DescribeSecurityGroups action",
+            )
+
+        self.monkeypatch.setattr(
+            SecurityGroups, "describe_security_groups", describe_security_groups
+        )
 
     def deny_route_tables(self) -> None:
         from moto.ec2.exceptions import EC2ClientError

@@ -41,6 +41,8 @@ class World:
     ips: dict[str, str]
     groups: list[tuple[str, str, int, int]]
     ec2: Any = field(repr=False)
+    nodes_group: str = ""  # kops's security groups (nodes.NAME, masters.NAME)
+    masters_group: str = ""
 
     def pod_cidr(self, index: int) -> str:
         return f"100.{96 + index // 256}.{index % 256}.0/24"
@@ -121,15 +123,23 @@ def build_world(
         ("control-plane-us-east-1a", "ControlPlane", 1, 1),
         ("nodes-us-east-1a", "Node", workers, nodes_max),
     ]
+    nodes_group, masters_group = kops_security_groups(ec2, name, vpc_id)
     instances: list[str] = []
     ips: dict[str, str] = {}
     for ig, role, size, most in groups:
         kops_role = "control-plane" if role == "ControlPlane" else "node"
+        group = masters_group if role == "ControlPlane" else nodes_group
         if asgs:
-            instances += _asg(ec2, autoscaling, name, ig, kops_role, size, most, subnet, user_data)
+            instances += _asg(
+                ec2, autoscaling, name, (ig, kops_role, group), size, most, subnet, user_data
+            )
         else:  # bulk launch with the cluster tags only: moto's tag filters are slow at scale
             launched = ec2.run_instances(
-                ImageId="ami-0e2c8caa4b6378d8c", MinCount=size, MaxCount=size, SubnetId=subnet
+                ImageId="ami-0e2c8caa4b6378d8c",
+                MinCount=size,
+                MaxCount=size,
+                SubnetId=subnet,
+                SecurityGroupIds=[group],
             )
             ids = sorted(i["InstanceId"] for i in launched["Instances"])
             ips |= {i["InstanceId"]: i["PrivateIpAddress"] for i in launched["Instances"]}
@@ -144,7 +154,9 @@ def build_world(
             for r in page["Reservations"]
             for i in r["Instances"]
         }
-    world = World(name, vpc_id, subnet, rtb_id, instances, ips, groups, ec2)
+    world = World(
+        name, vpc_id, subnet, rtb_id, instances, ips, groups, ec2, nodes_group, masters_group
+    )
     for index in range(len(instances)):
         if routed is None or index < routed:
             world.add_route(index)
@@ -159,19 +171,49 @@ def _scale_tags(name: str, ig: str) -> dict[str, str]:
     }
 
 
+def kops_security_groups(ec2: Any, name: str, vpc: str) -> tuple[str, str]:
+    """kops's nodes and masters groups with kops's rules (aws_builders.kops_security_groups)."""
+    made = {}
+    for role, description in (
+        ("nodes", "Security group for nodes"),
+        ("masters", "Security group for masters"),
+    ):
+        made[role] = ec2.create_security_group(
+            GroupName=f"{role}.{name}",
+            Description=description,
+            VpcId=vpc,
+            TagSpecifications=tags(
+                ab.kops_tags(name) | {"Name": f"{role}.{name}"}, "security-group"
+            ),
+        )["GroupId"]
+    for doc in ab.kops_security_groups(name, vpc, made["nodes"], made["masters"]):
+        ec2.authorize_security_group_ingress(
+            GroupId=doc["GroupId"], IpPermissions=doc["IpPermissions"]
+        )
+        ec2.authorize_security_group_egress(
+            GroupId=doc["GroupId"], IpPermissions=[ab.permission("-1", ipv6=("::/0",))]
+        )
+    return made["nodes"], made["masters"]
+
+
 def _asg(
     ec2: Any,
     autoscaling: Any,
     name: str,
-    ig: str,
-    role: str,
+    ig_role_group: tuple[str, str, str],
     size: int,
     most: int,
     subnet: str,
     user_data: str | None,
 ) -> list[str]:
-    """An instance group as kops runs it: an ASG whose tags reach its instances."""
-    data: dict[str, Any] = {"ImageId": "ami-0e2c8caa4b6378d8c", "InstanceType": "m6i.large"}
+    """An instance group as kops runs it: an ASG whose tags reach its instances, its launch
+    template naming the role's security group."""
+    ig, role, group = ig_role_group
+    data: dict[str, Any] = {
+        "ImageId": "ami-0e2c8caa4b6378d8c",
+        "InstanceType": "m6i.large",
+        "SecurityGroupIds": [group],
+    }
     if user_data:  # launch templates carry user data base64-encoded
         data["UserData"] = base64.b64encode(user_data.encode()).decode()
     template = ec2.create_launch_template(

@@ -22,8 +22,10 @@ from moto_ext import MotoExtension
 from moto_world import NAME, REGION, World, build_world
 
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.collectors.aws import paging
 from kopscheck.collectors.aws import reader as live_aws
-from kopscheck.collectors.aws.reader import AwsBounds, AwsCollection, collect_aws, write_aws_files
+from kopscheck.collectors.aws.paging import AwsBounds
+from kopscheck.collectors.aws.reader import AwsCollection, collect_aws, write_aws_files
 from kopscheck.collectors.kube.bounds import Deadline
 from kopscheck.collectors.live import AWS_OFF, NOT_ON_AWS, collect_cloud
 from kopscheck.collectors.offline.bundle import read_bundle
@@ -161,7 +163,7 @@ def launch_tagged(world: World, count: int) -> None:
 def test_every_describe_call_pages(mocked: MotoExtension, monkeypatch: pytest.MonkeyPatch) -> None:
     """Small pages force several requests per query; nothing may be lost between pages."""
     mocked.page_route_tables()
-    monkeypatch.setattr(live_aws, "PAGE_SIZES", dict.fromkeys(live_aws.PAGE_SIZES, 5))
+    monkeypatch.setattr(paging, "PAGE_SIZES", dict.fromkeys(paging.PAGE_SIZES, 5))
     world = build_world(workers=2, nodes_max=3)
     ec2 = boto3.client("ec2", region_name=REGION)
     tag = [{"Key": f"kubernetes.io/cluster/{NAME}", "Value": "shared"}]
@@ -184,7 +186,7 @@ def test_every_describe_call_pages(mocked: MotoExtension, monkeypatch: pytest.Mo
 def test_a_query_past_the_page_cap_fails_its_fact_naming_the_flag(
     mocked: MotoExtension, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(live_aws, "PAGE_SIZES", dict.fromkeys(live_aws.PAGE_SIZES, 5))
+    monkeypatch.setattr(paging, "PAGE_SIZES", dict.fromkeys(paging.PAGE_SIZES, 5))
     world = build_world(workers=2, nodes_max=3)
     launch_tagged(world, 11)  # with the world's 3: three pages of 5 in all
     collection = collect_aws(world.name, region=REGION, bounds=AwsBounds(max_pages=2))
@@ -207,6 +209,7 @@ def test_nothing_is_asked_of_aws_after_the_scan_deadline(mocked: MotoExtension) 
         Fact.AWS_ROUTE_TABLES: f"not read: {gone}",
         Fact.AWS_AUTOSCALING_GROUPS: f"not read: {gone}",
         Fact.AWS_ROUTE_QUOTA: f"not read: {gone}",
+        Fact.AWS_SECURITY_GROUPS: f"not read: {gone}",
     }
     assert collection.failed == frozenset(collection.missing)
 
@@ -311,6 +314,7 @@ def test_collected_files_read_back_into_the_same_facts(
         "autoscaling-describe-auto-scaling-groups.json",
         "ec2-describe-instances.json",
         "ec2-describe-route-tables.json",
+        "ec2-describe-security-groups.json",
         "service-quotas-vpc-L-93826ACB.json",
     ]
     offline = read_bundle(tmp_path)

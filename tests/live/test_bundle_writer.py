@@ -69,6 +69,7 @@ def test_collect_writes_the_contract_layout(
         "aws/ec2-describe-instances.json",
         "aws/autoscaling-describe-auto-scaling-groups.json",
         "aws/service-quotas-vpc-L-93826ACB.json",
+        "aws/ec2-describe-security-groups.json",
     }
     # the API's own JSON, unmodified: what `kubectl cluster-info dump` writes
     served = cluster.server.store.list(TYPES["pods"], "kube-system", {})

@@ -20,10 +20,11 @@ from demo_bundles.common import (
 
 
 def kubenet_route_limit(root: Path) -> None:
-    """kubenet at 60 nodes: the route table is full (50 of 50), 12 nodes have no route."""
+    """kubenet at 60 nodes: the route table is full (50 of 50), 12 nodes have no route; kops's
+    security groups on the instances."""
     import aws_builders as ab
 
-    cluster = ab.KubenetCluster(workers=59, routed=48, nodes_max=70)
+    cluster = ab.KubenetCluster(workers=59, routed=48, nodes_max=70, security_groups=True)
     kops_files(root, cluster.name, {"kubenet": {}})
     groups = ab.kops_instance_groups(cluster.name, cluster.instance_groups())
     (root / "kops" / "instancegroups.yaml").write_text(yaml.safe_dump_all(groups, sort_keys=True))

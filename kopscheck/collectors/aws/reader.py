@@ -1,9 +1,11 @@
 """Live AWS facts for the route-table checks, read through boto3 (imported only when used).
 
-Read-only calls: ec2 DescribeInstances, DescribeVpcs and DescribeRouteTables, autoscaling
+Read-only calls: ec2 DescribeInstances, DescribeVpcs, DescribeRouteTables and
+DescribeSecurityGroups (the groups on the cluster's instances), autoscaling
 DescribeAutoScalingGroups, service-quotas GetServiceQuota and GetAWSDefaultServiceQuota.
-Every describe call goes through a paginator. boto3's usual chain picks the credentials and
-endpoint (`--profile`, `--region`, `AWS_*`, `AWS_ENDPOINT_URL`), with standard-mode retries.
+Every describe call goes through a paginator (paging.py). boto3's usual chain picks the
+credentials and endpoint (`--profile`, `--region`, `AWS_*`, `AWS_ENDPOINT_URL`), with
+standard-mode retries.
 EC2 user data is never requested: DescribeInstances does not return it, DescribeInstanceAttribute
 is never called, and a `UserData` key is dropped before anything is written.
 
@@ -17,12 +19,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from kopscheck.collectors.aws.paging import AwsBounds, chunked, cli_json, pages
 from kopscheck.collectors.formats import aws_objects
-from kopscheck.collectors.kube.bounds import DEFAULT_MAX_PAGES, BoundHit, Deadline
+from kopscheck.collectors.kube.bounds import BoundHit
 from kopscheck.knowledge.routes import (
     CLUSTER_TAG_PREFIX,
     LEGACY_CLUSTER_TAG,
@@ -36,22 +38,15 @@ ROUTE_TABLES_FILE = "ec2-describe-route-tables.json"
 INSTANCES_FILE = "ec2-describe-instances.json"
 ASGS_FILE = "autoscaling-describe-auto-scaling-groups.json"
 QUOTA_FILE = f"service-quotas-{QUOTA_SERVICE_CODE}-{QUOTA_CODE}.json"
+SECURITY_GROUPS_FILE = "ec2-describe-security-groups.json"
 AWS_FACTS = {
     Fact.AWS_ROUTE_TABLES: ("aws_route_tables", ROUTE_TABLES_FILE),
     Fact.AWS_INSTANCES: ("aws_instances", INSTANCES_FILE),
     Fact.AWS_AUTOSCALING_GROUPS: ("aws_autoscaling_groups", ASGS_FILE),
     Fact.AWS_ROUTE_QUOTA: ("aws_route_quota", QUOTA_FILE),
+    Fact.AWS_SECURITY_GROUPS: ("aws_security_groups", SECURITY_GROUPS_FILE),
 }
-FILTER_VALUES_MAX = 200  # EC2 accepts at most 200 values in one filter
-# Page sizes: the largest each API allows (DescribeRouteTables 100, DescribeAutoScalingGroups
-# 100); AWS asks for paginated DescribeRouteTables once tables hold more than 125 routes.
-PAGE_SIZES = {
-    "describe_instances": 1000,
-    "describe_vpcs": 1000,
-    "describe_route_tables": 100,
-    "describe_auto_scaling_groups": 100,
-}
-SECRET_KEYS = frozenset({"UserData"})
+DEFAULT_BOUNDS = AwsBounds()
 
 
 class AwsUnavailable(Exception):
@@ -84,21 +79,13 @@ class AwsCollection:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class AwsBounds:
-    """How far AWS is read: pages per query (`--max-pages`) and the scan's `--timeout`."""
-
-    max_pages: int = DEFAULT_MAX_PAGES
-    deadline: Deadline | None = None
-
-
 def collect_aws(
     cluster_name: str | None,
     region: str | None = None,
     profile: str | None = None,
-    bounds: AwsBounds = AwsBounds(),
+    bounds: AwsBounds = DEFAULT_BOUNDS,
 ) -> AwsCollection:
-    """Read the cluster's route tables, instances, ASGs and route quota from AWS."""
+    """Read the cluster's route tables, instances, ASGs, route quota and security groups."""
     if not cluster_name:
         reason = "no cluster name to find its AWS resources by tag (pass --name)"
         return AwsCollection(None, missing=dict.fromkeys(AWS_FACTS, reason))
@@ -119,21 +106,6 @@ def write_aws_files(out_dir: Path, documents: Mapping[str, Mapping[str, Any]]) -
         path.write_text(json.dumps(cli_json(doc), indent=4, ensure_ascii=False) + "\n")
         written.append(path)
     return written
-
-
-def cli_json(value: Any) -> Any:
-    """A boto3 response as the AWS CLI prints it: ISO times, no ResponseMetadata or user data."""
-    if isinstance(value, Mapping):
-        return {
-            str(k): cli_json(v)
-            for k, v in value.items()
-            if k != "ResponseMetadata" and k not in SECRET_KEYS
-        }
-    if isinstance(value, list | tuple):
-        return [cli_json(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 def _clients(region: str | None, profile: str | None) -> tuple[Any, Any, Any]:
@@ -194,6 +166,7 @@ class _Run:
         self._step(Fact.AWS_INSTANCES, "ec2:DescribeInstances", self._route_targets)
         self._step(Fact.AWS_AUTOSCALING_GROUPS, "autoscaling:DescribeAutoScalingGroups", self._asgs)
         self._step(Fact.AWS_ROUTE_QUOTA, "servicequotas:GetServiceQuota", self._quota)
+        self._step(Fact.AWS_SECURITY_GROUPS, "ec2:DescribeSecurityGroups", self._security_groups)
         fields: dict[str, Any] = {}
         failed = self.failed
         for fact, (name, file_name) in AWS_FACTS.items():
@@ -243,6 +216,8 @@ class _Run:
             return aws_objects.parse_instances(doc, label)
         if fact is Fact.AWS_AUTOSCALING_GROUPS:
             return aws_objects.parse_autoscaling_groups(doc, label)
+        if fact is Fact.AWS_SECURITY_GROUPS:
+            return aws_objects.parse_security_groups(doc, label)
         quota = aws_objects.parse_quota(doc, label)  # the ARN tells applied from default
         source, note = self.quota_source
         return replace(quota, source=source, note=note) if source == "default" else quota
@@ -254,23 +229,23 @@ class _Run:
         ]
 
     def _instances(self) -> None:
-        reservations = _pages(
+        reservations = pages(
             self.ec2, "describe_instances", "Reservations", self._tag_filters(), self.bounds
         )
         self.documents[INSTANCES_FILE] = {"Reservations": _merge_reservations(reservations, [])}
 
     def _route_tables(self) -> None:
-        tagged = _pages(
+        tagged = pages(
             self.ec2, "describe_route_tables", "RouteTables", self._tag_filters(), self.bounds
         )
-        vpcs = _pages(self.ec2, "describe_vpcs", "Vpcs", self._tag_filters(), self.bounds)
+        vpcs = pages(self.ec2, "describe_vpcs", "Vpcs", self._tag_filters(), self.bounds)
         instances = _instances_of(self.documents.get(INSTANCES_FILE, {}))
         vpc_ids = {str(v["VpcId"]) for v in vpcs} | {str(t["VpcId"]) for t in tagged}
         vpc_ids |= {str(i["VpcId"]) for i in instances if i.get("VpcId")}
         self.vpc_ids = tuple(sorted(vpc_ids))
         # Untagged tables in the cluster's VPCs show where routes went when the tag is missing.
-        by_vpc = _chunked("vpc-id", vpc_ids)
-        in_vpcs = _pages(self.ec2, "describe_route_tables", "RouteTables", by_vpc, self.bounds)
+        by_vpc = chunked("vpc-id", vpc_ids)
+        in_vpcs = pages(self.ec2, "describe_route_tables", "RouteTables", by_vpc, self.bounds)
         tables = {str(t["RouteTableId"]): t for t in [*tagged, *in_vpcs]}
         self.documents[ROUTE_TABLES_FILE] = {"RouteTables": list(tables.values())}
 
@@ -283,11 +258,11 @@ class _Run:
             for r in t.get("Routes") or ()
             if r.get("InstanceId")
         }
-        extra = _pages(
+        extra = pages(
             self.ec2,
             "describe_instances",
             "Reservations",
-            _chunked("instance-id", targets - known),
+            chunked("instance-id", targets - known),
             self.bounds,
         )
         current = self.documents[INSTANCES_FILE]["Reservations"]
@@ -298,7 +273,7 @@ class _Run:
             [{"Name": "tag-key", "Values": [f"{CLUSTER_TAG_PREFIX}{self.cluster}"]}],
             [{"Name": f"tag:{LEGACY_CLUSTER_TAG}", "Values": [self.cluster]}],
         ]
-        groups = _pages(
+        groups = pages(
             self.autoscaling,
             "describe_auto_scaling_groups",
             "AutoScalingGroups",
@@ -307,6 +282,35 @@ class _Run:
         )
         unique = {str(g["AutoScalingGroupName"]): g for g in groups}
         self.documents[ASGS_FILE] = {"AutoScalingGroups": list(unique.values())}
+
+    def _security_groups(self) -> None:
+        """The groups on the cluster's own instances' interfaces: what admits traffic to them."""
+        if INSTANCES_FILE not in self.documents:
+            self.missing[Fact.AWS_SECURITY_GROUPS] = (
+                "not read: the instances were not, and their groups say which to read"
+            )
+            if Fact.AWS_INSTANCES in self.failed:
+                self.failed.add(Fact.AWS_SECURITY_GROUPS)
+            return
+        mine = [i for i in _instances_of(self.documents[INSTANCES_FILE]) if self._tagged(i)]
+        ids = {group for i in mine for group in _group_ids(i)}
+        groups = pages(
+            self.ec2,
+            "describe_security_groups",
+            "SecurityGroups",
+            chunked("group-id", ids),
+            self.bounds,
+        )
+        unique = {str(g["GroupId"]): g for g in groups}
+        self.documents[SECURITY_GROUPS_FILE] = {"SecurityGroups": list(unique.values())}
+
+    def _tagged(self, instance: Mapping[str, Any]) -> bool:
+        """Carries the cluster's tag (not an instance a route points at from elsewhere)."""
+        tags = {str(t.get("Key")): t.get("Value") for t in instance.get("Tags") or ()}
+        return (
+            tags.get(LEGACY_CLUSTER_TAG) == self.cluster
+            or f"{CLUSTER_TAG_PREFIX}{self.cluster}" in tags
+        )
 
     def _quota(self) -> None:
         """The applied value; AWS's default (said so) when that is refused."""
@@ -333,42 +337,15 @@ class _Run:
         self.documents[QUOTA_FILE] = cli_json(response)
 
 
-def _pages(
-    client: Any,
-    operation: str,
-    key: str,
-    filter_sets: Iterable[list[dict[str, Any]]],
-    bounds: AwsBounds,
-) -> list[Mapping[str, Any]]:
-    """Every item of `key` over every page, for each filter set (each set is one query), at
-    most `bounds.max_pages` pages a query and none after the scan's deadline."""
-    paginator = client.get_paginator(operation)
-    config = {"PageSize": PAGE_SIZES[operation]}
-    out: list[Mapping[str, Any]] = []
-    for filters in filter_sets:  # the deadline was checked before the step and after each page
-        pages = paginator.paginate(Filters=filters, PaginationConfig=config)
-        for number, page in enumerate(pages, start=1):
-            out.extend(cli_json(item) for item in page.get(key) or ())
-            if bounds.deadline is not None:
-                bounds.deadline.check()
-            if number >= bounds.max_pages and page.get("NextToken"):
-                raise BoundHit(
-                    "PageLimit",
-                    f"stopped after {bounds.max_pages} pages of {config['PageSize']} (--max-pages)",
-                )
-    return out
-
-
-def _chunked(name: str, values: Iterable[str]) -> list[list[dict[str, Any]]]:
-    ordered = sorted(values)
-    return [
-        [{"Name": name, "Values": ordered[i : i + FILTER_VALUES_MAX]}]
-        for i in range(0, len(ordered), FILTER_VALUES_MAX)
-    ]
-
-
 def _instances_of(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [i for r in doc.get("Reservations") or () for i in r.get("Instances") or ()]
+
+
+def _group_ids(instance: Mapping[str, Any]) -> set[str]:
+    """The instance's groups and its interfaces' (describe-instances lists both)."""
+    lists = [instance.get("SecurityGroups") or ()]
+    lists += [eni.get("Groups") or () for eni in instance.get("NetworkInterfaces") or ()]
+    return {str(g["GroupId"]) for groups in lists for g in groups if g.get("GroupId")}
 
 
 def _merge_reservations(*parts: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,15 @@ from typing import Any
 
 from kopscheck.collectors.formats import shapes
 from kopscheck.model.errors import InputError
-from kopscheck.model.facts import AutoScalingGroup, Instance, Quota, Route, RouteTable
+from kopscheck.model.facts import (
+    AutoScalingGroup,
+    Instance,
+    Quota,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SecurityGroupRule,
+)
 
 ROUTE_TARGET_KEYS = (
     "InstanceId",
@@ -92,7 +100,23 @@ def instance(raw: Mapping[str, Any], label: str = "", path: str = "") -> Instanc
         private_ip=shapes.text(raw.get("PrivateIpAddress"), label, f"{path}.PrivateIpAddress"),
         tags=tags(raw.get("Tags"), label, f"{path}.Tags"),
         source_dest_check=check if isinstance(check, bool) else None,
+        security_group_ids=instance_groups(raw, label, path),
     )
+
+
+def instance_groups(raw: Mapping[str, Any], label: str = "", path: str = "") -> tuple[str, ...]:
+    """The group ids of the instance and of each of its network interfaces, each once."""
+    found = [
+        shapes.text(g.get("GroupId"), label, f"{at}.GroupId")
+        for at, g in shapes.objects(raw.get("SecurityGroups"), label, f"{path}.SecurityGroups")
+    ]
+    interfaces = shapes.objects(raw.get("NetworkInterfaces"), label, f"{path}.NetworkInterfaces")
+    for where, eni in interfaces:
+        found += [
+            shapes.text(g.get("GroupId"), label, f"{at}.GroupId")
+            for at, g in shapes.objects(eni.get("Groups"), label, f"{where}.Groups")
+        ]
+    return tuple(dict.fromkeys(g for g in found if g))
 
 
 def parse_autoscaling_groups(doc: object, label: str) -> tuple[AutoScalingGroup, ...]:
@@ -115,6 +139,44 @@ def autoscaling_group(raw: Mapping[str, Any], label: str = "", path: str = "") -
         instance_ids=tuple(
             shapes.text(i.get("InstanceId"), label, f"{at}.InstanceId") for at, i in members
         ),
+    )
+
+
+def parse_security_groups(doc: object, label: str) -> tuple[SecurityGroup, ...]:
+    """`aws ec2 describe-security-groups --output json`."""
+    return tuple(
+        security_group(raw, label, at) for at, raw in _records(doc, "SecurityGroups", label)
+    )
+
+
+def security_group(raw: Mapping[str, Any], label: str = "", path: str = "") -> SecurityGroup:
+    def rules(key: str) -> tuple[SecurityGroupRule, ...]:
+        found = shapes.objects(raw.get(key), label, f"{path}.{key}")
+        return tuple(security_group_rule(r, label, at) for at, r in found)
+
+    return SecurityGroup(
+        id=shapes.text(raw.get("GroupId"), label, f"{path}.GroupId"),
+        name=shapes.text(raw.get("GroupName"), label, f"{path}.GroupName"),
+        vpc_id=shapes.text(raw.get("VpcId"), label, f"{path}.VpcId"),
+        ingress=rules("IpPermissions"),
+        egress=rules("IpPermissionsEgress"),
+        tags=tags(raw.get("Tags"), label, f"{path}.Tags"),
+    )
+
+
+def security_group_rule(raw: Mapping[str, Any], label: str, path: str) -> SecurityGroupRule:
+    def values(key: str, field: str) -> tuple[str, ...]:
+        found = shapes.objects(raw.get(key), label, f"{path}.{key}")
+        return tuple(shapes.text(v.get(field), label, f"{at}.{field}") for at, v in found)
+
+    return SecurityGroupRule(
+        protocol=shapes.text(raw.get("IpProtocol"), label, f"{path}.IpProtocol"),
+        from_port=shapes.integer(raw.get("FromPort"), label, f"{path}.FromPort"),
+        to_port=shapes.integer(raw.get("ToPort"), label, f"{path}.ToPort"),
+        cidrs=values("IpRanges", "CidrIp"),
+        ipv6_cidrs=values("Ipv6Ranges", "CidrIpv6"),
+        group_ids=values("UserIdGroupPairs", "GroupId"),
+        prefix_list_ids=values("PrefixListIds", "PrefixListId"),
     )
 
 

@@ -50,6 +50,10 @@ AWS_FILES = {
         aws_objects.parse_autoscaling_groups,
     ),
     "service-quotas-vpc-L-93826ACB.json": ("aws_route_quota", aws_objects.parse_quota),
+    "ec2-describe-security-groups.json": (
+        "aws_security_groups",
+        aws_objects.parse_security_groups,
+    ),
 }
 
 
@@ -350,6 +354,7 @@ def _where(fact: Fact) -> str:
         Fact.AWS_INSTANCES: "aws/ec2-describe-instances.json",
         Fact.AWS_AUTOSCALING_GROUPS: "aws/autoscaling-describe-auto-scaling-groups.json",
         Fact.AWS_ROUTE_QUOTA: "aws/service-quotas-vpc-L-93826ACB.json",
+        Fact.AWS_SECURITY_GROUPS: "aws/ec2-describe-security-groups.json",
         Fact.POD_LIFECYCLE: "probes/pod-lifecycle.json",
         Fact.DNS_PROBE: "probes/dns-resolution.json",
         Fact.CONNECTIVITY: "probes/connectivity.json",

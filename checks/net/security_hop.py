@@ -1,0 +1,106 @@
+"""The security-group hop of a failed pair: the request as the destination instance receives it,
+and whether its groups admit it (kopscheck.knowledge.security_groups judges the rules).
+
+Only for kubenet, where the wire carries the probe's own packets: a pod's request leaves its
+node with the pod's address (the VPC routes podCIDRs; kubenet masquerades only what leaves the
+non-masquerade CIDR, so a pod's request to a node's address may carry the node's), a host's
+with its node's. Overlays wrap pod traffic in their own protocol (VXLAN, IP-in-IP) and other
+providers route or balance it themselves, so the probe's packet is not the one a group sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kopscheck.knowledge.security_groups import ECHO_REQUEST, Admission, Packet, admission
+from kopscheck.model.connectivity import PairResult, ProbeClass, ProbeEndpoint
+from kopscheck.model.facts import Instance, Node, SecurityGroup
+
+WHO = {
+    ProbeClass.POD_CROSS_NODE: "the other nodes' pods",
+    ProbeClass.PATH_MTU: "the other nodes' pods",
+    ProbeClass.POD_TO_NODE: "the other nodes' pods (or their nodes, masqueraded)",
+    ProbeClass.NODE_TO_POD: "the other nodes",
+    ProbeClass.NODE_PORT: "the other nodes",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityFacts:
+    """The collected groups by id and the cluster's instances by id (kubenet only)."""
+
+    groups: Mapping[str, SecurityGroup]
+    instances: Mapping[str, Instance]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """The destination instance's groups admit none of the pair's request."""
+
+    node: str
+    instance: str
+    group_ids: tuple[str, ...]
+    packet: Packet
+
+    def reason(self, probe: ProbeClass) -> str:
+        groups = ", ".join(self.group_ids)
+        where = self.instance if self.instance == self.node else f"{self.instance} ({self.node})"
+        return (
+            f"no ingress rule of security group(s) {groups} on {where}"
+            f" admits {self.packet.describe()} from {WHO[probe]}: neither their addresses nor"
+            " their instances' groups"
+        )
+
+
+def refusal(
+    pair: PairResult,
+    security: SecurityFacts,
+    nodes: Mapping[str, Node],
+    clients: Mapping[str, ProbeEndpoint],
+) -> Refusal | None:
+    """The refusal that explains the failed pair, or None when the groups admit its request or
+    cannot be judged for certain."""
+    destination = nodes.get(pair.destination)
+    instance = security.instances.get(destination.instance_id) if destination else None
+    if instance is None or not instance.security_group_ids:
+        return None
+    groups = [security.groups.get(g) for g in instance.security_group_ids]
+    packet = _packet(pair, security, nodes, clients)
+    if packet is None or None in groups:  # a group on the instance that was not read
+        return None
+    if admission([g for g in groups if g], packet) is not Admission.REFUSED:
+        return None
+    return Refusal(pair.destination, instance.id, instance.security_group_ids, packet)
+
+
+def _packet(
+    pair: PairResult,
+    security: SecurityFacts,
+    nodes: Mapping[str, Node],
+    clients: Mapping[str, ProbeEndpoint],
+) -> Packet | None:
+    """The pair's request as the destination receives it; None when its source is not known."""
+    node = nodes.get(pair.source)
+    instance = security.instances.get(node.instance_id) if node else None
+    host = tuple(
+        {a: None for a in (instance and instance.private_ip, node and node.internal_ip) if a}
+    )
+    client = clients.get(pair.source)
+    pod = (client.ip,) if client and client.ip else ()
+    groups = instance.security_group_ids if instance and instance.security_group_ids else None
+    _, _, port = pair.target.rpartition(":")
+    if pair.probe is ProbeClass.PATH_MTU:
+        protocol, number = "icmp", ECHO_REQUEST
+    elif port.isdigit():
+        protocol, number = "tcp", int(port)
+    else:
+        return None
+    sources = {
+        ProbeClass.POD_CROSS_NODE: pod,
+        ProbeClass.PATH_MTU: pod,
+        ProbeClass.POD_TO_NODE: pod and pod + host,  # masqueraded to the node's, or not
+        ProbeClass.NODE_TO_POD: host,
+        ProbeClass.NODE_PORT: host,
+    }.get(pair.probe, ())
+    return Packet(protocol, number, sources, groups) if sources else None

@@ -1,0 +1,121 @@
+"""Whether an instance's security groups admit a packet: EC2's ingress rules, judged exactly or
+not at all.
+
+EC2 admits a packet when any ingress rule of any group on the receiving interface matches its
+protocol and port and its source: an IPv4 range holding the source address, or a group the
+sending interface is in (UserIdGroupPairs: the sender's groups, whatever address the packet
+carries). Groups are stateful, so only the request's direction is judged. Protocol "-1" is all
+traffic; for ICMP the "ports" are the type and the code, -1 meaning all. A rule this module
+cannot read for certain (a prefix list, whose ranges are not collected; a range or protocol it
+cannot parse; a group pair when the sender's groups are unknown) makes the answer UNKNOWN
+instead of a guess: a refusal is only reported when every rule was read and none admits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network
+
+from kopscheck.model.facts import SecurityGroup, SecurityGroupRule
+
+ECHO_REQUEST = 8  # the ICMP type of a ping
+PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+NAMED_PROTOCOLS = frozenset(PROTOCOL_NUMBERS.values())
+
+
+class Admission(StrEnum):
+    ADMITTED = "admitted"  # a rule admits it
+    REFUSED = "refused"  # every rule was read, and none admits it
+    UNKNOWN = "unknown"  # no rule read admits it, but one that was not read might
+
+
+@dataclass(frozen=True, slots=True)
+class Packet:
+    """A request as it arrives at the receiving instance."""
+
+    protocol: str  # "tcp" or "icmp"
+    port: int  # the TCP destination port, or the ICMP type
+    sources: tuple[str, ...]  # the source addresses it may carry (before or after masquerade)
+    source_groups: tuple[str, ...] | None  # the sending instance's groups (None: unknown)
+    icmp_code: int = 0
+
+    def describe(self) -> str:
+        if self.protocol == "icmp":
+            return "ICMP echo request" if self.port == ECHO_REQUEST else f"ICMP type {self.port}"
+        return f"{self.protocol.upper()} {self.port}"
+
+
+def admission(groups: Iterable[SecurityGroup], packet: Packet) -> Admission:
+    """What the groups' ingress rules, together, do with the packet."""
+    result = Admission.REFUSED
+    for group in groups:
+        for rule in group.ingress:
+            verdict = _rule(rule, packet)
+            if verdict is Admission.ADMITTED:
+                return verdict
+            if verdict is Admission.UNKNOWN:
+                result = verdict
+    return result
+
+
+def _rule(rule: SecurityGroupRule, packet: Packet) -> Admission:
+    matches = _traffic(rule, packet)
+    return _source(rule, packet) if matches is Admission.ADMITTED else matches
+
+
+def _traffic(rule: SecurityGroupRule, packet: Packet) -> Admission:
+    """Whether the rule's protocol and ports cover the packet's."""
+    protocol = rule.protocol.strip().lower()
+    protocol = PROTOCOL_NUMBERS.get(protocol, protocol)
+    if protocol == "-1":
+        return Admission.ADMITTED
+    if protocol != packet.protocol:
+        # another protocol (udp, icmpv6, 4 for IP-in-IP) never carries this one
+        known = protocol in NAMED_PROTOCOLS or protocol.isdigit()
+        return Admission.REFUSED if known else Admission.UNKNOWN
+    low, high = rule.from_port, rule.to_port
+    if low is None or high is None:
+        return Admission.UNKNOWN
+    if protocol == "icmp":  # from: the type, to: the code
+        hit = low in (-1, packet.port) and high in (-1, packet.icmp_code)
+    elif low < 0 or high < 0:
+        return Admission.UNKNOWN
+    else:
+        hit = low <= packet.port <= high
+    return Admission.ADMITTED if hit else Admission.REFUSED
+
+
+def _source(rule: SecurityGroupRule, packet: Packet) -> Admission:
+    """Whether the rule's sources hold the packet's sender."""
+    result = Admission.REFUSED
+    if rule.group_ids:
+        if packet.source_groups is None:
+            result = Admission.UNKNOWN
+        elif set(rule.group_ids) & set(packet.source_groups):
+            return Admission.ADMITTED
+    sources = [_address(s) for s in packet.sources]
+    for cidr in rule.cidrs:
+        network = _network(cidr)
+        if network is not None and any(a is not None and a in network for a in sources):
+            return Admission.ADMITTED
+        if network is None or not sources or None in sources:
+            result = Admission.UNKNOWN
+    if rule.prefix_list_ids:  # its ranges live in the prefix list, not collected
+        result = Admission.UNKNOWN
+    return result  # an IPv6 range never holds an IPv4 source
+
+
+def _network(cidr: str) -> IPv4Network | None:
+    try:
+        return IPv4Network(cidr.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _address(text: str) -> IPv4Address | None:
+    try:
+        return IPv4Address(text.strip())
+    except ValueError:
+        return None

@@ -1,0 +1,80 @@
+"""kopscheck.knowledge.security_groups: EC2's ingress rules, judged exactly or not at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from kopscheck.knowledge.security_groups import ECHO_REQUEST, Admission, Packet, admission
+from kopscheck.model.facts import SecurityGroup, SecurityGroupRule
+
+NODES, MASTERS = "sg-0a1b2c3d4e5f60001", "sg-0a1b2c3d4e5f60002"
+POD = Packet("tcp", 8080, ("100.96.1.5",), (NODES,))
+PING = Packet("icmp", ECHO_REQUEST, ("100.96.1.5",), (NODES,))
+A, R, U = Admission.ADMITTED, Admission.REFUSED, Admission.UNKNOWN
+
+
+def rule(
+    protocol: str, low: int | None = None, high: int | None = None, **sources: tuple[str, ...]
+) -> SecurityGroupRule:
+    return SecurityGroupRule(protocol, low, high, **sources)
+
+
+@pytest.mark.parametrize(
+    ("rules", "packet", "expected"),
+    [
+        pytest.param([rule("-1", group_ids=(NODES,))], POD, A, id="kops-all-node-to-node"),
+        pytest.param([rule("-1", group_ids=(MASTERS,))], POD, R, id="only-the-masters-group"),
+        pytest.param([rule("tcp", 22, 22, cidrs=("0.0.0.0/0",))], POD, R, id="ssh-only"),
+        pytest.param([rule("tcp", 8000, 9000, cidrs=("100.96.0.0/11",))], POD, A, id="pod-range"),
+        pytest.param([rule("6", 8080, 8080, cidrs=("100.96.1.5/32",))], POD, A, id="tcp-by-number"),
+        pytest.param([rule("udp", 1, 65535, group_ids=(NODES,))], POD, R, id="udp-never-tcp"),
+        pytest.param([rule("4", group_ids=(NODES,))], POD, R, id="ip-in-ip-never-tcp"),
+        pytest.param([rule("-1", ipv6_cidrs=("::/0",))], POD, R, id="ipv6-range-never-ipv4"),
+        pytest.param([rule("icmp", -1, -1, group_ids=(NODES,))], PING, A, id="icmp-all-types"),
+        pytest.param([rule("icmp", 8, 0, group_ids=(NODES,))], PING, A, id="icmp-echo-request"),
+        pytest.param([rule("icmp", 3, 4, group_ids=(NODES,))], PING, R, id="icmp-frag-needed-only"),
+        pytest.param([rule("tcp", 0, 65535, group_ids=(NODES,))], PING, R, id="tcp-never-icmp"),
+        # what cannot be read for certain is never a refusal
+        pytest.param([rule("-1", prefix_list_ids=("pl-1",))], POD, U, id="prefix-list"),
+        pytest.param(
+            [rule("tcp", 22, 22, prefix_list_ids=("pl-1",))], POD, R, id="prefix-list-other-port"
+        ),
+        pytest.param([rule("tcp", cidrs=("0.0.0.0/0",))], POD, U, id="tcp-without-ports"),
+        pytest.param([rule("gre", cidrs=("0.0.0.0/0",))], POD, U, id="protocol-not-known"),
+        pytest.param([rule("-1", cidrs=("100.96.0.0/33",))], POD, U, id="range-not-readable"),
+        pytest.param(
+            [rule("-1", group_ids=(NODES,))],
+            Packet("tcp", 8080, ("100.96.1.5",), None),
+            U,
+            id="sender-groups-unknown",
+        ),
+        pytest.param(
+            [rule("-1", prefix_list_ids=("pl-1",)), rule("-1", group_ids=(NODES,))],
+            POD,
+            A,
+            id="one-admitting-rule-is-enough",
+        ),
+        # a masqueraded pod's request may carry either address: any admitted one admits it
+        pytest.param(
+            [rule("tcp", 19180, 19180, cidrs=("172.20.0.0/16",))],
+            Packet("tcp", 19180, ("100.96.1.5", "172.20.32.11"), (NODES,)),
+            A,
+            id="masqueraded-source-admitted",
+        ),
+        pytest.param([], POD, R, id="no-rules"),
+    ],
+)
+def test_admission(rules: list[SecurityGroupRule], packet: Packet, expected: Admission) -> None:
+    assert admission([SecurityGroup("sg-0f", ingress=tuple(rules))], packet) is expected
+
+
+def test_rules_of_every_group_on_the_interface_count() -> None:
+    ssh = SecurityGroup("sg-1", ingress=(rule("tcp", 22, 22, cidrs=("0.0.0.0/0",)),))
+    nodes = SecurityGroup(NODES, ingress=(rule("-1", group_ids=(NODES,)),))
+    assert admission([ssh], POD) is R
+    assert admission([ssh, nodes], POD) is A
+
+
+def test_packets_describe_themselves_as_the_evidence_names_them() -> None:
+    assert POD.describe() == "TCP 8080"
+    assert PING.describe() == "ICMP echo request"
