@@ -27,6 +27,7 @@ from kopscheck.cli_options import (
     StateStoreOpt,
     say,
 )
+from kopscheck.collectors.probes.options import DEFAULT_NODES, LIFECYCLE_IMAGE, TOOLS_IMAGE
 from kopscheck.gate.bound_flags import (
     LogBytesOpt,
     LogLinesOpt,
@@ -91,9 +92,9 @@ def collect_bundle(
     probe: Annotated[
         bool, typer.Option(help="Also run the node agent (writes nodes/<node>/) and the probes.")
     ] = False,
-    probe_nodes: ProbeNodesOpt = "10",
-    probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
-    probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
+    probe_nodes: ProbeNodesOpt = str(DEFAULT_NODES),
+    probe_image: ProbeImageOpt = LIFECYCLE_IMAGE,
+    probe_tools_image: ProbeToolsImageOpt = TOOLS_IMAGE,
     probe_timeout: ProbeTimeoutOpt = "5m",
     timeout: TimeoutOpt = "5m",
     max_response_size: MaxResponseOpt = "64MiB",

@@ -36,6 +36,7 @@ from kopscheck.cli_options import (
     WriteBaselineOpt,
     say,
 )
+from kopscheck.collectors.probes.options import DEFAULT_NODES, LIFECYCLE_IMAGE, TOOLS_IMAGE
 from kopscheck.gate.bound_flags import (
     LogBytesOpt,
     LogLinesOpt,
@@ -104,9 +105,9 @@ def check(
     write_baseline: WriteBaselineOpt = None,
     request_timeout: RequestTimeoutOpt = "30s",
     aws: AwsOpt = True,
-    probe_nodes: ProbeNodesOpt = "10",
-    probe_image: ProbeImageOpt = "registry.k8s.io/pause:3.10",
-    probe_tools_image: ProbeToolsImageOpt = "docker.io/library/busybox:1.36",
+    probe_nodes: ProbeNodesOpt = str(DEFAULT_NODES),
+    probe_image: ProbeImageOpt = LIFECYCLE_IMAGE,
+    probe_tools_image: ProbeToolsImageOpt = TOOLS_IMAGE,
     probe_timeout: ProbeTimeoutOpt = "5m",
     probe_step_timeout: ProbeStepsOpt = None,
     probe_dns_timeout: ProbeDnsTimeoutOpt = "60s",

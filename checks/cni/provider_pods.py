@@ -13,7 +13,7 @@ from datetime import timedelta
 from kopscheck.knowledge.cni_provider import network_condition
 from kopscheck.knowledge.log_lines import error_lines
 from kopscheck.knowledge.messages import classify, first_match
-from kopscheck.knowledge.pod_health import pod_problem
+from kopscheck.knowledge.pod_health import pod_problem, shorten
 from kopscheck.knowledge.provider_logs import Judged, Meaning, harmless, judged_lines
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import (
@@ -85,7 +85,7 @@ def _agent_reason(
     peers = BGP_PEERS.search(texts)
     if peers:
         out["bgp_not_established_with"] = peers.group(1).split(",")
-    return f"{pod.phase or 'Unknown'} on {pod.node_name}, not ready: {_short(why)}", out
+    return f"{pod.phase or 'Unknown'} on {pod.node_name}, not ready: {shorten(why, 180)}", out
 
 
 def _explaining_line(
@@ -104,7 +104,7 @@ def _explaining_line(
         "known_from": last.known.source,
     }
     head = message.split("; log: ", 1)[0]
-    return f"{head}; {last.known.explanation}: {_short(last.line)}", evidence
+    return f"{head}; {last.known.explanation}: {shorten(last.line, 180)}", evidence
 
 
 def _current_errors(logs: list[ContainerLog], judged: set[str], limit: int = 5) -> list[str]:
@@ -124,7 +124,7 @@ def _restarts(pod: Pod, errors: list[str]) -> list[Finding]:
     if not restarted:
         if not errors:
             return []
-        message = f"{len(errors)} error line(s) in its log, last: {_short(errors[-1])}"
+        message = f"{len(errors)} error line(s) in its log, last: {shorten(errors[-1], 180)}"
         signals = _own_signals(classify(*errors))
         return [
             Finding(Status.WARN, message, pod.ref, evidence, signals=signals, code="log-errors")
@@ -139,7 +139,7 @@ def _restarts(pod: Pod, errors: list[str]) -> list[Finding]:
     message = f"{c.name} restarted {c.restart_count} times{last}"
     if not errors:
         return [Finding(Status.WARN, message, pod.ref, evidence, code="restarting")]
-    message += f" and logs errors now, last: {_short(errors[-1])}"
+    message += f" and logs errors now, last: {shorten(errors[-1], 180)}"
     signals = _own_signals(classify(*errors))
     return [
         Finding(
@@ -155,7 +155,7 @@ def _probes(snapshot: Snapshot, pod: Pod, events: list[Event]) -> list[Finding]:
         return []
     e = probes[0]
     count = sum(p.count for p in probes)
-    message = f"probe failed {count} time(s) in the last hour: {_short(e.message)}"
+    message = f"probe failed {count} time(s) in the last hour: {shorten(e.message, 180)}"
     evidence: dict[str, JSON] = {"event": f"{e.reason}: {e.message}", "node": pod.node_name}
     signals = _own_signals(classify(e.message))
     return [
@@ -182,7 +182,7 @@ def _judged(pod: Pod, judged: list[Judged]) -> list[Finding]:
             "known_from": last.known.source,
             "node": pod.node_name,
         }
-        message = f"{last.known.explanation}; log: {_short(last.line)}"
+        message = f"{last.known.explanation}; log: {shorten(last.line, 180)}"
         signals = _own_signals(classify(*(j.line for j in lines)))
         findings.append(Finding(status, message, pod.ref, evidence, signals=signals, code=code))
     return findings
@@ -204,8 +204,3 @@ def _own_signals(signals: Sequence[str]) -> tuple[str, ...]:
 
 def _recent(snapshot: Snapshot, event: Event) -> bool:
     return event.last_seen is None or snapshot.observed_at - event.last_seen <= RECENT
-
-
-def _short(text: str, limit: int = 180) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

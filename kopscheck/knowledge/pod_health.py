@@ -72,11 +72,11 @@ def pod_problem(
     signals = classify(*texts)
     back_off_only = all(e.reason == "BackOff" for e in warnings)
     if log_lines and back_off_only:  # the container's own last words beat "Back-off restarting"
-        message += f"; log: {_short(log_lines[-1])}"
+        message += f"; log: {shorten(log_lines[-1])}"
     elif warnings and not waiting:
-        message += f" ({warnings[0].reason}: {_short(warnings[0].message)})"
+        message += f" ({warnings[0].reason}: {shorten(warnings[0].message)})"
     elif warnings:
-        message += f"; {warnings[0].reason}: {_short(warnings[0].message)}"
+        message += f"; {warnings[0].reason}: {shorten(warnings[0].message)}"
     return PodProblem(message, evidence, signals, tuple(related))
 
 
@@ -92,7 +92,7 @@ def recovered(pod: Pod, logs: Iterable[ContainerLog] = ()) -> PodProblem | None:
     parts = [f"restarted {restarts} time(s)"] if restarts else []
     if errors:
         cause = errors[-1].rsplit('": ', 1)[-1]  # Go's `Get "URL": dial tcp ...: i/o timeout`
-        parts.append(f"logged errors ({_short(cause, 120)})")
+        parts.append(f"logged errors ({shorten(cause, 120)})")
     evidence: dict[str, JSON] = {"restarts": restarts, "log": errors}
     message = f"recovered: {' and '.join(parts)}; running and ready now"
     return PodProblem(message, evidence, (), ())
@@ -113,7 +113,7 @@ def _unscheduled(
         if tainted and Signal.NOT_READY_TAINT not in signals:
             signals = (*signals, Signal.NOT_READY_TAINT)
     evidence["scheduling"] = detail
-    return PodProblem(f"Pending, unschedulable: {_short(detail)}", evidence, signals, related)
+    return PodProblem(f"Pending, unschedulable: {shorten(detail)}", evidence, signals, related)
 
 
 def _not_ready(node: Node) -> bool:
@@ -138,7 +138,7 @@ def _times(event: Event) -> str:
     return f" (x{event.count})" if event.count > 1 else ""
 
 
-def _short(text: str, limit: int = 160) -> str:
+def shorten(text: str, limit: int = 160) -> str:
     """At most `limit` characters, cut between words so no name is cut in half."""
     text = " ".join(text.split())
     if len(text) <= limit:
