@@ -24,17 +24,23 @@ from kopscheck.reporters.terminal_report import render
 OUT = Path("reports")
 
 
-def main() -> None:
+def samples() -> dict[str, str]:
+    """File name under reports/ -> its text, rendered from the failing demo cluster."""
     snapshot = read_bundle(DEMO_ROOT / DEFAULT_SCENARIO)
     report = build_report(snapshot, load_checks(), now=datetime(2026, 11, 27, 10, 20, tzinfo=UTC))
     console = Console(record=True, width=100, file=StringIO(), force_terminal=True)
     render(report, console)
-    svg = console.export_svg(title="kopscheck demo")
-    (OUT / f"demo-{DEFAULT_SCENARIO}.svg").write_text(svg)
+    out = {f"demo-{DEFAULT_SCENARIO}.svg": console.export_svg(title="kopscheck demo")}
     for name, suffix in (("json", "json"), ("markdown", "md"), ("junit", "xml")):
         buffer = StringIO()
         get_reporter(name).write(report, buffer)
-        (OUT / f"demo-{DEFAULT_SCENARIO}.{suffix}").write_text(buffer.getvalue())
+        out[f"demo-{DEFAULT_SCENARIO}.{suffix}"] = buffer.getvalue()
+    return out
+
+
+def main() -> None:
+    for name, text in samples().items():
+        (OUT / name).write_text(text)
 
 
 if __name__ == "__main__":
