@@ -90,6 +90,16 @@ def read_probe_files(
             ) from None
 
 
+def _strings(value: Any) -> tuple[str, ...]:
+    """A list of strings; anything else is a malformed file (a TypeError the caller names)."""
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of strings, got {type(value).__name__}")
+    odd = [v for v in value if not isinstance(v, str)]
+    if odd:
+        raise TypeError(f"expected a list of strings, got a {type(odd[0]).__name__} in it")
+    return tuple(value)
+
+
 def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
     pods = tuple(
         PodProbe(
@@ -101,16 +111,16 @@ def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
                 for s in p["steps"]
             ),
             pod_ip=str(p["pod_ip"]),
-            node_pod_cidrs=tuple(p["node_pod_cidrs"]),
+            node_pod_cidrs=_strings(p["node_pod_cidrs"]),
             phase=str(p["phase"]),
             reason=str(p["reason"]),
             message=str(p["message"]),
             conditions=tuple(str(c) for c in p["conditions"]),
-            events=tuple(p["events"]),
+            events=_strings(p["events"]),
             log_mentions=tuple(
                 LogMention(str(m["source"]), str(m["line"])) for m in p["log_mentions"]
             ),
-            logs_unavailable=tuple(p["logs_unavailable"]),
+            logs_unavailable=_strings(p["logs_unavailable"]),
             log_sources=tuple(str(s) for s in p.get("log_sources", ())),
         )
         for p in doc["pods"]
@@ -137,7 +147,7 @@ def _dns(doc: Mapping[str, Any]) -> DnsProbe:
             str(q["name"]),
             bool(q["external"]),
             Lookup(q["outcome"]),
-            tuple(q["addresses"]),
+            _strings(q["addresses"]),
             str(q["detail"]),
         )
         for q in doc["queries"]
