@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.model.connectivity import ProbeClass, hop_group
 from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.probes import DnsProbe, DnsQuery, Lookup
 from kopscheck.model.results import Code, Finding, Status, Verdict
+
+from ..net.hops import HopKind
 
 
 class DnsResolution(Check):
@@ -22,7 +26,9 @@ class DnsResolution(Check):
     Fix: a replica that fails the cluster name: look at its logs (`kubectl -n kube-system logs
     POD`), restart it, and check that it reaches the API server (its node's pod network). All
     servers failing: the DNS Service has no working endpoint (see dns.rollout) or pods on the
-    probe's node cannot reach the Service network (kube-proxy, CNI). Only the external name
+    probe's node cannot reach the Service network (kube-proxy, CNI). The Service silent while
+    its endpoints answer the same pod: CoreDNS works and the probe's node does not forward
+    Service IPs (kube-proxy on that node, or the provider's replacement). Only the external name
     failing: CoreDNS cannot reach its upstream (the `forward` plugin, the node's resolv.conf);
     on an air-gapped cluster this is expected and only a warning.
 
@@ -49,6 +55,16 @@ class DnsResolution(Check):
                 "This DNS server does not resolve kubernetes.default: read the log of the "
                 "CoreDNS pod behind it, and check pods reach it across nodes (kube-proxy, the "
                 "pod network)."
+            ),
+        ),
+        "service-unreachable": Code(
+            "the DNS Service's cluster IP does not answer from the probe's node while its"
+            " endpoints do",
+            fix=(
+                "Pods on the probe's node do not reach Service IPs: look at kube-proxy on that"
+                " node (`kubectl -n kube-system logs kube-proxy-NODE`; on the node"
+                " `iptables-save -t nat | grep KUBE-SERVICES`) or the provider's replacement"
+                " (cilium's kubeProxyReplacement)."
             ),
         ),
         "external-name-fails": Code(
@@ -78,6 +94,7 @@ class DnsResolution(Check):
         findings = [
             _server(probe, server, queries) for server, queries in _by_server(probe.queries)
         ]
+        findings = [_unreachable_service(probe, f) or f for f in findings]
         external = [q for q in probe.queries if q.external]
         if external and not any(q.outcome is Lookup.RESOLVED for q in external):
             name = external[0].name
@@ -141,6 +158,36 @@ def _server(probe: DnsProbe, server: str, queries: list[DnsQuery]) -> Finding:
         return Finding(Status.FAIL, message, ref, evidence, code="external-name-fails")
     names = ", ".join(f"{q.name} -> {', '.join(q.addresses) or q.outcome.value}" for q in queries)
     return Finding(Status.PASS, f"{what}: {names}", ref, evidence, code="resolves")
+
+
+def _unreachable_service(probe: DnsProbe, finding: Finding) -> Finding | None:
+    """The Service's failure restated when no answer came from its cluster IP while an endpoint
+    resolved the cluster name from the same pod: CoreDNS works, the node's path to Service IPs
+    (kube-proxy's rules, or the provider's replacement) does not. Related to the node and to
+    net.connectivity's cluster-ip break at that node's service proxy, which explains it."""
+    if finding.code != "cluster-name-fails" or finding.evidence.get("via") != "service":
+        return None
+    internal = [q for q in probe.queries if not q.external]
+    service = [q for q in internal if q.via == "service"]
+    answering = sorted(
+        {q.server for q in internal if q.via == "endpoint" and q.outcome is Lookup.RESOLVED}
+    )
+    if not answering or any(q.outcome is not Lookup.TIMEOUT for q in service):
+        return None
+    message = (
+        f"the DNS Service ({service[0].server}) does not answer from node {probe.node} while"
+        f" its endpoint(s) {', '.join(answering)} do: pods on {probe.node} do not reach Service"
+        " IPs (kube-proxy on that node, or the provider's replacement)"
+    )
+    related = (
+        ObjectRef("Node", probe.node),
+        ObjectRef(
+            "ProbeClass",
+            hop_group(ProbeClass.CLUSTER_IP, HopKind.SERVICE_PROXY, probe.node),
+            probe.namespace,
+        ),
+    )
+    return replace(finding, message=message, related=related, code="service-unreachable")
 
 
 def probe_external_elsewhere(probe: DnsProbe, queries: list[DnsQuery]) -> bool:

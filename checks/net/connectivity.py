@@ -5,7 +5,14 @@ from collections.abc import Sequence
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.connectivity import CLASSES, ConnectivityProbe, Outcome, PairResult, ProbeClass
+from kopscheck.model.connectivity import (
+    CLASSES,
+    ConnectivityProbe,
+    Outcome,
+    PairResult,
+    ProbeClass,
+    hop_group,
+)
 from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
@@ -253,8 +260,7 @@ def _broken(
     pairs: Sequence[PairResult],
     grid: dict[str, JSON],
 ) -> Finding:
-    group = f"{probe_class.value}/{hop.kind.value}/{hop.node or 'any'}"
-    ref = ObjectRef("ProbeClass", group, probe.namespace)
+    ref = ObjectRef("ProbeClass", hop_group(probe_class, hop.kind, hop.node), probe.namespace)
     how = "from the facts" if hop.from_facts else "from the matrix: no collected fact explains it"
     where = hop.node or "any node"
     message = (

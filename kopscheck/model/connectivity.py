@@ -26,6 +26,15 @@ class ProbeClass(StrEnum):
 
 
 CLASSES = tuple(ProbeClass)
+
+
+def hop_group(probe_class: ProbeClass, hop: str, node: str | None) -> str:
+    """The name of a class's pairs failing at one hop of one node: the `ProbeClass` object
+    (in the run's namespace) a net.connectivity finding is about, so another probe's finding
+    that the same hop explains can name it as related."""
+    return f"{probe_class.value}/{hop}/{node or 'any'}"
+
+
 NODE_PAIR_CLASSES = frozenset(
     {
         ProbeClass.POD_SAME_NODE,

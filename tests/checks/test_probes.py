@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from kopscheck_checks.pod.node_logs import NodeLogs
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.collectors.offline.bundle import read_bundle
+from kopscheck.collectors.offline.probe_files import LIFECYCLE_FILE
 from kopscheck.engine.runner import Selection, run_check
+from kopscheck.model.errors import InputError
 from kopscheck.model.probes import LogMention, Lookup
 from kopscheck.model.results import CheckResult, SkipReason, Status
 
@@ -226,4 +229,65 @@ def test_node_logs_show_the_probe_pods_create_and_delete_lines(tmp_path: Path) -
     )
     assert passing.evidence["lines"][0].startswith(
         'kubelet log: I1128 12:45:01 kubelet.go:2459] "SyncLoop ADD"'
+    )
+
+
+def test_dns_service_silent_while_its_endpoints_answer_names_the_nodes_service_proxy(
+    tmp_path: Path,
+) -> None:
+    """kube-proxy stopped on the probe's node: busybox's nslookup times out on the Service's
+    cluster IP and gets answers from each CoreDNS pod IP (seen on the real-node tier)."""
+    silent = {"100.64.0.10": Lookup.TIMEOUT}
+    bundle = pb.probed_bundle(tmp_path, None, pb.dns(internal=silent, external=silent))
+
+    result = run(DnsResolution(), bundle)
+
+    assert result.status is Status.FAIL
+    service = next(f for f in result.findings if f.object and f.object.name == "kube-dns")
+    assert (service.status, service.code) == (Status.FAIL, "dns.resolution/service-unreachable")
+    assert service.message == (
+        f"the DNS Service (100.64.0.10) does not answer from node {pb.NODES[0]} while its"
+        f" endpoint(s) 100.96.1.3, 100.96.2.4 do: pods on {pb.NODES[0]} do not reach Service"
+        " IPs (kube-proxy on that node, or the provider's replacement)"
+    )
+    assert [(r.kind, r.name) for r in service.related] == [
+        ("Node", pb.NODES[0]),
+        ("ProbeClass", f"cluster-ip/service-proxy/{pb.NODES[0]}"),
+    ]
+    assert by_object(result)["coredns-7d8f9c6b5-4xk2m"] is Status.PASS
+
+
+def test_dns_service_answering_nxdomain_is_coredns_not_the_service_proxy(tmp_path: Path) -> None:
+    """An NXDOMAIN came back through the cluster IP: the path works, the answer is wrong."""
+    wrong = {"100.64.0.10": Lookup.NXDOMAIN}
+    result = run(DnsResolution(), pb.probed_bundle(tmp_path, None, pb.dns(internal=wrong)))
+
+    service = next(f for f in result.findings if f.object and f.object.name == "kube-dns")
+    assert (service.status, service.code) == (Status.FAIL, "dns.resolution/cluster-name-fails")
+    assert service.related == ()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("events", [None], "got a NoneType in it"),
+        ("node_pod_cidrs", "100.96.1.0/24", "got str"),
+        ("logs_unavailable", [7], "got a int in it"),
+    ],
+)
+def test_a_probe_file_with_a_non_string_in_a_list_is_one_clear_error(
+    tmp_path: Path, field: str, value: object, why: str
+) -> None:
+    """Found by `make fuzz` (10,000 cases): a null event in a hand-edited probe file reached the
+    redactor and raised AttributeError instead of naming the file."""
+    bundle = pb.lifecycle_passing(tmp_path)
+    path = bundle / LIFECYCLE_FILE
+    doc = json.loads(path.read_text())
+    doc["pods"][0][field] = value
+    path.write_text(json.dumps(doc))
+
+    with pytest.raises(InputError) as raised:
+        read_bundle(bundle)
+    assert str(raised.value) == (
+        f"{LIFECYCLE_FILE}: malformed probe outcome: TypeError: expected a list of strings, {why}"
     )
