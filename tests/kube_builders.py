@@ -54,6 +54,18 @@ CNI_NOT_INITIALIZED = (
     "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
     "message:Network plugin returns error: cni plugin not initialized",
 )
+# the real kubelet v1.32.13's Ready condition on a kubenet node (containerd 1.6.20, nodeup's
+# conf_template) of a cluster whose kube-controller-manager runs without --allocate-node-cidrs
+# (tests/cluster/test_realnode_faults.py)
+NO_CIDR_READY = (
+    "False",
+    "KubeletNotReady",
+    "[container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady"
+    " message:Network plugin returns error: cni plugin not initialized, CSINode is not yet"
+    " initialized]",
+)
+# the real kubelet's Ready condition about 30 s after containerd stopped
+RUNTIME_DOWN = ("False", "KubeletNotReady", "container runtime is down")
 
 
 def node(

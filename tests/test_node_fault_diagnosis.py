@@ -19,14 +19,6 @@ from kopscheck.engine.runner import build_report
 from kopscheck.model.results import Report, Status
 
 W1, W2 = nc.WORKERS[0][0], nc.WORKERS[1][0]
-RUNTIME_DOWN = ("False", "KubeletNotReady", "container runtime is down")
-NO_CIDR_READY = (
-    "False",
-    "KubeletNotReady",
-    "[container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady"
-    " message:Network plugin returns error: cni plugin not initialized, CSINode is not yet"
-    " initialized]",
-)
 
 
 def _report(cluster: nc.Cluster, root: Path, probe_node: str | None = None) -> Report:
@@ -44,7 +36,7 @@ def _failing(report: Report) -> dict[str, tuple[str, ...]]:
 
 def test_stopped_runtime_is_the_one_root_of_the_probe_failing_on_its_node(tmp_path: Path) -> None:
     cluster = nc.healthy("kubenet", runtime="containerd://1.6.20")
-    down = kb.node(*nc.WORKERS[1], ready=RUNTIME_DOWN)
+    down = kb.node(*nc.WORKERS[1], ready=kb.RUNTIME_DOWN)
     down["status"]["nodeInfo"]["containerRuntimeVersion"] = "containerd://1.6.20"
     cluster.nodes[2] = down
     report = _report(cluster, tmp_path, probe_node=W2)
@@ -58,7 +50,7 @@ def test_stopped_runtime_is_the_one_root_of_the_probe_failing_on_its_node(tmp_pa
 
 def test_kubenet_node_without_pod_cidr_is_the_one_root(tmp_path: Path) -> None:
     cluster = nc.healthy("kubenet", runtime="containerd://1.6.20")
-    bare = kb.node(*nc.WORKERS[0], ready=NO_CIDR_READY)
+    bare = kb.node(*nc.WORKERS[0], ready=kb.NO_CIDR_READY)
     del bare["spec"]["podCIDR"], bare["spec"]["podCIDRs"]
     cluster.nodes[1] = bare
     report = _report(cluster, tmp_path)

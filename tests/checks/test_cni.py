@@ -415,18 +415,6 @@ def test_kubenet_without_pod_cidr_is_not_a_cni_problem(tmp_path: Path) -> None:
     assert finding.signals == (Signal.NO_POD_CIDR,)
 
 
-# the real kubelet v1.32.13's Ready condition on a kubenet node (containerd 1.6.20, nodeup's
-# conf_template) of a cluster whose kube-controller-manager runs without --allocate-node-cidrs
-# (tests/cluster/test_realnode_faults.py)
-NO_CIDR_READY = (
-    "False",
-    "KubeletNotReady",
-    "[container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady"
-    " message:Network plugin returns error: cni plugin not initialized, CSINode is not yet"
-    " initialized]",
-)
-
-
 @pytest.mark.parametrize(
     ("mode", "pod_cidr", "code"),
     [
@@ -439,14 +427,14 @@ def test_a_node_without_pod_cidr_is_the_cause_where_the_mode_needs_one(
     tmp_path: Path, mode: str, pod_cidr: bool, code: str
 ) -> None:
     cluster = nc.healthy(mode)
-    cluster.nodes[1] = kb.node(*nc.WORKERS[0], ready=NO_CIDR_READY)
+    cluster.nodes[1] = kb.node(*nc.WORKERS[0], ready=kb.NO_CIDR_READY)
     if not pod_cidr:
         del cluster.nodes[1]["spec"]["podCIDR"], cluster.nodes[1]["spec"]["podCIDRs"]
     verdict = CONFIG.run(CheckContext(cluster.snapshot(tmp_path)))
     assert _problems(verdict) == {ObjectRef("Node", W1): Status.FAIL}
     finding = next(f for f in verdict.findings if f.status is Status.FAIL)
     assert finding.code == code
-    assert finding.evidence["condition"] == f"Ready=False KubeletNotReady: {NO_CIDR_READY[2]}"
+    assert finding.evidence["condition"] == f"Ready=False KubeletNotReady: {kb.NO_CIDR_READY[2]}"
     detail = (
         "Network plugin returns error: cni plugin not initialized, CSINode is not yet initialized]"
     )
