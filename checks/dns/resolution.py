@@ -5,12 +5,10 @@ from dataclasses import replace
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.model.connectivity import ProbeClass, hop_group
+from kopscheck.model.connectivity import HopKind, ProbeClass, hop_group
 from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.probes import DnsProbe, DnsQuery, Lookup
 from kopscheck.model.results import Code, Finding, Status, Verdict
-
-from ..net.hops import HopKind
 
 
 class DnsResolution(Check):

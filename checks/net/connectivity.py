@@ -8,6 +8,7 @@ from kopscheck.knowledge.signals import Signal
 from kopscheck.model.connectivity import (
     CLASSES,
     ConnectivityProbe,
+    HopKind,
     Outcome,
     PairResult,
     ProbeClass,
@@ -16,7 +17,7 @@ from kopscheck.model.connectivity import (
 from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
-from .hops import Facts, Hop, HopKind, judge, kubenet_routes
+from .hops import Facts, Hop, judge, kubenet_routes
 from .security_hop import SecurityFacts
 
 CLASS_WORDS = {

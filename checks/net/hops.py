@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from kopscheck.knowledge.route_scope import KUBENET, RouteScope
 from kopscheck.knowledge.routes import BLACKHOLE, ipv4, node_cidrs
 from kopscheck.model.connectivity import (
     NODE_PAIR_CLASSES,
+    HopKind,
     Outcome,
     PairResult,
     ProbeClass,
@@ -26,21 +26,6 @@ from kopscheck.model.connectivity import (
 from kopscheck.model.facts import JSON, Node, NodeFiles, ObjectRef, Quota
 
 from .security_hop import SecurityFacts, refusal
-
-
-class HopKind(StrEnum):
-    """The hops of a path, in the order a packet meets them."""
-
-    SOURCE_POD = "source-pod"  # the client pod: never ran, no IP
-    SOURCE_NODE = "source-node"  # the client's node: CNI config, routes
-    SERVICE_PROXY = "service-proxy"  # kube-proxy (or its replacement) on the client's node
-    VPC_ROUTE = "vpc-route"  # the route table's route for a podCIDR (kubenet)
-    SECURITY_GROUP = "security-group"  # the destination instance's groups admit no such request
-    PATH_MTU = "path-mtu"  # a link on the path carries less than the pods' MTU
-    DESTINATION_NODE = "destination-node"  # the node itself: forwarding, routes, firewall
-    DESTINATION_POD = "destination-pod"  # the server pod: never ran, no IP
-    EGRESS = "egress"  # the way out of the cluster (NAT, internet gateway, firewall)
-    CLUSTER_DNS = "cluster-dns"  # the cluster DNS as the client's resolv.conf names it
 
 
 @dataclass(frozen=True, slots=True)

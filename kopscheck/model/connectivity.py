@@ -28,11 +28,26 @@ class ProbeClass(StrEnum):
 CLASSES = tuple(ProbeClass)
 
 
-def hop_group(probe_class: ProbeClass, hop: str, node: str | None) -> str:
+class HopKind(StrEnum):
+    """The hops of a path, in the order a packet meets them."""
+
+    SOURCE_POD = "source-pod"  # the client pod: never ran, no IP
+    SOURCE_NODE = "source-node"  # the client's node: CNI config, routes
+    SERVICE_PROXY = "service-proxy"  # kube-proxy (or its replacement) on the client's node
+    VPC_ROUTE = "vpc-route"  # the route table's route for a podCIDR (kubenet)
+    SECURITY_GROUP = "security-group"  # the destination instance's groups admit no such request
+    PATH_MTU = "path-mtu"  # a link on the path carries less than the pods' MTU
+    DESTINATION_NODE = "destination-node"  # the node itself: forwarding, routes, firewall
+    DESTINATION_POD = "destination-pod"  # the server pod: never ran, no IP
+    EGRESS = "egress"  # the way out of the cluster (NAT, internet gateway, firewall)
+    CLUSTER_DNS = "cluster-dns"  # the cluster DNS as the client's resolv.conf names it
+
+
+def hop_group(probe_class: ProbeClass, hop: HopKind, node: str | None) -> str:
     """The name of a class's pairs failing at one hop of one node: the `ProbeClass` object
     (in the run's namespace) a net.connectivity finding is about, so another probe's finding
     that the same hop explains can name it as related."""
-    return f"{probe_class.value}/{hop}/{node or 'any'}"
+    return f"{probe_class.value}/{hop.value}/{node or 'any'}"
 
 
 NODE_PAIR_CLASSES = frozenset(
