@@ -1,5 +1,7 @@
 """The samples in reports/ are what tools/render_samples.py renders today, so the README's
-pictures and example outputs never drift from the reporters."""
+example outputs never drift from the reporters. The SVG is rich's own export, whose bytes
+change with rich's release (pyproject allows any rich >= 13.7), so only its name is held here;
+the tool rewrites it with the others."""
 
 from __future__ import annotations
 
@@ -24,5 +26,7 @@ def test_the_committed_samples_are_what_the_tool_renders_from_the_demo() -> None
         "demo-cni-no-provider.xml",
     ]
     for name, text in rendered.items():
+        if name.endswith(".svg"):
+            continue
         committed = (ROOT / "reports" / name).read_text(encoding="utf-8")
         assert committed == text, f"{name} is stale: run python tools/render_samples.py"
