@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.knowledge.encapsulation import Wire, native, spec_wire
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.connectivity import CLASSES, ConnectivityProbe, Outcome, PairResult, ProbeClass
 from kopscheck.model.facts import JSON, Fact, ObjectRef
@@ -201,12 +202,22 @@ def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
 
 
 def _security(context: CheckContext) -> SecurityFacts | None:
-    """The groups and instances, on kubenet only: the one mode that puts the probe's own
-    packets on the wire (security_hop.py)."""
+    """The groups and instances, when the wire between nodes is known for certain: kubenet (the
+    route checks' own scope), or a mode whose kops spec fixes it (security_hop.py)."""
     groups, instances = context.snapshot.aws_security_groups, context.snapshot.aws_instances
-    if groups is None or instances is None or context.route_scope.skip_reason() is not None:
+    if groups is None or instances is None:
         return None
-    return SecurityFacts({g.id: g for g in groups}, {i.id: i for i in instances})
+    wire = _wire(context)
+    if wire is None:
+        return None
+    return SecurityFacts({g.id: g for g in groups}, {i.id: i for i in instances}, wire)
+
+
+def _wire(context: CheckContext) -> Wire | None:
+    if context.route_scope.skip_reason() is None:
+        return native("kubenet", "kubenet: the VPC routes each node's podCIDR")
+    mode = context.networking
+    return spec_wire(mode.name, context.snapshot.kops_cluster) if mode else None
 
 
 def _class_findings(
