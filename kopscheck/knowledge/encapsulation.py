@@ -154,10 +154,9 @@ def _flannel(options: Mapping[str, JSON], cluster: KopsCluster) -> Wire | None:
 def _amazonvpc(options: Mapping[str, JSON], cluster: KopsCluster) -> Wire | None:
     env = options.get("env")
     pairs = env if isinstance(env, Sequence) and not isinstance(env, str) else ()
-    for pair in pairs:
-        if isinstance(pair, Mapping) and pair.get("name") == "ENABLE_POD_ENI":
-            if str(pair.get("value", "")).lower() == "true":
-                return None
+    for pair in (p for p in pairs if isinstance(p, Mapping)):
+        if pair.get("name") == "ENABLE_POD_ENI" and str(pair.get("value")).lower() == "true":
+            return None
     return native("amazonvpc", "spec.networking.amazonvpc: pods have VPC addresses")
 
 
