@@ -61,11 +61,12 @@ class Connectivity(Check):
     Fix: read the first failing group: its hop and node. vpc-route: restore the node's route
     (see aws.route-table-health). security-group: add an ingress rule to the named group for
     the protocol and port from the other nodes' group (kops's all-node-to-node rule) or their
-    pods' range (an overlay's tunnel comes from the nodes' range). source-node or destination-node: the node's CNI config,
-    routes, forwarding (net.ipv4.ip_forward) and firewall, or security groups between the
-    nodes' instances. service-proxy: kube-proxy on that node (its pod or unit, its log).
-    path-mtu: lower the CNI's MTU below the smallest link (overlays need 50 bytes or more of
-    headroom) or raise the link's. egress: NAT gateway, route to the internet, proxy.
+    pods' range (an overlay's tunnel comes from the nodes' range). source-node or
+    destination-node: the node's CNI config, routes, forwarding (net.ipv4.ip_forward) and
+    firewall, or security groups between the nodes' instances. service-proxy: kube-proxy on
+    that node (its pod or unit, its log). path-mtu: lower the CNI's MTU below the smallest
+    link (overlays need 50 bytes or more of headroom) or raise the link's. egress: NAT
+    gateway, route to the internet, proxy.
 
     Step: "Validating CNI Installation": pods can reach each other, across nodes and zones.
     """

@@ -186,6 +186,7 @@ def _security_group(pair: PairResult, facts: Facts) -> Hop | None:
         evidence["icmp_type" if packet.protocol == "icmp" else "port"] = packet.port
     if packet.carrier:
         evidence["encapsulation"] = packet.carrier
+    evidence["wire"] = found.wire
     related = (ObjectRef("Node", pair.destination),)
     reason = found.reason(pair.probe)
     return Hop(HopKind.SECURITY_GROUP, pair.destination, reason, True, related, evidence)

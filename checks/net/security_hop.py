@@ -50,6 +50,7 @@ class Refusal:
     instance: str
     group_ids: tuple[str, ...]
     packet: Packet
+    wire: str  # what fixed the packet's form ("spec.networking.cilium: tunnel vxlan")
 
     def reason(self, probe: ProbeClass) -> str:
         groups = ", ".join(self.group_ids)
@@ -80,7 +81,8 @@ def refusal(
         return None
     if admission([g for g in groups if g], packet) is not Admission.REFUSED:
         return None
-    return Refusal(pair.destination, instance.id, instance.security_group_ids, packet)
+    group_ids = instance.security_group_ids
+    return Refusal(pair.destination, instance.id, group_ids, packet, security.wire.source)
 
 
 def _packet(

@@ -61,7 +61,7 @@ class Wire:
 
     mode: str
     tunnel: Tunnel | None
-    source: str
+    source: str  # what fixed it, from known values only (never a spec's free text)
     cross_subnet_only: bool = False
     subnets: tuple[IPv4Network, ...] = ()
     plain_node_port: bool = True
@@ -130,7 +130,7 @@ def _cilium(options: Mapping[str, JSON], cluster: KopsCluster) -> Wire | None:
         return None  # IPsec or WireGuard carry the pods' traffic instead
     ipam = str(options.get("ipam") or "kubernetes").lower()
     tunnel = str(options.get("tunnel") or ("disabled" if ipam == "eni" else "vxlan")).lower()
-    source = f"spec.networking.cilium: tunnel {tunnel} (ipam {ipam})"
+    source = f"spec.networking.cilium: tunnel {tunnel}"
     tunnels = {
         "vxlan": Tunnel("udp", 8472, "cilium VXLAN"),
         "geneve": Tunnel("udp", 6081, "cilium Geneve"),

@@ -111,6 +111,7 @@ def test_an_overlay_refused_by_the_destination_group_is_the_hop(
         assert finding.evidence["protocol"] == protocol
         assert finding.evidence.get("port") == port
         assert finding.evidence["encapsulation"] == wire.split("(")[1].rstrip(")")
+        assert str(finding.evidence["wire"]).startswith(f"spec.networking.{next(iter(networking))}")
         pairs = {(p["source"], p["destination"]) for p in finding.evidence["pairs"]}  # type: ignore[index,union-attr]
         assert pairs == {(o, locked) for o in others}
     assert hops[f"pod-cross-node/security-group/{locked}"].message == (
@@ -174,6 +175,9 @@ def test_calico_cross_subnet_tunnels_only_between_subnets(tmp_path: Path) -> Non
     pairs = {(p["source"], p["destination"]) for p in cross.evidence["pairs"]}  # type: ignore[index,union-attr]
     assert pairs == {(cluster.instance_id(1), locked)}
     assert cross.evidence["encapsulation"] == "calico IP-in-IP"
+    assert cross.evidence["wire"] == (
+        "spec.networking.calico: encapsulationMode ipip, ipipMode CrossSubnet"
+    )
 
 
 @pytest.mark.parametrize(

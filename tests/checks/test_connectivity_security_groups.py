@@ -92,6 +92,7 @@ def test_a_destination_group_that_admits_no_request_is_the_hop(
         assert finding.evidence["security_groups"] == [LOCKED]
         assert finding.evidence["instance"] == locked
         assert finding.evidence["judged"] == "from the facts"
+        assert finding.evidence["wire"] == "kubenet: the VPC routes each node's podCIDR"
         pairs = {(p["source"], p["destination"]) for p in finding.evidence["pairs"]}  # type: ignore[index,union-attr]
         assert pairs == {(o, locked) for o in others}
         assert LOCKED in finding.message and locked in finding.message
