@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.knowledge.encapsulation import Wire, native, spec_wire
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.connectivity import (
     CLASSES,
@@ -55,7 +56,9 @@ class Connectivity(Check):
     DNS Service); path-mtu (a don't-fragment ping of the client's eth0 MTU minus 28 bytes to
     each peer: an overlay or a node link with a smaller MTU drops it while small packets pass).
     A failed pair is judged hop by hop (source pod, source node, kube-proxy, the VPC route for
-    either end's podCIDR, on kubenet the destination instance's security groups, the
+    either end's podCIDR, the destination instance's security groups against the packet on
+    the wire: the probe's own on kubenet and other native modes, an overlay's tunnel from the
+    sending node (IP protocol 4, UDP 8472, ...) where the kops spec fixes it; the
     destination node and pod) from the facts already collected, and
     pairs no fact explains are grouped by the node they all run through. Each group is one
     finding, related to the node at fault, so the check that explains that node (a missing
@@ -66,11 +69,12 @@ class Connectivity(Check):
     Fix: read the first failing group: its hop and node. vpc-route: restore the node's route
     (see aws.route-table-health). security-group: add an ingress rule to the named group for
     the protocol and port from the other nodes' group (kops's all-node-to-node rule) or their
-    pods' range. source-node or destination-node: the node's CNI config,
-    routes, forwarding (net.ipv4.ip_forward) and firewall, or security groups between the
-    nodes' instances. service-proxy: kube-proxy on that node (its pod or unit, its log).
-    path-mtu: lower the CNI's MTU below the smallest link (overlays need 50 bytes or more of
-    headroom) or raise the link's. egress: NAT gateway, route to the internet, proxy.
+    pods' range (an overlay's tunnel comes from the nodes' range). source-node or
+    destination-node: the node's CNI config, routes, forwarding (net.ipv4.ip_forward) and
+    firewall, or security groups between the nodes' instances. service-proxy: kube-proxy on
+    that node (its pod or unit, its log). path-mtu: lower the CNI's MTU below the smallest
+    link (overlays need 50 bytes or more of headroom) or raise the link's. egress: NAT
+    gateway, route to the internet, proxy.
 
     Step: "Validating CNI Installation": pods can reach each other, across nodes and zones.
     """
@@ -129,9 +133,10 @@ class Connectivity(Check):
             "pairs fail at the security-group hop",
             fix=(
                 "Add an ingress rule to the destination instance's security group for the "
-                "protocol and port the finding names, from the other nodes' security group "
-                "(kops's all-node-to-node rule admits all traffic from the nodes group) or "
-                "from their pods' and nodes' address ranges."
+                "protocol and port the finding names (an overlay's tunnel, such as IP protocol "
+                "4 or UDP 8472, comes from the other nodes), from the other nodes' security "
+                "group (kops's all-node-to-node rule admits all traffic from the nodes group) "
+                "or from their pods' and nodes' address ranges."
             ),
         ),
         "broken-path-mtu": Code(
@@ -209,12 +214,22 @@ def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
 
 
 def _security(context: CheckContext) -> SecurityFacts | None:
-    """The groups and instances, on kubenet only: the one mode that puts the probe's own
-    packets on the wire (security_hop.py)."""
+    """The groups and instances, when the wire between nodes is known for certain: kubenet (the
+    route checks' own scope), or a mode whose kops spec fixes it (security_hop.py)."""
     groups, instances = context.snapshot.aws_security_groups, context.snapshot.aws_instances
-    if groups is None or instances is None or context.route_scope.skip_reason() is not None:
+    if groups is None or instances is None:
         return None
-    return SecurityFacts({g.id: g for g in groups}, {i.id: i for i in instances})
+    wire = _wire(context)
+    if wire is None:
+        return None
+    return SecurityFacts({g.id: g for g in groups}, {i.id: i for i in instances}, wire)
+
+
+def _wire(context: CheckContext) -> Wire | None:
+    if context.route_scope.skip_reason() is None:
+        return native("kubenet", "kubenet: the VPC routes each node's podCIDR")
+    mode = context.networking
+    return spec_wire(mode.name, context.snapshot.kops_cluster) if mode else None
 
 
 def _class_findings(

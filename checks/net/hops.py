@@ -54,7 +54,7 @@ class Facts:
     node_files: Mapping[str, NodeFiles]
     routes: RouteScope | None  # None: no route table collected, or not kubenet
     quota: Quota | None = None
-    security: SecurityFacts | None = None  # None: groups not collected, or not kubenet
+    security: SecurityFacts | None = None  # None: groups not collected, or the wire not known
 
 
 def judge(
@@ -166,8 +166,12 @@ def _security_group(pair: PairResult, facts: Facts) -> Hop | None:
         "security_groups": list(found.group_ids),
         "instance": found.instance,
         "protocol": packet.protocol,
-        "icmp_type" if packet.protocol == "icmp" else "port": packet.port,
     }
+    if packet.port is not None:
+        evidence["icmp_type" if packet.protocol == "icmp" else "port"] = packet.port
+    if packet.carrier:
+        evidence["encapsulation"] = packet.carrier
+    evidence["wire"] = found.wire
     related = (ObjectRef("Node", pair.destination),)
     reason = found.reason(pair.probe)
     return Hop(HopKind.SECURITY_GROUP, pair.destination, reason, True, related, evidence)

@@ -5,7 +5,9 @@ EC2 admits a packet when any ingress rule of any group on the receiving interfac
 protocol and port and its source: an IPv4 range holding the source address, or a group the
 sending interface is in (UserIdGroupPairs: the sender's groups, whatever address the packet
 carries). Groups are stateful, so only the request's direction is judged. Protocol "-1" is all
-traffic; for ICMP the "ports" are the type and the code, -1 meaning all. A rule this module
+traffic; for ICMP the "ports" are the type and the code, -1 meaning all; a protocol number
+other than tcp, udp, icmp or icmpv6 (IP-in-IP's 4) "allows traffic on all ports, regardless of
+any port range you specify" (EC2 API reference, IpPermission). A rule this module
 cannot read for certain (a prefix list, whose ranges are not collected; a range or protocol it
 cannot parse; a group pair when the sender's groups are unknown) makes the answer UNKNOWN
 instead of a guess: a refusal is only reported when every rule was read and none admits.
@@ -35,16 +37,21 @@ class Admission(StrEnum):
 class Packet:
     """A request as it arrives at the receiving instance."""
 
-    protocol: str  # "tcp" or "icmp"
-    port: int  # the TCP destination port, or the ICMP type
+    protocol: str  # "tcp", "udp", "icmp", or an IP protocol number ("4": IP-in-IP)
+    port: int | None  # the TCP or UDP destination port, the ICMP type; None: no ports
     sources: tuple[str, ...]  # the source addresses it may carry (before or after masquerade)
     source_groups: tuple[str, ...] | None  # the sending instance's groups (None: unknown)
     icmp_code: int = 0
+    carrier: str = ""  # the overlay whose outer packet this is ("cilium VXLAN")
 
     def describe(self) -> str:
         if self.protocol == "icmp":
-            return "ICMP echo request" if self.port == ECHO_REQUEST else f"ICMP type {self.port}"
-        return f"{self.protocol.upper()} {self.port}"
+            text = "ICMP echo request" if self.port == ECHO_REQUEST else f"ICMP type {self.port}"
+        elif self.port is None:
+            text = f"IP protocol {self.protocol}"
+        else:
+            text = f"{self.protocol.upper()} {self.port}"
+        return f"{text} ({self.carrier})" if self.carrier else text
 
 
 def admission(groups: Iterable[SecurityGroup], packet: Packet) -> Admission:
@@ -75,6 +82,8 @@ def _traffic(rule: SecurityGroupRule, packet: Packet) -> Admission:
         # another protocol (udp, icmpv6, 4 for IP-in-IP) never carries this one
         known = protocol in NAMED_PROTOCOLS or protocol.isdigit()
         return Admission.REFUSED if known else Admission.UNKNOWN
+    if packet.port is None:  # a protocol without ports: the rule's range does not count
+        return Admission.ADMITTED
     low, high = rule.from_port, rule.to_port
     if low is None or high is None:
         return Admission.UNKNOWN

@@ -10,6 +10,9 @@ from kopscheck.model.facts import SecurityGroup, SecurityGroupRule
 NODES, MASTERS = "sg-0a1b2c3d4e5f60001", "sg-0a1b2c3d4e5f60002"
 POD = Packet("tcp", 8080, ("100.96.1.5",), (NODES,))
 PING = Packet("icmp", ECHO_REQUEST, ("100.96.1.5",), (NODES,))
+# overlays: the outer packet from the sending node's address and groups
+IPIP = Packet("4", None, ("172.20.32.11",), (NODES,), carrier="calico IP-in-IP")
+VXLAN = Packet("udp", 8472, ("172.20.32.11",), (NODES,), carrier="cilium VXLAN")
 A, R, U = Admission.ADMITTED, Admission.REFUSED, Admission.UNKNOWN
 
 
@@ -62,6 +65,17 @@ def rule(
             id="masqueraded-source-admitted",
         ),
         pytest.param([], POD, R, id="no-rules"),
+        pytest.param([rule("-1", group_ids=(NODES,))], IPIP, A, id="kops-all-admits-ip-in-ip"),
+        # EC2 writes no ports for protocol 4, and ignores any given: all of it is admitted
+        pytest.param([rule("4", group_ids=(NODES,))], IPIP, A, id="protocol-4-rule"),
+        pytest.param([rule("4", 0, 0, cidrs=("172.20.0.0/16",))], IPIP, A, id="protocol-4-ports"),
+        pytest.param([rule("tcp", 0, 65535, group_ids=(NODES,))], IPIP, R, id="tcp-never-ip-in-ip"),
+        pytest.param([rule("udp", 0, 65535, group_ids=(NODES,))], IPIP, R, id="udp-never-ip-in-ip"),
+        pytest.param([rule("4", group_ids=(MASTERS,))], IPIP, R, id="protocol-4-other-group"),
+        pytest.param([rule("gre", group_ids=(NODES,))], IPIP, U, id="ip-in-ip-unknown-protocol"),
+        pytest.param([rule("udp", 8472, 8472, group_ids=(NODES,))], VXLAN, A, id="vxlan-port"),
+        pytest.param([rule("17", 4789, 4789, group_ids=(NODES,))], VXLAN, R, id="vxlan-other-port"),
+        pytest.param([rule("tcp", 0, 65535, group_ids=(NODES,))], VXLAN, R, id="tcp-never-vxlan"),
     ],
 )
 def test_admission(rules: list[SecurityGroupRule], packet: Packet, expected: Admission) -> None:
@@ -78,3 +92,5 @@ def test_rules_of_every_group_on_the_interface_count() -> None:
 def test_packets_describe_themselves_as_the_evidence_names_them() -> None:
     assert POD.describe() == "TCP 8080"
     assert PING.describe() == "ICMP echo request"
+    assert IPIP.describe() == "IP protocol 4 (calico IP-in-IP)"
+    assert VXLAN.describe() == "UDP 8472 (cilium VXLAN)"

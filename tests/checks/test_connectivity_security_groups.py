@@ -1,4 +1,4 @@
-"""net.connectivity's security-group hop: a kubenet pair whose destination instance's groups
+"""net.connectivity's security-group hop on kubenet: a pair whose destination instance's groups
 admit none of its request is judged there, naming the group, the port and the instance; kops's
 own rules, groups not collected, or a rule that cannot be read for certain never are."""
 
@@ -92,6 +92,7 @@ def test_a_destination_group_that_admits_no_request_is_the_hop(
         assert finding.evidence["security_groups"] == [LOCKED]
         assert finding.evidence["instance"] == locked
         assert finding.evidence["judged"] == "from the facts"
+        assert finding.evidence["wire"] == "kubenet: the VPC routes each node's podCIDR"
         pairs = {(p["source"], p["destination"]) for p in finding.evidence["pairs"]}  # type: ignore[index,union-attr]
         assert pairs == {(o, locked) for o in others}
         assert LOCKED in finding.message and locked in finding.message
@@ -136,8 +137,8 @@ def test_the_evidence_names_each_class_port_and_protocol(tmp_path: Path) -> None
             "kubenet",
             id="prefix-list-rule-cannot-be-read",
         ),
-        # an overlay wraps pod traffic: the group sees VXLAN or IP-in-IP, not the probe's packet
-        pytest.param([FROM_MASTERS, SSH], "calico", id="overlay-mode-not-judged"),
+        # no wire kopscheck knows for certain (test_connectivity_overlay_security_groups.py)
+        pytest.param([FROM_MASTERS, SSH], "kube-router", id="mode-without-a-known-wire"),
     ],
 )
 def test_pairs_are_judged_as_before_when_the_groups_cannot_be_blamed(
