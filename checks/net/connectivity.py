@@ -95,6 +95,10 @@ class Connectivity(Check):
     codes = {
         "ok": Code("every pair of the class passed"),
         "class-skipped": Code("the class was not run (no target, no DNS Service, one node)"),
+        "not-run": Code(
+            "no pair of the class ran: the probe run ended first (its deadline, a signal)",
+            fix="Run the probe again, with a longer --probe-timeout if its deadline ended it.",
+        ),
         "no-nodes": Code(
             "no probe node was selected or could run a server",
             fix=(
@@ -248,6 +252,9 @@ def _class_findings(
             Finding(Status.SKIP, message, ref, {"class": probe_class.value}, code="class-skipped")
         ]
     pairs = [p for p in probe.pairs if p.probe is probe_class]
+    if not pairs:  # a run cut short (a deadline, a signal) before any client reported
+        message = f"{probe_class}: no pair ran ({probe.note or 'none was planned'})"
+        return [Finding(Status.ERROR, message, ref, {"class": probe_class.value}, code="not-run")]
     failed = [p for p in pairs if p.outcome is not Outcome.PASS]
     grid = matrix(probe, pairs)
     if not failed:

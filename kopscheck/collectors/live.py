@@ -87,9 +87,20 @@ def collect_live(
 def _probe(
     target: KubeTarget, options: SourceOptions, collection: LiveCollection, say: Say
 ) -> LiveCollection:
-    from kopscheck.collectors.probes.run import apply, run_probes
+    from kopscheck.collectors.probes.run import ProbeResults, apply, run_probes
+    from kopscheck.model.errors import Stopped
 
-    results = run_probes(target, collection.snapshot, options.probes, options.request_timeout, say)
+    try:
+        results = run_probes(
+            target, collection.snapshot, options.probes, options.request_timeout, say
+        )
+    except Stopped as stop:  # SIGINT/SIGTERM: what was read and probed is still reported
+        if isinstance(stop.probes, ProbeResults):
+            snapshot = apply(collection.snapshot, stop.probes)
+            cleaned = stop.cleaned or "nothing to delete"
+            note = f"stopped by {stop}: the probe run was cut short; {cleaned}"
+            stop.snapshot = replace(snapshot, notes=(*snapshot.notes, note))
+        raise
     return replace(collection, snapshot=apply(collection.snapshot, results), probes=results)
 
 

@@ -32,7 +32,7 @@ from kopscheck.gate.baseline import apply_baseline, from_reports, read_baseline,
 from kopscheck.gate.durations import format_duration, parse_duration
 from kopscheck.gate.fleet import ClusterTarget, run_fleet
 from kopscheck.gate.sources import collect
-from kopscheck.model.errors import InputError, ScanError
+from kopscheck.model.errors import InputError, ScanError, Stopped
 from kopscheck.model.exitcodes import ExitCode, exit_code
 from kopscheck.model.facts import Fact, Snapshot
 from kopscheck.model.fleet import ClusterOutcome, fleet_exit_code
@@ -99,6 +99,11 @@ def execute(request: CheckRequest) -> int:
             snapshot = collect_with_progress(targets[0], request)
     except ScanError as exc:
         _emit_unscanned(request, exc, evaluate)
+        raise
+    except Stopped as stop:  # mid-probe: the report as far as it got, then exit 128 + signal
+        if stop.snapshot is not None:
+            reporter = get_reporter(request.output, show_all=request.show_all)
+            _emit(partial(reporter.write, evaluate(stop.snapshot)), request)
         raise
     if policy is None:
         if snapshot.notes and not any(snapshot.has(fact) for fact in Fact):

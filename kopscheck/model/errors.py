@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kopscheck.model.facts import Snapshot
+
 
 class KopscheckError(Exception):
     exit_code = 2
@@ -34,3 +39,5 @@ class Stopped(BaseException):
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
         self.cleaned = ""  # what the probe workspace deleted (and could not), said on exit
+        self.probes: object = None  # a probe run's outcomes as far as it got (ProbeResults)
+        self.snapshot: Snapshot | None = None  # the scan with them merged: still reported

@@ -4,6 +4,7 @@ breaks exactly the pairs to and from its node, and the route table is the root c
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import aws_builders as ab
@@ -148,3 +149,25 @@ def test_junit_has_a_case_per_class_and_pair_group_and_markdown_the_grids(tmp_pa
     markdown = render_markdown(report)
     assert "### Connectivity matrix" in markdown
     assert f"   1   X  {nodes[0].name}\n   2 X    {lost}" in markdown
+
+
+def test_a_run_cut_short_before_any_client_reported_is_an_error_not_a_pass(
+    tmp_path: Path,
+) -> None:
+    """The servers ran, then a signal or the deadline ended the run while the clients were
+    waited for: the matrix has endpoints but no pair, and no class may pass on that."""
+    root = ab.write_bundle(tmp_path / "b", ab.KubenetCluster(workers=2, nodes_max=8, routed=2))
+    cut = "stopped by SIGINT before the probe run finished"
+    probe = replace(cb.matrix(cb.nodes_of(root)), pairs=(), note=cut)
+    cb.write(root, probe)
+    report = build_report(read_bundle(root), load_checks(), networking="kubenet")
+    result = report.result("net.connectivity")
+    assert result.status is Status.ERROR
+    found = statuses(report)
+    assert found.pop("external") is Status.SKIP
+    assert set(found.values()) == {Status.ERROR}
+    cross = next(f for f in result.findings if f.evidence.get("class") == "pod-cross-node")
+    assert (cross.message, cross.code) == (
+        f"pod-cross-node: no pair ran ({cut})",
+        "net.connectivity/not-run",
+    )

@@ -3,12 +3,15 @@ says on stderr what it deleted (and what it could not), and exits 130 or 143."""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from live_env import LiveCluster
@@ -35,12 +38,20 @@ def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> str:
     return err
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+@pytest.mark.parametrize(
+    ("sig", "output"),
+    [(signal.SIGINT, "json"), (signal.SIGTERM, "junit")],
+    ids=["sigint", "sigterm"],
+)
 def test_a_signal_mid_probe_deletes_the_run_and_says_what_it_deleted(
-    live_cluster: Callable[..., LiveCluster], sig: signal.Signals
+    live_cluster: Callable[..., LiveCluster], sig: signal.Signals, output: str, tmp_path: Path
 ) -> None:
+    """It also writes the report as far as it got: the read-only checks judged, the probe's
+    checks `error` with the signal named, never a pass."""
     cluster = live_cluster("healthy")  # no kubelets: the probe pods wait to be bound
-    proc = _start(cluster, "check", *cluster.args("--probe", *WAIT_BOUND))
+    out = tmp_path / f"report.{output}"
+    args = cluster.args("--probe", *WAIT_BOUND, "-o", output, "--out", str(out))
+    proc = _start(cluster, "check", *args)
     deadline = time.monotonic() + 60
     while not cluster.server.count(r"^/api/v1/namespaces/kopscheck-[^/]+/pods$", "POST"):
         assert proc.poll() is None, proc.communicate()
@@ -60,6 +71,22 @@ def test_a_signal_mid_probe_deletes_the_run_and_says_what_it_deleted(
     assert f"namespaces {namespace}" in deleted
     assert any(d.startswith(f"pods {namespace}/") for d in deleted), deleted
     assert "could not delete" not in last
+    cut = f"stopped by {sig.name} before the probe run finished"
+    if output == "json":
+        doc = json.loads(out.read_text())
+        checks = {r["check"]: r for r in doc["results"]}
+        for probed in ("pod.lifecycle", "net.connectivity"):  # no server ran: no matrix yet
+            assert checks[probed]["status"] == "error", checks[probed]
+            assert checks[probed]["summary"] == f"cannot decide: {cut}"
+        assert checks["kubelet.network-plugin"]["status"] == "pass"
+        assert any(n.startswith(f"stopped by {sig.name}: the probe run was cut short; deleted")
+                   for n in doc["notes"]), doc["notes"]  # fmt: skip
+    else:
+        cases = {c.get("name"): c for c in ET.parse(out).iter("testcase")}
+        error = cases["pod.lifecycle"].find("error")
+        assert error is not None and cut in str(error.get("message")), ET.tostring(
+            cases["pod.lifecycle"]
+        )
     assert not [
         key
         for (plural, key), obj in cluster.server.store.objects.items()

@@ -79,14 +79,19 @@ def run_probes(
         with ws:
             _run(ws, requester, snapshot, chosen, how, options, results, started)
     except Stopped as stop:
-        if stop.signum != signal.SIGALRM:
-            raise
-        note = f"the probe run's deadline ({options.timeout:g}s, --probe-timeout) came first"
+        if stop.signum == signal.SIGALRM:
+            note = f"the probe run's deadline ({options.timeout:g}s, --probe-timeout) came first"
+        else:
+            note = f"stopped by {stop} before the probe run finished"
         _partial_matrix(ws, results, options, note)
         for fact in PROBED:
             if fact not in results.missing and getattr(results, _attr(fact)) is None:
                 results.missing[fact] = note
                 results.failed.add(fact)
+        if stop.signum != signal.SIGALRM:  # the caller reports what was read, then exits
+            results.left = ws.left
+            stop.probes = results
+            raise
     except ApiFailure as failure:
         reason = _refused("create the probe namespace", failure)
         results.missing.update({f: reason for f in PROBED})
@@ -110,10 +115,11 @@ def _attr(fact: Fact) -> str:
 
 
 def _partial_matrix(ws: Workspace, results: ProbeResults, options: ProbeOptions, note: str) -> None:
-    """At the deadline: the connectivity matrix as far as it got (the rest is not-run)."""
+    """At the deadline or a signal: the connectivity matrix as far as it got (the rest is
+    not-run)."""
     state = results.conn_state
-    if state is not None and results.connectivity is None:
-        state.note = note
+    if state is not None and results.connectivity is None and state.endpoints:
+        state.note = note  # no server reached yet: nothing to show, the fact stays missing
         results.connectivity = connectivity.result(ws, state, options)
 
 
