@@ -1,13 +1,17 @@
 """net.connectivity on real kubenet nodes (real kubelet, containerd, ptp CNI, kube-proxy), the
 host standing in for the VPC router: every class passes; a removed route (missing from the
 route table in moto too, which is then the root cause), a lowered link MTU and a stopped
-kube-proxy break exactly the pairs they must. Three probe runs: each costs a pair window."""
+kube-proxy break exactly the pairs they must. Three probe runs: each costs a pair window. The
+cluster DNS is a stand-in (tests/cluster/dns_standin.py) behind a real kube-dns Service."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -95,17 +99,29 @@ def involving(node: RealNode, others: list[RealNode]) -> set[tuple[str, str]]:
 def test_every_class_passes_within_the_wall_budget(
     conn_cluster: ConnCluster, run_cli: Callable[..., CliOutcome]
 ) -> None:
-    start = time.monotonic()
-    doc = probe(run_cli, conn_cluster)
-    wall = time.monotonic() - start
+    """With the cluster DNS (a stand-in behind a real kube-dns Service) and an external target
+    (a web server on the host, the VPC's way out here): every class runs, and passes."""
+    nodes = conn_cluster.nodes
+    outside = nodes[-1].host_ip
+    core = client.CoreV1Api(conn_cluster.whole.plane.api_client())
+    try:
+        with DnsStandIn(outside, KUBERNETES_SERVICE_IP), _web_server(outside) as port:
+            _kube_dns(core, outside, programmed_on=nodes)
+            start = time.monotonic()
+            doc = probe(run_cli, conn_cluster, "--probe-external-target", f"{outside}:{port}")
+            wall = time.monotonic() - start
+    finally:
+        _remove_kube_dns(core)
     connectivity = result(doc, "net.connectivity")
     assert connectivity["status"] == "pass", [
         str(f["evidence"].get("pairs")) for f in connectivity["findings"]
         if f["status"] == "fail"
     ]  # fmt: skip
     assert {class_status(doc, c) for c in ("pod-same-node", "pod-cross-node", "cluster-ip",
-            "node-port", "node-to-pod", "pod-to-node", "path-mtu")} == {"pass"}  # fmt: skip
-    assert class_status(doc, "external") == "skip"
+            "node-port", "node-to-pod", "pod-to-node", "path-mtu", "dns", "external")
+            } == {"pass"}  # fmt: skip
+    assert failing_pairs(doc, "dns") == set()
+    assert result(doc, "dns.resolution")["status"] == "pass"
     print(f"3-node connectivity matrix, all classes, pods and cleanup: {wall:.1f}s wall")
     assert wall <= WALL_BUDGET
 
@@ -237,6 +253,29 @@ def _kube_dns(core: Any, endpoint: str, programmed_on: list[RealNode]) -> None:
                   for n in programmed_on):  # fmt: skip
         assert time.monotonic() < deadline, "kube-proxy never programmed the kube-dns Service"
         time.sleep(0.5)
+
+
+@contextmanager
+def _web_server(ip: str) -> Iterator[int]:
+    """An HTTP server on `ip` (a free port), standing in for a target outside the cluster."""
+    server = ThreadingHTTPServer((ip, 0), _Hello)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Hello(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"hello\n")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 def _remove_kube_dns(core: Any) -> None:
