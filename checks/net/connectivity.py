@@ -225,6 +225,11 @@ def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
         routes=routes,
         quota=snapshot.aws_route_quota,
         security=_security(context),
+        service_ip_unreachable_from=frozenset(
+            p.source
+            for p in probe.pairs
+            if p.probe is ProbeClass.CLUSTER_IP and p.outcome is Outcome.FAIL
+        ),
     )
 
 

@@ -56,6 +56,8 @@ class Facts:
     routes: RouteScope | None  # None: no route table collected, or not kubenet
     quota: Quota | None = None
     security: SecurityFacts | None = None  # None: groups not collected, or the wire not known
+    # nodes whose pods reach no Service IP (their cluster-ip pairs fail): the cluster DNS is one
+    service_ip_unreachable_from: frozenset[str] = frozenset()
 
 
 def judge(
@@ -70,7 +72,7 @@ def judge(
             unexplained.append(pair)
         else:
             groups.setdefault(hop.key, (hop, []))[1].append(pair)
-    for hop, pairs in _from_pattern(probe, unexplained):
+    for hop, pairs in _from_pattern(probe, unexplained, facts):
         groups.setdefault(hop.key, (hop, []))[1].extend(pairs)
     return list(groups.values())
 
@@ -194,12 +196,12 @@ def _table_full(scope: RouteScope, quota: Quota | None) -> str:
 
 
 def _from_pattern(
-    probe: ProbeClass, pairs: Sequence[PairResult]
+    probe: ProbeClass, pairs: Sequence[PairResult], facts: Facts
 ) -> list[tuple[Hop, list[PairResult]]]:
     """Pairs no fact explains: grouped by the node they run through (most pairs first)."""
     if probe not in NODE_PAIR_CLASSES:
         return [
-            (_source_hop(probe, source), [p for p in pairs if p.source == source])
+            (_source_hop(probe, source, facts), [p for p in pairs if p.source == source])
             for source in dict.fromkeys(p.source for p in pairs)
         ]
     left = list(pairs)
@@ -216,7 +218,14 @@ def _from_pattern(
     return found
 
 
-def _source_hop(probe: ProbeClass, source: str) -> Hop:
+def _source_hop(probe: ProbeClass, source: str, facts: Facts) -> Hop:
+    if probe is ProbeClass.DNS and source in facts.service_ip_unreachable_from:
+        reason = (
+            f"the cluster DNS is a Service IP and {source}'s pods reach no Service IP (its"
+            f" cluster-ip pairs fail too): kube-proxy (or its replacement) on {source} has not"
+            " programmed it"
+        )
+        return Hop(HopKind.SERVICE_PROXY, source, reason, False)
     kind, reason = {
         ProbeClass.CLUSTER_IP: (
             HopKind.SERVICE_PROXY,

@@ -82,9 +82,11 @@ def test_missing_route_is_the_root_cause_of_the_pairs_to_and_from_its_node(
         # kube-proxy also serves the NodePort on its node and the DNS Service's cluster IP
         pytest.param(
             "no_proxy",
-            {"cluster-ip/service-proxy/N", "node-port/service-proxy/N", "dns/cluster-dns/N"},
+            {"cluster-ip/service-proxy/N", "node-port/service-proxy/N", "dns/service-proxy/N"},
             id="kube-proxy-stopped",
         ),
+        # other Service IPs answer that node's pods: the cluster DNS itself, not its path
+        pytest.param("no_dns_answer", {"dns/cluster-dns/N"}, id="cluster-dns-silent"),
     ],
 )
 def test_a_fault_no_fact_shows_is_named_from_the_matrix(

@@ -15,12 +15,17 @@ import boto3
 import pytest
 from cli_outcome import CliOutcome
 from cluster_kopscheck import report, result
+from dns_standin import DnsStandIn
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
 from moto import mock_aws
 from realnode import Daemon, RealCluster, RealNode
+from realnode_config import CLUSTER_DNS as KUBE_DNS_IP
 
 CLUSTER = "conn.k8s.local"
 REGION = "us-east-1"
 NODES = 3
+KUBERNETES_SERVICE_IP = "10.0.0.1"  # the stand-in's answer to every name
 WALL_BUDGET = 90.0  # a 3-node matrix of every class, pod start and cleanup included
 
 
@@ -61,7 +66,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def probe(run_cli: Callable[..., CliOutcome], cluster: ConnCluster, *extra: str) -> dict[str, Any]:
     outcome = run_cli(
         "check", "--kubeconfig", str(cluster.kubeconfig), "--networking", "kubenet",
-        "--probe", "--no-probe-agent", "--probe-dns-timeout", "5s", "-o", "json",
+        "--probe", "--no-probe-agent", "--probe-dns-timeout", "30s", "-o", "json",
         "--probe-nodes", ",".join(n.name for n in cluster.nodes), *extra,
     )  # fmt: skip
     return report(outcome)
@@ -149,17 +154,23 @@ def test_a_small_link_mtu_and_a_stopped_kube_proxy_each_break_their_own_classes(
 ) -> None:
     """Two faults on two nodes in one probe: the lowered link fails the don't-fragment pings of
     its node's pairs only; the node without kube-proxy fails its clients' cluster IP and the
-    other nodes' NodePort calls to it; plain pod traffic passes everywhere."""
+    other nodes' NodePort calls to it; plain pod traffic passes everywhere. The DNS probe pod
+    runs on the proxyless node (the first named): the kube-dns cluster IP times out while its
+    endpoint answers, and that is the cluster-ip break, not a root cause of its own."""
     nodes = conn_cluster.nodes
     proxyless, small = nodes[0], nodes[1]
     others = [n for n in nodes if n is not small]
     small.set_mtu(1200)
     proxyless.stop(Daemon.KUBE_PROXY)
+    core = client.CoreV1Api(conn_cluster.whole.plane.api_client())
     try:
-        doc = probe(run_cli, conn_cluster)
+        with DnsStandIn(nodes[-1].host_ip, KUBERNETES_SERVICE_IP) as dns_server:
+            _kube_dns(core, dns_server.ip, programmed_on=nodes[1:])
+            doc = probe(run_cli, conn_cluster)
     finally:
         small.set_mtu(1500)
         proxyless.start(Daemon.KUBE_PROXY)
+        _remove_kube_dns(core)
     assert failing_pairs(doc, "path-mtu") == involving(small, others)
     assert failing_pairs(doc, "cluster-ip") == {(proxyless.name, "Service/connectivity")}
     assert failing_pairs(doc, "node-port") == {
@@ -175,6 +186,66 @@ def test_a_small_link_mtu_and_a_stopped_kube_proxy_each_break_their_own_classes(
         "service-proxy",
         proxyless.name,
     )
+    dns = result(doc, "dns.resolution")
+    service = next((f for f in dns["findings"] if f["evidence"].get("via") == "service"), None)
+    assert service is not None, (dns["summary"], failing_pairs(doc, "dns"))
+    assert (service["status"], service["code"]) == ("fail", "dns.resolution/service-unreachable")
+    assert service["message"].startswith(
+        f"the DNS Service ({KUBE_DNS_IP}) does not answer from node {proxyless.name} while its"
+        f" endpoint(s) {nodes[-1].host_ip} do"
+    ), service["message"]
+    assert [f["status"] for f in dns["findings"] if f["evidence"]["via"] == "endpoint"] == ["pass"]
+    assert dns["caused_by"] == ["net.connectivity"]
+    assert "dns.resolution" not in doc["root_causes"]
+    # the clients' own lookups go through the same cluster IP: the same break, not the DNS's
+    assert failing_pairs(doc, "dns") == {(proxyless.name, "kubernetes.default")}
+    lookup = next(
+        f for f in result(doc, "net.connectivity")["findings"]
+        if f["evidence"].get("class") == "dns" and f["status"] == "fail"
+    )  # fmt: skip
+    assert (lookup["evidence"]["hop"], lookup["evidence"]["hop_node"]) == (
+        "service-proxy",
+        proxyless.name,
+    )
+    # dns.rollout fails on its own: the stand-in is no CoreDNS Deployment
+    rollout = result(doc, "dns.rollout")
+    assert doc["root_causes"] == ["net.connectivity", "dns.rollout"], rollout["summary"]
+
+
+def _kube_dns(core: Any, endpoint: str, programmed_on: list[RealNode]) -> None:
+    """A kube-dns Service at the kubelets' clusterDNS with the stand-in as its one endpoint,
+    created after kube-proxy stopped on the proxyless node, and waited for until the nodes that
+    run kube-proxy have its rules (kube-proxy mirrors the Endpoints through EndpointSlices)."""
+    labels = {"k8s-app": "kube-dns"}
+    port = {"name": "dns", "port": 53, "protocol": "UDP"}
+    core.create_namespaced_service(
+        "kube-system",
+        {
+            "metadata": {"name": "kube-dns", "labels": labels},
+            "spec": {"clusterIP": KUBE_DNS_IP, "ports": [port]},
+        },
+    )
+    core.create_namespaced_endpoints(
+        "kube-system",
+        {
+            "metadata": {"name": "kube-dns", "labels": labels},
+            "subsets": [{"addresses": [{"ip": endpoint}], "ports": [port]}],
+        },
+    )
+    deadline = time.monotonic() + 20
+    while not all(KUBE_DNS_IP in n.in_netns(["iptables-save", "-t", "nat"]).stdout
+                  for n in programmed_on):  # fmt: skip
+        assert time.monotonic() < deadline, "kube-proxy never programmed the kube-dns Service"
+        time.sleep(0.5)
+
+
+def _remove_kube_dns(core: Any) -> None:
+    for delete in (core.delete_namespaced_service, core.delete_namespaced_endpoints):
+        try:
+            delete("kube-dns", "kube-system")
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
 
 
 def _aws_side(nodes: list[RealNode], missing: RealNode) -> str:
