@@ -187,12 +187,19 @@ SSH_FROM_ANYWHERE = permission("tcp", (22, 22), cidrs=("0.0.0.0/0",))  # kops's 
 
 
 def security_group(
-    group_id: str, name: str, vpc: str, description: str, ingress: list[Obj], tags: dict[str, str]
+    group_id: str,
+    name: str,
+    vpc: str,
+    description: str,
+    ingress: list[Obj],
+    tags: dict[str, str],
+    egress: list[Obj] | None = None,
 ) -> Obj:
-    """A group as `aws ec2 describe-security-groups --output json` prints it."""
+    """A group as `aws ec2 describe-security-groups --output json` prints it (egress: kops's
+    all traffic out unless given, as a hardened account may replace it)."""
     return {
         "GroupId": group_id,
-        "IpPermissionsEgress": [ALL_OUT],
+        "IpPermissionsEgress": [ALL_OUT] if egress is None else egress,
         "Tags": tag_list(tags),
         "VpcId": vpc,
         "SecurityGroupArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{group_id}",
@@ -203,10 +210,13 @@ def security_group(
     }
 
 
-def kops_security_groups(cluster: str, vpc: str, nodes: str, masters: str) -> list[Obj]:
+def kops_security_groups(
+    cluster: str, vpc: str, nodes: str, masters: str, nodes_egress: list[Obj] | None = None
+) -> list[Obj]:
     """The two groups kops creates (pkg/model/awsmodel/firewall.go, external_access.go): nodes
     admit all from nodes and masters (all-node-to-node, all-master-to-node) and SSH; masters
-    admit all from masters, node-to-master TCP and UDP but the etcd ports, SSH and HTTPS."""
+    admit all from masters, node-to-master TCP and UDP but the etcd ports, SSH and HTTPS. Both
+    let all traffic out (ipv4/ipv6-node-egress), unless `nodes_egress` replaces the nodes'."""
     node_rules = [
         permission("-1", groups=(masters, nodes)),
         SSH_FROM_ANYWHERE,  # ssh-external-to-node
@@ -228,6 +238,7 @@ def kops_security_groups(cluster: str, vpc: str, nodes: str, masters: str) -> li
             "Security group for nodes",
             node_rules,
             kops_tags(cluster) | {"Name": f"nodes.{cluster}"},
+            nodes_egress,
         ),
         security_group(
             masters,
@@ -365,6 +376,7 @@ class KubenetCluster:
     security_groups: bool = False
     own_groups: dict[int, tuple[str, str]] = field(default_factory=dict)
     extra_groups: list[Obj] = field(default_factory=list)
+    nodes_egress: list[Obj] | None = None  # the nodes group's egress rules (None: kops's)
 
     @property
     def nodes_group(self) -> str:
@@ -383,7 +395,9 @@ class KubenetCluster:
         return [(self.masters_group if i == 0 else self.nodes_group, f"{role}.{self.name}")]
 
     def describe_security_groups(self) -> Obj:
-        kops = kops_security_groups(self.name, self.vpc, self.nodes_group, self.masters_group)
+        kops = kops_security_groups(
+            self.name, self.vpc, self.nodes_group, self.masters_group, self.nodes_egress
+        )
         return {"SecurityGroups": kops + self.extra_groups}
 
     @property

@@ -64,6 +64,9 @@ class Faults:
     no_proxy: frozenset[str] = frozenset()  # kube-proxy is not running on it
     # its security groups admit nothing from the other nodes (replies to its own requests pass)
     firewalled: frozenset[str] = frozenset()
+    # its security groups let nothing out to the other nodes (replies to their requests pass);
+    # its DNS queries, to the cluster DNS elsewhere, are lost too
+    muzzled: frozenset[str] = frozenset()
     # the cluster DNS does not answer its pods, while other Service IPs work (CoreDNS at fault)
     no_dns_answer: frozenset[str] = frozenset()
 
@@ -108,6 +111,7 @@ def matrix(
         for dst in sampled:
             pairs += _node_pairs(src, dst, faults)
         proxied = src.name not in faults.no_proxy
+        resolved = proxied and src.name not in faults.muzzled
         pairs.append(
             _pair(
                 ProbeClass.CLUSTER_IP,
@@ -123,7 +127,7 @@ def matrix(
                 src.name,
                 "kubernetes.default",
                 dns_ip,
-                proxied and src.name not in faults.no_dns_answer,
+                resolved and src.name not in faults.no_dns_answer,
                 "Address: 100.64.0.1",
             )
         )
@@ -142,7 +146,7 @@ def matrix(
 
 def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResult]:
     same = src.name == dst.name
-    admitted = same or dst.name not in faults.firewalled
+    admitted = same or (dst.name not in faults.firewalled and src.name not in faults.muzzled)
     # a pod on either end needs its podCIDR routed by the VPC (request or reply)
     routed = admitted and (same or not ({src.name, dst.name} & faults.unrouted))
     src_routed = admitted and (same or src.name not in faults.unrouted)

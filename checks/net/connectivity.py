@@ -56,10 +56,12 @@ class Connectivity(Check):
     DNS Service); path-mtu (a don't-fragment ping of the client's eth0 MTU minus 28 bytes to
     each peer: an overlay or a node link with a smaller MTU drops it while small packets pass).
     A failed pair is judged hop by hop (source pod, source node, kube-proxy, the VPC route for
-    either end's podCIDR, the destination instance's security groups against the packet on
-    the wire: the probe's own on kubenet and other native modes, an overlay's tunnel from the
-    sending node (IP protocol 4, UDP 8472, ...) where the kops spec fixes it; the
-    destination node and pod) from the facts already collected, and
+    either end's podCIDR, the security groups against the packet on the wire: the probe's own
+    on kubenet and other native modes, an overlay's tunnel between the two nodes (IP protocol
+    4, UDP 8472, ...) where the kops spec fixes it, first the source instance's egress rules
+    (the request meets them first; kops's groups let everything out, hardened accounts may
+    not), then the destination instance's ingress rules; the destination node and pod) from
+    the facts already collected, and
     pairs no fact explains are grouped by the node they all run through. Each group is one
     finding, related to the node at fault, so the check that explains that node (a missing
     route in aws.route-table-health, a CNI config in cni.node-config) becomes the root cause
@@ -67,9 +69,12 @@ class Connectivity(Check):
     per node (--probe-pairs-per-node), so the cost grows with the nodes, not their square.
 
     Fix: read the first failing group: its hop and node. vpc-route: restore the node's route
-    (see aws.route-table-health). security-group: add an ingress rule to the named group for
-    the protocol and port from the other nodes' group (kops's all-node-to-node rule) or their
-    pods' range (an overlay's tunnel comes from the nodes' range). source-node or
+    (see aws.route-table-health). security-group-egress: add an egress rule to the source
+    instance's named group for the protocol and port to the other nodes' group or to their
+    pods' and nodes' ranges (kops's default is all traffic to 0.0.0.0/0). security-group: add
+    an ingress rule to the named group for the protocol and port from the other nodes' group
+    (kops's all-node-to-node rule) or their pods' range (an overlay's tunnel comes from the
+    nodes' range). source-node or
     destination-node: the node's CNI config, routes, forwarding (net.ipv4.ip_forward) and
     firewall, or security groups between the nodes' instances. service-proxy: kube-proxy on
     that node (its pod or unit, its log). path-mtu: lower the CNI's MTU below the smallest
@@ -124,6 +129,16 @@ class Connectivity(Check):
             fix=(
                 "Check kube-proxy (or the provider's replacement) on the client's node: its pod "
                 "in kube-system, its log, and its KUBE-SERVICES rules (iptables-save)."
+            ),
+        ),
+        "broken-security-group-egress": Code(
+            "pairs fail at the security-group-egress hop",
+            fix=(
+                "Add an egress rule to the source instance's security group for the protocol "
+                "and port the finding names (an overlay's tunnel, such as IP protocol 4 or UDP "
+                "8472, goes to the other nodes), to the other nodes' security group or to "
+                "their pods' and nodes' address ranges (kops's groups allow all traffic out "
+                "to 0.0.0.0/0)."
             ),
         ),
         "broken-vpc-route": Code(

@@ -1,8 +1,8 @@
 """Where a failed connectivity pair breaks: a walk over typed hops, first hop with evidence wins.
 
 A path is source pod -> source node (routes, kube-proxy) -> the VPC (the route table's route for
-the destination podCIDR, the destination instance's security groups) -> destination node ->
-destination pod, as KubeSkoop models it. Each
+the destination podCIDR, the source instance's security groups' egress rules, the destination
+instance's ingress rules) -> destination node -> destination pod, as KubeSkoop models it. Each
 hop is judged from facts the snapshot already holds; a failing pair no fact explains is judged
 from the pattern of the matrix (every failing pair of a class runs through one node, while the
 pairs that avoid it pass), which still names the node, and says that the facts were not there.
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from kopscheck.knowledge.route_scope import KUBENET, RouteScope
 from kopscheck.knowledge.routes import BLACKHOLE, ipv4, node_cidrs
+from kopscheck.knowledge.security_groups import Direction
 from kopscheck.model.connectivity import (
     NODE_PAIR_CLASSES,
     HopKind,
@@ -157,7 +158,8 @@ def _vpc_route(name: str, facts: Facts) -> Hop | None:
 
 
 def _security_group(pair: PairResult, facts: Facts) -> Hop | None:
-    """The destination instance's groups admit none of the pair's request (judged for certain)."""
+    """The source instance's groups let none of the pair's request out, or the destination
+    instance's let none of it in (judged for certain); the hop is on that end's node."""
     if facts.security is None:
         return None
     found = refusal(pair, facts.security, facts.nodes, facts.clients)
@@ -167,6 +169,7 @@ def _security_group(pair: PairResult, facts: Facts) -> Hop | None:
     evidence: dict[str, JSON] = {
         "security_groups": list(found.group_ids),
         "instance": found.instance,
+        "direction": found.direction.value,
         "protocol": packet.protocol,
     }
     if packet.port is not None:
@@ -174,9 +177,11 @@ def _security_group(pair: PairResult, facts: Facts) -> Hop | None:
     if packet.carrier:
         evidence["encapsulation"] = packet.carrier
     evidence["wire"] = found.wire
-    related = (ObjectRef("Node", pair.destination),)
-    reason = found.reason(pair.probe)
-    return Hop(HopKind.SECURITY_GROUP, pair.destination, reason, True, related, evidence)
+    kind = HopKind.SECURITY_GROUP
+    if found.direction is Direction.EGRESS:
+        kind = HopKind.SECURITY_GROUP_EGRESS
+    related = (ObjectRef("Node", found.node),)
+    return Hop(kind, found.node, found.reason(pair.probe), True, related, evidence)
 
 
 def _table_full(scope: RouteScope, quota: Quota | None) -> str:

@@ -1,16 +1,24 @@
-"""Whether an instance's security groups admit a packet: EC2's ingress rules, judged exactly or
-not at all.
+"""Whether an instance's security groups admit a packet: EC2's ingress and egress rules, judged
+exactly or not at all.
 
 EC2 admits a packet when any ingress rule of any group on the receiving interface matches its
 protocol and port and its source: an IPv4 range holding the source address, or a group the
 sending interface is in (UserIdGroupPairs: the sender's groups, whatever address the packet
-carries). Groups are stateful, so only the request's direction is judged. Protocol "-1" is all
+carries). It lets a packet out when any egress rule (IpPermissionsEgress) of any group on the
+sending interface matches its protocol and port and its destination: "An outbound rule permits
+instances to send traffic to the specified IPv4 or IPv6 address ranges, the IP address ranges
+specified by a prefix list, or the instances that are associated with a source security
+group" (EC2 API reference, AuthorizeSecurityGroupEgress), so an IPv4 range holding the address
+the packet carries on the wire, or a group the receiving interface is in. Groups are stateful,
+so only the request's direction is judged: its ingress at the receiver, its egress at the
+sender, never the reply's. Protocol "-1" is all
 traffic; for ICMP the "ports" are the type and the code, -1 meaning all; a protocol number
 other than tcp, udp, icmp or icmpv6 (IP-in-IP's 4) "allows traffic on all ports, regardless of
 any port range you specify" (EC2 API reference, IpPermission). A rule this module
 cannot read for certain (a prefix list, whose ranges are not collected; a range or protocol it
-cannot parse; a group pair when the sender's groups are unknown) makes the answer UNKNOWN
-instead of a guess: a refusal is only reported when every rule was read and none admits.
+cannot parse; a group pair when the peer's groups are unknown; a range when the peer's address
+is not known) makes the answer UNKNOWN instead of a guess: a refusal is only reported when
+every rule was read and none admits.
 """
 
 from __future__ import annotations
@@ -27,6 +35,13 @@ PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 NAMED_PROTOCOLS = frozenset(PROTOCOL_NUMBERS.values())
 
 
+class Direction(StrEnum):
+    """Which of a group's rule lists judges the packet: the receiver's or the sender's."""
+
+    INGRESS = "ingress"  # IpPermissions, on the receiving interface
+    EGRESS = "egress"  # IpPermissionsEgress, on the sending interface
+
+
 class Admission(StrEnum):
     ADMITTED = "admitted"  # a rule admits it
     REFUSED = "refused"  # every rule was read, and none admits it
@@ -35,7 +50,7 @@ class Admission(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Packet:
-    """A request as it arrives at the receiving instance."""
+    """A request as it crosses the wire from the sending instance to the receiving one."""
 
     protocol: str  # "tcp", "udp", "icmp", or an IP protocol number ("4": IP-in-IP)
     port: int | None  # the TCP or UDP destination port, the ICMP type; None: no ports
@@ -43,6 +58,8 @@ class Packet:
     source_groups: tuple[str, ...] | None  # the sending instance's groups (None: unknown)
     icmp_code: int = 0
     carrier: str = ""  # the overlay whose outer packet this is ("cilium VXLAN")
+    destinations: tuple[str, ...] = ()  # the destination addresses it may carry (): unknown
+    destination_groups: tuple[str, ...] | None = None  # the receiving instance's (None: unknown)
 
     def describe(self) -> str:
         if self.protocol == "icmp":
@@ -54,12 +71,15 @@ class Packet:
         return f"{text} ({self.carrier})" if self.carrier else text
 
 
-def admission(groups: Iterable[SecurityGroup], packet: Packet) -> Admission:
-    """What the groups' ingress rules, together, do with the packet."""
+def admission(
+    groups: Iterable[SecurityGroup], packet: Packet, direction: Direction = Direction.INGRESS
+) -> Admission:
+    """What the groups' rules of `direction` (the receiver's ingress, the sender's egress),
+    together, do with the packet."""
     result = Admission.REFUSED
     for group in groups:
-        for rule in group.ingress:
-            verdict = _rule(rule, packet)
+        for rule in group.ingress if direction is Direction.INGRESS else group.egress:
+            verdict = _rule(rule, packet, direction)
             if verdict is Admission.ADMITTED:
                 return verdict
             if verdict is Admission.UNKNOWN:
@@ -67,9 +87,13 @@ def admission(groups: Iterable[SecurityGroup], packet: Packet) -> Admission:
     return result
 
 
-def _rule(rule: SecurityGroupRule, packet: Packet) -> Admission:
+def _rule(rule: SecurityGroupRule, packet: Packet, direction: Direction) -> Admission:
     matches = _traffic(rule, packet)
-    return _source(rule, packet) if matches is Admission.ADMITTED else matches
+    if matches is not Admission.ADMITTED:
+        return matches
+    if direction is Direction.INGRESS:
+        return _peer(rule, packet.sources, packet.source_groups)
+    return _peer(rule, packet.destinations, packet.destination_groups)
 
 
 def _traffic(rule: SecurityGroupRule, packet: Packet) -> Admission:
@@ -96,24 +120,27 @@ def _traffic(rule: SecurityGroupRule, packet: Packet) -> Admission:
     return Admission.ADMITTED if hit else Admission.REFUSED
 
 
-def _source(rule: SecurityGroupRule, packet: Packet) -> Admission:
-    """Whether the rule's sources hold the packet's sender."""
+def _peer(
+    rule: SecurityGroupRule, addresses: tuple[str, ...], groups: tuple[str, ...] | None
+) -> Admission:
+    """Whether the rule's sources (ingress) or destinations (egress) hold the packet's peer:
+    the other end's addresses on the wire, or its instance's groups."""
     result = Admission.REFUSED
     if rule.group_ids:
-        if packet.source_groups is None:
+        if groups is None:
             result = Admission.UNKNOWN
-        elif set(rule.group_ids) & set(packet.source_groups):
+        elif set(rule.group_ids) & set(groups):
             return Admission.ADMITTED
-    sources = [_address(s) for s in packet.sources]
+    peers = [_address(a) for a in addresses]
     for cidr in rule.cidrs:
         network = _network(cidr)
-        if network is not None and any(a is not None and a in network for a in sources):
+        if network is not None and any(a is not None and a in network for a in peers):
             return Admission.ADMITTED
-        if network is None or not sources or None in sources:
+        if network is None or not peers or None in peers:
             result = Admission.UNKNOWN
     if rule.prefix_list_ids:  # its ranges live in the prefix list, not collected
         result = Admission.UNKNOWN
-    return result  # an IPv6 range never holds an IPv4 source
+    return result  # an IPv6 range never holds an IPv4 peer
 
 
 def _network(cidr: str) -> IPv4Network | None:

@@ -34,6 +34,8 @@ class HopKind(StrEnum):
     SOURCE_POD = "source-pod"  # the client pod: never ran, no IP
     SOURCE_NODE = "source-node"  # the client's node: CNI config, routes
     SERVICE_PROXY = "service-proxy"  # kube-proxy (or its replacement) on the client's node
+    # the source instance's groups let no such request out (their egress rules)
+    SECURITY_GROUP_EGRESS = "security-group-egress"
     VPC_ROUTE = "vpc-route"  # the route table's route for a podCIDR (kubenet)
     SECURITY_GROUP = "security-group"  # the destination instance's groups admit no such request
     PATH_MTU = "path-mtu"  # a link on the path carries less than the pods' MTU

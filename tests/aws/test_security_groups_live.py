@@ -1,7 +1,8 @@
 """The cluster's security groups, read live (boto3 against moto) with kops's own groups and
 rules: the groups on the cluster's instances and nothing else, paged within --max-pages, a
-refusal kept as the reason, the bundle file read back into the same facts, and a worker whose
-group admits nothing from the other nodes named at net.connectivity's security-group hop."""
+refusal kept as the reason, the bundle file read back into the same facts, a worker whose
+group admits nothing from the other nodes named at net.connectivity's security-group hop, and
+one whose group lets only HTTPS out at its security-group-egress hop."""
 
 from __future__ import annotations
 
@@ -128,14 +129,16 @@ def test_refused_describe_security_groups_leaves_only_that_fact_missing(
     assert Fact.AWS_SECURITY_GROUPS not in collection.failed
 
 
-def probed(world: World, snapshot: Snapshot, firewalled: str) -> Snapshot:
-    """The connectivity probe's outcome on the world's workers, `firewalled` refusing them."""
+def probed(world: World, snapshot: Snapshot, firewalled: str, muzzled: str = "") -> Snapshot:
+    """The connectivity probe's outcome on the world's workers, `firewalled` refusing them,
+    `muzzled` letting nothing out to them."""
     workers = [
         cb.ProbeNode(i, world.ips[i], world.pod_cidr(n))
         for n, i in enumerate(world.instances)
         if n > 0
     ]
-    probe = cb.matrix(workers, cb.Faults(firewalled=frozenset({firewalled})))
+    faults = cb.Faults(firewalled=frozenset({firewalled}), muzzled=frozenset({muzzled} - {""}))
+    probe = cb.matrix(workers, faults)
     missing = {f: r for f, r in snapshot.missing.items() if f is not Fact.CONNECTIVITY}
     return replace(snapshot, connectivity=probe, missing=missing)
 
@@ -173,3 +176,42 @@ def test_kops_groups_admit_every_pair_so_the_hop_is_not_blamed(mocked: MotoExten
     names = {f.object.name for f in result.findings if f.status is Status.FAIL and f.object}
     assert f"pod-cross-node/destination-node/{lost}" in names
     assert not {n for n in names if "/security-group/" in n}
+
+
+def test_a_worker_whose_group_lets_only_https_out_is_the_egress_hop(
+    mocked: MotoExtension,
+) -> None:
+    world = build_world(workers=2, nodes_max=4)
+    hardened = group(world, f"nodes-hardened.{NAME}")
+    # a new group lets all traffic out; a hardened account replaces that by HTTPS only
+    world.ec2.revoke_security_group_egress(
+        GroupId=hardened, IpPermissions=[ab.permission("-1", cidrs=("0.0.0.0/0",))]
+    )
+    world.ec2.authorize_security_group_egress(
+        GroupId=hardened, IpPermissions=[ab.permission("tcp", (443, 443), cidrs=("0.0.0.0/0",))]
+    )
+    world.ec2.authorize_security_group_ingress(
+        GroupId=hardened,
+        IpPermissions=[ab.permission("-1", groups=(world.masters_group, world.nodes_group))],
+    )
+    lost = launch(world, [hardened])
+    snapshot = collect_aws(NAME, region=REGION).apply(world.snapshot())
+    read = {g.id: g for g in snapshot.aws_security_groups or ()}
+    assert read[hardened].egress == (SecurityGroupRule("tcp", 443, 443, cidrs=("0.0.0.0/0",)),)
+    probe = probed(world, snapshot, firewalled=lost, muzzled=lost)
+    result = run_check(Connectivity(), CheckContext(probe), Selection())
+    outward = {
+        f.object.name: f
+        for f in result.findings
+        if f.object and "/security-group-egress/" in f.object.name
+    }
+    classes = {"pod-cross-node", "node-to-pod", "pod-to-node", "node-port", "path-mtu"}
+    assert set(outward) == {f"{c}/security-group-egress/{lost}" for c in classes}
+    cross = outward[f"pod-cross-node/security-group-egress/{lost}"]
+    assert cross.evidence["direction"] == "egress"
+    assert cross.evidence["security_groups"] == [hardened]
+    assert (cross.evidence["protocol"], cross.evidence["port"]) == ("tcp", cb.SERVER_PORT)
+    others = set(world.instances[1:-1])
+    assert {(p["source"], p["destination"]) for p in cross.evidence["pairs"]} == {  # type: ignore[index,union-attr]
+        (lost, o) for o in others
+    }
