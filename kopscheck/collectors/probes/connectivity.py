@@ -121,6 +121,13 @@ def start(
     state.cluster_ip = str(spec_doc.get("clusterIP") or "")
     ports = spec_doc.get("ports") or [{}]
     state.node_port = int(ports[0].get("nodePort") or 0)
+    planned = {s.probe for s in state.skipped}
+    for probe, got, what in (
+        (ProbeClass.CLUSTER_IP, state.cluster_ip, "cluster IP"),
+        (ProbeClass.NODE_PORT, state.node_port, "node port"),
+    ):
+        if not got and probe not in planned:  # not a pass on no pairs: said as not run
+            state.skipped.append(ClassSkip(probe, f"the probe Service was given no {what}"))
     return state
 
 
