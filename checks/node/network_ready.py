@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
+from kopscheck.knowledge.clock import SKEW_TOLERANCE, span
 from kopscheck.knowledge.messages import classify
 from kopscheck.knowledge.signals import Signal
-from kopscheck.model.facts import JSON, Condition, Fact, Node, ObjectRef
+from kopscheck.model.facts import JSON, Condition, Fact, Node, ObjectRef, Snapshot
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
 
@@ -19,12 +22,18 @@ class NodeNetworkReady(Check):
     runtime stopped answering is NotReady too: the kubelet says "container runtime is down" 30s
     after its last good CRI status call, and no pod starts or stops there.
 
+    Warns when: a node's own timestamps (its conditions, its pods', the events it reported)
+    are dated more than 5 minutes after the capture time: its clock runs ahead. Ages are judged
+    from the capture time, so this never hides a failure, but the node's TLS, leases and logs
+    keep the wrong time.
+
     Fix: read the condition message on each node listed (kubectl describe node NAME). "cni plugin
     not initialized" or "cni config uninitialized": deploy or repair the CNI provider for the
     cluster's networking mode. "container runtime is down": start the runtime on the node
     (systemctl status containerd; journalctl -u containerd). NoRouteCreated: look at the route
     controller's events and the cluster's AWS route table (`kopscheck explain
-    aws.route-table-capacity`).
+    aws.route-table-capacity`). A clock ahead: run chrony (or systemd-timesyncd) on the node
+    against the Amazon Time Sync Service (169.254.169.123) and check `chronyc tracking`.
 
     Step: "You will notice that kube-dns fails to start properly until you deploy your CNI provider"
     (Troubleshooting, Validating CNI Installation).
@@ -33,7 +42,7 @@ class NodeNetworkReady(Check):
     id = "node.network-ready"
     family = "node"
     needs = frozenset({Fact.NODES})
-    wants: frozenset[Fact] = frozenset()
+    wants = frozenset({Fact.PODS, Fact.EVENTS})
     explains = frozenset({Signal.NODE_NOT_READY, Signal.NOT_READY_TAINT, Signal.RUNTIME_DOWN})
     codes = {
         "no-nodes": Code(
@@ -68,6 +77,13 @@ class NodeNetworkReady(Check):
                 "within seconds of the runtime answering."
             ),
         ),
+        "clock-ahead": Code(
+            "a node's timestamps are dated after the capture time: its clock runs ahead",
+            fix=(
+                "Synchronise the node's clock: chrony or systemd-timesyncd against the Amazon "
+                "Time Sync Service (169.254.169.123); `chronyc tracking` shows the offset."
+            ),
+        ),
         "network-unavailable": Code(
             "a node has NetworkUnavailable=True (kubenet on AWS: NoRouteCreated"
             " until the route controller writes its route)",
@@ -84,8 +100,14 @@ class NodeNetworkReady(Check):
             return Verdict("no nodes registered: nothing can run pods", (finding,))
         findings = [f for node in nodes for f in _node_findings(node)]
         bad = sorted({f.object.name for f in findings if f.object})
+        skewed = _clocks_ahead(snapshot)
         if not bad:
-            return Verdict(f"all {len(nodes)} nodes Ready, none NetworkUnavailable")
+            summary = f"all {len(nodes)} nodes Ready, none NetworkUnavailable"
+            if skewed:
+                names = ", ".join(f.object.name for f in skewed if f.object)
+                summary += f"; clock ahead on {names}"
+            return Verdict(summary, tuple(skewed))
+        findings += skewed
         reasons = sorted({str(f.evidence.get("reason", "")) for f in findings} - {""})
         return Verdict(
             f"{len(bad)} of {len(nodes)} nodes not network-ready ({', '.join(reasons)}): "
@@ -164,3 +186,38 @@ def _evidence(node: Node, kind: str, status: str, reason: str, message: str) -> 
 def _kubelet(node: Node, status: str) -> tuple[ObjectRef, ...]:
     """Ready=Unknown: the kubelet stopped posting status, so the node depends on its kubelet."""
     return (ObjectRef("Kubelet", node.name),) if status == "Unknown" else ()
+
+
+def _clocks_ahead(snapshot: Snapshot) -> list[Finding]:
+    """A warning per node whose own timestamps are dated after the capture time: its node
+    conditions, the conditions of the pods it runs, the events it reported."""
+    stamps: dict[str, list[datetime]] = {}
+    for node in snapshot.nodes or ():
+        stamps[node.name] = [c.last_transition for c in node.conditions if c.last_transition]
+    for pod in snapshot.pods or ():
+        if pod.node_name in stamps:
+            times = stamps[pod.node_name]
+            times += [c.last_transition for c in pod.conditions if c.last_transition]
+    for event in snapshot.events or ():
+        if event.host in stamps and event.last_seen is not None:
+            stamps[event.host].append(event.last_seen)
+    capture = snapshot.latest_clock or snapshot.observed_at
+    findings = []
+    for name, times in stamps.items():
+        ahead = [t for t in times if t > capture + SKEW_TOLERANCE]
+        if not ahead:
+            continue
+        latest = max(ahead)
+        message = (
+            f"clock ahead: {len(ahead)} timestamp(s) from this node are dated after the capture"
+            f" ({capture:%Y-%m-%dT%H:%M:%SZ}), the latest {span(latest - capture)} after it"
+        )
+        evidence: dict[str, JSON] = {
+            "captured_at": capture.isoformat(),
+            "latest": latest.isoformat(),
+            "ahead_seconds": round((latest - capture).total_seconds()),
+            "timestamps_ahead": len(ahead),
+        }
+        ref = ObjectRef("Node", name)
+        findings.append(Finding(Status.WARN, message, ref, evidence, code="clock-ahead"))
+    return findings

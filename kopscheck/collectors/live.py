@@ -126,14 +126,17 @@ def _assemble(
         if fields.get(fact.value.replace("-", "_")) is None:
             fields[fact.value.replace("-", "_")] = None
             missing[fact] = kube.missing.get(fact) or kops.missing.get(fact) or _absent(fact)
-    observed, clock = live_capture_time(now(), kube.clock_offset)
+    local = now()
+    observed, clock = live_capture_time(local, kube.clock_offset)
     observed = observed.replace(microsecond=0)
-    ahead = ahead_of_capture(
-        data_times(fields.get("nodes"), fields.get("pods"), fields.get("events")), observed
-    )
+    # data is ahead of every clock read only past the later one (the earlier is "now")
+    latest = max(local, local + kube.clock_offset) if kube.clock_offset else observed
+    stamps = data_times(fields.get("nodes"), fields.get("pods"), fields.get("events"))
+    ahead = ahead_of_capture([t for t in stamps if t > latest], observed)
     snapshot = Snapshot(
         source="live",
         observed_at=observed,
+        latest_clock=latest.replace(microsecond=0),
         cluster_name=kops.cluster.name if kops.cluster else options.cluster_name,
         missing=missing,
         failed=frozenset((kube.failed | kops.failed) & set(missing)),

@@ -357,6 +357,8 @@ class Snapshot:
 
     source: str
     observed_at: datetime
+    # live: the later of the local and API server clocks (data after it is ahead of both)
+    latest_clock: datetime | None = None
     cluster_name: str | None = None
     nodes: tuple[Node, ...] | None = None
     pods: tuple[Pod, ...] | None = None

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from kopscheck.collectors.formats import kube_objects as ko
+from kopscheck.knowledge.clock import SKEW_TOLERANCE, span
 from kopscheck.model.facts import (
     ContainerLog,
     Endpoints,
@@ -57,7 +58,6 @@ def bulk_read(freeze: bool = True) -> Iterator[None]:
 
 
 # Data stamped this little after capture is collection latency, not a clock running ahead.
-SKEW_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass
@@ -168,20 +168,10 @@ def live_capture_time(
     which = "local clock" if now == local else "API server's clock"
     note = (
         f"clock skew: the API server's clock (its Date header, {server:%Y-%m-%dT%H:%M:%SZ}) and"
-        f" the local clock ({local:%Y-%m-%dT%H:%M:%SZ}) differ by {_span(server_offset)};"
+        f" the local clock ({local:%Y-%m-%dT%H:%M:%SZ}) differ by {span(server_offset)};"
         f" ages are judged from the earlier, the {which}"
     )
     return now, (note,)
-
-
-def _span(offset: timedelta) -> str:
-    """5m30s, 3h12m, 1095d0h0m: to the second below an hour, else to the minute (a `Date`
-    header has whole seconds, so the second is noise there)."""
-    seconds = round(abs(offset).total_seconds())
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60}s"
-    days, minutes = divmod(round(seconds / 60), 1440)
-    return f"{days}d{minutes // 60}h{minutes % 60}m"
 
 
 def _parser(kind: str) -> Callable[[Any], Any]:
