@@ -102,8 +102,7 @@ def execute(request: CheckRequest) -> int:
         raise
     except Stopped as stop:  # mid-probe: the report as far as it got, then exit 128 + signal
         if stop.snapshot is not None:
-            reporter = get_reporter(request.output, show_all=request.show_all)
-            _emit(partial(reporter.write, evaluate(stop.snapshot)), request)
+            _emit_report(evaluate(stop.snapshot), request)
         raise
     if policy is None:
         if snapshot.notes and not any(snapshot.has(fact) for fact in Fact):
@@ -114,8 +113,7 @@ def execute(request: CheckRequest) -> int:
         if request.write_baseline:
             report = _record([report], request.write_baseline, checks)[0]
         code = exit_code(report)
-    reporter = get_reporter(request.output, show_all=request.show_all)
-    _emit(partial(reporter.write, report), request)
+    _emit_report(report, request)
     return int(code)
 
 
@@ -318,8 +316,12 @@ def _emit_unscanned(
         failed=frozenset(Fact),
         notes=(f"scan incomplete: {error}",),
     )
+    _emit_report(evaluate(snapshot), request)
+
+
+def _emit_report(report: Report, request: CheckRequest) -> None:
     reporter = get_reporter(request.output, show_all=request.show_all)
-    _emit(partial(reporter.write, evaluate(snapshot)), request)
+    _emit(partial(reporter.write, report), request)
 
 
 def _emit(write: Callable[[TextIO], None], request: CheckRequest) -> None:
