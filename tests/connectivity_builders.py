@@ -28,6 +28,7 @@ from kopscheck.model.connectivity import (
     ProbeClass,
     ProbeEndpoint,
 )
+from kopscheck.model.results import Finding
 
 RUN = "20261128-124500-3fa9"
 SERVER_PORT = 8080
@@ -243,3 +244,29 @@ def add_connectivity(out: Path) -> None:
         total=len(every) + 1,
     )
     write(limit, probe)
+
+
+# the classes between two nodes' addresses: the ones a security group can refuse
+NODE_IP_CLASSES = frozenset(
+    {"pod-cross-node", "node-to-pod", "pod-to-node", "node-port", "path-mtu"}
+)
+# what each of them puts on a kubenet wire: (protocol, port, ICMP type)
+KUBENET_WIRE = {
+    "pod-cross-node": ("tcp", SERVER_PORT, None),
+    "node-to-pod": ("tcp", SERVER_PORT, None),
+    "pod-to-node": ("tcp", HOST_PORT, None),
+    "node-port": ("tcp", NODE_PORT, None),
+    "path-mtu": ("icmp", None, 8),
+}
+
+
+def wire_evidence(found: Mapping[str, Finding], hop: str, node: str) -> dict[str, tuple[Any, ...]]:
+    """The packet each node-IP class's `hop` finding on `node` names: (protocol, port, type)."""
+    return {
+        c: (
+            found[f"{c}/{hop}/{node}"].evidence["protocol"],
+            found[f"{c}/{hop}/{node}"].evidence.get("port"),
+            found[f"{c}/{hop}/{node}"].evidence.get("icmp_type"),
+        )
+        for c in NODE_IP_CLASSES
+    }

@@ -24,7 +24,6 @@ HARDENED = ab.hexid("sg", "nodes-hardened")
 HTTPS_OUT = ab.permission("tcp", (443, 443), cidrs=("0.0.0.0/0",))
 TCP_TO_NODES = ab.permission("tcp", (0, 65535), groups=(NODES,))
 WORKERS = (1, 2, 3)
-NODE_PAIRS = {"pod-cross-node", "node-to-pod", "pod-to-node", "node-port", "path-mtu"}
 TUNNELLED = {"pod-cross-node", "node-to-pod", "path-mtu"}
 KUBENET_WIRE = "kubenet: the VPC routes each node's podCIDR"
 
@@ -62,7 +61,7 @@ def hops(result: Report, kind: str) -> dict[str, Finding]:
 @pytest.mark.parametrize(
     ("egress", "refused"),
     [
-        pytest.param([HTTPS_OUT], NODE_PAIRS, id="egress-only-https-refuses-every-probe"),
+        pytest.param([HTTPS_OUT], cb.NODE_IP_CLASSES, id="egress-only-https-refuses-every-probe"),
         # the VPC's range holds the nodes' addresses, not kubenet's pod addresses
         pytest.param(
             [HTTPS_OUT, ab.permission("-1", cidrs=("172.20.0.0/16",))],
@@ -102,21 +101,7 @@ def test_the_egress_finding_names_the_source_group_port_and_destination(tmp_path
     cluster = hardened([HTTPS_OUT])
     first = cluster.instance_id(1)
     found = hops(report(tmp_path, cluster, every_worker(cluster)), "security-group-egress")
-    wire = {
-        c: (
-            found[f"{c}/security-group-egress/{first}"].evidence["protocol"],
-            found[f"{c}/security-group-egress/{first}"].evidence.get("port"),
-            found[f"{c}/security-group-egress/{first}"].evidence.get("icmp_type"),
-        )
-        for c in NODE_PAIRS
-    }
-    assert wire == {
-        "pod-cross-node": ("tcp", cb.SERVER_PORT, None),
-        "node-to-pod": ("tcp", cb.SERVER_PORT, None),
-        "pod-to-node": ("tcp", cb.HOST_PORT, None),
-        "node-port": ("tcp", cb.NODE_PORT, None),
-        "path-mtu": ("icmp", None, 8),
-    }
+    assert cb.wire_evidence(found, "security-group-egress", first) == cb.KUBENET_WIRE
     assert found[f"pod-cross-node/security-group-egress/{first}"].message == (
         f"pod-cross-node: 2 pair(s) fail at the security-group-egress hop ({first}): no egress"
         f" rule of security group(s) {NODES} on {first} admits TCP 8080 to the other nodes'"
@@ -195,8 +180,8 @@ def test_egress_is_named_before_an_ingress_that_refuses_too(tmp_path: Path) -> N
     others = {cluster.instance_id(i) for i in (1, 2)}
     outward = hops(result, "security-group-egress")
     inward = hops(result, "security-group")
-    assert set(outward) == {f"{c}/security-group-egress/{locked}" for c in NODE_PAIRS}
-    assert set(inward) == {f"{c}/security-group/{locked}" for c in NODE_PAIRS}
+    assert set(outward) == {f"{c}/security-group-egress/{locked}" for c in cb.NODE_IP_CLASSES}
+    assert set(inward) == {f"{c}/security-group/{locked}" for c in cb.NODE_IP_CLASSES}
     for finding in outward.values():
         assert finding.evidence["security_groups"] == [HARDENED]
         pairs = {(p["source"], p["destination"]) for p in finding.evidence["pairs"]}  # type: ignore[index,union-attr]

@@ -17,7 +17,6 @@ from kopscheck.engine.runner import build_report
 from kopscheck.model.results import Finding, Report, Status
 
 LOCKED = ab.hexid("sg", "nodes-locked")
-NODE_IP_CLASSES = {"pod-cross-node", "node-to-pod", "pod-to-node", "node-port", "path-mtu"}
 
 
 def locked_cluster(ingress: list[dict[str, Any]] | str) -> ab.KubenetCluster:
@@ -59,7 +58,7 @@ NODES = ab.hexid("sg", "nodes.kubenet-demo.k8s.local")
 @pytest.mark.parametrize(
     ("ingress", "refused"),
     [
-        pytest.param([FROM_MASTERS, SSH], NODE_IP_CLASSES, id="no-rule-admits-the-other-nodes"),
+        pytest.param([FROM_MASTERS, SSH], cb.NODE_IP_CLASSES, id="no-rule-admits-the-other-nodes"),
         # the VPC's range admits the nodes' own addresses, not kubenet's pod addresses
         pytest.param(
             [FROM_MASTERS, ab.permission("-1", cidrs=("172.20.0.0/16",))],
@@ -103,21 +102,7 @@ def test_the_evidence_names_each_class_port_and_protocol(tmp_path: Path) -> None
     cluster = locked_cluster([FROM_MASTERS, SSH])
     locked = cluster.instance_id(3)
     found = failing(report(tmp_path, cluster, cb.Faults(firewalled=frozenset({locked}))))
-    wire = {
-        c: (
-            found[f"{c}/security-group/{locked}"].evidence["protocol"],
-            found[f"{c}/security-group/{locked}"].evidence.get("port"),
-            found[f"{c}/security-group/{locked}"].evidence.get("icmp_type"),
-        )
-        for c in NODE_IP_CLASSES
-    }
-    assert wire == {
-        "pod-cross-node": ("tcp", cb.SERVER_PORT, None),
-        "node-to-pod": ("tcp", cb.SERVER_PORT, None),
-        "pod-to-node": ("tcp", cb.HOST_PORT, None),
-        "node-port": ("tcp", cb.NODE_PORT, None),
-        "path-mtu": ("icmp", None, 8),
-    }
+    assert cb.wire_evidence(found, "security-group", locked) == cb.KUBENET_WIRE
     assert found[f"pod-cross-node/security-group/{locked}"].message == (
         f"pod-cross-node: 2 pair(s) fail at the security-group hop ({locked}): no ingress rule"
         f" of security group(s) {LOCKED} on {locked} admits TCP 8080 from the other"
