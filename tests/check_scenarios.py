@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aws_builders as ab
 import connectivity_builders as cb
+import kube_builders as kb
 import network_clusters as nc
 import probe_builders as pb
 
@@ -36,6 +37,23 @@ def kube_proxy_missing_on_a_node(root: Path) -> Path:
     doc["items"] = [p for p in doc["items"] if p["metadata"]["name"] != gone]
     pods.write_text(json.dumps(doc, indent=4))
     return root / "bundle"
+
+
+def crash_loop_kube_proxy(bundle: Path, node: str) -> None:
+    """The node's kube-proxy static pod in CrashLoopBackOff (not ready, 8 restarts)."""
+    pods_file = bundle / "cluster-info" / "kube-system" / "pods.json"
+    doc = json.loads(pods_file.read_text())
+    pod = next(p for p in doc["items"] if p["metadata"]["name"] == f"kube-proxy-{node}")
+    image = pod["spec"]["containers"][0]["image"]
+    pod["status"]["containerStatuses"] = [
+        kb.container_status("kube-proxy", image, state="waiting", reason="CrashLoopBackOff",
+                            message="back-off 5m0s restarting failed container", ready=False,
+                            restarts=8, last_reason="Error")
+    ]  # fmt: skip
+    for cond in pod["status"]["conditions"]:
+        if cond["type"] in ("Ready", "ContainersReady"):
+            cond["status"] = "False"
+    pods_file.write_text(json.dumps(doc))
 
 
 def kube_router_instances(root: Path, check_on: tuple[str, ...] = ()) -> Path:

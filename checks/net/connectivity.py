@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.encapsulation import Wire, native, spec_wire
+from kopscheck.knowledge.selectors import kube_proxy_pods
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.connectivity import (
     CLASSES,
@@ -15,7 +16,7 @@ from kopscheck.model.connectivity import (
     ProbeClass,
     hop_group,
 )
-from kopscheck.model.facts import JSON, Fact, ObjectRef
+from kopscheck.model.facts import JSON, Fact, ObjectRef, Pod
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
 from .hops import Facts, Hop, judge, kubenet_routes
@@ -94,6 +95,7 @@ class Connectivity(Check):
             Fact.AWS_INSTANCES,
             Fact.AWS_SECURITY_GROUPS,
             Fact.NODE_FILES,
+            Fact.PODS,
         }
     )
     explains: frozenset[str] = frozenset()
@@ -234,7 +236,15 @@ def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
             for p in probe.pairs
             if p.probe is ProbeClass.CLUSTER_IP and p.outcome is Outcome.FAIL
         ),
+        proxy_pods=_proxy_pods(snapshot.pods or ()),
     )
+
+
+def _proxy_pods(pods: Sequence[Pod]) -> dict[str, tuple[ObjectRef, ...]]:
+    found: dict[str, tuple[ObjectRef, ...]] = {}
+    for pod in kube_proxy_pods(pods):
+        found[pod.node_name] = (*found.get(pod.node_name, ()), pod.ref)
+    return found
 
 
 def _security(context: CheckContext) -> SecurityFacts | None:

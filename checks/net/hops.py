@@ -58,6 +58,13 @@ class Facts:
     security: SecurityFacts | None = None  # None: groups not collected, or the wire not known
     # nodes whose pods reach no Service IP (their cluster-ip pairs fail): the cluster DNS is one
     service_ip_unreachable_from: frozenset[str] = frozenset()
+    # node -> its kube-proxy pods (kops's static `kube-proxy-<node>`, or a DaemonSet's)
+    proxy_pods: Mapping[str, tuple[ObjectRef, ...]] = field(default_factory=dict)
+
+    def proxy_refs(self, node: str) -> tuple[ObjectRef, ...]:
+        """What a service-proxy hop on `node` is about: the node and its kube-proxy pods, so
+        node.kube-proxy's finding on either explains the hop."""
+        return (ObjectRef("Node", node), *self.proxy_pods.get(node, ()))
 
 
 def judge(
@@ -214,7 +221,7 @@ def _from_pattern(
         node = max(sorted(counts), key=lambda n: counts[n])
         mine = [p for p in left if node in (p.source, p.destination)]
         left = [p for p in left if p not in mine]
-        found.append((_node_hop(probe, node, mine), mine))
+        found.append((_node_hop(probe, node, mine, facts), mine))
     return found
 
 
@@ -225,7 +232,7 @@ def _source_hop(probe: ProbeClass, source: str, facts: Facts) -> Hop:
             f" cluster-ip pairs fail too): kube-proxy (or its replacement) on {source} has not"
             " programmed it"
         )
-        return Hop(HopKind.SERVICE_PROXY, source, reason, False)
+        return Hop(HopKind.SERVICE_PROXY, source, reason, False, facts.proxy_refs(source))
     kind, reason = {
         ProbeClass.CLUSTER_IP: (
             HopKind.SERVICE_PROXY,
@@ -242,10 +249,11 @@ def _source_hop(probe: ProbeClass, source: str, facts: Facts) -> Hop:
             f"{source}'s pods get no answer from the cluster DNS (see dns.resolution)",
         ),
     }.get(probe, (HopKind.SOURCE_NODE, f"from {source}"))
-    return Hop(kind, source, reason, False)
+    related = facts.proxy_refs(source) if kind is HopKind.SERVICE_PROXY else ()
+    return Hop(kind, source, reason, False, related)
 
 
-def _node_hop(probe: ProbeClass, node: str, pairs: Sequence[PairResult]) -> Hop:
+def _node_hop(probe: ProbeClass, node: str, pairs: Sequence[PairResult], facts: Facts) -> Hop:
     evidence: dict[str, JSON] = {"pairs_through_node": len(pairs)}
     if probe is ProbeClass.PATH_MTU:
         reason = (
@@ -258,7 +266,7 @@ def _node_hop(probe: ProbeClass, node: str, pairs: Sequence[PairResult]) -> Hop:
             f"the NodePort on {node} does not answer the other nodes: kube-proxy on {node} has"
             " not programmed it, or a firewall or security group blocks the NodePort range"
         )
-        return Hop(HopKind.SERVICE_PROXY, node, reason, False, (ObjectRef("Node", node),), evidence)
+        return Hop(HopKind.SERVICE_PROXY, node, reason, False, facts.proxy_refs(node), evidence)
     if probe is ProbeClass.POD_SAME_NODE:
         reason = f"pods on {node} cannot reach each other: its bridge or veth routes, or its CNI"
         return Hop(HopKind.SOURCE_NODE, node, reason, False, (ObjectRef("Node", node),), evidence)

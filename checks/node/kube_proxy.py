@@ -6,6 +6,7 @@ from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
 from kopscheck.knowledge.cni_provider import daemonset_targets, logs_by_pod
 from kopscheck.knowledge.pod_health import pod_problem
+from kopscheck.knowledge.selectors import KUBE_PROXY, kube_proxy_pods
 from kopscheck.model.facts import (
     JSON,
     ContainerLog,
@@ -19,7 +20,7 @@ from kopscheck.model.facts import (
 )
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
-NAME = "kube-proxy"
+NAME = KUBE_PROXY
 RESTARTS_WARN = 5
 
 
@@ -84,7 +85,7 @@ class KubeProxy(Check):
         kube_proxy = cluster.spec.get("kubeProxy") if cluster is not None else None
         if isinstance(kube_proxy, Mapping) and kube_proxy.get("enabled") is False:
             return "kube-proxy is disabled in the kops spec (spec.kubeProxy.enabled: false)"
-        if snapshot.pods is None or _daemonset(snapshot) or _proxies(snapshot.pods):
+        if snapshot.pods is None or _daemonset(snapshot) or kube_proxy_pods(snapshot.pods):
             return None
         return (
             "no kube-proxy pod or DaemonSet in the snapshot: the cluster runs without kube-proxy"
@@ -97,7 +98,7 @@ class KubeProxy(Check):
         nodes = list(context.nodes_by_name.values())
         targets = daemonset_targets(ds, nodes) if ds is not None else nodes
         by_node: dict[str, list[Pod]] = {}
-        for pod in _proxies(snapshot.pods or ()):
+        for pod in kube_proxy_pods(snapshot.pods or ()):
             by_node.setdefault(pod.node_name, []).append(pod)
         logs = logs_by_pod(snapshot.pod_logs or ())
         events = context.events_by_object
@@ -124,16 +125,6 @@ def _daemonset(snapshot: Snapshot) -> Workload | None:
     return next(
         (w for w in snapshot.workloads or () if w.kind == "DaemonSet" and w.name == NAME), None
     )
-
-
-def _proxies(pods: Sequence[Pod]) -> list[Pod]:
-    """kube-proxy pods: kops's static mirror pods `kube-proxy-<node>` and DaemonSet pods."""
-    return [
-        p
-        for p in pods
-        if p.labels.get("k8s-app") == NAME
-        or (p.namespace == "kube-system" and p.name.startswith(f"{NAME}-"))
-    ]
 
 
 def _missing(node: Node, ds: Workload | None) -> Finding:

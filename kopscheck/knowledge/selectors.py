@@ -17,6 +17,19 @@ def pods_of(workload: Workload, pods: Iterable[Pod]) -> list[Pod]:
     return [p for p in pods if p.namespace == workload.namespace and matches(selector, p.labels)]
 
 
+KUBE_PROXY = "kube-proxy"
+
+
+def kube_proxy_pods(pods: Iterable[Pod]) -> list[Pod]:
+    """kube-proxy pods: kops's static mirror pods `kube-proxy-<node>` and DaemonSet pods."""
+    return [
+        p
+        for p in pods
+        if p.labels.get("k8s-app") == KUBE_PROXY
+        or (p.namespace == "kube-system" and p.name.startswith(f"{KUBE_PROXY}-"))
+    ]
+
+
 def events_by_object(events: Iterable[Event]) -> dict[ObjectRef, list[Event]]:
     index: dict[ObjectRef, list[Event]] = {}
     for event in events:

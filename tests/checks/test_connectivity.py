@@ -3,17 +3,21 @@ breaks exactly the pairs to and from its node, and the route table is the root c
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
 import aws_builders as ab
+import check_scenarios as cs
 import connectivity_builders as cb
 import pytest
 
 from kopscheck.collectors.offline.bundle import read_bundle
+from kopscheck.demo import DEMO_ROOT
 from kopscheck.engine.registry import load_checks
 from kopscheck.engine.runner import build_report
+from kopscheck.model.facts import ObjectRef
 from kopscheck.model.results import Report, Status
 from kopscheck.reporters import grid
 from kopscheck.reporters.junit import render_junit
@@ -171,3 +175,27 @@ def test_a_run_cut_short_before_any_client_reported_is_an_error_not_a_pass(
         f"pod-cross-node: no pair ran ({cut})",
         "net.connectivity/not-run",
     )
+
+
+def test_a_crash_looping_kube_proxy_is_the_root_cause_of_its_nodes_service_pairs(
+    tmp_path: Path,
+) -> None:
+    """kops runs kube-proxy as a static pod: when it crash-loops on one node, that node's pods
+    reach no Service IP and its NodePort does not answer; node.kube-proxy names the pod."""
+    root = tmp_path / "b"
+    shutil.copytree(DEMO_ROOT / "healthy", root)
+    nodes = cb.nodes_of(root)
+    crashed = "i-0a1b2c3d4e5f60002"
+    cs.crash_loop_kube_proxy(root, crashed)
+    cb.write(root, cb.matrix(nodes, cb.Faults(no_proxy=frozenset({crashed}))))
+    report = build_report(read_bundle(root), load_checks())
+    result = report.result("net.connectivity")
+    assert {k for k, v in statuses(report).items() if v is Status.FAIL} == {
+        f"cluster-ip/service-proxy/{crashed}",
+        f"node-port/service-proxy/{crashed}",
+        f"dns/service-proxy/{crashed}",
+    }
+    assert result.caused_by == ("node.kube-proxy",)
+    assert report.root_causes == ("node.kube-proxy",)
+    broken = next(f for f in result.findings if f.code == "net.connectivity/broken-service-proxy")
+    assert ObjectRef("Pod", f"kube-proxy-{crashed}", "kube-system") in broken.related

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import check_scenarios as cs
-import kube_builders as kb
 import network_clusters as nc
 import yaml
 from kopscheck_checks.aws.source_dest_check import SourceDestCheck
@@ -44,19 +43,7 @@ def test_node_without_its_kube_proxy_static_pod_fails(tmp_path: Path) -> None:
 
 def test_crash_looping_kube_proxy_fails_on_its_node(tmp_path: Path) -> None:
     root = cs.kube_proxy_missing_on_a_node(tmp_path)  # copy of the healthy demo
-    pods_file = root / "cluster-info" / KS / "pods.json"
-    doc = json.loads(pods_file.read_text())
-    pod = next(p for p in doc["items"] if p["metadata"]["name"] == "kube-proxy-i-0a1b2c3d4e5f60002")
-    image = pod["spec"]["containers"][0]["image"]
-    pod["status"]["containerStatuses"] = [
-        kb.container_status("kube-proxy", image, state="waiting", reason="CrashLoopBackOff",
-                            message="back-off 5m0s restarting failed container", ready=False,
-                            restarts=8, last_reason="Error")
-    ]  # fmt: skip
-    for cond in pod["status"]["conditions"]:
-        if cond["type"] in ("Ready", "ContainersReady"):
-            cond["status"] = "False"
-    pods_file.write_text(json.dumps(doc))
+    cs.crash_loop_kube_proxy(root, "i-0a1b2c3d4e5f60002")
     verdict = PROXY.run(CheckContext(read_bundle(root)))
     ref = ObjectRef("Pod", "kube-proxy-i-0a1b2c3d4e5f60002", KS)
     assert _problems(verdict) == {
