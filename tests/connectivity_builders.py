@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,29 @@ def matrix(
         nodes_total=total or count,
         selection=f"{count} of {total or count} nodes (one per instance group and zone, then NotReady first)",
         skipped=(ClassSkip(ProbeClass.EXTERNAL, EXTERNAL_SKIP),),
+    )
+
+
+EXTERNAL_TARGET = "203.0.113.80:80"  # TEST-NET-3: a documentation address, never routed
+
+
+def with_external(
+    probe: ConnectivityProbe, pods_out: Iterable[str], nodes_out: Iterable[str]
+) -> ConnectivityProbe:
+    """The probe run with --probe-external-target: every node's client pod and host network
+    try it; only the pods of `pods_out` and the host networks of `nodes_out` get an answer."""
+    pods, hosts = set(pods_out), set(nodes_out)
+    names = list(dict.fromkeys(e.node for e in probe.endpoints))
+
+    def tried(name: str, ok: bool) -> PairResult:
+        return _pair(ProbeClass.EXTERNAL, name, EXTERNAL_TARGET, EXTERNAL_TARGET, ok)
+
+    return replace(
+        probe,
+        pairs=(*probe.pairs, *(tried(n, n in pods) for n in names)),
+        external_from_nodes=tuple(tried(n, n in hosts) for n in names),
+        skipped=tuple(s for s in probe.skipped if s.probe is not ProbeClass.EXTERNAL),
+        external_target=EXTERNAL_TARGET,
     )
 
 

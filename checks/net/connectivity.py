@@ -52,7 +52,10 @@ class Connectivity(Check):
     client's node); node-port (the hostNetwork client to each peer's InternalIP at the
     nodePort, as a load balancer's traffic arrives: the peer's kube-proxy); node-to-pod (a
     hostNetwork client to each server pod, as the kubelet's probes go); pod-to-node (to each
-    peer's hostNetwork server); external (to --probe-external-target; skipped when none is set);
+    peer's hostNetwork server); external (to --probe-external-target, from each client pod and
+    from each node's host network: skipped when none is set, or when the nodes cannot reach it
+    either, which is the target or the way out and not the pod network; a node that reaches it
+    while its pods do not points at masquerade);
     dns (kubernetes.default through the client's resolv.conf; skipped when the cluster has no
     DNS Service); path-mtu (a don't-fragment ping of the client's eth0 MTU minus 28 bytes to
     each peer: an overlay or a node link with a smaller MTU drops it while small packets pass).
@@ -182,7 +185,11 @@ class Connectivity(Check):
             "pairs fail at the egress hop",
             fix=(
                 "Check the way out of the VPC: the NAT gateway or internet gateway route of the "
-                "nodes' subnets, a proxy, and the security groups' egress rules."
+                "nodes' subnets, a proxy, and the security groups' egress rules. Where the node "
+                "itself reaches the target (node_reaches_target), its pods' traffic is not "
+                "masqueraded: kubenet's nonMasqueradeCIDR in the kops spec, ip-masq-agent, or "
+                "the provider's SNAT setting (calico natOutgoing, AWS_VPC_K8S_CNI_EXTERNALSNAT), "
+                "or an egress NetworkPolicy."
             ),
         ),
         "broken-cluster-dns": Code(
@@ -237,6 +244,11 @@ def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
             if p.probe is ProbeClass.CLUSTER_IP and p.outcome is Outcome.FAIL
         ),
         proxy_pods=_proxy_pods(snapshot.pods or ()),
+        external_from_node={
+            p.source: p.outcome is Outcome.PASS
+            for p in probe.external_from_nodes
+            if p.outcome is not Outcome.NOT_RUN
+        },
     )
 
 
@@ -282,6 +294,10 @@ def _class_findings(
         return [Finding(Status.ERROR, message, ref, {"class": probe_class.value}, code="not-run")]
     failed = [p for p in pairs if p.outcome is not Outcome.PASS]
     grid = matrix(probe, pairs)
+    if probe_class is ProbeClass.EXTERNAL and len(failed) == len(pairs):
+        unreachable = _unreachable_from_nodes(probe, ref)
+        if unreachable is not None:
+            return [unreachable]
     if not failed:
         message = f"{probe_class}: {len(pairs)} pair(s) passed ({CLASS_WORDS[probe_class]})"
         evidence: dict[str, JSON] = {"class": probe_class.value, "matrix": grid}
@@ -291,6 +307,22 @@ def _class_findings(
         _broken(probe, probe_class, hop, group, grid)
         for hop, group in judge(probe_class, failed, facts)
     ]
+
+
+def _unreachable_from_nodes(probe: ConnectivityProbe, ref: ObjectRef) -> Finding | None:
+    """The external class skipped when the nodes' own host network reaches the target no
+    better than their pods: the target or the way out is down, not the pod network."""
+    tried = [p for p in probe.external_from_nodes if p.outcome is not Outcome.NOT_RUN]
+    if not tried or any(p.outcome is Outcome.PASS for p in tried):
+        return None
+    message = (
+        f"external: skipped: {probe.external_target} answers neither the pods nor the host"
+        f" network of the {len(tried)} node(s) that tried it: the target or the cluster's way"
+        " out is down (an air-gapped cluster?), not the pod network"
+    )
+    evidence: dict[str, JSON] = {"class": ProbeClass.EXTERNAL.value}
+    evidence["from_nodes"] = _pairs(tried)
+    return Finding(Status.SKIP, message, ref, evidence, code="class-skipped")
 
 
 def matrix(probe: ConnectivityProbe, pairs: Sequence[PairResult]) -> dict[str, JSON]:

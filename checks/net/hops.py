@@ -58,6 +58,8 @@ class Facts:
     security: SecurityFacts | None = None  # None: groups not collected, or the wire not known
     # nodes whose pods reach no Service IP (their cluster-ip pairs fail): the cluster DNS is one
     service_ip_unreachable_from: frozenset[str] = frozenset()
+    # nodes whose host network reached the external target, and those where it failed too
+    external_from_node: Mapping[str, bool] = field(default_factory=dict)
     # node -> its kube-proxy pods (kops's static `kube-proxy-<node>`, or a DaemonSet's)
     proxy_pods: Mapping[str, tuple[ObjectRef, ...]] = field(default_factory=dict)
 
@@ -226,6 +228,8 @@ def _from_pattern(
 
 
 def _source_hop(probe: ProbeClass, source: str, facts: Facts) -> Hop:
+    if probe is ProbeClass.EXTERNAL:
+        return _egress_hop(source, facts.external_from_node.get(source))
     if probe is ProbeClass.DNS and source in facts.service_ip_unreachable_from:
         reason = (
             f"the cluster DNS is a Service IP and {source}'s pods reach no Service IP (its"
@@ -239,11 +243,6 @@ def _source_hop(probe: ProbeClass, source: str, facts: Facts) -> Hop:
             f"the Service's cluster IP is not reachable from {source}: kube-proxy (or its"
             f" replacement) on {source} has not programmed it",
         ),
-        ProbeClass.EXTERNAL: (
-            HopKind.EGRESS,
-            f"{source}'s pods cannot leave the cluster: NAT, internet gateway or a firewall"
-            " on the way out",
-        ),
         ProbeClass.DNS: (
             HopKind.CLUSTER_DNS,
             f"{source}'s pods get no answer from the cluster DNS (see dns.resolution)",
@@ -251,6 +250,31 @@ def _source_hop(probe: ProbeClass, source: str, facts: Facts) -> Hop:
     }.get(probe, (HopKind.SOURCE_NODE, f"from {source}"))
     related = facts.proxy_refs(source) if kind is HopKind.SERVICE_PROXY else ()
     return Hop(kind, source, reason, False, related)
+
+
+def _egress_hop(source: str, node_reaches: bool | None) -> Hop:
+    """Pods that cannot leave: the node's own try (its host network) tells the pod network's
+    part (masquerade) from the way out of the node's subnet."""
+    reason = (
+        f"{source}'s pods cannot leave the cluster: NAT, internet gateway or a firewall on the"
+        " way out"
+    )
+    if node_reaches:
+        reason = (
+            f"{source} reaches the target from its host network but its pods do not: their"
+            " traffic is not masqueraded to the node's address (kubenet's nonMasqueradeCIDR,"
+            " ip-masq-agent, the provider's SNAT setting) or an egress NetworkPolicy drops it"
+        )
+    elif node_reaches is False:
+        reason = (
+            f"neither {source} nor its pods reach the target, while other nodes do: {source}'s"
+            " way out (its subnet's NAT gateway or internet gateway route, its security"
+            " group's egress rules, a proxy)"
+        )
+    evidence: dict[str, JSON] = {}
+    if node_reaches is not None:
+        evidence["node_reaches_target"] = node_reaches
+    return Hop(HopKind.EGRESS, source, reason, False, (), evidence)
 
 
 def _node_hop(probe: ProbeClass, node: str, pairs: Sequence[PairResult], facts: Facts) -> Hop:

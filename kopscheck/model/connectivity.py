@@ -127,3 +127,6 @@ class ConnectivityProbe:
     skipped: tuple[ClassSkip, ...] = ()
     external_target: str = ""
     note: str = ""
+    # the external target tried from each node's host network, beside its pods: whether the
+    # way out works at all (an air-gapped cluster, a target down) apart from the pod network
+    external_from_nodes: tuple[PairResult, ...] = ()

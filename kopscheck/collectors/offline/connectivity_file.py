@@ -34,6 +34,9 @@ def redact_connectivity(probe: ConnectivityProbe) -> ConnectivityProbe:
     return replace(
         probe,
         pairs=tuple(replace(p, detail=redact(p.detail)) for p in probe.pairs),
+        external_from_nodes=tuple(
+            replace(p, detail=redact(p.detail)) for p in probe.external_from_nodes
+        ),
         endpoints=tuple(replace(e, note=redact(e.note)) for e in probe.endpoints),
         skipped=tuple(replace(s, reason=redact(s.reason)) for s in probe.skipped),
         note=redact(probe.note),
@@ -57,18 +60,11 @@ def parse_connectivity(doc: Mapping[str, Any]) -> ConnectivityProbe:
         )
         for e in doc["endpoints"]
     )
-    pairs = tuple(
-        PairResult(
-            probe=ProbeClass(p["probe"]),
-            source=str(p["source"]),
-            destination=str(p["destination"]),
-            target=str(p["target"]),
-            outcome=Outcome(p["outcome"]),
-            seconds=None if p["seconds"] is None else float(p["seconds"]),
-            detail=str(p["detail"]),
-        )
-        for p in doc["pairs"]
-    )
+    pairs = tuple(_pair(p) for p in doc["pairs"])
+    # optional: bundles written before kopscheck tried the external target from the nodes
+    from_nodes = tuple(_pair(p) for p in doc.get("external_from_nodes", ()))
+    if any(p.probe is not ProbeClass.EXTERNAL for p in from_nodes):
+        raise ValueError("external_from_nodes holds a pair of another class")
     skipped = tuple(ClassSkip(ProbeClass(s["probe"]), str(s["reason"])) for s in doc["skipped"])
     return redact_connectivity(
         ConnectivityProbe(
@@ -83,5 +79,18 @@ def parse_connectivity(doc: Mapping[str, Any]) -> ConnectivityProbe:
             skipped=skipped,
             external_target=str(doc["external_target"]),
             note=str(doc["note"]),
+            external_from_nodes=from_nodes,
         )
+    )
+
+
+def _pair(p: Mapping[str, Any]) -> PairResult:
+    return PairResult(
+        probe=ProbeClass(p["probe"]),
+        source=str(p["source"]),
+        destination=str(p["destination"]),
+        target=str(p["target"]),
+        outcome=Outcome(p["outcome"]),
+        seconds=None if p["seconds"] is None else float(p["seconds"]),
+        detail=str(p["detail"]),
     )

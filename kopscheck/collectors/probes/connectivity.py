@@ -82,6 +82,7 @@ class ConnState:
     skipped: list[ClassSkip] = field(default_factory=list)
     endpoints: dict[tuple[str, str], ProbeEndpoint] = field(default_factory=dict)
     pairs: list[PairResult] = field(default_factory=list)
+    external_from_nodes: list[PairResult] = field(default_factory=list)
     note: str = ""
 
 
@@ -168,6 +169,7 @@ def result(ws: Workspace, state: ConnState, options: ProbeOptions) -> Connectivi
         skipped=tuple(state.skipped),
         external_target=options.external_target,
         note=state.note,
+        external_from_nodes=tuple(state.external_from_nodes),
     )
 
 
@@ -252,15 +254,9 @@ def _plan(
     pod.append(("dns", ProbeClass.DNS, "kubernetes.default", KUBERNETES, 0))
     if options.external_target:
         where, _, port = options.external_target.rpartition(":")
-        pod.append(
-            (
-                "http",
-                ProbeClass.EXTERNAL,
-                options.external_target,
-                where,
-                int(port) if port.isdigit() else 80,
-            )
-        )
+        out = ("http", ProbeClass.EXTERNAL, options.external_target, where, int(port))
+        pod.append(out)
+        host.append(out)  # the node's own way out, apart from the pod network
     return {False: _targets(pod, node.name, skipped), True: _targets(host, node.name, skipped)}
 
 
@@ -293,14 +289,14 @@ def _record(
         endpoint = replace(endpoint, mtu=output.mtu)
     state.endpoints[(role, node.name)] = endpoint
     for target, pair in plan:
+        from_node = role == "host-client" and pair.probe is ProbeClass.EXTERNAL
+        into = state.external_from_nodes if from_node else state.pairs
         got = output.results.get(target.index) if output else None
         if got is None:
-            state.pairs.append(_with(pair, Outcome.NOT_RUN, None, why or "no result line"))
+            into.append(_with(pair, Outcome.NOT_RUN, None, why or "no result line"))
         else:
             passed, seconds, detail = got
-            state.pairs.append(
-                _with(pair, Outcome.PASS if passed else Outcome.FAIL, seconds, detail)
-            )
+            into.append(_with(pair, Outcome.PASS if passed else Outcome.FAIL, seconds, detail))
 
 
 def _with(pair: PairResult, outcome: Outcome, seconds: float | None, detail: str) -> PairResult:
