@@ -49,6 +49,7 @@ from kopscheck.gate.bound_flags import (
 )
 from kopscheck.gate.probe_flags import (
     ProbeAgentOpt,
+    ProbeConnectivityOpt,
     ProbeDnsTimeoutOpt,
     ProbeExternalOpt,
     ProbeExternalTargetOpt,
@@ -113,6 +114,7 @@ def check(
     probe_dns_timeout: ProbeDnsTimeoutOpt = "60s",
     probe_external_name: ProbeExternalOpt = "registry.k8s.io",
     probe_agent: ProbeAgentOpt = True,
+    probe_connectivity: ProbeConnectivityOpt = True,
     probe_external_target: ProbeExternalTargetOpt = "",
     probe_pairs_per_node: ProbePairsOpt = 4,
     timeout: TimeoutOpt = "5m",
@@ -151,7 +153,7 @@ def check(
         probe_external_target,
         probe_pairs_per_node,
     )
-    probes = dataclasses.replace(probes, log_lines=log_lines)
+    probes = dataclasses.replace(probes, log_lines=log_lines, connectivity=probe_connectivity)
 
     options = SourceOptions(
         bundle=None,  # set per cluster by kopscheck.gate.run

@@ -302,6 +302,8 @@ def _class_findings(
         message = f"{probe_class}: {len(pairs)} pair(s) passed ({CLASS_WORDS[probe_class]})"
         evidence: dict[str, JSON] = {"class": probe_class.value, "matrix": grid}
         evidence["pairs"] = _pairs(pairs)
+        if probe_class is ProbeClass.EXTERNAL and probe.external_from_nodes:
+            evidence["from_nodes"] = _pairs(probe.external_from_nodes)
         return [Finding(Status.PASS, message, ref, evidence, code="ok")]
     return [
         _broken(probe, probe_class, hop, group, grid)

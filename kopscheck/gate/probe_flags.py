@@ -63,6 +63,13 @@ ProbeAgentOpt = Annotated[
     bool,
     typer.Option("--probe-agent/--no-probe-agent", help="With --probe: run the node agent."),
 ]
+ProbeConnectivityOpt = Annotated[
+    bool,
+    typer.Option(
+        "--probe-connectivity/--no-probe-connectivity",
+        help="With --probe: run the net.connectivity matrix (server and client pods per node).",
+    ),
+]
 
 
 def probe_options(

@@ -136,4 +136,6 @@ def test_a_nodes_try_of_another_class_refuses_the_file(
     path.write_text(json.dumps(data), encoding="utf-8")
     outcome = run_cli("check", "--bundle", str(root))
     assert outcome.code == 2, outcome.stderr
-    assert "connectivity.json" in outcome.stderr and "Traceback" not in outcome.stderr + outcome.stdout
+    assert (
+        "connectivity.json" in outcome.stderr and "Traceback" not in outcome.stderr + outcome.stdout
+    )

@@ -130,6 +130,7 @@ def test_probe_passes_on_every_hollow_node_and_cleans_up(
             "--probe-dns-timeout",
             "5s",
             "--no-probe-agent",  # a hollow node runs no agent's shell: nothing would print
+            "--no-probe-connectivity",  # nor a client's: the matrix is the real-node tier's
         )
     finally:
         remove_coredns(plane)
@@ -157,6 +158,11 @@ def test_probe_passes_on_every_hollow_node_and_cleans_up(
     assert dns["summary"].startswith(
         "could not observe DNS resolution: the DNS probe pod gave no result within 5s"
     )
+    connectivity = result(doc, "net.connectivity")
+    assert (connectivity["status"], connectivity["summary"]) == (
+        "skip",
+        "cannot decide: not asked for: --no-probe-connectivity",
+    )
     assert owned(plane) == []
 
 
@@ -175,6 +181,7 @@ def test_a_pod_ip_outside_the_pod_cidr_fails_where_the_mode_allocates_from_it(
             "--probe-nodes",
             node,
             "--no-probe-agent",
+            "--no-probe-connectivity",
         )
     )
 
@@ -210,6 +217,7 @@ def test_shipped_probe_role_is_enough_and_read_only_role_skips_naming_the_permis
             "--probe-dns-timeout",
             "3s",
             "--no-probe-agent",  # hollow nodes run no shell; the role's DaemonSet verbs: test_rbac
+            "--no-probe-connectivity",  # and its Service verbs (the matrix: the real-node tier)
         )
     )
     looking = report(check(run_cli, roles["kc-looker"], "--probe"))

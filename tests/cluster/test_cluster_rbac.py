@@ -143,6 +143,8 @@ def test_the_shipped_read_only_role_is_enough_for_check(
                 ("get", "pods/log", ""),
                 ("create", "daemonsets", "apps"),
                 ("delete", "daemonsets", "apps"),
+                ("create", "services", ""),  # the connectivity probe's Service
+                ("delete", "services", ""),
                 ("watch", "events", ""),
                 ("list", "nodes", ""),
             ],

@@ -30,6 +30,7 @@ CLUSTER = "conn.k8s.local"
 REGION = "us-east-1"
 NODES = 3
 KUBERNETES_SERVICE_IP = "10.0.0.1"  # the stand-in's answer to every name
+UNROUTED = "203.0.113.80:80"  # TEST-NET-3 (RFC 5737): reached by no one
 WALL_BUDGET = 90.0  # a 3-node matrix of every class, pod start and cleanup included
 
 
@@ -121,6 +122,12 @@ def test_every_class_passes_within_the_wall_budget(
             "node-port", "node-to-pod", "pod-to-node", "path-mtu", "dns", "external")
             } == {"pass"}  # fmt: skip
     assert failing_pairs(doc, "dns") == set()
+    external = next(
+        f for f in connectivity["findings"] if f["evidence"].get("class") == "external"
+    )  # fmt: skip
+    assert {(p["source"], p["outcome"]) for p in external["evidence"]["from_nodes"]} == {
+        (n.name, "pass") for n in nodes
+    }  # each node's host network tried it too
     assert result(doc, "dns.resolution")["status"] == "pass"
     print(f"3-node connectivity matrix, all classes, pods and cleanup: {wall:.1f}s wall")
     assert wall <= WALL_BUDGET
@@ -170,7 +177,8 @@ def test_a_small_link_mtu_and_a_stopped_kube_proxy_each_break_their_own_classes(
 ) -> None:
     """Two faults on two nodes in one probe: the lowered link fails the don't-fragment pings of
     its node's pairs only; the node without kube-proxy fails its clients' cluster IP and the
-    other nodes' NodePort calls to it; plain pod traffic passes everywhere. The DNS probe pod
+    other nodes' NodePort calls to it; plain pod traffic passes everywhere; an external target
+    no node reaches either skips its class. The DNS probe pod
     runs on the proxyless node (the first named): the kube-dns cluster IP times out while its
     endpoint answers, and that is the cluster-ip break, not a root cause of its own."""
     nodes = conn_cluster.nodes
@@ -182,7 +190,7 @@ def test_a_small_link_mtu_and_a_stopped_kube_proxy_each_break_their_own_classes(
     try:
         with DnsStandIn(nodes[-1].host_ip, KUBERNETES_SERVICE_IP) as dns_server:
             _kube_dns(core, dns_server.ip, programmed_on=nodes[1:])
-            doc = probe(run_cli, conn_cluster)
+            doc = probe(run_cli, conn_cluster, "--probe-external-target", UNROUTED)
     finally:
         small.set_mtu(1500)
         proxyless.start(Daemon.KUBE_PROXY)
@@ -194,6 +202,15 @@ def test_a_small_link_mtu_and_a_stopped_kube_proxy_each_break_their_own_classes(
     }
     for passing in ("pod-same-node", "pod-cross-node", "node-to-pod", "pod-to-node"):
         assert class_status(doc, passing) == "pass", passing
+    # a target no node reaches either: not the pod network's fault, and said so
+    (external,) = [
+        f for f in result(doc, "net.connectivity")["findings"]
+        if f["evidence"].get("class") == "external"
+    ]  # fmt: skip
+    assert (external["status"], external["code"]) == ("skip", "net.connectivity/class-skipped")
+    assert external["message"].startswith(
+        f"external: skipped: {UNROUTED} answers neither the pods nor the host network of the 3"
+    ), external["message"]
     port = next(
         f for f in result(doc, "net.connectivity")["findings"]
         if f["evidence"].get("class") == "node-port" and f["status"] == "fail"

@@ -36,6 +36,7 @@ from kopscheck.model.facts import Fact, Node, NodeFiles, Snapshot
 from kopscheck.model.probes import DnsProbe, LifecycleProbe, Step
 
 NOT_RUNNING_STEPS = (Step.BOUND, Step.SANDBOX, Step.IP, Step.RUNNING)
+NOT_ASKED = "not asked for: --no-probe-connectivity"
 
 Say = Callable[[str], None]
 
@@ -177,6 +178,8 @@ def _run(
         results.connectivity = connectivity.finish(
             ws, requester, results.conn_state, options, never_ran
         )
+    elif not options.connectivity:
+        results.missing[Fact.CONNECTIVITY] = NOT_ASKED
     elif Fact.CONNECTIVITY not in results.missing:
         results.missing[Fact.CONNECTIVITY] = "the connectivity probe was not run"
     if agent_error:
