@@ -103,6 +103,6 @@ def _run(args: list[str]) -> int:
 
 
 def _error(line: str) -> None:
-    from rich.console import Console
+    from kopscheck.reporters.stderr_lines import say
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(line, markup=False)
+    say(line)

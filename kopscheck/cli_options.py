@@ -78,7 +78,7 @@ RequestTimeoutOpt = Annotated[
 
 
 def say(line: str) -> None:
-    """One line of progress on stderr (rich's console is imported only when one is said)."""
-    from rich.console import Console
+    """One line of progress on stderr, data in it made visible (reporters.stderr_lines)."""
+    from kopscheck.reporters.stderr_lines import say as say_line
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(line, markup=False)
+    say_line(line)

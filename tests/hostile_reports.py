@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tests.cli_outcome import CliOutcome
 
 CORPUS: dict[str, str] = {
@@ -126,3 +128,43 @@ def assert_reports_alike(
         if format_ == "junit":
             ET.fromstring(out.stdout.split("\n", 1)[1])
     return clean_doc, doc
+
+
+def fs_name(value: str) -> str:
+    """`value` as one file name can hold it (no NUL, no `/`, at most 200 characters)."""
+    return value.replace("\x00", "0").replace("/", "%")[:200]
+
+
+def assert_stderr_lines(stderr: str, starts: tuple[str, ...] = ("kopscheck",)) -> list[str]:
+    """kopscheck's stderr: no raw control character, and every line one of its own messages
+    (starting with one of `starts`), so no data began a line of its own; the lines."""
+    assert raw_controls(stderr) == [], stderr
+    lines = stderr.split("\n")
+    assert lines[-1] == "", stderr  # every message ends its line
+    strays = [line for line in lines[:-1] if not line.startswith(starts)]
+    assert strays == [], stderr
+    return lines[:-1]
+
+
+def rename_cluster(bundle: Path, new: str) -> None:
+    """The kops cluster (the name every report heads with) as `new`, everywhere `collect`
+    would have it: the Cluster and its instance groups' `kops.k8s.io/cluster` label (kops/),
+    and the AWS resources' cluster tags (aws/)."""
+    path = bundle / "kops" / "cluster.yaml"
+    old = yaml.safe_load(path.read_text(encoding="utf-8"))["metadata"]["name"]
+    for path in sorted((bundle / "kops").glob("*.yaml")):
+        docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        renamed = [_replaced(d, old, new) for d in docs]
+        path.write_text(yaml.safe_dump_all(renamed), encoding="utf-8")
+    for path in sorted((bundle / "aws").glob("*.json")):
+        edit_json_strings(path, lambda _key, value: value.replace(old, new))
+
+
+def _replaced(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_replaced(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {_replaced(k, old, new): _replaced(v, old, new) for k, v in value.items()}
+    return value

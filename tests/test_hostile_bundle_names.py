@@ -29,6 +29,7 @@ from tests.hostile_reports import (
     edit_json_strings,
     findings_of,
     move_pod_logs,
+    rename_cluster,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -313,39 +314,13 @@ def test_a_hostile_cni_plugin_type_keeps_the_verdict_and_breaks_no_output(
 # --- the kops cluster name -----------------------------------------------------------------
 
 
-def _rename_cluster(bundle: Path, new: str) -> None:
-    """The kops cluster (the name every report heads with) as `new`, everywhere `collect`
-    would have it: the Cluster and its instance groups' `kops.k8s.io/cluster` label (kops/),
-    and the AWS resources' cluster tags (aws/)."""
-    import yaml
-
-    path = bundle / "kops" / "cluster.yaml"
-    old = yaml.safe_load(path.read_text(encoding="utf-8"))["metadata"]["name"]
-    for path in sorted((bundle / "kops").glob("*.yaml")):
-        docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-        renamed = [_replaced(d, old, new) for d in docs]
-        path.write_text(yaml.safe_dump_all(renamed), encoding="utf-8")
-    for path in sorted((bundle / "aws").glob("*.json")):
-        edit_json_strings(path, lambda _key, value: value.replace(old, new))
-
-
-def _replaced(value: Any, old: str, new: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(old, new)
-    if isinstance(value, list):
-        return [_replaced(v, old, new) for v in value]
-    if isinstance(value, dict):
-        return {_replaced(k, old, new): _replaced(v, old, new) for k, v in value.items()}
-    return value
-
-
 @pytest.mark.parametrize("attack", NAME_ATTACKS)
 @pytest.mark.parametrize("scenario", ["kubenet-route-limit", "cni-no-provider"])
 def test_a_hostile_kops_cluster_name_keeps_the_verdict_and_breaks_no_output(
     scenario: str, attack: str, run_cli: Callable[..., CliOutcome], tmp_path: Path
 ) -> None:
     hostile = _copy(DEMO_ROOT / scenario, tmp_path, scenario)
-    _rename_cluster(hostile, CORPUS[attack])
+    rename_cluster(hostile, CORPUS[attack])
     clean, dirty = assert_reports_alike(run_cli, DEMO_ROOT / scenario, hostile)
     assert dirty["target"]["cluster"] == CORPUS[attack]
     assert clean["target"]["cluster"] != CORPUS[attack]

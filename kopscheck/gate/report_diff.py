@@ -25,6 +25,7 @@ from kopscheck.model.errors import InputError
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.results import Status
 from kopscheck.reporters import Document, get_reporter
+from kopscheck.reporters.stderr_lines import say
 
 REPORT_SCHEMA = "kopscheck/report/v1"
 FLEET_SCHEMA = "kopscheck/fleet/v1"
@@ -75,10 +76,6 @@ def _checked(path: Path, doc: Any, where: str) -> dict[str, Any]:
     return dict(doc)
 
 
-def warn(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 def diff_files(old_path: Path, new_path: Path) -> list[ClusterDiff]:
     old_schema, old = load_reports(old_path)
     new_schema, new = load_reports(new_path)
@@ -88,7 +85,7 @@ def diff_files(old_path: Path, new_path: Path) -> list[ClusterDiff]:
         [(name, new_doc)] = new.items()
         [old_name] = old
         if "(unnamed)" not in (old_name, name) and old_name != name:
-            warn(
+            say(
                 f"kopscheck: warning: {old_path} is of cluster {old_name} and {new_path} of"
                 f" cluster {name}: comparing two different clusters"
             )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
+from rich.text import Text
 
 from kopscheck.checkapi.check import Check
 from kopscheck.collectors.options import SourceOptions
@@ -38,6 +39,7 @@ from kopscheck.model.facts import Fact, Snapshot
 from kopscheck.model.fleet import ClusterOutcome, fleet_exit_code
 from kopscheck.model.results import Report, Status
 from kopscheck.reporters import Document, get_reporter
+from kopscheck.reporters.stderr_lines import say, shown
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -89,7 +91,7 @@ def execute(request: CheckRequest) -> int:
     evaluate = _evaluator(request, checks)
 
     for warning in request.warnings:
-        stderr.print(f"kopscheck: warning: {warning}", markup=False)
+        say(f"kopscheck: warning: {warning}")
     if fleet:
         return _run_fleet(request, targets, evaluate, checks)
     try:
@@ -108,7 +110,7 @@ def execute(request: CheckRequest) -> int:
         if snapshot.notes and not any(snapshot.has(fact) for fact in Fact):
             # nothing was read at all (an empty or unrecognised bundle): say so where a person
             # or a CI log looks, whatever --output is; the report still says it in `notes`
-            stderr.print(f"kopscheck: error: {snapshot.notes[-1]}", markup=False)
+            say(f"kopscheck: error: {snapshot.notes[-1]}")
         report = evaluate(snapshot)
         if request.write_baseline:
             report = _record([report], request.write_baseline, checks)[0]
@@ -167,7 +169,7 @@ def collect_with_progress(target: ClusterTarget, request: CheckRequest) -> Snaps
         what = f"reading dump {opts.dump}"
     else:
         what = f"listing {target.name}: nodes, pods, workloads, events, logs"
-    with stderr.status(f"kopscheck: {what} ...", spinner="dots"):
+    with stderr.status(Text(shown(f"kopscheck: {what} ...")), spinner="dots"):
         return target.collect()
 
 
@@ -255,9 +257,7 @@ def _run_fleet(
         if request.quiet:
             return
         detail = f" ({outcome.error})" if outcome.error else ""
-        stderr.print(
-            f"kopscheck: cluster {outcome.name}: {outcome.status.value}{detail}", markup=False
-        )
+        say(f"kopscheck: cluster {outcome.name}: {outcome.status.value}{detail}")
 
     fleet = run_fleet(targets, evaluate, request.fail_on, on_done=progress)
     if request.write_baseline:
@@ -285,15 +285,11 @@ def _record(
             else f"the scan did not complete (status error: {_first_note(incomplete[0])})"
         )
         kept = "left unchanged" if path.exists() else "not created"
-        stderr.print(
-            f"kopscheck: --write-baseline {path} not written: {why}; {path} {kept}",
-            markup=False,
-            soft_wrap=True,
-        )
+        say(f"kopscheck: --write-baseline {path} not written: {why}; {path} {kept}")
         return reports
     baseline = replace(from_reports(reports), source=str(path))
     write_baseline(baseline, path)
-    stderr.print(f"kopscheck: wrote {len(baseline.entries)} known findings to {path}")
+    say(f"kopscheck: wrote {len(baseline.entries)} known findings to {path}")
     return [apply_baseline(report, baseline, checks) for report in reports]
 
 
@@ -331,7 +327,7 @@ def _emit(write: Callable[[TextIO], None], request: CheckRequest) -> None:
         return
     write_atomically(request.out, write)
     if not request.quiet:
-        stderr.print(f"kopscheck: wrote {request.output} report to {request.out}")
+        say(f"kopscheck: wrote {request.output} report to {request.out}")
 
 
 def _first_note(report: Report) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from kopscheck import demo
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import Snapshot
+from kopscheck.reporters.stderr_lines import say
 
 
 def collect(options: SourceOptions) -> Snapshot:
@@ -28,11 +28,7 @@ def collect(options: SourceOptions) -> Snapshot:
         return read_dump(options.dump, limits=options.files)
     from kopscheck.collectors.live import collect_live
 
-    return collect_live(options, say=_say).snapshot
-
-
-def _say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    return collect_live(options, say=say).snapshot
 
 
 def demo_path(scenario: str) -> Path:

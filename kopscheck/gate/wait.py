@@ -27,6 +27,7 @@ from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.exitcodes import ExitCode, at_fail_on, exit_code
 from kopscheck.model.facts import Snapshot
 from kopscheck.model.results import CheckResult, Report, Status
+from kopscheck.reporters.stderr_lines import shown
 
 
 class Clock(Protocol):
@@ -152,15 +153,14 @@ class WaitDisplay:
         )
         failing = still_failing(attempt.report) if attempt.report else []
         if self.live is None:
-            self.console.print(head + "; " + _brief(attempt, failing), markup=False)
+            self.console.print(Text(shown(head + "; " + _brief(attempt, failing))))
             return
         lines = [Text(head, style="bold")]
         if attempt.error is not None:
-            lines.append(Text(f"  scan failed: {attempt.error}", style="magenta"))
+            lines.append(Text(shown(f"  scan failed: {attempt.error}"), style="magenta"))
         for result in failing:
-            lines.append(
-                Text(f"  {result.status.value.upper():<5} {result.check}: {result.summary}")
-            )
+            line = f"  {result.status.value.upper():<5} {result.check}: {result.summary}"
+            lines.append(Text(shown(line)))
         if attempt.report is not None and not failing:
             lines.append(Text("  passing", style="green"))
         self.live.update(Group(*lines), refresh=True)

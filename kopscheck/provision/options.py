@@ -19,9 +19,9 @@ if TYPE_CHECKING:  # `--help` builds these flags without the report model (start
 
 
 def _say(line: str) -> None:
-    from rich.console import Console
+    from kopscheck.reporters.stderr_lines import say
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(line, markup=False)
+    say(line)
 
 
 def _fail_on(value: str) -> Status:

@@ -144,6 +144,8 @@ def render_fleet_markdown(fleet: FleetReport) -> str:
 
 
 def render_diff_markdown(diff: DiffReport) -> str:
+    """A diff as Markdown; its check ids come from the two JSON reports given, so they are
+    data too: shown as code only when they are plain text (`_code`)."""
     diff = encoded(diff, markdown, IDS)
     verdict = "**worse**" if diff.worse else "not worse"
     lines = [f"## kopscheck diff {diff.old} → {diff.new}: {verdict}", ""]
@@ -154,7 +156,8 @@ def render_diff_markdown(diff: DiffReport) -> str:
         if d.checks:
             lines += ["| change | check | old | new |", "|---|---|---|---|"]
             lines += [
-                f"| {c.change} | `{c.check}` | {c.old or '-'} | {c.new or '-'} |" for c in d.checks
+                f"| {c.change} | {_code(c.check)} | {c.old or '-'} | {c.new or '-'} |"
+                for c in d.checks
             ]
             lines.append("")
         lines += _diff_findings("New findings", d.new_findings)
@@ -168,7 +171,7 @@ def _diff_findings(title: str, found: tuple[FindingRef, ...]) -> list[str]:
     lines = [f"**{title} ({len(found)}):**", ""]
     for f in found:
         obj = f" {f.object}" if f.object else ""
-        lines.append(f"- {f.status} `{f.check}`{obj}: {f.message}")
+        lines.append(f"- {f.status} {_code(f.check)}{obj}: {f.message}")
     return [*lines, ""]
 
 
@@ -192,6 +195,13 @@ class MarkdownReporter:
 
     def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
         out.write(render_provision_markdown(run))
+
+
+def _code(text: str) -> str:
+    """`text` as a code span when Markdown would read nothing in it (a well-formed check id),
+    else as escaped inline text: a backtick, a pipe or a newline never leaves the span."""
+    escaped = markdown(text)
+    return f"`{text}`" if escaped == text else escaped
 
 
 def _cell(text: str) -> str:
