@@ -3,9 +3,11 @@ malformed kubeconfigs are exit 2 naming the file and the field."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,69 @@ def test_a_hanging_exec_plugin_is_killed_with_its_process_group_at_the_timeout(
     assert len(pids) == 2 and os.getpgid(os.getpid()) != pids[0]
     assert [pid for pid in pids if _alive(pid)] == []
     assert cluster.server.requests == []  # no request went out without credentials
+
+
+@pytest.fixture
+def setsid_pid(tmp_path: Path) -> Iterator[Path]:
+    """Where the plugin records the pid it moved out of its group ($PLUGIN_PIDS); killed after."""
+    path = tmp_path / "pids"
+    yield path
+    if path.exists():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(path.read_text().split()[0]), signal.SIGKILL)
+
+
+# a process the plugin starts in a session of its own: not killed with the plugin's group, and it
+# holds the plugin's stdout and stderr open for a minute
+ESCAPED_HOLDER = 'setsid sleep 60 &\necho "$!" > "$PLUGIN_PIDS"\n'
+
+
+def test_a_hanging_plugin_whose_child_left_its_group_still_ends_at_the_timeout(
+    live_cluster: Callable[..., LiveCluster],
+    kopscheck_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+    setsid_pid: Path,
+) -> None:
+    cluster = live_cluster("healthy")
+    kubeconfig = _exec_kubeconfig(
+        cluster,
+        tmp_path / "exec.kubeconfig",
+        _plugin(tmp_path / "p", ESCAPED_HOLDER + "sleep 300\n"),
+    )
+    started = time.monotonic()
+    outcome = kopscheck_cli("check", "--kubeconfig", str(kubeconfig), "--timeout", "2s")
+    took = time.monotonic() - started
+    assert (outcome.code, outcome.stderr) == (
+        3,
+        f"kopscheck: error: exec credential plugin 'p' (users[0] (name '{cluster.name}-reader'))"
+        " did not answer within 2s (--timeout): killed it and its process group\n",
+    )
+    assert took < 6  # 2s and the grace; it was 2s + 10s (two 5s joins on the held pipes)
+    assert _alive(int(setsid_pid.read_text()))  # the holder really held the pipes
+    assert cluster.server.requests == []
+
+
+def test_a_plugin_that_answered_is_used_though_its_escaped_child_holds_its_output(
+    live_cluster: Callable[..., LiveCluster],
+    kopscheck_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+    setsid_pid: Path,
+) -> None:
+    cluster = live_cluster("healthy")
+    credential = CREDENTIAL % cluster.server.token
+    kubeconfig = _exec_kubeconfig(
+        cluster,
+        tmp_path / "exec.kubeconfig",
+        _plugin(tmp_path / "p", ESCAPED_HOLDER + f"echo '{credential}'\n"),
+    )
+    started = time.monotonic()
+    outcome = kopscheck_cli(
+        "check", "--kubeconfig", str(kubeconfig), "--select", "node", "--timeout", "20s"
+    )
+    took = time.monotonic() - started
+    assert outcome.code == 0, outcome.stderr
+    assert took < 10  # its output is in once it exited: not held to the 20s deadline
+    assert cluster.server.count("^/api/v1/nodes$") == 1
 
 
 def test_a_failing_exec_plugin_is_exit_3_with_its_last_line(
