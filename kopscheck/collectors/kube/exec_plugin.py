@@ -59,6 +59,8 @@ def check_exec(user: Entry) -> Mapping[str, Any] | None:
     env = spec.get("env") or []
     if not isinstance(env, list) or not all(_env_entry(e) for e in env):
         raise InputError(user.path, f"{at}.env: expected a list of {{name, value}} strings")
+    if not isinstance(spec.get("provideClusterInfo", False), bool):
+        raise InputError(user.path, f"{at}.provideClusterInfo: expected true or false")
     if spec.get("interactiveMode") == "Always":
         raise InputError(
             user.path,
