@@ -106,3 +106,108 @@ def test_an_output_naming_an_input_is_refused_before_the_scan(
         " write the output somewhere else\n"
     )
     assert {p: p.read_bytes() for p in before} == before
+
+
+KUBECONFIG_TEXT = """apiVersion: v1
+kind: Config
+clusters:
+- name: prod.k8s.example.com
+  cluster: {server: "https://api.prod.k8s.example.com"}
+contexts:
+- name: prod.k8s.example.com
+  context: {cluster: prod.k8s.example.com, user: prod.k8s.example.com}
+current-context: prod.k8s.example.com
+users:
+- name: prod.k8s.example.com
+  user: {token: kubeconfig-token-not-to-lose}
+"""
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "which", "named"),
+    [
+        pytest.param(
+            "--out", None, "home", "the kubeconfig {home} (~/.kube/config)", id="out-home-config"
+        ),
+        pytest.param(
+            "--write-baseline",
+            None,
+            "home",
+            "the kubeconfig {home} (~/.kube/config)",
+            id="write-baseline-home-config",
+        ),
+        pytest.param(
+            "--out",
+            "{first}:{second}",
+            "second",
+            "the kubeconfig {second} (KUBECONFIG lists it)",
+            id="out-second-kubeconfig-listed",
+        ),
+        pytest.param(
+            "--write-baseline",
+            "{first}:{second}",
+            "first",
+            "the kubeconfig {first} (KUBECONFIG lists it)",
+            id="write-baseline-first-kubeconfig-listed",
+        ),
+        pytest.param(
+            "--out",
+            "{first}",
+            "home",
+            "the kubeconfig {home} (~/.kube/config)",
+            id="out-home-config-while-kubeconfig-names-another",
+        ),
+        pytest.param(
+            "--out", None, "link", "the kubeconfig {home} (~/.kube/config)", id="out-a-symlink"
+        ),
+    ],
+)
+def test_an_output_naming_a_kubeconfig_is_refused_before_the_scan(
+    run_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    flag: str,
+    env: str | None,
+    which: str,
+    named: str,
+) -> None:
+    home = tmp_path / "home"
+    (home / ".kube").mkdir(parents=True)
+    files = {
+        "home": home / ".kube" / "config",
+        "first": tmp_path / "prod.kubeconfig",
+        "second": tmp_path / "staging.kubeconfig",
+    }
+    for path in files.values():
+        path.write_text(KUBECONFIG_TEXT)
+    (tmp_path / "link").symlink_to(files["home"])
+    files["link"] = tmp_path / "link"
+    places = {k: str(v) for k, v in files.items()}
+    monkeypatch.setenv("HOME", str(home))
+    if env is None:
+        monkeypatch.delenv("KUBECONFIG", raising=False)
+    else:
+        monkeypatch.setenv("KUBECONFIG", env.format(**places))
+    before = {p: p.read_bytes() for p in files.values()}
+    outcome = run_cli("check", "--bundle", str(LOOP), flag, places[which])
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (
+        2,
+        "",
+        f"kopscheck: error: {flag} {places[which]}: is {named.format(**places)};"
+        " write the output somewhere else\n",
+    )
+    assert {p: p.read_bytes() for p in files.values()} == before
+
+
+def test_out_over_the_kubeconfig_flag_is_refused_as_an_input(
+    run_cli: Callable[..., CliOutcome], tmp_path: Path
+) -> None:
+    kubeconfig = tmp_path / "prod.kubeconfig"
+    kubeconfig.write_text(KUBECONFIG_TEXT)
+    outcome = run_cli("check", "--kubeconfig", str(kubeconfig), "--out", str(kubeconfig))
+    assert (outcome.code, outcome.stderr) == (
+        2,
+        f"kopscheck: error: --out {kubeconfig}: is --kubeconfig {kubeconfig}, which this run"
+        " reads; write the output somewhere else\n",
+    )
+    assert kubeconfig.read_text() == KUBECONFIG_TEXT

@@ -10,8 +10,9 @@ from kopscheck.model.exitcodes import ExitCode
 
 
 def run_cleanup(options: SourceOptions, dry_run: bool, say: Callable[[str], None]) -> int:
-    """List (and unless `dry_run`, delete) what a kopscheck run made: kopscheck's labels, the
-    expiry annotation and a `kopscheck-` name, all required (workspace.not_made_by_kopscheck).
+    """List (and unless `dry_run`, delete) what a kopscheck run made: kopscheck's labels with a
+    well-formed run id, a parseable expiry annotation and a name tied to that run id, all
+    required (workspace.not_made_by_kopscheck).
 
     Exit 0 when nothing is left, 3 when something could not be deleted or listed."""
     from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT

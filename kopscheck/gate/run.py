@@ -23,6 +23,7 @@ from kopscheck.checkapi.check import Check
 from kopscheck.collectors.options import SourceOptions
 from kopscheck.collectors.output.atomic_files import (
     check_out_file,
+    refuse_kubeconfigs,
     refuse_overwriting_inputs,
     write_atomically,
 )
@@ -76,10 +77,12 @@ def execute(request: CheckRequest) -> int:
     if request.out is not None:
         check_out_file(request.out)
         refuse_overwriting_inputs(request.out, "--out", _inputs(request))
+        refuse_kubeconfigs(request.out, "--out")
     if request.write_baseline is not None:
         check_out_file(request.write_baseline, "--write-baseline")
         reads = {k: v for k, v in _inputs(request).items() if k != "--baseline"}
         refuse_overwriting_inputs(request.write_baseline, "--write-baseline", reads)
+        refuse_kubeconfigs(request.write_baseline, "--write-baseline")
     targets = cluster_targets(request)
     fleet = len(targets) > 1 or request.all_contexts
     _validate_output(request.output, fleet)

@@ -19,7 +19,11 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from kopscheck.collectors.output.atomic_files import check_out_file, write_atomically
+from kopscheck.collectors.output.atomic_files import (
+    check_out_file,
+    refuse_kubeconfigs,
+    write_atomically,
+)
 from kopscheck.model.errors import InputError, ScanError
 from kopscheck.model.exitcodes import ExitCode
 from kopscheck.model.facts import KopsCluster, Quota
@@ -162,6 +166,7 @@ def _validate(request: ProvisionRequest) -> None:
     get_reporter(request.output, Document.PROVISION)
     if request.out is not None:
         check_out_file(request.out)  # before any cluster is created
+        refuse_kubeconfigs(request.out, "--out")
 
 
 def _kubeconfig(run_dir: Path, request: ProvisionRequest, mode: str) -> Path:

@@ -14,7 +14,9 @@ from cluster_plane import ControlPlane
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-RUN = f"20261207t040000-{os.getpid()}"  # unique per test process: helpers share the plane
+PID = f"{os.getpid() % 0x10000:04x}"  # run ids unique per test process: helpers share the plane
+RUN = f"20261207-040000-{PID}"
+NOEXPIRY_RUN = f"20261207-040001-{PID}"
 EXPIRES = "2026-12-07T04:10:00Z"
 
 
@@ -47,7 +49,8 @@ USER_NAMESPACES = {
     f"payments-prod-{os.getpid()}": {},  # labels and annotation copied, not a kopscheck name
     f"kopscheck-tools-{os.getpid()}": {},  # a kopscheck- name, but not its run's namespace
     f"kopscheck-{RUN}-old": {},
-    f"kopscheck-noexpiry-{os.getpid()}": {"run": f"noexpiry-{os.getpid()}", "expires": None},
+    f"kopscheck-{NOEXPIRY_RUN}": {"run": NOEXPIRY_RUN, "expires": None},
+    f"kopscheck-payments-{os.getpid()}": {"run": "payments"},  # a kopscheck- name, no run id
 }
 LEFTOVER = f"kopscheck-{RUN}"
 
@@ -92,11 +95,15 @@ def test_cleanup_deletes_only_what_a_kopscheck_run_made(
     touched = "not touched (carries kopscheck's labels, not made by a kopscheck run): "
     assert f"{touched}namespaces {payments}: not named {LEFTOVER} (its run id)" in lines
     assert (
-        f"{touched}pods {payments}/lifecycle-node-1: neither named kopscheck-... nor in"
-        f" namespace {LEFTOVER}" in lines
+        f"{touched}pods {payments}/lifecycle-node-1: neither in namespace {LEFTOVER} nor named"
+        f" {LEFTOVER}-... (its run id)" in lines
     )
-    noexpiry = f"kopscheck-noexpiry-{os.getpid()}"
+    noexpiry = f"kopscheck-{NOEXPIRY_RUN}"
     assert f"{touched}namespaces {noexpiry}: no kopscheck.io/expires annotation" in lines
+    assert (
+        f"{touched}namespaces kopscheck-payments-{os.getpid()}: its kopscheck.io/run label is not"
+        " a kopscheck run id (like 20261128-124500-3fa9)" in lines
+    )
     assert _namespaces(core) == {*USER_NAMESPACES, LEFTOVER}  # --dry-run deleted nothing
 
     done = run_cli("cleanup", "--kubeconfig", kubeconfig)

@@ -317,22 +317,26 @@ def test_bad_probe_nodes_is_an_input_error(
     assert {m for m, _p, _q in cluster.server.requests} == {"GET"}
 
 
+LEFT_RUN = "20261128-094500-01ab"
+LEFT = f"run {LEFT_RUN}, expires 2026-11-28T10:00:00Z"
+
+
 def test_cleanup_lists_then_deletes_what_a_killed_run_left(
     live_cluster: Callable[..., LiveCluster], run_cli: Callable[..., CliOutcome]
 ) -> None:
     cluster = live_cluster("healthy")
-    labels = {"app.kubernetes.io/managed-by": "kopscheck", "kopscheck.io/run": "20261128-1-ab"}
+    labels = {"app.kubernetes.io/managed-by": "kopscheck", "kopscheck.io/run": LEFT_RUN}
     expires = {"kopscheck.io/expires": "2026-11-28T10:00:00Z"}
     cluster.server.add(
         "namespaces",
-        {"metadata": {"name": "kopscheck-20261128-1-ab", "labels": labels, "annotations": expires}},
+        {"metadata": {"name": f"kopscheck-{LEFT_RUN}", "labels": labels, "annotations": expires}},
     )
     cluster.server.add(
         "pods",
         {
             "metadata": {
                 "name": "lifecycle-x",
-                "namespace": "kopscheck-20261128-1-ab",
+                "namespace": f"kopscheck-{LEFT_RUN}",
                 "labels": labels,
                 "annotations": expires,
             },
@@ -343,7 +347,7 @@ def test_cleanup_lists_then_deletes_what_a_killed_run_left(
         "daemonsets",
         {
             "metadata": {
-                "name": "kopscheck-stray-agent",
+                "name": f"kopscheck-{LEFT_RUN}-agent",  # lives elsewhere: named after its run
                 "namespace": "kube-system",
                 "labels": labels,
                 "annotations": expires,
@@ -356,9 +360,9 @@ def test_cleanup_lists_then_deletes_what_a_killed_run_left(
 
     assert listing.code == 0
     assert [line for line in listing.stderr.splitlines() if line.startswith("would delete")] == [
-        "would delete namespaces kopscheck-20261128-1-ab (run 20261128-1-ab, expires 2026-11-28T10:00:00Z)",
-        "would delete daemonsets kube-system/kopscheck-stray-agent (run 20261128-1-ab, expires 2026-11-28T10:00:00Z)",
-        "would delete pods kopscheck-20261128-1-ab/lifecycle-x (run 20261128-1-ab, expires 2026-11-28T10:00:00Z)",
+        f"would delete namespaces kopscheck-{LEFT_RUN} ({LEFT})",
+        f"would delete daemonsets kube-system/kopscheck-{LEFT_RUN}-agent ({LEFT})",
+        f"would delete pods kopscheck-{LEFT_RUN}/lifecycle-x ({LEFT})",
     ]
     assert {m for m, _p, _q in cluster.server.requests} == {"GET"}
 

@@ -258,3 +258,27 @@ def test_the_route_quota_is_read_from_service_quotas(
     assert outcome.code == code, outcome.stderr
     assert verdict in outcome.stdout
     assert fake_kops.with_yes() == []
+
+
+def test_out_over_the_users_kubeconfig_is_refused_before_kops_runs(
+    fake_kops: FakeKops,
+    aws_credentials: None,
+    run_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kubeconfig = tmp_path / "home" / ".kube" / "config"
+    kubeconfig.parent.mkdir(parents=True)
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\ncurrent-context: prod\n")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    outcome = run_cli(
+        "provision", "--name", ORIGIN_NAME, "--zones", ZONES, "--networking", "calico",
+        "--state-store", fake_kops.state_store, "--no-aws", "--out", str(kubeconfig),
+    )  # fmt: skip
+    assert (outcome.code, outcome.stderr) == (
+        2,
+        f"kopscheck: error: --out {kubeconfig}: is the kubeconfig {kubeconfig} (~/.kube/config);"
+        " write the output somewhere else\n",
+    )
+    assert fake_kops.commands() == []
+    assert kubeconfig.read_text() == "apiVersion: v1\nkind: Config\ncurrent-context: prod\n"

@@ -4,9 +4,11 @@ Why: the client library runs the plugin with no deadline and waits for it (and f
 left holding its output) forever, and logs rather than reports a plugin that fails. Here the
 plugin runs in its own process group, without a terminal (stdin closed, `interactive: false`),
 within the scan's deadline; at the deadline the whole group is killed and the scan ends with
-exit 3 naming the plugin. Its ExecCredential (a token, or a client certificate and key) goes
-into the API client; the plugin runs once per scan (a credential that expires mid-scan is
-answered 401, not refreshed).
+exit 3 naming the plugin. Its pipes are read without threads and closed when the call ends, so a
+process it started outside its group (`setsid`) that keeps them open cannot hold kopscheck past
+the deadline; once the plugin exited, its pipes get AFTER_EXIT seconds more. Its
+ExecCredential (a token, or a client certificate and key) goes into the API client; the plugin
+runs once per scan (a credential that expires mid-scan is answered 401, not refreshed).
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ import base64
 import contextlib
 import json
 import os
+import selectors
 import signal
 import subprocess
-import threading
+import time
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import Any
 
 from kopscheck.collectors.kube.kubeconfig_fields import Entry
 from kopscheck.collectors.output.redact import redact
 from kopscheck.model.errors import InputError, ScanError
 
 MAX_OUTPUT = 1024 * 1024  # an ExecCredential is a few KiB
+AFTER_EXIT = 0.5  # seconds the pipes may stay open after the plugin exited (its output is in)
+POLL = 0.05
+KILL_WAIT = 1.0
 ERROR_TAIL = 200
 CLUSTER_INFO = (  # the ExecCredential Cluster fields (their JSON names are the kubeconfig's)
     "server",
@@ -53,6 +59,8 @@ def check_exec(user: Entry) -> Mapping[str, Any] | None:
     env = spec.get("env") or []
     if not isinstance(env, list) or not all(_env_entry(e) for e in env):
         raise InputError(user.path, f"{at}.env: expected a list of {{name, value}} strings")
+    if not isinstance(spec.get("provideClusterInfo", False), bool):
+        raise InputError(user.path, f"{at}.provideClusterInfo: expected true or false")
     if spec.get("interactiveMode") == "Always":
         raise InputError(
             user.path,
@@ -89,24 +97,20 @@ def run_plugin(
         )
     except OSError as exc:
         raise ScanError(f"exec credential plugin {name!r} could not start: {exc}") from None
-    out, err = _Bounded(proc.stdout), _Bounded(proc.stderr)
     try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        out, err, exited = _read_until_exit(proc, time.monotonic() + timeout)
+    finally:
+        _kill_group(proc)  # whatever it left in its group
+    if not exited:
         raise ScanError(
             f"exec credential plugin {name!r} ({user.where}) did not answer within"
             f" {timeout:g}s (--timeout): killed it and its process group"
-        ) from None
-    finally:
-        _kill_group(proc)  # whatever it left in its group
-        out.join()
-        err.join()
+        )
     if proc.returncode != 0:
-        lines = err.text().strip().splitlines()
+        lines = _text(err).strip().splitlines()
         last = f": {redact(lines[-1][:ERROR_TAIL])}" if lines else ""
         raise ScanError(f"exec credential plugin {name!r} exited {proc.returncode}{last}")
-    return _credential(out.text(), name, spec, user)
+    return _credential(_text(out), name, spec, user)
 
 
 def _command(command: str, kubeconfig: str) -> str:
@@ -156,33 +160,43 @@ def _credential(text: str, name: str, spec: Mapping[str, Any], user: Entry) -> d
     )
 
 
-class _Bounded:
-    """Reads a pipe to its end in a thread, keeping at most MAX_OUTPUT bytes."""
+def _read_until_exit(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, bool]:
+    """The plugin's stdout and stderr (at most MAX_OUTPUT bytes each) and whether it exited
+    by `deadline`. Reading ends at the deadline, or AFTER_EXIT seconds after the plugin exited:
+    a process it started outside its group (`setsid`) may hold the pipes open for ever. Both
+    pipes are closed on return, so nothing waits on them afterwards."""
+    assert proc.stdout is not None and proc.stderr is not None  # both piped by run_plugin
+    pipes = (proc.stdout, proc.stderr)
+    kept = (bytearray(), bytearray())
+    stop = deadline
+    try:
+        with selectors.DefaultSelector() as selector:
+            for index, pipe in enumerate(pipes):
+                selector.register(pipe.fileno(), selectors.EVENT_READ, index)
+            while selector.get_map() and (now := time.monotonic()) < stop:
+                if stop == deadline and proc.poll() is not None:
+                    stop = min(deadline, now + AFTER_EXIT)
+                for key, _ in selector.select(min(POLL, stop - now)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                    room = max(MAX_OUTPUT - len(kept[key.data]), 0)
+                    kept[key.data].extend(chunk[:room])
+    finally:
+        for pipe in pipes:
+            pipe.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=max(deadline - time.monotonic(), 0.0))
+    return bytes(kept[0]), bytes(kept[1]), proc.returncode is not None
 
-    def __init__(self, stream: IO[bytes] | None) -> None:
-        self._chunks: list[bytes] = []
-        self._size = 0
-        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self._thread.start()
 
-    def _read(self, stream: IO[bytes] | None) -> None:
-        if stream is None:
-            return
-        with stream:
-            for chunk in iter(lambda: stream.read(65536), b""):
-                if self._size < MAX_OUTPUT:
-                    self._chunks.append(chunk[: MAX_OUTPUT - self._size])
-                    self._size += len(self._chunks[-1])
-
-    def join(self) -> None:
-        self._thread.join(timeout=5.0)  # the group is dead; a pipe a stranger holds is let go
-
-    def text(self) -> str:
-        return b"".join(self._chunks).decode("utf-8", errors="replace")
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the plugin's process group; its own exit waited for at most KILL_WAIT."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5.0)
+        proc.wait(timeout=KILL_WAIT)

@@ -23,10 +23,10 @@ from kopscheck.collectors.kube.bounds import DEFAULT_SCAN_TIMEOUT
 from kopscheck.collectors.kube.exec_plugin import check_exec, run_plugin
 from kopscheck.collectors.kube.kubeconfig_fields import choose, merge
 from kopscheck.collectors.offline.files import check_shape
+from kopscheck.collectors.output.atomic_files import DEFAULT_KUBECONFIG
 from kopscheck.model.errors import InputError
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
-DEFAULT_KUBECONFIG = "~/.kube/config"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,14 +5,22 @@ a context naming a cluster or user that is not there, or a number where a string
 in a Python error (exit 3) instead of exit 2 naming what to fix. Merging follows kubectl: the
 files in KUBECONFIG order, the first to define a name wins, the first `current-context` wins,
 and relative file paths are relative to the file that holds them.
+Booleans are strictly booleans (the client reads the string "false" in insecure-skip-tls-verify
+as true). The context in use has its values checked too, as kubectl checks them: the server URL
+(http or https, a host, a port 1-65535, IPv6 in brackets) and the base64 data fields; a message
+names the field, never the value.
 """
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from kopscheck.model.errors import InputError
 
@@ -37,6 +45,19 @@ STRINGS = {
         "password",
     ),
 }
+BOOLEANS = {
+    "cluster": ("insecure-skip-tls-verify", "disable-compression"),
+    "context": (),
+    "user": (),
+}
+BASE64 = {
+    "cluster": ("certificate-authority-data",),
+    "context": (),
+    "user": ("client-certificate-data", "client-key-data"),
+}
+HOST = re.compile(
+    r"[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?)*\.?"
+)
 FILES = {
     "cluster": ("certificate-authority",),
     "user": ("tokenFile", "client-certificate", "client-key"),
@@ -104,6 +125,11 @@ def _entries(
             value = body.get(key)
             if value is not None and not isinstance(value, str):
                 raise _bad(path, f"{where}.{inner}.{key}", f"expected a string, not {_kind(value)}")
+        for key in BOOLEANS[inner]:
+            value = body.get(key)
+            if value is not None and not isinstance(value, bool):
+                problem = f"expected true or false, not {_kind(value)}"
+                raise _bad(path, f"{where}.{inner}.{key}", problem)
         found.append((name, Entry(path, where, _absolute(path, inner, body))))
     return found
 
@@ -155,11 +181,69 @@ def choose(merged: Merged, label: str, context: str | None) -> Chosen:
         raise _missing(entry, "cluster", cluster_name, merged.sections["clusters"])
     if not cluster.body.get("server"):
         raise _bad(cluster.path, f"{cluster.where}.cluster.server", "missing: the API server URL")
+    _check_values(cluster, "cluster")
     user_name = entry.body.get("user")
     user = merged.sections["users"].get(user_name) if user_name else None
     if user_name and user is None:
         raise _missing(entry, "user", user_name, merged.sections["users"])
+    if user is not None:
+        _check_values(user, "user")
     return Chosen(name, entry, cluster, user)
+
+
+def _check_values(entry: Entry, inner: str) -> None:
+    """The values the chosen context uses, as kubectl checks them: the server URL and the
+    base64 data fields. A message names the field, never its value (it may be a secret)."""
+    if inner == "cluster":
+        problem = server_problem(str(entry.body["server"]))
+        if problem:
+            raise _bad(entry.path, f"{entry.where}.cluster.server", problem)
+    for key in BASE64[inner]:
+        value = entry.body.get(key)
+        if value and not _is_base64(value):
+            raise _bad(entry.path, f"{entry.where}.{inner}.{key}", "not valid base64")
+
+
+def server_problem(server: str) -> str | None:
+    """What is wrong with a kubeconfig `server` URL (None: nothing), without quoting it."""
+    try:
+        url = urlsplit(server)
+        port = url.port
+    except ValueError:
+        return _url_problem(server)
+    if url.scheme not in ("https", "http"):
+        return "expected an https:// (or http://) URL, e.g. https://api.example.com:443"
+    host = url.hostname or ""
+    if not host:
+        return "the URL names no host"
+    if port == 0:
+        return "the port must be a number between 1 and 65535"
+    if "[" in url.netloc:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "the host in brackets is not an IPv6 address"
+    elif not HOST.fullmatch(host):
+        return "the host is not a DNS name or an IP address"
+    return None
+
+
+def _url_problem(server: str) -> str:
+    netloc = server.partition("://")[2].partition("/")[0].rpartition("@")[2]
+    if "[" not in netloc and netloc.count(":") > 1:
+        return "an IPv6 address goes in brackets, e.g. https://[fd00::1]:443"
+    if "[" in netloc:
+        return "the host in brackets is not an IPv6 address"
+    return "the port must be a number between 1 and 65535"
+
+
+def _is_base64(value: str) -> bool:
+    """Go's base64 (what kubectl reads): standard alphabet, padded, line breaks ignored."""
+    try:
+        base64.b64decode(value.replace("\r", "").replace("\n", ""), validate=True)
+    except ValueError:
+        return False
+    return True
 
 
 def _missing(entry: Entry, what: str, name: str, known: Mapping[str, Entry]) -> InputError:

@@ -18,6 +18,8 @@ from typing import TextIO
 
 from kopscheck.model.errors import InputError
 
+DEFAULT_KUBECONFIG = "~/.kube/config"
+
 
 def _parent_writable(path: Path, flag: str) -> None:
     parent = path.parent if str(path.parent) else Path(".")
@@ -49,6 +51,22 @@ def refuse_overwriting_inputs(path: Path, flag: str, inputs: Mapping[str, Path])
                 f"{flag} {path}",
                 f"is {'inside ' if target != source else ''}{other_flag.split()[0]} {other},"
                 " which this run reads; write the output somewhere else",
+            )
+
+
+def refuse_kubeconfigs(path: Path, flag: str, environ: Mapping[str, str] = os.environ) -> None:
+    """Refuse, before the scan, an output that is one of the user's kubeconfigs: every file
+    KUBECONFIG lists, and ~/.kube/config, whether or not this run reads them (a report written
+    there would lock kubectl out; `--kubeconfig` is an input, refused as one)."""
+    listed = [Path(p).expanduser() for p in environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    named = [(p, "KUBECONFIG lists it") for p in listed]
+    named.append((Path(DEFAULT_KUBECONFIG).expanduser(), DEFAULT_KUBECONFIG))
+    target = path.resolve()
+    for kubeconfig, why in named:
+        if target == kubeconfig.resolve():
+            raise InputError(
+                f"{flag} {path}",
+                f"is the kubeconfig {kubeconfig} ({why}); write the output somewhere else",
             )
 
 

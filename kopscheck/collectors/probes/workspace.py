@@ -10,6 +10,7 @@ earlier run left (`kopscheck cleanup`). Nothing else in kopscheck creates or del
 
 from __future__ import annotations
 
+import re
 import secrets
 import signal
 import threading
@@ -34,6 +35,9 @@ OWNED = f"{MANAGED_BY}=kopscheck,{RUN_LABEL}"
 POD_SECURITY = {"pod-security.kubernetes.io/enforce": "privileged"}
 CLEANUP_SECONDS = 30.0
 NAMESPACE_PREFIX = "kopscheck-"
+RUN_STAMP = "%Y%m%d-%H%M%S"
+RUN_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{4}")
+EXPIRES_LAYOUT = "%Y-%m-%dT%H:%M:%SZ"
 Say = Callable[[str], None]
 
 
@@ -62,8 +66,23 @@ OWNED_KINDS = (DAEMONSETS, SERVICES, PODS)
 
 def new_run_id(now: datetime | None = None) -> str:
     """`20261128-124500-3fa9`: sortable, readable in a namespace name, unique enough."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or datetime.now(UTC)).strftime(RUN_STAMP)
     return f"{stamp}-{secrets.token_hex(2)}"
+
+
+def is_run_id(value: str) -> bool:
+    """Whether `value` is a run id `new_run_id` makes: a real UTC time and 4 hex digits."""
+    if not RUN_ID.fullmatch(value):
+        return False
+    return _parses(value[:15], RUN_STAMP)
+
+
+def _parses(value: str, layout: str) -> bool:
+    try:
+        datetime.strptime(value, layout)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +119,7 @@ class Workspace:
         self.namespace = f"{NAMESPACE_PREFIX}{self.run_id}"
         self._deadline = time.monotonic() + self.lifetime
         self._expires = (datetime.now(UTC) + timedelta(seconds=self.lifetime + 60)).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
+            EXPIRES_LAYOUT
         )
         self._previous: dict[int, Any] = {}
         self._cleaning = False
@@ -250,19 +269,27 @@ def find_leftovers(
 def not_made_by_kopscheck(item: Leftover) -> str | None:
     """Why an object carrying kopscheck's labels is not one a run made, or None when it is.
 
-    All are required (CONTRACT §6): both labels (the run id non-empty), the expiry annotation,
-    and the name: a namespace is `kopscheck-<run id>`; anything else is named `kopscheck-...`
-    or lives in `kopscheck-<run id>`. A user's `payments-prod` that copied the labels stays."""
+    All are required (CONTRACT §6): both labels, the run label a run id as `new_run_id` makes
+    it, the expiry annotation in the layout a Workspace writes, and the name tied to that run
+    id: a namespace is `kopscheck-<run id>`; anything else lives in `kopscheck-<run id>` or is
+    named `kopscheck-<run id>...`. A user's `payments-prod` or `kopscheck-payments` that copied
+    the labels stays. The reason never quotes the annotation (any string a user wrote)."""
     if not item.run:
         return f"no {RUN_LABEL} label"
+    if not is_run_id(item.run):
+        return f"its {RUN_LABEL} label is not a kopscheck run id (like 20261128-124500-3fa9)"
     if not item.expires:
         return f"no {EXPIRES} annotation"
+    if not _parses(item.expires, EXPIRES_LAYOUT):
+        return (
+            f"its {EXPIRES} annotation is not a time kopscheck writes (like 2026-11-28T12:50:00Z)"
+        )
     home = f"{NAMESPACE_PREFIX}{item.run}"
     if item.kind == NAMESPACES.plural:
         return None if item.name == home else f"not named {home} (its run id)"
-    if item.namespace == home or item.name.startswith(NAMESPACE_PREFIX):
+    if item.namespace == home or item.name == home or item.name.startswith(f"{home}-"):
         return None
-    return f"neither named {NAMESPACE_PREFIX}... nor in namespace {home}"
+    return f"neither in namespace {home} nor named {home}-... (its run id)"
 
 
 def _where(item: Leftover) -> str:
