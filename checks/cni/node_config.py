@@ -377,7 +377,7 @@ def _with_forwarding(finding: Finding, files: NodeFiles | None) -> list[Finding]
         **(finding.evidence if finding.status is Status.PASS else {}),
         "node": node,
         "ip_forward": 0,
-        "source": IP_FORWARD_PATH,
+        "source_file": IP_FORWARD_PATH,
         "problem": "IPv4 forwarding is off",
     }
     off = Finding(

@@ -154,7 +154,7 @@ def _forwarding_off(pair: PairResult, facts: Facts, end: str) -> Hop | None:
         f"{node} has IPv4 forwarding off ({IP_FORWARD_PATH} is 0): it routes no packet between"
         " its interface and its pods"
     )
-    evidence: dict[str, JSON] = {"ip_forward": 0, "source": IP_FORWARD_PATH}
+    evidence: dict[str, JSON] = {"ip_forward": 0, "source_file": IP_FORWARD_PATH}
     related = (ObjectRef("Node", node),)
     return Hop(HopKind.NODE_FORWARDING, node, reason, True, related, evidence)
 

@@ -169,7 +169,7 @@ def test_forwarding_off_fails_the_node_naming_value_and_source(tmp_path: Path) -
     assert off.message == OFF_MESSAGE
     assert off.evidence["node"] == W2
     assert off.evidence["ip_forward"] == 0
-    assert off.evidence["source"] == IP_FORWARD_PATH
+    assert off.evidence["source_file"] == IP_FORWARD_PATH
     assert off.evidence["active_config"] == "10-containerd-net.conflist"  # its config is fine
     assert verdict.summary == f"1 of 4 node(s): IPv4 forwarding is off: {W2}"
 
@@ -242,7 +242,7 @@ def test_forwarding_off_is_the_one_root_cause_of_the_pairs_through_its_node(
     assert cross.code == "net.connectivity/broken-node-forwarding"
     assert cross.related == (ObjectRef("Node", lost),)
     assert cross.evidence["ip_forward"] == 0
-    assert cross.evidence["source"] == IP_FORWARD_PATH
+    assert cross.evidence["source_file"] == IP_FORWARD_PATH
     assert cross.evidence["judged"] == "from the facts"
     # the host network's own packets are not forwarded: only the pod's end is blamed
     to_pod = failing[f"node-to-pod/node-forwarding/{lost}"].evidence["pairs"]

@@ -410,5 +410,5 @@ def test_the_agents_ip_forward_round_trips_through_a_bundle_to_forwarding_off(
     assert failed == [(off, "cni.node-config/forwarding-off")]
     off_finding = next(f for f in findings if f["status"] == "fail")
     assert off_finding["evidence"]["ip_forward"] == 0
-    assert off_finding["evidence"]["source"] == "/proc/sys/net/ipv4/ip_forward"
+    assert off_finding["evidence"]["source_file"] == "/proc/sys/net/ipv4/ip_forward"
     assert {f["evidence"].get("ip_forward") for f in findings if f["status"] == "pass"} == {1}
