@@ -70,6 +70,10 @@ class Faults:
     muzzled: frozenset[str] = frozenset()
     # the cluster DNS does not answer its pods, while other Service IPs work (CoreDNS at fault)
     no_dns_answer: frozenset[str] = frozenset()
+    # its IPv4 forwarding is off: nothing to or from its pods crosses to another node (its DNS
+    # queries, to the cluster DNS elsewhere, are lost too; a NodePort to it reaches no pod);
+    # its same-node pairs and the cluster IP answered on it keep working
+    unforwarded: frozenset[str] = frozenset()
 
 
 def matrix(
@@ -112,7 +116,7 @@ def matrix(
         for dst in sampled:
             pairs += _node_pairs(src, dst, faults)
         proxied = src.name not in faults.no_proxy
-        resolved = proxied and src.name not in faults.muzzled
+        resolved = proxied and not ({src.name} & (faults.muzzled | faults.unforwarded))
         pairs.append(
             _pair(
                 ProbeClass.CLUSTER_IP,
@@ -172,8 +176,10 @@ def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResu
     same = src.name == dst.name
     admitted = same or (dst.name not in faults.firewalled and src.name not in faults.muzzled)
     # a pod on either end needs its podCIDR routed by the VPC (request or reply)
-    routed = admitted and (same or not ({src.name, dst.name} & faults.unrouted))
-    src_routed = admitted and (same or src.name not in faults.unrouted)
+    lost = faults.unrouted | faults.unforwarded
+    routed = admitted and (same or not ({src.name, dst.name} & lost))
+    src_routed = admitted and (same or src.name not in lost)
+    dst_routed = admitted and dst.name not in lost
     mtu_ok = routed and (same or not ({src.name, dst.name} & faults.small_mtu))
     pod = f"{dst.pod_ip(4)}:{SERVER_PORT}"
     found = [
@@ -200,7 +206,7 @@ def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResu
                 src.name,
                 dst.name,
                 pod,
-                admitted and dst.name not in faults.unrouted,
+                dst_routed,
             ),
             _pair(ProbeClass.POD_TO_NODE, src.name, dst.name, f"{dst.ip}:{HOST_PORT}", src_routed),
             # from the node's host network: no podCIDR on the way, only dst's kube-proxy
@@ -209,7 +215,7 @@ def _node_pairs(src: ProbeNode, dst: ProbeNode, faults: Faults) -> list[PairResu
                 src.name,
                 dst.name,
                 f"{dst.ip}:{NODE_PORT}",
-                admitted and dst.name not in faults.no_proxy,
+                admitted and not ({dst.name} & (faults.no_proxy | faults.unforwarded)),
             ),
         ]
     return found

@@ -266,6 +266,31 @@ def test_fuzz_aws_json(data: st.DataObject) -> None:
         AWS_PARSERS[name](parse_json(text, name), name)
 
 
+NODE_FILES_BUNDLE = DEMO_ROOT / "healthy"  # the node agent's files: kubenet-route-limit has none
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_node_ip_forward(data: st.DataObject) -> None:
+    """nodes/<node>/ip_forward as anything: a bounded head read, at worst unreadable."""
+    root = Path(tempfile.mkdtemp(prefix="kopscheck-fuzz-")) / "bundle"
+    try:
+        shutil.copytree(NODE_FILES_BUNDLE, root, ignore=shutil.ignore_patterns("README.md"))
+        node = data.draw(st.sampled_from(sorted(p.name for p in (root / "nodes").iterdir())))
+        content = data.draw(
+            st.binary(max_size=200)
+            | st.sampled_from([b"0\n", b"1\n"]).map(lambda v: v * 40_000)
+            | st.text(max_size=80).map(lambda t: mutate_text(data, t).encode("utf-8", "replace")),
+            label="content",
+        )
+        (root / "nodes" / node / "ip_forward").write_bytes(content)
+        _pipeline(lambda: read_bundle(root))
+        files = (read_bundle(root).node_files or {})[node]
+        assert files.ip_forward is not None and len(files.ip_forward) <= 65
+    finally:
+        shutil.rmtree(root.parent)
+
+
 @FUZZ
 @given(st.text(max_size=300), st.text(max_size=300))
 def test_fuzz_kubelet_argv_and_sysconfig(cmdline: str, sysconfig: str) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
@@ -14,6 +15,7 @@ from kopscheck.knowledge.cni_provider import files_by_node, network_condition
 from kopscheck.knowledge.log_lines import not_ready_lines
 from kopscheck.knowledge.messages import classify
 from kopscheck.knowledge.networking import NetworkingMode, user_providers, uses_node_pod_cidr
+from kopscheck.knowledge.node_sysctl import IP_FORWARD_PATH, forwarding
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.facts import JSON, Condition, Fact, Node, NodeFiles, ObjectRef, Snapshot
 from kopscheck.model.results import Code, Finding, Status, Verdict
@@ -30,7 +32,12 @@ class NodeConfig(Check):
     earlier provider that sorts first silently wins over the current one. Every plugin and IPAM
     `type` of that first config (.conf, .conflist, .json, in lexical order, as containerd picks
     it) must be an executable in /opt/cni/bin, or every sandbox fails with `failed to find
-    plugin "ptp" in path [/opt/cni/bin]` while the node stays Ready.
+    plugin "ptp" in path [/opt/cni/bin]` while the node stays Ready. The node must also
+    forward IPv4 (/proc/sys/net/ipv4/ip_forward is 1, as the node agent reads it with
+    `--probe`): with it 0 the kernel drops every packet it would route between the node's
+    interface and its pods' veths, so pods reach no pod on another node and no other node
+    reaches them, while every config looks right (forwarding-off, judged only where the value
+    was read as 0 or 1).
 
     Fix: get the CNI provider's agent running on the nodes listed. It writes the config within
     seconds (`kubectl -n kube-system logs` of its pod on that node; its install-cni init
@@ -38,7 +45,10 @@ class NodeConfig(Check):
     and restart the runtime. A missing plugin binary: reinstall the CNI plugins on that node
     (kops: nodeup installs them; replace the instance), or let the provider's install-cni
     container copy its own. kubenet: the node needs a podCIDR (kube-controller-manager
-    --allocate-node-cidrs) before containerd can render its config.
+    --allocate-node-cidrs) before containerd can render its config. IPv4 forwarding off:
+    `sysctl -w net.ipv4.ip_forward=1` on the node, and persist it in /etc/sysctl.d
+    (`net.ipv4.ip_forward = 1` in a file there); kops's nodeup normally sets it, so look for
+    what turned it off (a hardening sysctl file, an image default) or replace the instance.
 
     Step: "You will notice that kube-dns fails to start properly until you deploy your CNI
     provider" (Troubleshooting, Validating CNI Installation): the node condition says why.
@@ -115,6 +125,15 @@ class NodeConfig(Check):
                 "config although the node is Ready."
             ),
         ),
+        "forwarding-off": Code(
+            "the node's IPv4 forwarding is off (ip_forward 0): no pod packet routed across nodes",
+            fix=(
+                "On the node: sysctl -w net.ipv4.ip_forward=1, and persist it in /etc/sysctl.d "
+                "(net.ipv4.ip_forward = 1 in a .conf file there). kops's nodeup normally sets "
+                "it: find what turned it off (a hardening sysctl file, the image) or replace "
+                "the instance."
+            ),
+        ),
         "plugin-binary-missing": Code(
             "a plugin or IPAM type of the active CNI config has no executable in /opt/cni/bin",
             fix=(
@@ -133,8 +152,12 @@ class NodeConfig(Check):
         nodes = context.nodes_by_name
         files = files_by_node(snapshot.nodes or (), snapshot.node_files)
         findings = [
-            _judge(name, nodes.get(name), files.get(name), expected_types, mode)
+            finding
             for name in sorted({*nodes, *files})
+            for finding in _with_forwarding(
+                _judge(name, nodes.get(name), files.get(name), expected_types, mode),
+                files.get(name),
+            )
         ]
         findings.sort(key=lambda f: f.status is Status.SKIP)  # a skip never masks a pass
         if not findings:
@@ -145,16 +168,17 @@ class NodeConfig(Check):
 
 def _summary(findings: list[Finding]) -> str:
     bad = [f for f in findings if f.status in (Status.FAIL, Status.WARN)]
-    judged = sum(f.status is not Status.SKIP for f in findings)
+    nodes = {f.object for f in findings}
+    judged = len({f.object for f in findings if f.status is not Status.SKIP})
     if not bad:
-        unjudged = f", {len(findings) - judged} not" if judged < len(findings) else ""
+        unjudged = f", {len(nodes) - judged} not" if judged < len(nodes) else ""
         return f"no node reports a missing CNI config ({judged} judged{unjudged})"
     groups: dict[str, list[str]] = {}
     for f in bad:
         name = f.object.name if f.object else "?"
         groups.setdefault(str(f.evidence.get("problem")), []).append(name)
     parts = [f"{problem}: {', '.join(names[:5])}" for problem, names in groups.items()]
-    return f"{len(bad)} of {len(findings)} node(s): " + "; ".join(parts)
+    return f"{len({f.object for f in bad})} of {len(nodes)} node(s): " + "; ".join(parts)
 
 
 def _expected_types(snapshot: Snapshot, mode: NetworkingMode | None) -> tuple[str, ...]:
@@ -335,3 +359,33 @@ def _binaries_finding(ok: Finding, configs: Mapping[str, str], cni_bin: str) -> 
         signals=(Signal.CNI_BINARY_MISSING,),
         code="plugin-binary-missing",
     )
+
+
+def _with_forwarding(finding: Finding, files: NodeFiles | None) -> list[Finding]:
+    """The node's finding with its IPv4 forwarding as read: off replaces a pass (the node is
+    otherwise fine) and stands beside any other problem; unreadable claims nothing."""
+    read = forwarding(files.ip_forward if files else None)
+    if read is None:
+        return [finding]
+    if read.enabled is None:
+        noted = {**finding.evidence, "ip_forward": None, "ip_forward_unreadable": read.reason}
+        return [replace(finding, evidence=noted)]
+    if read.enabled:
+        return [replace(finding, evidence={**finding.evidence, "ip_forward": 1})]
+    node = finding.object.name if finding.object else ""
+    evidence: dict[str, JSON] = {
+        **(finding.evidence if finding.status is Status.PASS else {}),
+        "node": node,
+        "ip_forward": 0,
+        "source_file": IP_FORWARD_PATH,
+        "problem": "IPv4 forwarding is off",
+    }
+    off = Finding(
+        Status.FAIL,
+        f"IPv4 forwarding is off ({IP_FORWARD_PATH} is 0): the node drops every routed pod"
+        " packet, to and from its pods across nodes",
+        finding.object,
+        evidence,
+        code="forwarding-off",
+    )
+    return [off] if finding.status is Status.PASS else [finding, off]

@@ -65,7 +65,10 @@ class Connectivity(Check):
     4, UDP 8472, ...) where the kops spec fixes it, first the source instance's egress rules
     (the request meets them first; kops's groups let everything out, hardened accounts may
     not), then the destination instance's ingress rules; the destination node and pod) from
-    the facts already collected, and
+    the facts already collected (node-forwarding: the node of a pod whose packets cross to
+    another node or leave the cluster, either end, read with IPv4 forwarding off by the node
+    agent; the source's before the VPC route, the destination's after the security groups, in
+    the packet's order; same-node pairs and the node-local cluster IP are not blamed), and
     pairs no fact explains are grouped by the node they all run through. Each group is one
     finding, related to the node at fault, so the check that explains that node (a missing
     route in aws.route-table-health, a CNI config in cni.node-config) becomes the root cause
@@ -78,7 +81,8 @@ class Connectivity(Check):
     pods' and nodes' ranges (kops's default is all traffic to 0.0.0.0/0). security-group: add
     an ingress rule to the named group for the protocol and port from the other nodes' group
     (kops's all-node-to-node rule) or their pods' range (an overlay's tunnel comes from the
-    nodes' range). source-node or
+    nodes' range). node-forwarding: net.ipv4.ip_forward=1 on that node (see
+    cni.node-config/forwarding-off). source-node or
     destination-node: the node's CNI config, routes, forwarding (net.ipv4.ip_forward) and
     firewall, or security groups between the nodes' instances. service-proxy: kube-proxy on
     that node (its pod or unit, its log). path-mtu: lower the CNI's MTU below the smallest
@@ -127,6 +131,14 @@ class Connectivity(Check):
                 "On the client's node: its CNI config (cni.node-config), its routes to other "
                 "podCIDRs, net.ipv4.ip_forward and iptables FORWARD, and the security group "
                 "between the nodes' instances."
+            ),
+        ),
+        "broken-node-forwarding": Code(
+            "pairs fail at the node-forwarding hop",
+            fix=(
+                "Turn IPv4 forwarding on on the named node (sysctl -w net.ipv4.ip_forward=1, "
+                "persisted in /etc/sysctl.d; see cni.node-config): with it off the node routes "
+                "no packet between its interface and its pods."
             ),
         ),
         "broken-service-proxy": Code(

@@ -1,11 +1,12 @@
 """Where a failed connectivity pair breaks: a walk over typed hops, first hop with evidence wins.
 
-A path is source pod -> source node (routes, kube-proxy) -> the VPC (the route table's route for
-the destination podCIDR, the source instance's security groups' egress rules, the destination
-instance's ingress rules) -> destination node -> destination pod, as KubeSkoop models it. Each
-hop is judged from facts the snapshot already holds; a failing pair no fact explains is judged
-from the pattern of the matrix (every failing pair of a class runs through one node, while the
-pairs that avoid it pass), which still names the node, and says that the facts were not there.
+A path is source pod -> source node (routes, kube-proxy, its IPv4 forwarding) -> the VPC (the
+route table's route for the destination podCIDR, the source instance's security groups' egress
+rules, the destination instance's ingress rules) -> destination node (its IPv4 forwarding) ->
+destination pod, as KubeSkoop models it. Each hop is judged from facts the snapshot already
+holds; a failing pair no fact explains is judged from the pattern of the matrix (every failing
+pair of a class runs through one node, while the pairs that avoid it pass), which still names
+the node, and says that the facts were not there.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from kopscheck.knowledge.node_sysctl import IP_FORWARD_PATH, forwarding
 from kopscheck.knowledge.route_scope import KUBENET, RouteScope
 from kopscheck.knowledge.routes import BLACKHOLE, ipv4, node_cidrs
 from kopscheck.knowledge.security_groups import Direction
@@ -27,6 +29,20 @@ from kopscheck.model.connectivity import (
 from kopscheck.model.facts import JSON, Node, NodeFiles, ObjectRef, Quota
 
 from .security_hop import SecurityFacts, refusal
+
+# the ends whose kernel forwards a pair's packets to or from a pod on another node (or out of the
+# cluster): a client or server pod is there. A host client's own packets and a host server's
+# are not forwarded; a NodePort is translated to the server pod on its node. Same-node pairs and
+# the cluster IP (Local policy: answered on the client's node) are not judged here.
+FORWARDING_ENDS: Mapping[ProbeClass, frozenset[str]] = {
+    ProbeClass.DNS: frozenset({"source"}),
+    ProbeClass.EXTERNAL: frozenset({"source"}),
+    ProbeClass.POD_CROSS_NODE: frozenset({"source", "destination"}),
+    ProbeClass.PATH_MTU: frozenset({"source", "destination"}),
+    ProbeClass.NODE_TO_POD: frozenset({"destination"}),
+    ProbeClass.POD_TO_NODE: frozenset({"source"}),
+    ProbeClass.NODE_PORT: frozenset({"destination"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +116,10 @@ def _from_facts(pair: PairResult, facts: Facts) -> Hop | None:
     cni = _cni_missing(pair.source, facts)
     if cni:
         return Hop(HopKind.SOURCE_NODE, pair.source, cni, True, (ObjectRef("Node", pair.source),))
+    if pair.source != pair.destination:
+        hop = _forwarding_off(pair, facts, "source")
+        if hop is not None:
+            return hop
     if pair.probe not in NODE_PAIR_CLASSES:
         return None
     server = facts.servers.get(pair.destination)
@@ -126,7 +146,26 @@ def _from_facts(pair: PairResult, facts: Facts) -> Hop | None:
         hop = _vpc_route(node, facts)
         if hop is not None:
             return hop
-    return _security_group(pair, facts)
+    return _security_group(pair, facts) or _forwarding_off(pair, facts, "destination")
+
+
+def _forwarding_off(pair: PairResult, facts: Facts, end: str) -> Hop | None:
+    """The pair's `end` node, when its kernel must route the pair's packets between its
+    interface and a pod there (the request or the reply) and its forwarding was read as off."""
+    if end not in FORWARDING_ENDS.get(pair.probe, ()):
+        return None
+    node = pair.source if end == "source" else pair.destination
+    files = facts.node_files.get(node)
+    read = forwarding(files.ip_forward if files else None)
+    if read is None or read.enabled is not False:
+        return None
+    reason = (
+        f"{node} has IPv4 forwarding off ({IP_FORWARD_PATH} is 0): it routes no packet between"
+        " its interface and its pods"
+    )
+    evidence: dict[str, JSON] = {"ip_forward": 0, "source_file": IP_FORWARD_PATH}
+    related = (ObjectRef("Node", node),)
+    return Hop(HopKind.NODE_FORWARDING, node, reason, True, related, evidence)
 
 
 def _cni_missing(node: str, facts: Facts) -> str:

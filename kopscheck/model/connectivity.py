@@ -33,6 +33,8 @@ class HopKind(StrEnum):
 
     SOURCE_POD = "source-pod"  # the client pod: never ran, no IP
     SOURCE_NODE = "source-node"  # the client's node: CNI config, routes
+    # either end's node routes no packet between its interface and its pods (ip_forward 0)
+    NODE_FORWARDING = "node-forwarding"
     SERVICE_PROXY = "service-proxy"  # kube-proxy (or its replacement) on the client's node
     # the source instance's groups let no such request out (their egress rules)
     SECURITY_GROUP_EGRESS = "security-group-egress"

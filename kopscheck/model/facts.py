@@ -273,6 +273,8 @@ class NodeFiles:
     cni_configs: Mapping[str, str] | None = None
     kubelet_log: str | None = None
     cni_bin: str | None = None  # `ls -l /opt/cni/bin` (the node agent)
+    # /proc/sys/net/ipv4/ip_forward as read (the node agent), bounded: knowledge.node_sysctl
+    ip_forward: str | None = None
     # The kubelet's running config: the `kubeletconfig` object of `nodes/<node>/proxy/configz`.
     configz: Mapping[str, JSON] | None = None
     # What could not be read from this node, and why ("configz" -> "timed out after 30s").

@@ -81,7 +81,7 @@ def api_view(demo: str, target: Path, root: Path = DEMO_ROOT) -> Path:
     for node in nodes:
         folder = target / "nodes" / node["metadata"]["name"]
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("kubelet.cmdline", "sysconfig-kubelet"):
+        for name in ("kubelet.cmdline", "sysconfig-kubelet", "cni-bin.txt", "ip_forward"):
             (folder / name).unlink(missing_ok=True)
         shutil.rmtree(folder / "cni-net.d", ignore_errors=True)
         configz = kubelet_configz(log_query=(folder / "kubelet.log").is_file())

@@ -385,3 +385,34 @@ def test_cleanup_leaves_the_rbac_objects_kopscheck_rbac_printed(
     assert done.code == 0, done.stderr
     assert ("namespaces", "ops") in cluster.server.store.objects
     assert {m for m, _p, _q in cluster.server.requests} == {"GET"}
+
+
+def test_the_agents_ip_forward_round_trips_through_a_bundle_to_forwarding_off(
+    probed: Callable[..., tuple[LiveCluster, FakeKubelets]],
+    run_cli: Callable[..., CliOutcome],
+    tmp_path: Path,
+) -> None:
+    """The agent's read of /proc/sys/net/ipv4/ip_forward, 0 on one node: `collect --probe`
+    writes nodes/<node>/ip_forward as printed and `check --bundle` fails that node only."""
+    off = NODES[2]
+
+    def agent_log(node: str) -> str:
+        value = "0" if node == off else "1"
+        return AGENT_LOG.replace("==== end", f"==== file ip_forward\n{value}\n==== end")
+
+    cluster, _fake = probed(termination_message=dns_message(), agent_log=agent_log)
+    out = tmp_path / "bundle"
+
+    outcome = run_cli("collect", "--out", str(out), *cluster.args("--no-aws", "--probe"))
+
+    assert outcome.code == 0, outcome.stderr
+    written = {n: (out / "nodes" / n / "ip_forward").read_text() for n in NODES}
+    assert written == {n: "0\n" if n == off else "1\n" for n in NODES}
+    doc = report(run_cli("check", "--bundle", str(out), "-o", "json", "--select", "cni"))
+    findings = result(doc, "cni.node-config")["findings"]
+    failed = [(f["object"]["name"], f["code"]) for f in findings if f["status"] == "fail"]
+    assert failed == [(off, "cni.node-config/forwarding-off")]
+    off_finding = next(f for f in findings if f["status"] == "fail")
+    assert off_finding["evidence"]["ip_forward"] == 0
+    assert off_finding["evidence"]["source_file"] == "/proc/sys/net/ipv4/ip_forward"
+    assert {f["evidence"].get("ip_forward") for f in findings if f["status"] == "pass"} == {1}

@@ -152,6 +152,8 @@ def healthy(root: Path) -> None:
         )
     for host, _, cidr in WORKERS:
         calico_cni_config(root, host, cidr)
+        # the node agent's read of /proc/sys/net/ipv4/ip_forward (`collect --probe`)
+        (root / "nodes" / host / "ip_forward").write_text("1\n")
     (root / "README.md").write_text(
         "# A healthy calico cluster: every node Ready, calico-node and CoreDNS rolled out\n\n"
         "Nothing is wrong here; kopscheck should pass every check it can decide.\n"

@@ -17,6 +17,7 @@ from kopscheck.collectors.offline.files import (
     log_sections,
     present,
     read_bytes,
+    read_head,
     read_json,
     read_log_sections,
     read_log_tail,
@@ -27,6 +28,7 @@ from kopscheck.collectors.offline.limits import DEFAULT_LIMITS, FileLimits, size
 from kopscheck.collectors.offline.probe_files import read_probe_files
 from kopscheck.collectors.output.data_paths import name_from_path
 from kopscheck.collectors.output.redact import redact, redact_args
+from kopscheck.knowledge.node_sysctl import IP_FORWARD_FILE, MAX_BYTES
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import NEEDS_PROBE, PROBE_FACTS, ContainerLog, Fact, NodeFiles, Snapshot
 
@@ -288,6 +290,7 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
         label = reading.label(log_path)
         kubelet_log = reading.log_read(label, read_log_tail(log_path, label, limits))
     configz = node_dir / "configz.json"
+    forward = node_dir / IP_FORWARD_FILE
     cni_dir = node_dir / "cni-net.d"
     cni = (
         {
@@ -304,6 +307,9 @@ def _read_node_dir(reading: _Reading, node_dir: Path) -> NodeFiles:
         sysconfig_kubelet=None if sysconfig is None else redact(sysconfig),
         cni_configs=cni,
         cni_bin=text("cni-bin.txt"),
+        ip_forward=read_head(forward, reading.label(forward), MAX_BYTES + 1, limits)
+        if _file(reading, forward)
+        else None,
         kubelet_log=None if kubelet_log is None else redact(kubelet_log),
         configz=ko.parse_configz(
             read_json(configz, reading.label(configz), limits, MAX_DEPTH), reading.label(configz)

@@ -136,6 +136,16 @@ def read_raw(
     return b"".join(chunks)
 
 
+def read_head(path: Path, label: str, size: int, limits: FileLimits = DEFAULT_LIMITS) -> str:
+    """The first `size` bytes of a regular file as text, however large the file is: for a file
+    that holds one short value. A byte-order mark is honoured; what does not decode (a cut
+    UTF-16 unit too) reads as U+FFFD, never an error."""
+    with open_regular(path, label, limits) as handle:
+        data = handle.read(size)
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
+    return data.decode(encoding, "replace").replace("\r\n", "\n")
+
+
 def as_utf8(data: bytes, label: str) -> bytes:
     """Bytes with a byte-order mark transcoded to UTF-8; CRLF read as LF."""
     encoding = next((name for bom, name in BOMS if data.startswith(bom)), None)

@@ -6,6 +6,7 @@
     kops/cluster.yaml, kops/instancegroups.yaml   kops get cluster / kops get ig -o yaml
     nodes/<node>/configz.json      kubectl get --raw /api/v1/nodes/NODE/proxy/configz
     nodes/<node>/kubelet.log       kubectl get --raw "/api/v1/nodes/NODE/proxy/logs/?query=kubelet"
+    nodes/<node>/ip_forward        cat /proc/sys/net/ipv4/ip_forward (the node agent, --probe)
     observed-at.txt                date -u +%Y-%m-%dT%H:%M:%SZ (when the collection ran)
 
 The API's JSON is written as it came, not re-serialised from facts, so `check --bundle` reads
@@ -49,6 +50,7 @@ from kopscheck.collectors.output.data_paths import (
     pod_log_file,
 )
 from kopscheck.collectors.output.sanitise import keep, sanitise
+from kopscheck.knowledge.node_sysctl import IP_FORWARD_FILE
 from kopscheck.model.errors import InputError
 from kopscheck.model.facts import ContainerLog, Fact, NodeFiles
 
@@ -206,6 +208,7 @@ def _write_node_files(
             for name, value in (
                 ("sysconfig-kubelet", files.sysconfig_kubelet),
                 ("cni-bin.txt", files.cni_bin),
+                (IP_FORWARD_FILE, files.ip_forward),
                 ("kubelet.log", files.kubelet_log),
             ):
                 if value is not None:

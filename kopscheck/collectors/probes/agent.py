@@ -1,9 +1,11 @@
 """The node agent: a short-lived DaemonSet that prints what only the node can show.
 
 Per node: the kubelet's argv (`/proc/<kubelet>/cmdline`, hostPID), `/etc/sysconfig/kubelet`,
-the files of `/etc/cni/net.d`, the listing of `/opt/cni/bin` and recent kubelet log lines. All
-host paths are mounted read-only. Kubeconfigs and tokens are blanked by `sed` on the node,
-before anything is printed; kopscheck blanks credentials again as it reads (defence in depth).
+the files of `/etc/cni/net.d`, the listing of `/opt/cni/bin`, the node's IPv4 forwarding switch
+(`/proc/sys/net/ipv4/ip_forward`: on the host network, /proc/sys/net is the node's; its first
+65 bytes, two lines at most) and recent kubelet log lines. All host paths are mounted read-only.
+Kubeconfigs and tokens are blanked by `sed` on the node, before anything is printed; kopscheck
+blanks credentials again as it reads (defence in depth).
 It tolerates every taint, so NotReady nodes are covered. Its output is read with `pods/log`.
 """
 
@@ -49,6 +51,8 @@ for f in /host/etc/cni/net.d/*; do
   echo "==== cni-net.d $(basename "$f")"; head -c 65536 "$f" | red; echo
 done
 echo "==== file cni-bin.txt"; ls -l /host/opt/cni/bin 2>&1
+fwd=$(head -c 65 /proc/sys/net/ipv4/ip_forward 2>&1 | head -n 2)
+echo "==== file ip_forward"; printf '%s\n' "$fwd"
 if [ -f /host/var/log/kubelet.log ]; then
   echo "==== file kubelet.log"; tail -n 500 /host/var/log/kubelet.log | red
 else
@@ -72,7 +76,8 @@ class AgentOutput:
     """What the agent printed on one node, or why it could not be read."""
 
     node: str
-    files: Mapping[str, str]  # "kubelet.cmdline", "sysconfig-kubelet", "cni-bin.txt", "kubelet.log"
+    # "kubelet.cmdline", "sysconfig-kubelet", "cni-bin.txt", "ip_forward", "kubelet.log"
+    files: Mapping[str, str]
     cni_configs: Mapping[str, str]
     error: str = ""
 

@@ -30,6 +30,7 @@ from kopscheck.collectors.probes.workspace import (
 )
 from kopscheck.knowledge.cni_provider import agent_pods, provider_workloads
 from kopscheck.knowledge.networking import resolve_networking
+from kopscheck.knowledge.node_sysctl import IP_FORWARD_FILE, bounded
 from kopscheck.model.connectivity import ConnectivityProbe
 from kopscheck.model.errors import InputError, Stopped
 from kopscheck.model.facts import Fact, Node, NodeFiles, Snapshot
@@ -375,6 +376,7 @@ def merge_node_files(
         cmdline = out.files.get("kubelet.cmdline")
         sysconfig = out.files.get("sysconfig-kubelet")
         log = out.files.get("kubelet.log")
+        forward = out.files.get(IP_FORWARD_FILE)
         merged[node] = replace(  # redacted on the node already; again here, as a bundle is
             base,
             kubelet_cmdline=tuple(redact_args([a for a in cmdline.splitlines() if a]))
@@ -387,6 +389,7 @@ def merge_node_files(
             if out.cni_configs
             else base.cni_configs,
             cni_bin=out.files.get("cni-bin.txt", base.cni_bin),
+            ip_forward=bounded(forward) if forward is not None else base.ip_forward,
             kubelet_log=base.kubelet_log or (redact(log) if log is not None else None),
         )
     return merged
