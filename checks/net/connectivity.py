@@ -4,8 +4,6 @@ from collections.abc import Sequence
 
 from kopscheck.checkapi.check import Check
 from kopscheck.checkapi.context import CheckContext
-from kopscheck.knowledge.encapsulation import Wire, native, spec_wire
-from kopscheck.knowledge.selectors import kube_proxy_pods
 from kopscheck.knowledge.signals import Signal
 from kopscheck.model.connectivity import (
     CLASSES,
@@ -16,11 +14,11 @@ from kopscheck.model.connectivity import (
     ProbeClass,
     hop_group,
 )
-from kopscheck.model.facts import JSON, Fact, ObjectRef, Pod
+from kopscheck.model.facts import JSON, Fact, ObjectRef
 from kopscheck.model.results import Code, Finding, Status, Verdict
 
-from .hops import Facts, Hop, judge, kubenet_routes
-from .security_hop import SecurityFacts
+from .hops import Facts, Hop, judge
+from .judge_facts import judge_facts
 
 CLASS_WORDS = {
     ProbeClass.POD_SAME_NODE: "pod to pod on the same node",
@@ -219,7 +217,7 @@ class Connectivity(Check):
                 Status.FAIL, message, evidence={"nodes": probe.nodes_total}, code="no-nodes"
             )
             return Verdict(message, (finding,))
-        facts = _facts(context, probe)
+        facts = judge_facts(context, probe)
         findings: list[Finding] = []
         for probe_class in CLASSES:
             findings += _class_findings(probe, probe_class, facts)
@@ -235,59 +233,6 @@ class Connectivity(Check):
             f"{failed} of {len(probe.pairs)} pairs failed; {bad[0].message} ({scope})",
             tuple(findings),
         )
-
-
-def _facts(context: CheckContext, probe: ConnectivityProbe) -> Facts:
-    snapshot = context.snapshot
-    routes = None
-    if snapshot.has(Fact.AWS_ROUTE_TABLES) and snapshot.has(Fact.NODES):
-        routes = kubenet_routes(context.route_scope)
-    return Facts(
-        servers={e.node: e for e in probe.endpoints if e.role == "server"},
-        clients={e.node: e for e in probe.endpoints if e.role == "client"},
-        nodes=context.nodes_by_name if snapshot.has(Fact.NODES) else {},
-        node_files=snapshot.node_files or {},
-        routes=routes,
-        quota=snapshot.aws_route_quota,
-        security=_security(context),
-        service_ip_unreachable_from=frozenset(
-            p.source
-            for p in probe.pairs
-            if p.probe is ProbeClass.CLUSTER_IP and p.outcome is Outcome.FAIL
-        ),
-        proxy_pods=_proxy_pods(snapshot.pods or ()),
-        external_from_node={
-            p.source: p.outcome is Outcome.PASS
-            for p in probe.external_from_nodes
-            if p.outcome is not Outcome.NOT_RUN
-        },
-    )
-
-
-def _proxy_pods(pods: Sequence[Pod]) -> dict[str, tuple[ObjectRef, ...]]:
-    found: dict[str, tuple[ObjectRef, ...]] = {}
-    for pod in kube_proxy_pods(pods):
-        found[pod.node_name] = (*found.get(pod.node_name, ()), pod.ref)
-    return found
-
-
-def _security(context: CheckContext) -> SecurityFacts | None:
-    """The groups and instances, when the wire between nodes is known for certain: kubenet (the
-    route checks' own scope), or a mode whose kops spec fixes it (security_hop.py)."""
-    groups, instances = context.snapshot.aws_security_groups, context.snapshot.aws_instances
-    if groups is None or instances is None:
-        return None
-    wire = _wire(context)
-    if wire is None:
-        return None
-    return SecurityFacts({g.id: g for g in groups}, {i.id: i for i in instances}, wire)
-
-
-def _wire(context: CheckContext) -> Wire | None:
-    if context.route_scope.skip_reason() is None:
-        return native("kubenet", "kubenet: the VPC routes each node's podCIDR")
-    mode = context.networking
-    return spec_wire(mode.name, context.snapshot.kops_cluster) if mode else None
 
 
 def _class_findings(
