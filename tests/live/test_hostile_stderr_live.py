@@ -23,25 +23,29 @@ from tests.hostile_reports import CORPUS, assert_stderr_lines
 # JSON on the wire cannot carry a lone surrogate the client would decode: the rest of the corpus
 ON_WIRE = {k: v for k, v in CORPUS.items() if k != "lone-surrogate"}
 CLEANUP_LINES = ("kopscheck", "would delete", "deleting", "not touched", "still there")
-RUN = "20261128-1-ab"
+RUN = "20261128-124500-3fa9"
 LABELS = {"app.kubernetes.io/managed-by": "kopscheck", "kopscheck.io/run": RUN}
+EXPIRES = "2026-11-28T12:50:00Z"
+
+
+def _daemonset(name: str, expires: str) -> dict[str, object]:
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "kube-system",
+            "labels": LABELS,
+            "annotations": {"kopscheck.io/expires": expires},
+        },
+        "spec": {},
+    }
 
 
 def _leftovers(cluster: LiveCluster, attack: str) -> None:
-    """A DaemonSet a killed run left (its expiry annotation hostile), and a user's pod that
-    copied kopscheck's labels under a hostile name (listed as not touched)."""
-    cluster.server.add(
-        "daemonsets",
-        {
-            "metadata": {
-                "name": "kopscheck-stray-agent",
-                "namespace": "kube-system",
-                "labels": LABELS,
-                "annotations": {"kopscheck.io/expires": attack},
-            },
-            "spec": {},
-        },
-    )
+    """A DaemonSet a killed run left; one whose expiry annotation is hostile (not a time
+    kopscheck writes: not touched, and the annotation never quoted); a user's pod that copied
+    kopscheck's labels under a hostile name (listed as not touched)."""
+    cluster.server.add("daemonsets", _daemonset(f"kopscheck-{RUN}-agent", EXPIRES))
+    cluster.server.add("daemonsets", _daemonset(f"kopscheck-{RUN}-odd", attack))
     cluster.server.add(
         "pods",
         {
@@ -49,7 +53,7 @@ def _leftovers(cluster: LiveCluster, attack: str) -> None:
                 "name": attack,
                 "namespace": "payments",
                 "labels": LABELS,
-                "annotations": {"kopscheck.io/expires": "2026-11-28T10:00:00Z"},
+                "annotations": {"kopscheck.io/expires": EXPIRES},
             },
             "spec": {"containers": [{"name": "app", "image": "app"}]},
         },
@@ -69,23 +73,29 @@ def test_cleanup_lists_hostile_objects_in_one_line_each(
     done = run_cli("cleanup", "--kubeconfig", kubeconfig)
 
     assert (listing.code, done.code) == (0, 0), done.stderr
-    agent = f"daemonsets kube-system/kopscheck-stray-agent (run {RUN}, expires {visible(attack)})"
+    agent = f"daemonsets kube-system/kopscheck-{RUN}-agent (run {RUN}, expires {EXPIRES})"
+    kept = "not touched (carries kopscheck's labels, not made by a kopscheck run):"
+    odd = (
+        f"{kept} daemonsets kube-system/kopscheck-{RUN}-odd: its kopscheck.io/expires annotation"
+        " is not a time kopscheck writes (like 2026-11-28T12:50:00Z)"
+    )
     lookalike = (
-        f"not touched (carries kopscheck's labels, not made by a kopscheck run): pods"
-        f" payments/{visible(attack)}: neither named kopscheck-... nor in namespace"
-        f" kopscheck-{RUN}"
+        f"{kept} pods payments/{visible(attack)}: neither in namespace kopscheck-{RUN} nor"
+        f" named kopscheck-{RUN}-... (its run id)"
     )
     target = f"{cluster.server.url} (context '{cluster.name}')"
     assert assert_stderr_lines(listing.stderr, CLEANUP_LINES) == [
+        odd,
         lookalike,
         f"would delete {agent}",
         f"kopscheck cleanup: 1 kopscheck-owned object(s) on {target}",
     ]
     lines = assert_stderr_lines(done.stderr, CLEANUP_LINES)
-    assert lines[:2] == [lookalike, f"deleting {agent}"]
+    assert lines[:3] == [odd, lookalike, f"deleting {agent}"]
     assert lines[-1] == "kopscheck cleanup: deleted 1, 0 left"
     assert ("pods", f"payments/{attack}") in cluster.server.store.objects
-    assert ("daemonsets", "kube-system/kopscheck-stray-agent") not in cluster.server.store.objects
+    assert ("daemonsets", f"kube-system/kopscheck-{RUN}-odd") in cluster.server.store.objects
+    assert ("daemonsets", f"kube-system/kopscheck-{RUN}-agent") not in cluster.server.store.objects
 
 
 def _as_sent(message: str) -> str:
