@@ -28,6 +28,7 @@ but a debug line can also print a credential. Every collector passes free text t
   string (the closing quote of a value opened by `\\"` is the `\\"` its escaping says closes
   it), to the end of the line if it never closes; a bare JSON number of 4 digits or more
   (`"token": 123456789012`; `true`, `false` and `null` are kept); else up to the next space;
+  a key ending a line takes no value from the next (`password:` then `  token: x` blanks x);
   an env var named so, written as JSON (`{"name": "DB_PASSWORD", "value": "..."}`);
 - base64 text, of any length, that decodes to any of the above (`cGFzc3dvcmQ9...` for
   `password=...`, a whole PEM key as a kubeconfig's `client-key-data`).
@@ -35,7 +36,8 @@ but a debug line can also print a credential. Every collector passes free text t
 A key is at most 64 characters either side of its secret word and every other repeat is bounded
 or starts only where its run starts, so a hostile line costs time linear in its length
 (benchmarks/redaction.py: 200 KB lines of `password="`, quotes, backslashes, URLs). The patterns
-live in redact_patterns.py.
+live in redact_patterns.py; quoted values go first (no other rule may blank a key's name before
+its value is found) and the Cookie rule, which blanks to the line's end, last.
 
 This is a policy, tested as one: tests/canary_corpus.yaml holds realistic secrets in their
 real contexts, planted into every input field that reaches an output (tests/canaries.py), and
