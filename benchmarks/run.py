@@ -11,7 +11,8 @@ against the fake API server of tests/live. The default base (50 nodes: 50, 200 a
 finishes in a few minutes on 2 cores; `--full` is 312, 1,250 and 5,000 nodes (150,000 pods).
 Targets (issue 12): check <= 1.0x json.load, peak RSS <= 1.0x size on disk, linear growth.
 First, the start-up of `--help`, `checks` and `explain` (benchmarks/startup.py, issue 22:
-<= 120 ms and <= 150 ms, best of 20).
+<= 120 ms and <= 150 ms, best of 20), then the redactor on hostile 200 KB lines
+(benchmarks/redaction.py, issue 19: linear, within 0.5 s each).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "tests" / "live"))
 
 import generate  # noqa: E402  (a sibling script, found through sys.path)
+import redaction  # noqa: E402
 import startup  # noqa: E402
 
 PAGE = 500
@@ -138,6 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     REPEAT[0] = max(args.repeat, 1)
     startup.report()  # --help, checks, explain: best of 20 fresh processes
+    redaction.report()  # hostile 200 KB lines: linear, within budget
     top = 5000 if args.full else 16 * args.base
     with tempfile.TemporaryDirectory(prefix="kopscheck-bench-") as tmp:
         base = args.dir or Path(tmp)

@@ -101,6 +101,146 @@ def test_redact_blanks_the_credential_and_keeps_the_line(line: str, kept: str, s
     assert secret not in redact(line)
 
 
+SIG = "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024"
+PRESIGNED = (
+    "https://kops-state-acme.s3.amazonaws.com/acme/pki/ca.crt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=ASIAIOSFODNN7EXAMPLE%2F20261127%2Fus-east-1%2Fs3%2Faws4_request"
+    "&X-Amz-Date=20261127T101500Z&X-Amz-Expires=900&X-Amz-Security-Token=IQoJb3JpZ2luX2VjEHYa%2BCX"
+    f"&X-Amz-SignedHeaders=host&X-Amz-Signature={SIG}"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        pytest.param(
+            r'{"password":"a\"b, c","user":"x"}',
+            r'{"password":"<redacted>","user":"x"}',
+            id="json-value-with-escaped-quote-and-comma",
+        ),
+        pytest.param(
+            r'{"password":"ends in a backslash\\","user":"x"}',
+            r'{"password":"<redacted>","user":"x"}',
+            id="json-value-ending-in-an-escaped-backslash",
+        ),
+        pytest.param(
+            r'{"log":"{\"password\":\"a\\\"b, c\",\"user\":\"x\"}\n","stream":"stderr"}',
+            r'{"log":"{\"password\":\"<redacted>\",\"user\":\"x\"}\n","stream":"stderr"}',
+            id="json-escaped-once",
+        ),
+        pytest.param(
+            r"{\"log\":\"{\\\"token\\\":\\\"a\\\\\\\"b, c\\\",\\\"user\\\":\\\"x\\\"}\"}",
+            r"{\"log\":\"{\\\"token\\\":\\\"<redacted>\\\",\\\"user\\\":\\\"x\\\"}\"}",
+            id="json-escaped-twice",
+        ),
+        pytest.param(
+            '{"msg":"cut off","password":"a, b c',
+            '{"msg":"cut off","password":"<redacted>',
+            id="json-value-never-closed-blanked-to-the-line-end",
+        ),
+        pytest.param(
+            "auth:\n  password:\n  token: abc123def\n",
+            "auth:\n  password:\n  token: <redacted>\n",
+            id="a-key-ending-a-line-takes-no-value-from-the-next",
+        ),
+        pytest.param(
+            '{"token": 123456789012, "api_key": true, "tokens": 3, "secret": null}',
+            '{"token": <redacted>, "api_key": true, "tokens": 3, "secret": null}',
+            id="json-bare-number",
+        ),
+        pytest.param(
+            f"GET {PRESIGNED} 403",
+            "GET https://kops-state-acme.s3.amazonaws.com/acme/pki/ca.crt"
+            "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            "&X-Amz-Credential=<redacted>%2F20261127%2Fus-east-1%2Fs3%2Faws4_request"
+            "&X-Amz-Date=20261127T101500Z&X-Amz-Expires=900&X-Amz-Security-Token=<redacted>"
+            "&X-Amz-SignedHeaders=host&X-Amz-Signature=<redacted> 403",
+            id="s3-presigned-url",
+        ),
+        pytest.param(
+            '{"url":"https://b.s3.amazonaws.com/k?X-Amz-Signature=abc123\\u0026X-Amz-Date=2026"}',
+            '{"url":"https://b.s3.amazonaws.com/k?X-Amz-Signature=<redacted>\\u0026X-Amz-Date=2026"}',
+            id="presigned-url-in-go-json",
+        ),
+        pytest.param(
+            "GET https://acme.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=Zm9v%2Bbar%3D 403",
+            "GET https://acme.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=<redacted> 403",
+            id="azure-sas-sig",
+        ),
+        pytest.param(
+            "GET /userinfo?access_token=ya29.a0Af&schema=openid 401; ws?orgId=1&token=abcd1234",
+            "GET /userinfo?access_token=<redacted>&schema=openid 401; ws?orgId=1&token=<redacted>",
+            id="token-query-params",
+        ),
+        pytest.param(
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20261127/us-east-1/s3/"
+            f"aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}",
+            "Authorization: AWS4-HMAC-SHA256 <redacted> SignedHeaders=host;x-amz-date,"
+            " Signature=<redacted>",
+            id="sigv4-authorization-header",
+        ),
+        pytest.param(
+            "+ curl -H 'Cookie: grafana_session=4f2a; theme=dark' http://grafana:3000/api/health",
+            "+ curl -H 'Cookie: <redacted>' http://grafana:3000/api/health",
+            id="cookie-header-in-curl",
+        ),
+        pytest.param(
+            '{"status":302,"headers":{"Set-Cookie":["_oauth2_proxy=4f2a|9c; Path=/"],"Location":"/"}}',
+            '{"status":302,"headers":{"Set-Cookie":["<redacted>"],"Location":"/"}}',
+            id="set-cookie-in-json",
+        ),
+        pytest.param(
+            "< Set-Cookie: sid=4f2a9c; Path=/; HttpOnly",
+            "< Set-Cookie: <redacted>",
+            id="set-cookie-header",
+        ),
+        pytest.param(
+            "curl -fsS -u deploy:hunter2x https://nexus.acme.internal/repository/charts/",
+            "curl -fsS -u deploy:<redacted> https://nexus.acme.internal/repository/charts/",
+            id="curl-u",
+        ),
+        pytest.param(
+            "curl --user 'ci-bot:pa ss' https://r.acme.internal/v2/ && curl --user=ops:p@ss/w http://p",
+            "curl --user 'ci-bot:<redacted>' https://r.acme.internal/v2/ && curl --user=ops:<redacted> http://p",
+            id="curl-user-quoted-and-equals",
+        ),
+        pytest.param(
+            "stripe sk_live_51HaBcDeFgHiJkLmNo rk_live_51HaBcDeFgHiJkLmNo sk_test_51HaBcDeFgHiJkLmNo ok",
+            "stripe <redacted> <redacted> <redacted> ok",
+            id="stripe-keys",
+        ),
+        pytest.param(
+            "npm notice publish with npm_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 to registry.npmjs.org",
+            "npm notice publish with <redacted> to registry.npmjs.org",
+            id="npm-token",
+        ),
+        pytest.param(
+            "vault-agent: renewed hvs.CAESIJ3aBcDeFgHiJkLmNoPqRs lease 768h, hvb.AAAAAQJaBcDeFgHiJkLmN0",
+            "vault-agent: renewed <redacted> lease 768h, <redacted>",
+            id="vault-tokens",
+        ),
+        pytest.param(
+            "GET /maps/api/geocode/json?address=Main&key=AIzaSyA1bCdEfGhIjKlMnOpQrStUvWxYz012345 403",
+            "GET /maps/api/geocode/json?address=Main&key=<redacted> 403",
+            id="google-api-key",
+        ),
+        pytest.param(
+            'Post "https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/aBcDeFgHiJkLmNoPqRsTuVwX": timeout',
+            'Post "https://hooks.slack.com/services/<redacted>": timeout',
+            id="slack-webhook",
+        ),
+        pytest.param(
+            "openai: 401 Incorrect API key provided: sk-proj-aBcDeFgHiJ0123456789KlMnOpQrStUvWxYz01",
+            "openai: 401 Incorrect API key provided: <redacted>",
+            id="openai-style-key",
+        ),
+    ],
+)
+def test_a_new_shape_is_blanked_and_the_line_kept(line: str, kept: str) -> None:
+    assert redact(line) == kept
+    assert redact(kept) == kept
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -108,6 +248,11 @@ def test_redact_blanks_the_credential_and_keeps_the_line(line: str, kept: str, s
         '[FATAL] plugin/loop: Loop (127.0.0.1:46143 -> :53) detected for zone "."',
         'failed to find plugin "loopback" in path [/opt/cni/bin]',
         "tokens=3 keys=4",
+        "docker run -u 1000:1000 --rm quay.io/calico/ctl:v3.28.1 get nodes",
+        "Warning  EvictionThresholdMet  node/ip-172-20-44-12 taint node.kubernetes.io/disk-pressure",
+        "pod kube-system/sk-exporter-7d8f9c6b5-4xk2m-with-a-long-generated-name-suffix is Running",
+        "GET https://grafana.monitoring.svc:3000/d/k8s?orgId=1&from=now-1h&refresh=30s 200",
+        "caught signal SIGTERM, design doc at https://example.com/a?page=2",
     ],
 )
 def test_ordinary_log_lines_are_untouched(line: str) -> None:

@@ -6,17 +6,38 @@ but a debug line can also print a credential. Every collector passes free text t
 `redact`, which blanks, keeping the rest of the line:
 
 - PEM blocks (private keys, and any other `-----BEGIN ...-----` block), whole;
-- JSON web tokens; `Bearer` and `Basic` credentials and any `Authorization:` header's; AWS
-  access key ids and a secret key written next to one; GitHub, GitLab and Slack tokens by
-  their issuers' prefixes (`ghp_`, `gho_`, `github_pat_`, `glpat-`, `xoxb-`, ...);
+- JSON web tokens; `Bearer` and `Basic` credentials and any `Authorization:` header's (a SigV4
+  header's `Signature=` too); AWS access key ids and a secret key written next to one;
+- tokens by their issuers' prefixes: GitHub (`ghp_`, `gho_`, `github_pat_`, ...), GitLab
+  (`glpat-`), Slack (`xoxb-`, ...; and a webhook URL's path after `hooks.slack.com/services/`),
+  Stripe (`sk_live_`, `rk_live_`, `sk_test_`), npm (`npm_` + 36), HashiCorp Vault (`hvs.`,
+  `hvb.`), Google API keys (`AIza` + 35), OpenAI-style `sk-` keys (40 or more characters, mixed
+  case and a digit: no Kubernetes name has an upper-case letter);
 - the userinfo of a URL, `scheme://user:pass@host`, a password holding `/`, `:` or `@` too;
+- a query parameter naming a secret, up to the next `&`: a presigned S3 or GCS URL's
+  `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`, an Azure SAS `sig`, OAuth's
+  `access_token`, any `&token=` (the host, path and other parameters kept);
+- the value of a `Cookie:` or `Set-Cookie:` header (bare, or a JSON key) and of curl's
+  `--cookie`, to the end of the line or the closing quote; the header name kept;
+- the password of `curl -u user:pass`, `--user user:pass`, `--user=user:pass`, `--proxy-user`
+  (the user kept; a numeric `uid:gid` like `docker run -u 1000:1000` is no password);
 - a flag naming a secret and its value, `--password=x`, `--password x`, `-token x`;
 - `key=value` and `key: value` pairs whose key names a secret (password, pass, secret,
-  token, api key, access key, private key, credential, ...): a quoted value whole (commas,
-  spaces and all; JSON inside JSON, escaped once or more, too), else up to the next space;
+  token, api key, access key, private key, credential, ...): a quoted value whole, read as
+  RFC 8259 reads a JSON string (`"a\\"b, c"` is one value), at any depth of JSON inside a JSON
+  string (the closing quote of a value opened by `\\"` is the `\\"` its escaping says closes
+  it), to the end of the line if it never closes; a bare JSON number of 4 digits or more
+  (`"token": 123456789012`; `true`, `false` and `null` are kept); else up to the next space;
+  a key ending a line takes no value from the next (`password:` then `  token: x` blanks x);
   an env var named so, written as JSON (`{"name": "DB_PASSWORD", "value": "..."}`);
 - base64 text, of any length, that decodes to any of the above (`cGFzc3dvcmQ9...` for
   `password=...`, a whole PEM key as a kubeconfig's `client-key-data`).
+
+A key is at most 64 characters either side of its secret word and every other repeat is bounded
+or starts only where its run starts, so a hostile line costs time linear in its length
+(benchmarks/redaction.py: 200 KB lines of `password="`, quotes, backslashes, URLs). The patterns
+live in redact_patterns.py; quoted values go first (no other rule may blank a key's name before
+its value is found) and the Cookie rule, which blanks to the line's end, last.
 
 This is a policy, tested as one: tests/canary_corpus.yaml holds realistic secrets in their
 real contexts, planted into every input field that reaches an output (tests/canaries.py), and
@@ -30,53 +51,10 @@ import binascii
 import re
 from functools import lru_cache
 
-REDACTED = "<redacted>"
-_SECRET_WORD = (
-    r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
-    r"|client[_-]?key|credentials?|auth[_-]?key|(?<![a-z])pass(?![a-z]))"
-)
-_KEY = rf"[\w.-]*{_SECRET_WORD}[\w.-]*"
-_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,64})-----(?:.*?-----END \1-----|.*\Z)", re.DOTALL)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-# Issuers' own token formats: GitHub (classic, OAuth, app, refresh, fine-grained), GitLab, Slack.
-_ISSUED = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{20,255}"
-    r"|glpat-[A-Za-z0-9_-]{20,255}|xox[abposr]-[A-Za-z0-9-]{10,255})"
-)
-_AUTH = re.compile(r"(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}")
-# `Authorization: <scheme> <credentials>` for any scheme (token, Bearer, AWS4-HMAC-SHA256, ...)
-_AUTH_HEADER = re.compile(
-    r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?"
-    r"(?:(?:bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|apikey|key|sso-key)\s+)?+)"
-    r"(?!" + re.escape(REDACTED) + r")[^\s\"']{4,}"
-)
-_AWS_PAIR = re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})([\s:=,;/\"']{1,3})[A-Za-z0-9/+]{40}\b")
-_AWS_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
-# userinfo: the password may hold `/`, `:` and `@`; it ends at the last `@` before a host
-_URL_USERINFO = re.compile(
-    r"(\b[a-zA-Z][a-zA-Z0-9+.-]{0,20}://)"
-    r"(?:[^/\s:@]{0,256}:\S*@(?=[\w.-]*\w(?::\d{1,5})?(?:[/?#\s\"'\\,;)\]}]|$))|[^/\s:@]{1,256}@)"
-)
-_FLAG = re.compile(
-    rf"(?i)((?<![\w-])--?[\w.-]*{_SECRET_WORD}[\w.-]*)(=|\s+)(?!-)(\"[^\"]*\"|'[^']*'|[^\s\"',;]+)"
-)
-# `"password": "a, b"`, `PASS='x y'`, `\"token\":\"...\"` (JSON inside a JSON string): the
-# whole quoted value, whatever it holds
-_QUOTED_PAIR = re.compile(rf"(?i)(\b{_KEY}(?:\\*[\"'])?\s*[=:]\s*)(\\*[\"'])(.*?)(\2)")
-# an env var named for a secret, as JSON: {"name": "DB_PASSWORD", "value": "..."}
-_ENV_JSON = re.compile(
-    rf"(?i)(\\*\"name\\*\"\s*:\s*\\*\"{_KEY}\\*\"\s*,\s*\\*\"value\\*\"\s*:\s*)(\\*\")(.*?)(\2)"
-)
-_PAIR = re.compile(rf"(?i)(\b{_KEY}\"?\s*[=:]\s*\"?)(?!{re.escape(REDACTED)})[^\s\"']{{4,}}")
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
-# Every rule needs one of these (lower-cased) in the text, or a base64-looking run: checking
-# for them first keeps the common line (nothing to blank) cheap.
-_MARKERS = (
-    "-----begin", "eyj", "bearer", "basic", "akia", "asia", "://", "authorization",
-    "pass", "pwd", "secret", "token", "key", "credential",
-    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
-)  # fmt: skip
-_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+from kopscheck.collectors.output import redact_patterns as p
+from kopscheck.collectors.output.redact_patterns import REDACTED
+
+__all__ = ["REDACTED", "redact", "redact_args", "redact_message"]
 
 
 def _pem(match: re.Match[str]) -> str:
@@ -84,8 +62,22 @@ def _pem(match: re.Match[str]) -> str:
     return f"-----BEGIN {label}-----{REDACTED}-----END {label}-----"
 
 
-def _url(match: re.Match[str]) -> str:
-    return f"{match.group(1)}{REDACTED}@"
+def _kept(match: re.Match[str]) -> str:
+    """The match's first group (what names the secret), the secret blanked."""
+    return match.group(1) + REDACTED
+
+
+def _credential(match: re.Match[str]) -> str:
+    """`Bearer x`, `Authorization: x`: x blanked, and the value after it if x names a secret."""
+    head, token, sep, value = match.group(1, 2, 3, 4)
+    if sep is None:
+        return head + REDACTED
+    return f"{head}{REDACTED}{sep}{REDACTED if p.NAMES_A_SECRET.search(token) else value}"
+
+
+def _user_flag(match: re.Match[str]) -> str:
+    flag, quote, user_q, user = match.group(1, 2, 3, 4)
+    return f"{flag}{quote}{user_q}{REDACTED}" if quote else f"{flag}{user}{REDACTED}"
 
 
 def _base64(match: re.Match[str]) -> str:
@@ -99,36 +91,77 @@ def _base64(match: re.Match[str]) -> str:
     return REDACTED if _plain(decoded) != decoded else token
 
 
+def _closing(text: str, start: int, quote: str) -> int:
+    """Where the quoted value opened by `quote` (its backslashes and quote character) just
+    before `start` ends: the start of its closing quote, else the end of the line.
+
+    A value opened by m backslashes and a quote (m = 2^k - 1 for JSON escaped k times) closes
+    at the quote with n backslashes before it where n % (2m + 2) == m: n even in a plain JSON
+    string, 1 or 5 escaped once (3 is an escaped quote of the value, 5 an escaped backslash
+    and then the close). A single-quoted value without backslashes (shell, YAML) ends at the
+    next `'`.
+    """
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    char, depth = quote[-1], len(quote) - 1
+    at = start
+    while (found := text.find(char, at, line_end)) >= 0:
+        if char == "'" and not depth:
+            return found
+        run = found
+        while run > start and text[run - 1] == "\\":
+            run -= 1
+        if (found - run) % (2 * depth + 2) == depth:
+            return found - depth
+        at = found + 1
+    return line_end
+
+
+def _blank_quoted(text: str, opener: re.Pattern[str]) -> str:
+    """Each value whose opening (a key and its quote) `opener` finds, blanked to its close."""
+    out: list[str] = []
+    done = 0
+    while (match := opener.search(text, done)) is not None:
+        start = match.end()
+        end = _closing(text, start, match.group(1))
+        value = text[start:end]
+        out.append(text[done:start])
+        out.append(value if value in ("", REDACTED) else REDACTED)
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
 def _plain(text: str) -> str:
     """Every rule but base64 (decoded base64 is checked with these)."""
-    text = _PEM.sub(_pem, text)
-    text = _JWT.sub(REDACTED, text)
-    text = _ISSUED.sub(REDACTED, text)
-    text = _AWS_PAIR.sub(lambda m: f"{REDACTED}{m.group(2)}{REDACTED}", text)
-    text = _AWS_ID.sub(REDACTED, text)
-    text = _URL_USERINFO.sub(_url, text)
-    text = _AUTH_HEADER.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _AUTH.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _ENV_JSON.sub(_quoted, text)
-    text = _QUOTED_PAIR.sub(_quoted, text)
-    text = _FLAG.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    return _PAIR.sub(lambda m: m.group(1) + REDACTED, text)
-
-
-def _quoted(match: re.Match[str]) -> str:
-    if match.group(3) == REDACTED:
-        return match.group(0)
-    return f"{match.group(1)}{match.group(2)}{REDACTED}{match.group(4)}"
+    text = p.PEM.sub(_pem, text)
+    text = p.JWT.sub(REDACTED, text)
+    text = p.ISSUED.sub(REDACTED, text)
+    text = _blank_quoted(text, p.ENV_JSON)  # before any rule that could blank a key's name
+    text = _blank_quoted(text, p.QUOTED_KEY)
+    text = p.SLACK_WEBHOOK.sub(_kept, text)
+    text = p.AWS_PAIR.sub(lambda m: f"{REDACTED}{m.group(2)}{REDACTED}", text)
+    text = p.AWS_ID.sub(REDACTED, text)
+    text = p.URL_USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+    text = p.QUERY.sub(_kept, text)
+    text = p.AUTH_HEADER.sub(_credential, text)
+    text = p.SIGNATURE.sub(_kept, text)
+    text = p.AUTH.sub(_credential, text)
+    text = p.USER_FLAG.sub(_user_flag, text)
+    text = p.JSON_NUMBER.sub(_kept, text)
+    text = p.FLAG.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    text = p.PAIR.sub(_kept, text)
+    return p.COOKIE.sub(_kept, text)  # last: it blanks to the line's end, anchors of others too
 
 
 def _worth_a_look(text: str) -> bool:
     lower = text.lower()
-    for marker in _MARKERS:  # a plain loop: the common message has none, and this is hot
+    for marker in p.MARKERS:  # a plain loop: the common message has none, and this is hot
         if marker in lower:
             return True
     return any(
         len(run) % 4 == 0 and any(ch.isdigit() or ch in "+/=" for ch in run)
-        for run in _RUN.findall(text)
+        for run in p.RUN.findall(text)
     )
 
 
@@ -136,7 +169,7 @@ def redact(text: str) -> str:
     """The text with every credential the rules above recognise blanked."""
     if not _worth_a_look(text):
         return text
-    return _plain(_BASE64.sub(_base64, text))
+    return _plain(p.BASE64.sub(_base64, text))
 
 
 @lru_cache(maxsize=8192)
@@ -155,9 +188,6 @@ def redact_args(args: list[str] | tuple[str, ...]) -> list[str]:
             out.append(REDACTED)
             blank_next = False
             continue
-        blank_next = bool(_FLAG_NAME.fullmatch(arg))
+        blank_next = bool(p.FLAG_NAME.fullmatch(arg))
         out.append(redact(arg))
     return out
-
-
-_FLAG_NAME = re.compile(rf"(?i)--?[\w.-]*{_SECRET_WORD}[\w.-]*")
