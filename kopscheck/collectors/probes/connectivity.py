@@ -42,8 +42,8 @@ def pick_nodes(nodes: Sequence[Node], spec: str) -> tuple[list[Node], str]:
     report's sampling sentence says."""
     text = spec.strip()
     if not text.isdigit():
-        chosen, how = select_nodes(nodes, text)
-        return sorted(chosen, key=lambda n: n.name), how  # `peers` rings them by name
+        named, how = select_nodes(nodes, text)
+        return sorted(named, key=lambda n: n.name), how  # `peers` rings them by name
     cap = int(text)
     ready = sorted((n for n in nodes if _ready(n)), key=lambda n: n.name)
     chosen: dict[tuple[str, str], Node] = {}
