@@ -195,7 +195,12 @@ def _vpc_route(name: str, facts: Facts) -> Hop | None:
                 reason += f" ({full})"
                 evidence["table_full"] = full
         elif all(r.state == BLACKHOLE for r in routes):
-            reason = f"the route for {name}'s podCIDR {cidr} in {tables} is blackhole"
+            gone = ", ".join(r.target or "(deleted target)" for r in routes)
+            reason = (
+                f"the route for {name}'s podCIDR {cidr} in {tables} is blackhole"
+                f" (its target {gone} is gone)"
+            )
+            evidence["route_target"] = gone
         elif instance and all(r.target != instance for r in routes):
             targets = ", ".join(r.target for r in routes)
             reason = f"the route for {name}'s podCIDR {cidr} points at {targets}, not {instance}"

@@ -14,7 +14,7 @@ from kopscheck.knowledge.cni_provider import (
 )
 from kopscheck.knowledge.log_lines import LineKind, LogLine, sandbox_lines
 from kopscheck.model.facts import JSON, Fact, Node, ObjectRef
-from kopscheck.model.probes import LifecycleProbe
+from kopscheck.model.probes import LifecycleProbe, PodProbe
 from kopscheck.model.results import Code, Finding, Status, Verdict, worst
 
 PROBE_CREATE = re.compile(r"SyncLoop \(?ADD|RunPodSandbox|ADD|Created|Started|assigned addresses")
@@ -70,7 +70,9 @@ class NodeLogs(Check):
     (IP exhaustion, a missing CNI binary, the provider's agent down). "Container runtime network
     not ready" while the node is NotReady: the provider has not written its CNI config yet (see
     cni.node-config). A long log without any pod create or delete line: the kubelet runs below
-    --v=2, which kops does not do by default.
+    --v=2, which kops does not do by default. A node log longer than --log-lines is read as
+    its last lines, and says so: a probe pod's line older than them is not judged (raise
+    --log-lines).
 
     Step: "Logging on a node will display messages on pod create and delete" (Troubleshooting,
     Validating CNI Installation).
@@ -130,6 +132,14 @@ class NodeLogs(Check):
             ),
         ),
         "probe-pod-logged": Code("the node logged the probe pod's create and delete (--probe)"),
+        "probe-pod-log-cut": Code(
+            "the node log was read as its last --log-lines lines, and they lack a probe pod's"
+            " create or delete line (--probe)",
+            fix=(
+                "Run again with a larger --log-lines: the line may be older than the last lines"
+                " read, so the node's logging is not judged."
+            ),
+        ),
         "probe-pod-not-logged": Code(
             "the kubelet log has no create or delete line for a probe pod that ran (--probe)",
             fix=(
@@ -264,35 +274,48 @@ def probe_findings(probe: LifecycleProbe | None) -> list[Finding]:
     for pod in probe.pods if probe is not None else ():
         if pod.failed_step is not None:
             continue  # pod.lifecycle names the step that failed
-        ref = ObjectRef("Pod", pod.pod, pod.namespace)
-        related = (ObjectRef("Node", pod.node),)
-        lines = [f"{m.source}: {m.line}" for m in pod.log_mentions]
-        creates = [m for m in pod.log_mentions if PROBE_CREATE.search(m.line)]
-        deletes = [m for m in pod.log_mentions if PROBE_DELETE.search(m.line)]
-        read = next((s[len(READ) :] for s in pod.log_sources if s.startswith(READ)), "")
-        evidence: dict[str, JSON] = {
-            "node": pod.node,
-            "lines": lines[-6:],
-            "create_lines": [f"{m.source}: {m.line}" for m in creates][:4],
-            "delete_lines": [f"{m.source}: {m.line}" for m in deletes][-4:],
-            "log_sources": list(pod.log_sources),
-        }
-        where = f" ({read})" if read else ""
-        if creates and deletes:
-            message = f"{pod.node} logged the probe pod's create and delete{where}"
-            found.append(
-                Finding(Status.PASS, message, ref, evidence, related, code="probe-pod-logged")
-            )
-        elif read or not any(u.startswith(UNREAD) for u in pod.logs_unavailable):
-            missing = "create" if not creates else "delete"
-            message = (
-                f"the kubelet log on {pod.node} has no {missing} line for the probe pod, which"
-                f" ran and was deleted{where}: the kubelet may run below --v=2"
-            )
-            found.append(
-                Finding(Status.WARN, message, ref, evidence, related, code="probe-pod-not-logged")
-            )
+        finding = _probe_pod(pod)
+        if finding is not None:
+            found.append(finding)
     return found
+
+
+def _probe_pod(pod: PodProbe) -> Finding | None:
+    ref = ObjectRef("Pod", pod.pod, pod.namespace)
+    related = (ObjectRef("Node", pod.node),)
+    lines = [f"{m.source}: {m.line}" for m in pod.log_mentions]
+    creates = [m for m in pod.log_mentions if PROBE_CREATE.search(m.line)]
+    deletes = [m for m in pod.log_mentions if PROBE_DELETE.search(m.line)]
+    read = next((s[len(READ) :] for s in pod.log_sources if s.startswith(READ)), "")
+    evidence: dict[str, JSON] = {
+        "node": pod.node,
+        "lines": lines[-6:],
+        "create_lines": [f"{m.source}: {m.line}" for m in creates][:4],
+        "delete_lines": [f"{m.source}: {m.line}" for m in deletes][-4:],
+        "log_sources": list(pod.log_sources),
+    }
+    where = f" ({read})" if read else ""
+    if pod.log_cut_at is not None:  # the bound is said, pass or not
+        evidence["log_cut_at"] = pod.log_cut_at
+        where = f" ({read or 'node log'}, its last {pod.log_cut_at} lines: --log-lines)"
+    missing = "create" if not creates else "delete"
+    if creates and deletes:
+        message = f"{pod.node} logged the probe pod's create and delete{where}"
+        return Finding(Status.PASS, message, ref, evidence, related, code="probe-pod-logged")
+    if pod.log_cut_at is not None:  # a line older than the bound is neither claimed nor missed
+        message = (
+            f"the node log on {pod.node} was read as its last {pod.log_cut_at} lines"
+            f" (--log-lines), which hold no {missing} line for the probe pod: not judged,"
+            " the line may be older"
+        )
+        return Finding(Status.WARN, message, ref, evidence, related, code="probe-pod-log-cut")
+    if read or not any(u.startswith(UNREAD) for u in pod.logs_unavailable):
+        message = (
+            f"the kubelet log on {pod.node} has no {missing} line for the probe pod, which"
+            f" ran and was deleted{where}: the kubelet may run below --v=2"
+        )
+        return Finding(Status.WARN, message, ref, evidence, related, code="probe-pod-not-logged")
+    return None
 
 
 def _silent(findings: list[Finding], readings: dict[str, list[Reading]]) -> Verdict | None:

@@ -66,6 +66,8 @@ class PodProbe:
     logs_unavailable: tuple[str, ...] = ()  # "kubelet log: ..." when a node log could not be read
     # "node log: read journal", "node log: /var/log/syslog: journal read first": the source read
     log_sources: tuple[str, ...] = ()
+    # the node log was read as its last N matching lines (--log-lines cut it): N; None: not cut
+    log_cut_at: int | None = None
 
     @property
     def failed_step(self) -> StepOutcome | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kopscheck.model.results import Report
 
 CHECK = "net.connectivity"
-LEGEND = '"." pass, "X" fail, "-" not run; rows: source, columns: destination'
+LEGEND = '"." pass, "X" fail, "-" not run, " " not sampled; rows: source, columns: destination'
 UNSAFE = re.compile(r"[^A-Za-z0-9._:/-]")
 MARKS = re.compile(r"[^.X -]")
 

@@ -33,11 +33,13 @@ IDS = frozenset({"check", "caused_by", "root_causes"})
 
 
 def render_markdown(report: Report) -> str:
-    """A report as Markdown, every string from the data escaped."""
-    return _report_markdown(encoded(report, markdown, IDS))
+    """A report as Markdown, every string from the data escaped; the connectivity grids are
+    read from the report as it is: they sit in a code block, where escapes would show (the grid
+    defuses its names itself)."""
+    return _report_markdown(encoded(report, markdown, IDS), _grid_section(report))
 
 
-def _report_markdown(report: Report) -> str:
+def _report_markdown(report: Report, grids: list[str]) -> str:
     t = report.target
     lines = [
         f"## kopscheck: {ICON[report.status]}",
@@ -71,7 +73,7 @@ def _report_markdown(report: Report) -> str:
     for result in report.results:
         caused = f" (caused by {', '.join(result.caused_by)})" if result.caused_by else ""
         lines.append(f"| {ICON[result.status]} | `{result.check}` | {result.summary}{caused} |")
-    lines += _grid_section(report)
+    lines += grids
     lines += _suppressed_section(report)
     counts = ", ".join(f"{n} {s.value}" for s, n in report.counts().items() if n)
     lines += ["", f"_{counts}; generated {report.generated_at:%Y-%m-%d %H:%M:%SZ}_", ""]
@@ -123,6 +125,7 @@ def _suppressed_section(report: Report) -> list[str]:
 
 
 def render_fleet_markdown(fleet: FleetReport) -> str:
+    grids = [_grid_section(c.report) if c.report else [] for c in fleet.clusters]
     fleet = encoded(fleet, markdown, IDS)
     lines = [
         f"# kopscheck fleet: {ICON[fleet.status]}",
@@ -136,10 +139,11 @@ def render_fleet_markdown(fleet: FleetReport) -> str:
         roots = ", ".join(f"`{r}`" for r in c.report.root_causes) if c.report else ""
         lines.append(f"| {c.name} | {ICON[c.status]} | {roots or c.error or '-'} |")
     lines.append("")
-    for c in fleet.clusters:
+    for c, grid_lines in zip(fleet.clusters, grids, strict=True):
         lines.append(f"# Cluster {c.name}")
         lines.append("")
-        lines.append(_report_markdown(c.report) if c.report else f"Scan incomplete: {c.error}\n")
+        scanned = _report_markdown(c.report, grid_lines) if c.report else ""
+        lines.append(scanned or f"Scan incomplete: {c.error}\n")
     return "\n".join(lines)
 
 

@@ -100,6 +100,15 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _count(value: Any) -> int | None:
+    """An optional count; anything else is a malformed file (a TypeError the caller names)."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(f"expected a count (a whole number, 0 or more), got {type(value).__name__}")
+    return value
+
+
 def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
     pods = tuple(
         PodProbe(
@@ -122,6 +131,7 @@ def _lifecycle(doc: Mapping[str, Any]) -> LifecycleProbe:
             ),
             logs_unavailable=_strings(p["logs_unavailable"]),
             log_sources=tuple(str(s) for s in p.get("log_sources", ())),
+            log_cut_at=_count(p.get("log_cut_at")),
         )
         for p in doc["pods"]
     )

@@ -38,10 +38,12 @@ KUBERNETES = "kubernetes.default.svc.cluster.local."
 
 def pick_nodes(nodes: Sequence[Node], spec: str) -> tuple[list[Node], str]:
     """By default one Ready node per instance group and zone (at least three when there are),
-    capped at the --probe-nodes number; `all` or names as given."""
+    capped at the --probe-nodes number; `all` or the names given. In name order, as the
+    report's sampling sentence says."""
     text = spec.strip()
     if not text.isdigit():
-        return select_nodes(nodes, text)
+        named, how = select_nodes(nodes, text)
+        return sorted(named, key=lambda n: n.name), how  # `peers` rings them by name
     cap = int(text)
     ready = sorted((n for n in nodes if _ready(n)), key=lambda n: n.name)
     chosen: dict[tuple[str, str], Node] = {}

@@ -13,8 +13,10 @@ It keeps the lines naming the run's namespace (unique per run: a probe pod's kub
 `pods=["<ns>/<pod>"]`, containerd's `RunPodSandbox for &PodSandboxMetadata{Name:<pod>,...
 Namespace:<ns>...} returns sandbox id "<id>"`) and the lines naming the sandbox and container
 ids those lines gave (containerd's `StopPodSandbox for "<id>"`, `TearDown network for sandbox
-"<id>" successfully` name only the id), at most `--log-lines` of them. It says which source it
-read and why it read no other. Its output is read with `pods/log` once it has exited.
+"<id>" successfully` name only the id): the last `--log-lines` of them, and how many matched,
+so the report says when the bound cut the log (the bound is applied again to what is read). It
+says which source it read and why it read no other. Its output is read with `pods/log` once it
+has exited.
 """
 
 from __future__ import annotations
@@ -69,7 +71,10 @@ echo "==== source $src"
 ids=$(logs 2>/dev/null | grep -F -e "$NS" | grep -oE '[0-9a-f]{64}' | sort -u | head -n 400 \
   | tr '\n' '|')
 pat="$NS"; [ -n "$ids" ] && pat="$NS|${ids%|}"
-logs 2>&1 | grep -E "$pat" | tail -n "$MAX_LINES" | cut -c1-600
+out=${TMPDIR:-/tmp}/node-log-lines
+logs 2>&1 | grep -E "$pat" | cut -c1-600 > "$out"
+echo "==== matched $(wc -l < "$out" | tr -d ' ')"
+tail -n "$MAX_LINES" "$out"
 echo "==== end"
 """
 
@@ -83,11 +88,18 @@ class NodeLog:
     skipped: tuple[str, ...] = ()  # "/var/log/syslog: journal read first"
     lines: tuple[str, ...] = ()
     error: str = ""  # why nothing could be read on this node
+    cut: int = 0  # the run's lines left out: older than the last --log-lines of them
 
     def notes(self) -> tuple[str, ...]:
         """For the report: which source was read, and why the others were not."""
         read = f"node log: read {self.source}" if self.source else ""
-        return tuple(n for n in (read, *(f"node log: {s}" for s in self.skipped)) if n)
+        cut = (
+            f"node log: read as its last {len(self.lines)} of {len(self.lines) + self.cut}"
+            " matching lines (--log-lines)"
+            if self.cut
+            else ""
+        )
+        return tuple(n for n in (read, cut, *(f"node log: {s}" for s in self.skipped)) if n)
 
 
 def reader_name(node: str) -> str:
@@ -145,6 +157,7 @@ def read_node_logs(
     refused: Mapping[str, str],
     timeout: float,
     poll: float,
+    max_lines: int,
 ) -> dict[str, NodeLog]:
     """Each reader's output once it has exited (or why not, when `timeout` came first)."""
     end = time.monotonic() + timeout
@@ -157,7 +170,7 @@ def read_node_logs(
             pod = pods.get(reader_name(node))
             phase = ((pod or {}).get("status") or {}).get("phase") or "Pending"
             if phase in ("Succeeded", "Failed"):
-                found[node] = _read_one(requester, ws, node)
+                found[node] = _read_one(requester, ws, node, max_lines)
         late = time.monotonic() >= end or ws.remaining() <= 0
         if late or all(n in found for n in nodes):
             for node in nodes:
@@ -189,7 +202,7 @@ def _not_run(pod: Mapping[str, Any] | None, timeout: float) -> str:
     return f"node log: the reader pod did not run within {timeout:g}s: {phase}{detail}"
 
 
-def _read_one(requester: Requester, ws: Workspace, node: str) -> NodeLog:
+def _read_one(requester: Requester, ws: Workspace, node: str, max_lines: int) -> NodeLog:
     path = PODS.path(ws.namespace, reader_name(node)) + "/log"
     try:
         text = requester.raw(path, [("limitBytes", "4194304")]).text()
@@ -197,11 +210,12 @@ def _read_one(requester: Requester, ws: Workspace, node: str) -> NodeLog:
         return NodeLog(
             node, error=f"node log: reader output unreadable: {describe_failure(failure)}"
         )
-    return parse_output(node, text)
+    return parse_output(node, text, max_lines)
 
 
-def parse_output(node: str, text: str) -> NodeLog:
-    """The reader's printout: its source, what it skipped and why, the run's lines."""
+def parse_output(node: str, text: str, max_lines: int) -> NodeLog:
+    """The reader's printout: its source, what it skipped and why, the run's last `max_lines`
+    lines, and how many it matched before them."""
     lines = text.splitlines()
     if BEGIN not in lines or END not in lines:
         first = next((line for line in lines if line.strip()), "empty log")
@@ -213,10 +227,19 @@ def parse_output(node: str, text: str) -> NodeLog:
     source = next(
         (line[len("==== source ") :] for line in body if line.startswith("==== source ")), ""
     )
-    kept = tuple(redact(line)[:MAX_LINE] for line in body if not line.startswith("==== "))
+    every = [line for line in body if not line.startswith("==== ")]
+    kept = tuple(redact(line)[:MAX_LINE] for line in every[max(len(every) - max_lines, 0) :])
     if source == "none":
         return NodeLog(node, "", skipped, (), "node log: no journal and no log file on the node")
-    return NodeLog(node, source, skipped, kept)
+    return NodeLog(node, source, skipped, kept, cut=max(_matched(body), len(every)) - len(kept))
+
+
+def _matched(body: Sequence[str]) -> int:
+    """How many lines the reader matched before keeping its last --log-lines."""
+    for line in body:
+        if line.startswith("==== matched ") and line[len("==== matched ") :].isdigit():
+            return int(line[len("==== matched ") :])
+    return 0
 
 
 def pod_mentions(log: NodeLog, namespace: str, pod: str) -> tuple[LogMention, ...]:

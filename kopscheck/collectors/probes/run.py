@@ -166,7 +166,13 @@ def _run(
     if trackers is not None:
         logs = (
             node_log_reader.read_node_logs(
-                requester, ws, names, readers, options.agent_timeout, options.poll
+                requester,
+                ws,
+                names,
+                readers,
+                options.agent_timeout,
+                options.poll,
+                options.log_lines,
             )
             if readers is not None
             else {}
@@ -224,7 +230,8 @@ def _lifecycle(
             others, unreadable = log_mentions(
                 requester, node, tracker.pod, agents.get(node, []), since, kubelet=False
             )
-            probe = replace(probe, log_sources=log.notes())
+            cut_at = len(log.lines) if log.cut else None
+            probe = replace(probe, log_sources=log.notes(), log_cut_at=cut_at)
             mentions, unread = mentions + others, unreadable
         else:
             mentions, unread = log_mentions(
