@@ -13,7 +13,8 @@ It keeps the lines naming the run's namespace (unique per run: a probe pod's kub
 `pods=["<ns>/<pod>"]`, containerd's `RunPodSandbox for &PodSandboxMetadata{Name:<pod>,...
 Namespace:<ns>...} returns sandbox id "<id>"`) and the lines naming the sandbox and container
 ids those lines gave (containerd's `StopPodSandbox for "<id>"`, `TearDown network for sandbox
-"<id>" successfully` name only the id): the last `--log-lines` of them, and how many matched,
+"<id>" successfully` name only the id): the last `--log-lines` of them (kept by awk in a ring,
+so the reader writes no file: a read-only root filesystem is fine), and how many matched,
 so the report says when the bound cut the log (the bound is applied again to what is read). It
 says which source it read and why it read no other. Its output is read with `pods/log` once it
 has exited.
@@ -71,10 +72,9 @@ echo "==== source $src"
 ids=$(logs 2>/dev/null | grep -F -e "$NS" | grep -oE '[0-9a-f]{64}' | sort -u | head -n 400 \
   | tr '\n' '|')
 pat="$NS"; [ -n "$ids" ] && pat="$NS|${ids%|}"
-out=${TMPDIR:-/tmp}/node-log-lines
-logs 2>&1 | grep -E "$pat" | cut -c1-600 > "$out"
-echo "==== matched $(wc -l < "$out" | tr -d ' ')"
-tail -n "$MAX_LINES" "$out"
+logs 2>&1 | grep -E "$pat" | cut -c1-600 | awk -v max="$MAX_LINES" '
+  max > 0 { kept[NR % max] = $0 }
+  END { print "==== matched " NR; for (i = NR - max + 1; max > 0 && i <= NR; i++) if (i > 0) print kept[i % max] }'
 echo "==== end"
 """
 
