@@ -74,7 +74,8 @@ ids=$(logs 2>/dev/null | grep -F -e "$NS" | grep -oE '[0-9a-f]{64}' | sort -u | 
 pat="$NS"; [ -n "$ids" ] && pat="$NS|${ids%|}"
 logs 2>&1 | grep -E "$pat" | cut -c1-600 | awk -v max="$MAX_LINES" '
   max > 0 { kept[NR % max] = $0 }
-  END { print "==== matched " NR; for (i = NR - max + 1; max > 0 && i <= NR; i++) if (i > 0) print kept[i % max] }'
+  END { print "==== matched " NR
+        for (i = NR - max + 1; max > 0 && i <= NR; i++) if (i > 0) print kept[i % max] }'
 echo "==== end"
 """
 
