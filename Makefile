@@ -42,7 +42,8 @@ test: lint typecheck
 
 # Every reader fuzzed with 10,000 cases (make test runs a quick profile of the same tests).
 fuzz: $(TEST_STAMP)
-	KOPSCHECK_FUZZ_EXAMPLES=$${KOPSCHECK_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest -q tests/test_fuzz.py tests/test_fuzz_more.py tests/test_fuzz_redact.py
+	KOPSCHECK_FUZZ_EXAMPLES=$${KOPSCHECK_FUZZ_EXAMPLES:-10000} $(BIN)/python -m pytest -q tests/test_fuzz.py tests/test_fuzz_more.py \
+		tests/test_fuzz_redact.py tests/test_fuzz_documents.py
 
 # make bench BENCH_ARGS=--full for 5,000 nodes (needs ~8 GB of disk and ~15 minutes)
 bench: $(STAMP)

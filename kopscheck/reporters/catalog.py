@@ -40,7 +40,8 @@ def write_json(catalog: Catalog, out: TextIO) -> None:
 def write_yaml(catalog: Catalog, out: TextIO) -> None:
     import yaml
 
-    yaml.safe_dump(catalog_to_list(catalog), out, sort_keys=False, allow_unicode=True, width=100)
+    # ASCII, as every YAML kopscheck writes: a plugin's strings print no raw control character
+    yaml.safe_dump(catalog_to_list(catalog), out, sort_keys=False, allow_unicode=False, width=100)
 
 
 def write_markdown(catalog: Catalog, out: TextIO) -> None:
@@ -48,10 +49,17 @@ def write_markdown(catalog: Catalog, out: TextIO) -> None:
 
     lines = ["| check | family | passes when | needs |", "|---|---|---|---|"]
     lines += [
-        f"| `{e.id}` | {markdown(e.family)} | {markdown(e.title)} | {', '.join(e.needs) or '-'} |"
+        f"| {_code(e.id, markdown)} | {markdown(e.family)} | {markdown(e.title)}"
+        f" | {markdown(', '.join(e.needs)) or '-'} |"
         for e in catalog.entries
     ]
     out.write("\n".join(lines) + "\n")
+
+
+def _code(text: str, markdown: Callable[[str], str]) -> str:
+    """A check id as a code span when Markdown reads nothing in it, else as escaped text."""
+    escaped = markdown(text)
+    return f"`{text}`" if escaped == text else escaped
 
 
 def write_table(catalog: Catalog, out: TextIO, width: int | None = None) -> None:
@@ -60,7 +68,7 @@ def write_table(catalog: Catalog, out: TextIO, width: int | None = None) -> None
     from kopscheck.reporters.encode import visible
 
     rows += [
-        (visible(e.id), visible(e.family), visible(e.title), ", ".join(e.needs) or "-")
+        (visible(e.id), visible(e.family), visible(e.title), visible(", ".join(e.needs)) or "-")
         for e in catalog.entries
     ]
     id_w, family_w = (max(len(r[i]) for r in rows) for i in (0, 1))
@@ -129,4 +137,6 @@ def explain_text(entry: CatalogEntry, docs_url: str, reason: str = "") -> str:
             lines.append(f"  {code}: {summary}")
             if code in entry.code_fixes:
                 lines.append(f"      fix: {entry.code_fixes[code]}")
-    return "\n".join(lines)
+    from kopscheck.reporters.encode import visible_lines
+
+    return visible_lines("\n".join(lines))  # a plugin's docstring keeps its lines, no controls

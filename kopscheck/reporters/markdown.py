@@ -16,7 +16,7 @@ from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
 from kopscheck.reporters import Document, grid
 from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import start_here, suppressed_results
-from kopscheck.reporters.encode import encoded, markdown
+from kopscheck.reporters.encode import encoded, markdown, visible
 
 ICON = {
     Status.PASS: "✅ pass",
@@ -208,6 +208,12 @@ def _code(text: str) -> str:
     return f"`{text}`" if escaped == text else escaped
 
 
+def _literal(text: str) -> str:
+    """A path or a resource id as a code span (nothing inside one is structure) unless it holds
+    a backtick or a character `visible` escapes; then as escaped inline text."""
+    return f"`{text}`" if "`" not in text and visible(text) == text else markdown(text)
+
+
 def _cell(text: str) -> str:
     """Provision's own strings (cluster names, kops output) as inline Markdown; the gate
     reports inside are encoded by render_markdown."""
@@ -254,11 +260,11 @@ def _steps(cluster: ProvisionedCluster) -> list[str]:
     else:
         lines.append("")
     if cluster.interrupted_by:
-        lines.append(f"- **Interrupted by:** {cluster.interrupted_by}")
+        lines.append(f"- **Interrupted by:** {_cell(cluster.interrupted_by)}")
     lines.append(f"- **Teardown:** {_cell(cluster.teardown.summary or cluster.teardown.action)}")
     if cluster.teardown.left:
-        lines.append(f"- **Left behind:** {', '.join(f'`{r}`' for r in cluster.teardown.left)}")
-    lines.append(f"- **kops run log:** `{cluster.run_log}`")
+        lines.append(f"- **Left behind:** {', '.join(_literal(r) for r in cluster.teardown.left)}")
+    lines.append(f"- **kops run log:** {_literal(cluster.run_log)}")
     if cluster.kubeconfig:
-        lines.append(f"- **kubeconfig of the cluster:** `{cluster.kubeconfig}`")
+        lines.append(f"- **kubeconfig of the cluster:** {_literal(cluster.kubeconfig)}")
     return lines
