@@ -45,21 +45,15 @@ def write_yaml(catalog: Catalog, out: TextIO) -> None:
 
 
 def write_markdown(catalog: Catalog, out: TextIO) -> None:
-    from kopscheck.reporters.encode import markdown
+    from kopscheck.reporters.encode import markdown, markdown_code
 
     lines = ["| check | family | passes when | needs |", "|---|---|---|---|"]
     lines += [
-        f"| {_code(e.id, markdown)} | {markdown(e.family)} | {markdown(e.title)}"
+        f"| {markdown_code(e.id)} | {markdown(e.family)} | {markdown(e.title)}"
         f" | {markdown(', '.join(e.needs)) or '-'} |"
         for e in catalog.entries
     ]
     out.write("\n".join(lines) + "\n")
-
-
-def _code(text: str, markdown: Callable[[str], str]) -> str:
-    """A check id as a code span when Markdown reads nothing in it, else as escaped text."""
-    escaped = markdown(text)
-    return f"`{text}`" if escaped == text else escaped
 
 
 def write_table(catalog: Catalog, out: TextIO, width: int | None = None) -> None:

@@ -69,6 +69,13 @@ def markdown(text: str) -> str:
     return _LEADING_MARK.sub(_escape_leading, text, count=1)
 
 
+def markdown_code(text: str) -> str:
+    """`text` (a check id) as a code span when Markdown would read nothing in it, else as
+    escaped inline text: a backtick, a pipe or a newline never leaves the span."""
+    escaped = markdown(text)
+    return f"`{text}`" if escaped == text else escaped
+
+
 def _escape_leading(match: re.Match[str]) -> str:
     space, mark = match.groups()
     return space + (mark + "\\" if mark.isdigit() else "\\" + mark)

@@ -16,7 +16,7 @@ from kopscheck.model.results import CheckResult, Report, Status, symptoms_of
 from kopscheck.reporters import Document, grid
 from kopscheck.reporters import catalog as catalog_formats
 from kopscheck.reporters.common import start_here, suppressed_results
-from kopscheck.reporters.encode import encoded, markdown, visible
+from kopscheck.reporters.encode import encoded, markdown, markdown_code, visible
 
 ICON = {
     Status.PASS: "✅ pass",
@@ -149,7 +149,7 @@ def render_fleet_markdown(fleet: FleetReport) -> str:
 
 def render_diff_markdown(diff: DiffReport) -> str:
     """A diff as Markdown; its check ids come from the two JSON reports given, so they are
-    data too: shown as code only when they are plain text (`_code`)."""
+    data too: shown as code only when they are plain text (`markdown_code`)."""
     diff = encoded(diff, markdown, IDS)
     verdict = "**worse**" if diff.worse else "not worse"
     lines = [f"## kopscheck diff {diff.old} → {diff.new}: {verdict}", ""]
@@ -160,7 +160,7 @@ def render_diff_markdown(diff: DiffReport) -> str:
         if d.checks:
             lines += ["| change | check | old | new |", "|---|---|---|---|"]
             lines += [
-                f"| {c.change} | {_code(c.check)} | {c.old or '-'} | {c.new or '-'} |"
+                f"| {c.change} | {markdown_code(c.check)} | {c.old or '-'} | {c.new or '-'} |"
                 for c in d.checks
             ]
             lines.append("")
@@ -175,7 +175,7 @@ def _diff_findings(title: str, found: tuple[FindingRef, ...]) -> list[str]:
     lines = [f"**{title} ({len(found)}):**", ""]
     for f in found:
         obj = f" {f.object}" if f.object else ""
-        lines.append(f"- {f.status} {_code(f.check)}{obj}: {f.message}")
+        lines.append(f"- {f.status} {markdown_code(f.check)}{obj}: {f.message}")
     return [*lines, ""]
 
 
@@ -199,13 +199,6 @@ class MarkdownReporter:
 
     def write_provision(self, run: ProvisionReport, out: TextIO) -> None:
         out.write(render_provision_markdown(run))
-
-
-def _code(text: str) -> str:
-    """`text` as a code span when Markdown would read nothing in it (a well-formed check id),
-    else as escaped inline text: a backtick, a pipe or a newline never leaves the span."""
-    escaped = markdown(text)
-    return f"`{text}`" if escaped == text else escaped
 
 
 def _literal(text: str) -> str:
