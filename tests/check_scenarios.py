@@ -44,15 +44,7 @@ def crash_loop_kube_proxy(bundle: Path, node: str) -> None:
     pods_file = bundle / "cluster-info" / "kube-system" / "pods.json"
     doc = json.loads(pods_file.read_text())
     pod = next(p for p in doc["items"] if p["metadata"]["name"] == f"kube-proxy-{node}")
-    image = pod["spec"]["containers"][0]["image"]
-    pod["status"]["containerStatuses"] = [
-        kb.container_status("kube-proxy", image, state="waiting", reason="CrashLoopBackOff",
-                            message="back-off 5m0s restarting failed container", ready=False,
-                            restarts=8, last_reason="Error")
-    ]  # fmt: skip
-    for cond in pod["status"]["conditions"]:
-        if cond["type"] in ("Ready", "ContainersReady"):
-            cond["status"] = "False"
+    kb.crash_loop(pod, "kube-proxy", restarts=8)
     pods_file.write_text(json.dumps(doc))
 
 

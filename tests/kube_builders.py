@@ -167,6 +167,20 @@ def node(
     }
 
 
+def crash_loop(pod: Obj, container: str, restarts: int) -> None:
+    """Put `pod` (a pod object as kubectl prints it) in CrashLoopBackOff: its container
+    waiting after `restarts` restarts, the pod and its containers not Ready."""
+    image = next(c["image"] for c in pod["spec"]["containers"] if c["name"] == container)
+    pod["status"]["containerStatuses"] = [
+        container_status(container, image, state="waiting", reason="CrashLoopBackOff",
+                         message="back-off 5m0s restarting failed container", ready=False,
+                         restarts=restarts, last_reason="Error")
+    ]  # fmt: skip
+    for cond in pod["status"]["conditions"]:
+        if cond["type"] in ("Ready", "ContainersReady"):
+            cond["status"] = "False"
+
+
 def container_status(
     name: str,
     image: str,

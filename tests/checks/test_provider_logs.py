@@ -180,22 +180,10 @@ def test_ec2_rate_limiting_the_provider_warns(tmp_path: Path) -> None:
     assert finding.evidence["log"] == [IPAMD_THROTTLED]
 
 
-def _crash_loop(cluster: nc.Cluster, ns: str, pod: str, container: str, image: str) -> None:
-    doc = cluster.find(ns, "pods.json", pod)
-    doc["status"]["containerStatuses"] = [
-        kb.container_status(container, image, state="waiting", reason="CrashLoopBackOff",
-                            message="back-off 5m0s restarting failed container", ready=False,
-                            restarts=14, last_reason="Error")
-    ]  # fmt: skip
-    for cond in doc["status"]["conditions"]:
-        if cond["type"] in ("Ready", "ContainersReady"):
-            cond["status"] = "False"
-
-
 def test_crash_looping_cilium_operator_quotes_its_lost_lease(tmp_path: Path) -> None:
     cluster = nc.healthy("cilium")
     pod = "cilium-operator-5b9d7c8f4-lq2sd"
-    _crash_loop(cluster, KS, pod, "cilium-operator", "quay.io/cilium/operator:v1.18.12")
+    kb.crash_loop(cluster.find(KS, "pods.json", pod), "cilium-operator", restarts=14)
     cluster.logs[(KS, pod)] = {"cilium-operator": LEASE_CONFLICT + "\n" + LEADER_LOST + "\n"}
     verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     ref = ObjectRef("Pod", pod, KS)
@@ -225,7 +213,7 @@ def test_crash_looping_tigera_operator_in_cni_mode_is_the_providers_and_quotes_r
         ("ReplicaSet", "tigera-operator-668f854b79"), image, "tigera-operator",
         node_name=nc.CONTROL_PLANE[0], pod_ip=nc.CONTROL_PLANE[1], host_ip=nc.CONTROL_PLANE[1],
         host_network=True, statuses=[kb.container_status("tigera-operator", image)]))  # fmt: skip
-    _crash_loop(cluster, "tigera-operator", pod, "tigera-operator", image)
+    kb.crash_loop(cluster.find("tigera-operator", "pods.json", pod), "tigera-operator", restarts=14)
     cluster.logs[("tigera-operator", pod)] = {"tigera-operator": TIGERA_FORBIDDEN + "\n"}
     verdict = HEALTHY.run(CheckContext(cluster.snapshot(tmp_path)))
     ref = ObjectRef("Pod", pod, "tigera-operator")

@@ -42,15 +42,7 @@ def _cluster(mode: str, message: str, stuck_on: str, agent_down_on: str) -> nc.C
     name, container = AGENTS[mode]
     suffix = next(s for s, host in HOST_OF.items() if host == agent_down_on)
     agent = cluster.find(KS, "pods.json", f"{name}-{suffix}")
-    image = agent["spec"]["containers"][0]["image"]
-    agent["status"]["containerStatuses"] = [
-        kb.container_status(container, image, state="waiting", reason="CrashLoopBackOff",
-                            message="back-off 5m0s restarting failed container", ready=False,
-                            restarts=23, last_reason="Error")
-    ]  # fmt: skip
-    for cond in agent["status"]["conditions"]:
-        if cond["type"] in ("Ready", "ContainersReady"):
-            cond["status"] = "False"
+    kb.crash_loop(agent, container, restarts=23)
     ds = cluster.find(KS, "daemonsets.json", name)
     ds["status"].update(numberReady=3, numberAvailable=3, numberUnavailable=1)
     web = kb.pod(
